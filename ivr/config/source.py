@@ -43,8 +43,10 @@ class YNode:
 
     def describe(self) -> str:
         if self.kind == "scalar":
-            return repr(self.raw) if self.quoted or not isinstance(self.value, str) else repr(
-                self.value
+            return (
+                repr(self.raw)
+                if self.quoted or not isinstance(self.value, str)
+                else repr(self.value)
             )
         return "a list" if self.kind == "seq" else "a mapping"
 
@@ -109,7 +111,9 @@ class Collector:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.problems.append(
-                        Problem(file, key_node.start_mark.line + 1, path, "a key must be plain text")
+                        Problem(
+                            file, key_node.start_mark.line + 1, path, "a key must be plain text"
+                        )
                     )
                     continue
                 key = key_node.value
@@ -140,8 +144,13 @@ class Collector:
         except yaml.YAMLError:
             value = node.value
         return YNode(
-            file, line, path, "scalar", value=value, raw=node.value, quoted=node.style in "'\"|>"
-            if node.style else False
+            file,
+            line,
+            path,
+            "scalar",
+            value=value,
+            raw=node.value,
+            quoted=node.style in "'\"|>" if node.style else False,
         )
 
     # -- shape checks ---------------------------------------------------------------------
@@ -177,7 +186,10 @@ class Collector:
     def text(self, node: YNode, *, max_length: int | None = None) -> str | None:
         """Return a non-empty string, or record why the node is not one."""
         if node.kind != "scalar" or node.value is None:
-            self.add(node, f"expected text, found {node.describe() if node.kind != 'scalar' else 'nothing'}")
+            self.add(
+                node,
+                f"expected text, found {node.describe() if node.kind != 'scalar' else 'nothing'}",
+            )
             return None
         if isinstance(node.value, bool):
             self.add(node, f"{node.raw} was read as a yes/no value", f"quote it: '{node.raw}'")
@@ -206,7 +218,11 @@ class Collector:
 
     def time_of_day(self, node: YNode) -> time | None:
         """Return a time written as quoted 'HH:MM', explaining YAML's sexagesimal trap."""
-        if node.kind == "scalar" and isinstance(node.value, int) and not isinstance(node.value, bool):
+        if (
+            node.kind == "scalar"
+            and isinstance(node.value, int)
+            and not isinstance(node.value, bool)
+        ):
             if ":" in node.raw:
                 self.add(
                     node,
@@ -239,16 +255,22 @@ class Collector:
                 return date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.add(node, f"{node.describe()} is not a date", "write it as YYYY-MM-DD, e.g. 2026-07-28")
+        self.add(
+            node, f"{node.describe()} is not a date", "write it as YYYY-MM-DD, e.g. 2026-07-28"
+        )
         return None
 
-    def integer(self, node: YNode, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    def integer(
+        self, node: YNode, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         value = node.value
         if node.kind != "scalar" or isinstance(value, bool) or not isinstance(value, int):
             self.add(node, f"expected a whole number, found {node.describe()}")
             return None
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            bounds = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+            bounds = (
+                f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+            )
             self.add(node, f"{value} is out of range", f"use a number {bounds}")
             return None
         return value

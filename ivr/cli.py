@@ -1,0 +1,44 @@
+"""Operator and admin commands: ``flask --app app ivr ...``.
+
+The group is registered as a Flask CLI plugin (see pyproject.toml), so commands that only read
+files, like ``ivr check``, work even when the configuration is too broken to start the app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ivr.config.errors import ConfigError
+from ivr.config.loader import load_config
+from ivr.settings import load_settings
+
+
+@click.group("ivr")
+def ivr() -> None:
+    """Operate the IVR: check files, simulate calls, see schedules, manage the ledger."""
+
+
+@ivr.command("check")
+def check() -> None:
+    """Validate every operator file; exit non-zero with located messages if anything is wrong."""
+    settings = load_settings()
+    try:
+        config = load_config(settings.config_dir)
+    except ConfigError as error:
+        count = len(error.problems)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} in {settings.config_dir}:", err=True
+        )
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    menus = config.menus
+    click.echo(f"OK: {settings.config_dir}")
+    click.echo(
+        f"  campuses.yaml: {len(config.directory.campuses)} campuses on "
+        f"{len(config.directory.lines)} numbers"
+    )
+    click.echo(f"  menus/: {len(menus.nodes)} nodes, starting at '{menus.settings.start}'")
+    click.echo(f"  schedules/: lines {', '.join(config.schedules.line_names)}")

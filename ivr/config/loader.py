@@ -1,0 +1,66 @@
+"""Load and check every operator file at once: the configuration a running service uses."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.config.campuses import FILE as CAMPUSES_FILE
+from ivr.config.campuses import parse_campuses
+from ivr.config.errors import ConfigError
+from ivr.config.menus import MENUS_DIR, parse_menus
+from ivr.config.schedules import parse_schedules
+from ivr.config.source import Collector
+from ivr.directory import Directory
+from ivr.menu import MenuTree
+from ivr.schedule.model import Schedules
+
+WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every operator file, checked and frozen."""
+
+    directory: Directory
+    menus: MenuTree
+    schedules: Schedules
+    fingerprint: str
+
+
+def load_config(config_dir: Path) -> Config:
+    """Read and check every file under ``config_dir``; raise ConfigError listing all problems."""
+    fingerprint = files_fingerprint(config_dir)
+    collector = Collector()
+    directory = parse_campuses(collector, config_dir)
+    schedules = parse_schedules(collector, config_dir)
+    lines = schedules.line_names if schedules is not None else ("central",)
+    menus = parse_menus(collector, config_dir, lines)
+    if collector.problems or directory is None or menus is None or schedules is None:
+        raise ConfigError(collector.problems)
+    return Config(directory, menus, schedules, fingerprint)
+
+
+def watched_files(config_dir: Path) -> list[Path]:
+    """Return every operator file whose change means the configuration must be reloaded."""
+    found: list[Path] = []
+    for name in WATCHED:
+        path = config_dir / name
+        if path.is_dir():
+            found.extend(sorted(p for p in path.glob("*.y*ml") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def files_fingerprint(config_dir: Path) -> str:
+    """Return a cheap fingerprint (names, sizes, modification times) of the operator files."""
+    digest = hashlib.sha256()
+    for path in watched_files(config_dir):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,575 @@
+"""Parse ``menus/*.yaml`` into a checked MenuTree: each node, then the whole graph."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Collection, Iterable
+from pathlib import Path
+
+from ivr.config.campuses import check_e164
+from ivr.config.source import Collector, YNode
+from ivr.menu import (
+    BACK,
+    HangupNode,
+    MenuNode,
+    MenuTree,
+    MessageNode,
+    Navigation,
+    Node,
+    Option,
+    SelfServiceNode,
+    Settings,
+    Texts,
+    TransferNode,
+    Voice,
+)
+
+MENUS_DIR = "menus"
+NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+KEYS = "0123456789*#"
+KEY_WORDS = {"*": "asterisco", "#": "numeral"}
+# Placeholders operators may use in texts; filled in per call.
+PLACEHOLDERS = {"campus", "hours"}
+# Twilio queue names are at most 64 characters (Queue resource FriendlyName).
+QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+SIP = re.compile(r"^sips?:[^@\s]+@[^@\s]+$")
+NODE_TYPES = ("menu", "message", "transfer", "hangup", "selfservice")
+DEFAULT_TEXTS = {
+    "greeting": "Bienvenido a la central telefónica de la universidad, sede {campus}.",
+    "greeting_unknown": "Bienvenido a la central telefónica de la universidad.",
+    "invalid": "Esa opción no es válida.",
+    "no_input": "No recibimos ninguna opción.",
+    "too_many_failures": "No pudimos entender su elección.",
+    "error": "Lo sentimos, tuvimos un problema técnico.",
+    "transfer_failed": "En este momento no podemos comunicarle.",
+}
+
+
+def parse_menus(
+    collector: Collector, config_dir: Path, lines: Collection[str] = ("central",)
+) -> MenuTree | None:
+    """Read every file under menus/, then check the graph; None when anything is wrong.
+
+    ``lines`` are the line names schedules/ defines; a transfer must name one of them.
+    """
+    before = len(collector.problems)
+    folder = config_dir / MENUS_DIR
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        collector.add_file(MENUS_DIR + "/", "no menu files found", "add menus/main.yaml")
+        return None
+    settings_node: YNode | None = None
+    node_sources: dict[str, YNode] = {}
+    file_of: dict[str, str] = {}
+    for path in files:
+        shown = f"{MENUS_DIR}/{path.name}"
+        root = collector.load(path, shown)
+        if root is None:
+            continue
+        top = collector.mapping(root, optional=["settings", "nodes"], what="a menu file")
+        if top is None:
+            continue
+        if "settings" in top:
+            if settings_node is not None:
+                collector.add(
+                    top["settings"],
+                    f"settings are already given in {settings_node.file}:{settings_node.line}",
+                    "keep one settings block",
+                )
+            else:
+                settings_node = top["settings"]
+        if "nodes" in top:
+            for node_id, node in (
+                collector.mapping(top["nodes"], optional=list(top["nodes"].mapping), what="nodes")
+                or {}
+            ).items():
+                if node_id in node_sources:
+                    first = node_sources[node_id]
+                    collector.add(
+                        node,
+                        f"node '{node_id}' is already defined in {first.file}:{first.line}",
+                        "node ids must be unique across all menu files",
+                    )
+                    continue
+                node_sources[node_id] = node
+                file_of[node_id] = shown
+    if settings_node is None:
+        collector.add_file(
+            f"{MENUS_DIR}/", "no 'settings' block in any menu file", "add one to menus/main.yaml"
+        )
+        return None
+    settings = _settings(collector, settings_node)
+    nodes: dict[str, Node] = {}
+    for node_id, node in node_sources.items():
+        if not NODE_ID.match(node_id) or node_id == BACK:
+            collector.add(
+                node,
+                f"'{node_id}' is not a valid node id",
+                "use lowercase letters, digits, '-' or '_' (and not 'back')",
+            )
+            continue
+        parsed = _node(collector, node_id, node, settings, lines)
+        if parsed is not None:
+            nodes[node_id] = parsed
+    if settings is None or len(collector.problems) > before:
+        return None
+    _check_graph(collector, settings, settings_node, nodes, node_sources)
+    if len(collector.problems) > before:
+        return None
+    return MenuTree(settings, nodes, file_of)
+
+
+# -- settings --------------------------------------------------------------------------------
+def _settings(collector: Collector, node: YNode) -> Settings | None:
+    before = len(collector.problems)
+    fields = collector.mapping(
+        node,
+        required=["start", "on_failure", "after_hours", "goodbye"],
+        optional=["retries", "max_steps", "voice", "navigation", "texts"],
+        what="settings",
+    )
+    if fields is None:
+        return None
+    refs = {
+        key: collector.text(fields[key])
+        for key in ("start", "on_failure", "after_hours", "goodbye")
+        if key in fields
+    }
+    max_no_input = max_invalid = 3
+    if "retries" in fields:
+        retries = (
+            collector.mapping(fields["retries"], optional=["no_input", "invalid"], what="retries")
+            or {}
+        )
+        if "no_input" in retries:
+            max_no_input = collector.integer(retries["no_input"], minimum=1, maximum=10) or 3
+        if "invalid" in retries:
+            max_invalid = collector.integer(retries["invalid"], minimum=1, maximum=10) or 3
+    max_steps = 60
+    if "max_steps" in fields:
+        max_steps = collector.integer(fields["max_steps"], minimum=10, maximum=500) or 60
+    voice = Voice()
+    if "voice" in fields:
+        v = (
+            collector.mapping(
+                fields["voice"],
+                optional=["name", "language", "recognition", "timeout"],
+                what="voice",
+            )
+            or {}
+        )
+        voice = Voice(
+            voice=collector.text(v["name"]) or voice.voice if "name" in v else voice.voice,
+            language=collector.text(v["language"]) or voice.language
+            if "language" in v
+            else voice.language,
+            speech_language=(collector.text(v["recognition"]) or voice.speech_language)
+            if "recognition" in v
+            else voice.speech_language,
+            input_timeout=(collector.integer(v["timeout"], minimum=1, maximum=30) or 6)
+            if "timeout" in v
+            else voice.input_timeout,
+        )
+    navigation = Navigation()
+    if "navigation" in fields:
+        nav = (
+            collector.mapping(
+                fields["navigation"], optional=["repeat", "back", "main_menu"], what="navigation"
+            )
+            or {}
+        )
+        keys = {
+            name: _key(collector, nav[name]) if name in nav else getattr(navigation, name)
+            for name in ("repeat", "back", "main_menu")
+        }
+        seen: dict[str, str] = {}
+        for name, key in keys.items():
+            if key is not None and key in seen:
+                collector.add(
+                    nav.get(name, fields["navigation"]),
+                    f"key '{key}' is used for both {seen[key]} and {name}",
+                    "give each navigation action its own key",
+                )
+            if key is not None:
+                seen[key] = name
+        navigation = Navigation(**{k: v for k, v in keys.items() if v is not None})
+    texts = dict(DEFAULT_TEXTS)
+    if "texts" in fields:
+        given = collector.mapping(fields["texts"], optional=list(DEFAULT_TEXTS), what="texts") or {}
+        for name, text_node in given.items():
+            if name in DEFAULT_TEXTS:
+                value = _say_text(collector, text_node, voice)
+                if value is not None:
+                    texts[name] = value
+    if len(collector.problems) > before or None in refs.values() or len(refs) < 4:
+        return None
+    return Settings(
+        start=str(refs["start"]),
+        on_failure=str(refs["on_failure"]),
+        after_hours=str(refs["after_hours"]),
+        goodbye=str(refs["goodbye"]),
+        max_no_input=max_no_input,
+        max_invalid=max_invalid,
+        max_steps=max_steps,
+        voice=voice,
+        navigation=navigation,
+        texts=Texts(**texts),
+    )
+
+
+def _key(collector: Collector, node: YNode) -> str | None:
+    raw = node.raw if node.kind == "scalar" else ""
+    if len(raw) != 1 or raw not in KEYS:
+        collector.add(
+            node,
+            f"{node.describe()} is not a phone key",
+            "use one of 0-9, '*' or '#' (quote '*' and '#')",
+        )
+        return None
+    return raw
+
+
+def _say_text(collector: Collector, node: YNode, voice: Voice) -> str | None:
+    """Return a text Twilio can speak with this voice, with only known placeholders."""
+    value = collector.text(node)
+    if value is None:
+        return None
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+    except ValueError:
+        collector.add(
+            node, "has an unmatched '{' or '}'", "placeholders are written {campus} or {hours}"
+        )
+        return None
+    unknown = sorted(names - PLACEHOLDERS)
+    if unknown:
+        collector.add(
+            node, f"unknown placeholder {{{unknown[0]}}}", "known placeholders: {campus}, {hours}"
+        )
+        return None
+    # {hours} expands to at most ~200 characters; leave room for it.
+    size = len(value.encode("utf-8")) + (200 if "hours" in names else 0)
+    if size > voice.say_limit:
+        collector.add(
+            node,
+            f"is {size} bytes long; {voice.voice} speaks at most {voice.say_limit} in one message",
+            "shorten it or split it into a list of shorter texts",
+        )
+        return None
+    return value
+
+
+def _say_list(collector: Collector, node: YNode, voice: Voice) -> tuple[str, ...]:
+    items = [node] if node.kind == "scalar" else (collector.sequence(node, what="say") or [])
+    out = [_say_text(collector, item, voice) for item in items]
+    return tuple(text for text in out if text is not None)
+
+
+# -- nodes ---------------------------------------------------------------------------------------
+def _node(
+    collector: Collector,
+    node_id: str,
+    node: YNode,
+    settings: Settings | None,
+    lines: Collection[str],
+) -> Node | None:
+    voice = settings.voice if settings else Voice()
+    if node.kind != "map" or "type" not in node.mapping:
+        collector.add(node, "a node needs a 'type'", "one of: " + ", ".join(NODE_TYPES))
+        return None
+    kind = collector.choice(node.mapping["type"], NODE_TYPES)
+    if kind is None:
+        return None
+    before = len(collector.problems)
+    common = ["type", "title"]
+    if kind == "menu":
+        fields = (
+            collector.mapping(
+                node, required=[*common, "options"], optional=["say", "prompt"], what="a menu"
+            )
+            or {}
+        )
+        title = _title(collector, fields, node_id)
+        say = _say_text(collector, fields["say"], voice) if "say" in fields else None
+        prompt = _say_text(collector, fields["prompt"], voice) if "prompt" in fields else None
+        options = (
+            tuple(_options(collector, fields["options"], settings)) if "options" in fields else ()
+        )
+        if "options" in fields and not options and len(collector.problems) == before:
+            collector.add(fields["options"], "a menu needs at least one option")
+        menu = MenuNode(node_id, title, say, prompt, options)
+        if len(collector.problems) == before and settings is not None:
+            spoken = menu_prompt(menu, settings, is_start=node_id == settings.start)
+            size = len(" ".join(spoken).encode("utf-8"))
+            if size > voice.say_limit:
+                collector.add(
+                    node,
+                    f"the menu's prompt is {size} bytes long; {voice.voice} speaks at most {voice.say_limit}",
+                    "shorten the option labels or the 'say' text",
+                )
+        return menu if len(collector.problems) == before else None
+    if kind == "message":
+        fields = collector.mapping(node, required=[*common, "say", "next"], what="a message") or {}
+        title = _title(collector, fields, node_id)
+        says = _say_list(collector, fields["say"], voice) if "say" in fields else ()
+        nxt = collector.text(fields["next"]) if "next" in fields else None
+        if len(collector.problems) > before or nxt is None:
+            return None
+        return MessageNode(node_id, title, says, nxt)
+    if kind == "transfer":
+        fields = (
+            collector.mapping(
+                node,
+                required=common,
+                optional=["say", "queue", "dial", "line", "closed"],
+                what="a transfer",
+            )
+            or {}
+        )
+        title = _title(collector, fields, node_id)
+        say = _say_text(collector, fields["say"], voice) if "say" in fields else None
+        queue = dial = None
+        if ("queue" in fields) == ("dial" in fields):
+            collector.add(
+                node,
+                "a transfer needs exactly one of 'queue' or 'dial'",
+                "name a Twilio queue, e.g. queue: helpdesk",
+            )
+        if "queue" in fields:
+            queue = collector.text(fields["queue"])
+            if queue is not None and not QUEUE_NAME.match(queue):
+                collector.add(
+                    fields["queue"],
+                    f"'{queue}' is not a valid queue name",
+                    "use up to 64 letters, digits, spaces, '-', '_' or '.'",
+                )
+        if "dial" in fields:
+            raw = fields["dial"]
+            if raw.kind == "scalar" and isinstance(raw.value, str) and raw.value.startswith("sip"):
+                dial = raw.value if SIP.match(raw.value) else None
+                if dial is None:
+                    collector.add(
+                        raw,
+                        f"'{raw.value}' is not a SIP address",
+                        "write it as sip:desk@pbx.example.edu",
+                    )
+            else:
+                dial = check_e164(collector, raw)
+        line = collector.text(fields["line"]) if "line" in fields else "central"
+        if line is not None and line not in lines:
+            collector.add(
+                fields.get("line", node),
+                f"'{line}' is not a line in schedules/",
+                "known lines: " + ", ".join(sorted(lines)),
+            )
+        closed = collector.text(fields["closed"]) if "closed" in fields else None
+        if len(collector.problems) > before or line is None:
+            return None
+        return TransferNode(node_id, title, say, queue, dial, line, closed)
+    if kind == "hangup":
+        fields = collector.mapping(node, required=common, optional=["say"], what="a hang-up") or {}
+        title = _title(collector, fields, node_id)
+        says = _say_list(collector, fields["say"], voice) if "say" in fields else ()
+        return HangupNode(node_id, title, says) if len(collector.problems) == before else None
+    fields = (
+        collector.mapping(
+            node, required=[*common, "next"], optional=["billing_desk"], what="self-service"
+        )
+        or {}
+    )
+    title = _title(collector, fields, node_id)
+    nxt = collector.text(fields["next"]) if "next" in fields else None
+    desk = collector.text(fields["billing_desk"]) if "billing_desk" in fields else None
+    if len(collector.problems) > before or nxt is None:
+        return None
+    return SelfServiceNode(node_id, title, desk, nxt)
+
+
+def _title(collector: Collector, fields: dict[str, YNode], node_id: str) -> str:
+    return (collector.text(fields["title"]) if "title" in fields else None) or node_id
+
+
+def _options(collector: Collector, node: YNode, settings: Settings | None) -> Iterable[Option]:
+    entries = collector.mapping(node, optional=list(node.mapping), what="options")
+    reserved = {}
+    if settings is not None:
+        nav = settings.navigation
+        reserved = {nav.repeat: "repeat", nav.back: "back", nav.main_menu: "main_menu"}
+    for raw_key, option in (entries or {}).items():
+        if len(raw_key) != 1 or raw_key not in KEYS:
+            collector.add(
+                option,
+                f"'{raw_key}' is not a phone key",
+                "use one of 0-9, '*' or '#' (quote '*' and '#')",
+            )
+            continue
+        if raw_key in reserved:
+            collector.add(
+                option,
+                f"key '{raw_key}' is reserved for {reserved[raw_key]}",
+                f"change settings.navigation.{reserved[raw_key]} or use another key",
+            )
+            continue
+        fields = collector.mapping(
+            option, required=["label", "goto"], optional=["speech"], what=f"option {raw_key}"
+        )
+        if fields is None or "label" not in fields or "goto" not in fields:
+            continue
+        label = collector.text(fields["label"], max_length=100)
+        target = collector.text(fields["goto"])
+        speech = (
+            tuple(text for _, text in collector.texts(fields["speech"]))
+            if "speech" in fields
+            else ()
+        )
+        for item, text in collector.texts(fields["speech"]) if "speech" in fields else ():
+            if len(text) > 100:  # Twilio <Gather hints>: each phrase at most 100 characters
+                collector.add(
+                    item, f"speech phrase is {len(text)} characters; Twilio accepts at most 100"
+                )
+        if label and target:
+            yield Option(raw_key, label, target, speech)
+
+
+# -- prompts -------------------------------------------------------------------------------
+def spoken_key(key: str) -> str:
+    return KEY_WORDS.get(key, key)
+
+
+def menu_prompt(menu: MenuNode, settings: Settings, *, is_start: bool) -> tuple[str, ...]:
+    """Return the sentences of a menu's prompt: intro, one per option, then navigation."""
+    parts: list[str] = []
+    if menu.say:
+        parts.append(menu.say)
+    if menu.prompt:
+        parts.append(menu.prompt)
+    else:
+        parts.extend(f"Para {o.label}, marque {spoken_key(o.key)}." for o in menu.options)
+    nav = settings.navigation
+    hints = [f"Para repetir, marque {spoken_key(nav.repeat)}."]
+    if not is_start:
+        hints.append(f"Para volver, marque {spoken_key(nav.back)}.")
+        hints.append(f"Para el menú principal, marque {spoken_key(nav.main_menu)}.")
+    parts.append(" ".join(hints))
+    return tuple(parts)
+
+
+# -- the whole graph -------------------------------------------------------------------------
+def _check_graph(
+    collector: Collector,
+    settings: Settings,
+    settings_node: YNode,
+    nodes: dict[str, Node],
+    sources: dict[str, YNode],
+) -> None:
+    def where(node_id: str, key: str) -> YNode:
+        source = sources[node_id]
+        return source.mapping.get(key, source)
+
+    def target(ref: str, node: YNode, *, allow_back: bool = False) -> None:
+        if ref == BACK and allow_back:
+            return
+        if ref not in nodes:
+            from difflib import get_close_matches
+
+            close = get_close_matches(ref, list(nodes), n=1, cutoff=0.6)
+            collector.add(
+                node,
+                f"goes to '{ref}', which is not a node",
+                f"did you mean '{close[0]}'?" if close else "define that node or fix the name",
+            )
+
+    settings_fields = settings_node.mapping
+    for key in ("start", "on_failure", "after_hours", "goodbye"):
+        target(getattr(settings, key), settings_fields[key])
+    if settings.start in nodes and not isinstance(nodes[settings.start], MenuNode):
+        collector.add(
+            settings_fields["start"],
+            f"'{settings.start}' is not a menu",
+            "the call must start at a menu",
+        )
+    if settings.goodbye in nodes and not isinstance(nodes[settings.goodbye], HangupNode):
+        collector.add(
+            settings_fields["goodbye"],
+            f"'{settings.goodbye}' is not a hang-up node",
+            "the goodbye must end the call",
+        )
+    for node_id, node in nodes.items():
+        if isinstance(node, MenuNode):
+            options_node = sources[node_id].mapping["options"]
+            for option in node.options:
+                target(option.target, options_node.mapping[option.key].mapping["goto"])
+        elif isinstance(node, MessageNode):
+            target(node.next, where(node_id, "next"), allow_back=True)
+        elif isinstance(node, TransferNode) and node.closed is not None:
+            target(node.closed, where(node_id, "closed"))
+        elif isinstance(node, SelfServiceNode):
+            target(node.next, where(node_id, "next"))
+            if node.billing_desk is not None:
+                target(node.billing_desk, where(node_id, "billing_desk"))
+                desk = nodes.get(node.billing_desk)
+                if desk is not None and not isinstance(desk, TransferNode):
+                    collector.add(
+                        where(node_id, "billing_desk"),
+                        f"'{node.billing_desk}' is not a transfer node",
+                    )
+    if collector.problems:
+        return
+    # Reachability: everything must be reachable from the start or a settings destination.
+    seen: set[str] = set()
+    pending = [settings.start, settings.on_failure, settings.after_hours, settings.goodbye]
+    while pending:
+        current = pending.pop()
+        if current in seen or current == BACK:
+            continue
+        seen.add(current)
+        pending.extend(successors(nodes[current], settings))
+    for node_id in nodes:
+        if node_id not in seen:
+            collector.add(
+                sources[node_id],
+                f"node '{node_id}' is never reached",
+                "link it from a menu option or a 'next', or delete it",
+            )
+    # Loops without a menu would keep a caller listening forever.
+    for node_id in nodes:
+        cycle = _silent_cycle(node_id, nodes, settings)
+        if cycle and cycle[0] == node_id:
+            collector.add(
+                sources[node_id],
+                "these nodes form a loop with no menu: " + " -> ".join(cycle),
+                "end one of them at a menu or a hang-up",
+            )
+
+
+def successors(node: Node, settings: Settings) -> list[str]:
+    """Return every node a caller can go to next from this one."""
+    if isinstance(node, MenuNode):
+        return [o.target for o in node.options]
+    if isinstance(node, MessageNode):
+        return [node.next]
+    if isinstance(node, TransferNode):
+        return [node.closed or settings.after_hours, settings.goodbye]
+    if isinstance(node, SelfServiceNode):
+        return [node.next] + ([node.billing_desk] if node.billing_desk else [])
+    return []
+
+
+def _silent_cycle(start: str, nodes: dict[str, Node], settings: Settings) -> list[str] | None:
+    """Follow the steps that need no input from a caller; return a loop back to start."""
+    path = [start]
+    current = nodes[start]
+    while True:
+        if isinstance(current, MessageNode):
+            nxt = current.next
+        elif isinstance(current, TransferNode):
+            nxt = current.closed or settings.after_hours
+        else:
+            return None
+        if nxt == BACK or nxt not in nodes:
+            return None
+        if nxt in path:
+            return [*path[path.index(nxt) :], nxt]
+        path.append(nxt)
+        current = nodes[nxt]

@@ -1,0 +1,135 @@
+"""The facts the fee policy works from: price list, term calendars, students and their accounts.
+
+All money is integer céntimos. All dates are calendar dates in Lima. Nothing here reads a file,
+a database or the clock: the YAML boundary (``ivr.config.billing``) and the ledger build these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+CUOTAS_PER_TERM = 5  # policy 5.1.2: the semester is paid in five monthly cuotas
+
+Insurance = Literal["contracted", "exonerated", "not_contracted"]
+INSURANCE_VALUES: tuple[Insurance, ...] = ("contracted", "exonerated", "not_contracted")
+
+# What a payment was made for, as the billing system exports it. "abono" is money on account,
+# assigned to nothing in particular.
+PaymentConcept = Literal[
+    "matricula", "matricula_extemporanea", "cuota", "seguro", "gastos_administrativos", "abono"
+]
+PAYMENT_CONCEPTS: tuple[PaymentConcept, ...] = (
+    "matricula",
+    "matricula_extemporanea",
+    "cuota",
+    "seguro",
+    "gastos_administrativos",
+    "abono",
+)
+# Concepts that name one cuota of a term when the payment carries a cuota number.
+CUOTA_CONCEPTS: frozenset[str] = frozenset({"cuota", "seguro", "gastos_administrativos"})
+
+
+@dataclass(frozen=True, slots=True)
+class PriceList:
+    """The current price list (Lista de precios / TUPA) values the policy needs, in céntimos."""
+
+    late_fee: int  # policy 5.9.3: gastos administrativos, S/ 15 per overdue cuota
+    insurance_instalment: int  # policy 5.6.2: one of the four insurance instalments
+    credit_price: int  # policy 5.3.4 c: price per credit in the last regular cycle
+    extemporaneous_enrolment_fee: int  # policy 5.3.3: derecho por matrícula extemporánea
+    matricula: int  # policy 5.3.1: the enrolment fee (matrícula) of each term
+
+
+@dataclass(frozen=True, slots=True)
+class TermCalendar:
+    """One academic term's payment calendar."""
+
+    code: str  # e.g. "2026-2"
+    cuota_due_dates: tuple[date, ...]  # policy 5.1.2: five dates, in order
+    midterms_start: date  # policy 5.4.1: first day of the midterm exams
+    withdrawal_deadline: date  # policy 5.4.1: the business day before the midterms
+    enrolment_closes: date  # last day of regular enrolment; the matrícula is due then
+    late_enrolment_closes: date  # policy 5.3.2: last day of extemporaneous enrolment
+
+    @property
+    def first_due(self) -> date:
+        return self.cuota_due_dates[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Billing:
+    """Everything the operator's billing files say: prices and term calendars."""
+
+    prices: PriceList
+    terms: tuple[TermCalendar, ...]
+
+    def term(self, code: str) -> TermCalendar | None:
+        for calendar in self.terms:
+            if calendar.code == code:
+                return calendar
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """A student as billing sees them (no name, no DNI: the ledger keeps only a hash of it)."""
+
+    code: str  # e.g. "N00123456"
+    tariff_category: str = "regular"  # policy 5.2.2 a: the early-payment discount needs "regular"
+    has_agreement: bool = False  # policy 5.2.3: a convenio excludes other benefits
+    has_benefit: bool = False  # policy 5.2.1: benefits are not cumulative (becas, campaigns...)
+    is_staff_or_family: bool = False  # policy 5.2.4: colaboradores and their direct family
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A student's enrolment in one term."""
+
+    term: str
+    tariff: int  # the assigned regular tariff per cuota, in céntimos (policy 5.3.4 c)
+    credits: int
+    last_regular_cycle: bool = False  # policy 5.3.4 c: priced per credit when under 12 credits
+    insurance: Insurance = "contracted"  # policy 5.6.1, 5.6.3
+    extemporaneous: bool = False  # policy 5.3.3: enrolled in the extemporaneous period
+    withdrawn_on: date | None = None  # policy 5.4.1: date of the withdrawal from the cycle
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money the billing system received.
+
+    ``term`` and ``cuota`` say what it was for, when the billing system knows: a payment with
+    a term and a cuota number pays that cuota; one with only a term pays that term's
+    obligations oldest first; one with neither pays the account's obligations oldest first.
+    """
+
+    concept: PaymentConcept
+    cuota: int | None
+    amount: int
+    paid_on: date
+    term: str | None = None
+    payment_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A student with every enrolment and payment the ledger holds for them."""
+
+    student: Student
+    enrolments: tuple[Enrolment, ...] = ()
+    payments: tuple[Payment, ...] = ()
+
+
+def business_day_before(day: date) -> date:
+    """Return the last Monday-to-Friday before ``day``.
+
+    Public holidays are not known here: an operator whose midterms follow a holiday writes
+    the term's ``withdrawal_deadline`` in billing/terms.yaml instead.
+    """
+    previous = day - timedelta(days=1)
+    while previous.weekday() >= 5:
+        previous -= timedelta(days=1)
+    return previous

@@ -1,0 +1,266 @@
+"""The call flow: from a menu tree, a caller's input and the hours, decide what happens next.
+
+Pure: no Flask, no Twilio, no clock. Decisions come out as plain actions (say this, ask that,
+transfer there) that ``ivr.twiml`` renders. Call state travels in the URLs Twilio calls back
+(they are covered by Twilio's request signature), so any worker can answer any step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from ivr.config.menus import menu_prompt
+from ivr.directory import Line
+from ivr.menu import (
+    BACK,
+    HangupNode,
+    MenuNode,
+    MenuTree,
+    MessageNode,
+    Node,
+    SelfServiceNode,
+    TransferNode,
+)
+from ivr.speech import match, normalise
+
+MAX_TRAIL = 12  # menus remembered for "back"
+MAX_HOPS = 20  # nodes followed in one answer without the caller's input
+
+
+class LineStatusLike(Protocol):
+    @property
+    def open(self) -> bool: ...
+
+    @property
+    def message(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Where a caller is: the node, the menus behind it, failures so far, steps taken."""
+
+    node: str
+    trail: tuple[str, ...] = ()
+    no_input: int = 0
+    invalid: int = 0
+    steps: int = 0
+
+
+# -- actions -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """Wait for one key or a phrase; the answer goes to ``route`` with ``state``."""
+
+    prompt: tuple[str, ...]
+    state: State
+    hints: tuple[str, ...] = ()
+    route: str = "menu"
+    digits: int = 1  # how many keys to wait for; more than 1 ends with '#'
+    speech: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueue:
+    queue: str
+    state: State
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    address: str
+    state: State
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    pass
+
+
+Action = Say | Ask | Enqueue | Dial | Hangup
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What to answer, plus facts about the step for call records and metrics."""
+
+    actions: tuple[Action, ...]
+    node: str
+    event: str  # entered, option, speech, invalid, no_input, failed, transfer, after_hours, ...
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Everything about this instant that the flow needs, computed by the caller of the flow."""
+
+    tree: MenuTree
+    line: Line | None
+    status: Callable[[str], LineStatusLike]  # line name -> open/closed now
+    hours: str  # the central's hours in Spanish words, for {hours}
+    messages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # active swaps by slot
+
+    def fill(self, text: str) -> str:
+        campus = self.line.names if self.line else "la universidad"
+        if "{" not in text:
+            return text
+        return text.format(campus=campus, hours=self.hours)
+
+
+# -- entry points ------------------------------------------------------------------------------
+def start(ctx: CallContext) -> Outcome:
+    """Greet the caller for the campus they dialled, play announcements, ask the main menu."""
+    texts = ctx.tree.settings.texts
+    greeting = ctx.messages.get("greeting") or (
+        texts.greeting if ctx.line else texts.greeting_unknown,
+    )
+    said = [Say(ctx.fill(text)) for text in greeting]
+    said += [Say(ctx.fill(text)) for text in ctx.messages.get("announcement", ())]
+    entered = enter(ctx, State(ctx.tree.settings.start, steps=1))
+    return replace(entered, actions=(*said, *entered.actions), event="call_start")
+
+
+def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
+    """Answer for arriving at ``state.node``: speak and ask, or transfer, or hang up."""
+    tree = ctx.tree
+    node = tree.node(state.node)
+    if node is None:  # the node vanished in a reload: continue at the main menu, politely
+        return enter(ctx, State(tree.settings.start, steps=state.steps), hops=hops + 1)
+    if hops > MAX_HOPS or state.steps > tree.settings.max_steps:
+        return _goodbye(ctx, state, "too_many_steps")
+    if isinstance(node, MenuNode):
+        prompt = tuple(
+            ctx.fill(t)
+            for t in menu_prompt(node, tree.settings, is_start=node.id == tree.settings.start)
+        )
+        hints = tuple({normalise(p): p for o in node.options for p in (o.label, *o.speech)}.values())
+        fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps)
+        return Outcome((Ask(prompt, fresh, hints),), node.id, "entered")
+    if isinstance(node, MessageNode):
+        texts = node.say
+        if node.id == tree.settings.after_hours and ctx.messages.get("after_hours"):
+            texts = ctx.messages["after_hours"]  # an after-hours text swapped in by schedule
+        said = tuple(Say(ctx.fill(t)) for t in texts)
+        if node.next == BACK:
+            nxt = _back(ctx, state)
+        else:
+            nxt = enter(ctx, State(node.next, state.trail, steps=state.steps), hops=hops + 1)
+        return Outcome((*said, *nxt.actions), node.id, "message", nxt.node)
+    if isinstance(node, TransferNode):
+        return _transfer(ctx, node, state, hops)
+    if isinstance(node, HangupNode):
+        return Outcome((*(Say(ctx.fill(t)) for t in node.say), Hangup()), node.id, "hangup")
+    assert isinstance(node, SelfServiceNode)
+    return Outcome(
+        (
+            Ask(
+                (
+                    "Para conocer su estado de cuenta, marque su código de estudiante, solo los números, y al final la tecla numeral.",
+                ),
+                State(node.id, state.trail, steps=state.steps),
+                route="selfservice",
+                digits=12,
+                speech=False,
+            ),
+        ),
+        node.id,
+        "selfservice",
+    )
+
+
+def handle_input(ctx: CallContext, state: State, digits: str | None, speech: str | None) -> Outcome:
+    """Answer a caller's key press or phrase (or silence) in the menu ``state.node``."""
+    tree = ctx.tree
+    settings = tree.settings
+    state = replace(state, steps=state.steps + 1)
+    menu = tree.node(state.node)
+    if not isinstance(menu, MenuNode):  # stale URL or a reload removed it
+        return enter(ctx, State(settings.start, steps=state.steps))
+    key = (digits or "").strip()
+    said = (speech or "").strip()
+    if not key and not said:
+        if state.no_input + 1 >= settings.max_no_input:
+            return _too_many(ctx, state, "no_input")
+        again = enter(ctx, replace(state, no_input=state.no_input + 1))
+        return Outcome((Say(settings.texts.no_input), *again.actions), menu.id, "no_input")
+    choice = key if key else match(menu, said)
+    event = "option" if key else "speech"
+    nav = settings.navigation
+    if choice in (nav.repeat, "repeat"):
+        return replace(enter(ctx, replace(state, no_input=0)), event="repeat")
+    if choice in (nav.back, "back"):
+        return replace(_back(ctx, state), event="back")
+    if choice in (nav.main_menu, "main_menu"):
+        return replace(enter(ctx, State(settings.start, steps=state.steps)), event="main_menu")
+    option = menu.option_for_key(choice) if choice and len(choice) == 1 else None
+    if option is None:
+        if state.invalid + 1 >= settings.max_invalid:
+            return _too_many(ctx, state, "invalid")
+        again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0))
+        return Outcome((Say(settings.texts.invalid), *again.actions), menu.id, "invalid")
+    trail = (*state.trail, menu.id)[-MAX_TRAIL:]
+    nxt = enter(ctx, State(option.target, trail, steps=state.steps))
+    return replace(nxt, event=event, detail=option.key)
+
+
+def transfer_result(ctx: CallContext, state: State, connected: bool) -> Outcome:
+    """Answer when a <Dial> or <Enqueue> ends: hang up after a real conversation, else apologise."""
+    if connected:
+        return Outcome((Hangup(),), state.node, "transfer_done")
+    goodbye = enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps))
+    return Outcome(
+        (Say(ctx.tree.settings.texts.transfer_failed), *goodbye.actions),
+        state.node,
+        "transfer_failed",
+    )
+
+
+def apology(ctx: CallContext, state: State) -> Outcome:
+    """Answer after an internal error: apologise, then the failure destination (open or closed)."""
+    nxt = enter(ctx, State(ctx.tree.settings.on_failure, steps=state.steps))
+    return Outcome((Say(ctx.tree.settings.texts.error), *nxt.actions), state.node, "error")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _back(ctx: CallContext, state: State) -> Outcome:
+    if not state.trail:
+        return enter(ctx, State(ctx.tree.settings.start, steps=state.steps))
+    return enter(ctx, State(state.trail[-1], state.trail[:-1], steps=state.steps))
+
+
+def _transfer(ctx: CallContext, node: TransferNode, state: State, hops: int) -> Outcome:
+    status = ctx.status(node.line)
+    if not status.open:
+        said: list[Action] = [Say(status.message)] if status.message else []
+        target = node.closed or ctx.tree.settings.after_hours
+        nxt = enter(ctx, State(target, state.trail, steps=state.steps), hops=hops + 1)
+        return Outcome((*said, *nxt.actions), node.id, "after_hours", node.id)
+    said = [Say(ctx.fill(node.say))] if node.say else []
+    here = State(node.id, state.trail, steps=state.steps)
+    verb: Action = Enqueue(node.queue, here) if node.queue else Dial(str(node.dial), here)
+    return Outcome((*said, verb), node.id, "transfer", node.queue or "dial")
+
+
+def _too_many(ctx: CallContext, state: State, kind: str) -> Outcome:
+    settings = ctx.tree.settings
+    nxt = enter(ctx, State(settings.on_failure, steps=state.steps))
+    return Outcome(
+        (Say(settings.texts.too_many_failures), *nxt.actions), state.node, "failed", kind
+    )
+
+
+def _goodbye(ctx: CallContext, state: State, reason: str) -> Outcome:
+    node = ctx.tree.node(ctx.tree.settings.goodbye)
+    said = [Say(ctx.fill(t)) for t in node.say] if isinstance(node, HangupNode) else []
+    return Outcome((*said, Hangup()), state.node, "failed", reason)
+
+
+def node_title(tree: MenuTree, node_id: str) -> str:
+    node: Node | None = tree.node(node_id)
+    return node.title if node else node_id

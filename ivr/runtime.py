@@ -1,0 +1,88 @@
+"""What a running service holds: settings, the clock, the live configuration and the stores."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ivr import clock as clock_module
+from ivr.clock import Clock
+from ivr.config.errors import ConfigError
+from ivr.config.loader import Config, files_fingerprint, load_config
+from ivr.schedule.override import OverrideStore
+from ivr.settings import AppSettings
+
+log = logging.getLogger("ivr.config")
+
+
+@dataclass
+class Runtime:
+    """Shared by the webhooks, the CLI and the scheduler of one process."""
+
+    settings: AppSettings
+    config: Config
+    override_store: OverrideStore
+    clock: Clock = clock_module.now
+    loaded_at: datetime | None = None
+    last_error: ConfigError | None = None
+    reloads: int = 0
+    reload_failures: int = 0
+    _checked: float = field(default=0.0, repr=False)
+    _seen: str = field(default="", repr=False)  # fingerprint of the files last read, good or bad
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def start(cls, settings: AppSettings, clock: Clock = clock_module.now) -> Runtime:
+        """Load the configuration or raise ConfigError: a bad file fails at start-up."""
+        config = load_config(settings.config_dir)
+        store = OverrideStore(settings.override_file)
+        return cls(
+            settings,
+            config,
+            store,
+            clock,
+            loaded_at=clock(),
+            _checked=time.monotonic(),
+            _seen=config.fingerprint,
+        )
+
+    def maybe_reload(self) -> bool:
+        """Reload when the operator files changed (checked at most every few seconds).
+
+        Each worker process checks for itself, so every gunicorn worker picks up an edit within
+        ``reload_seconds``; a bad edit is logged with its located problems and the last good
+        configuration keeps serving.
+        """
+        now = time.monotonic()
+        if now - self._checked < self.settings.reload_seconds:
+            return False
+        with self._lock:
+            if now - self._checked < self.settings.reload_seconds:
+                return False
+            self._checked = now
+            if files_fingerprint(self.settings.config_dir) == self._seen:
+                return False
+            return self.reload()
+
+    def reload(self) -> bool:
+        """Load the files again; keep the last good configuration if they are wrong."""
+        self._seen = files_fingerprint(self.settings.config_dir)
+        try:
+            config = load_config(self.settings.config_dir)
+        except ConfigError as error:
+            self.reload_failures += 1
+            if self.last_error is None or str(self.last_error) != str(error):
+                log.error(
+                    "configuration change rejected, still serving the last good one:\n%s", error
+                )
+            self.last_error = error
+            return False
+        self.config = config
+        self.last_error = None
+        self.loaded_at = self.clock()
+        self.reloads += 1
+        log.info("configuration reloaded (%s)", config.fingerprint)
+        return True

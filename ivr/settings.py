@@ -1,0 +1,53 @@
+"""Deployment settings, from the environment (or a mapping given to ``create_app``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    config_dir: Path
+    data_dir: Path
+    database: Path
+    auth_token: str | None
+    skip_signature: bool
+    public_url: str | None
+    trusted_proxies: int
+    reload_seconds: float
+    in_process_scheduler: bool
+    log_json: bool
+
+    @property
+    def override_file(self) -> Path:
+        return self.data_dir / "override.json"
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
+    """Read settings from the environment, with ``overrides`` (same names) taking precedence."""
+    source: dict[str, Any] = {**os.environ, **(overrides or {})}
+
+    def flag(name: str) -> bool:
+        value = source.get(name, "")
+        return value is True or str(value).strip().lower() in TRUE
+
+    config_dir = Path(source.get("IVR_CONFIG_DIR") or Path.cwd())
+    data_dir = Path(source.get("IVR_DATA_DIR") or config_dir / "var")
+    return AppSettings(
+        config_dir=config_dir,
+        data_dir=data_dir,
+        database=Path(source.get("IVR_DATABASE") or data_dir / "ivr.sqlite3"),
+        auth_token=source.get("TWILIO_AUTH_TOKEN") or None,
+        skip_signature=flag("IVR_SKIP_SIGNATURE"),
+        public_url=(source.get("IVR_PUBLIC_URL") or "").rstrip("/") or None,
+        trusted_proxies=int(source.get("IVR_TRUSTED_PROXIES") or 0),
+        reload_seconds=float(source.get("IVR_RELOAD_SECONDS") or 2),
+        in_process_scheduler=flag("IVR_IN_PROCESS_SCHEDULER"),
+        log_json=flag("IVR_LOG_JSON"),
+    )

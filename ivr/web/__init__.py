@@ -1,0 +1,1 @@
+"""The Flask web layer: Twilio webhooks in, TwiML out."""

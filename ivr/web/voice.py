@@ -1,0 +1,253 @@
+"""Twilio voice webhooks: parse the request, let the flow decide, render TwiML.
+
+Every answer under /voice is TwiML with status 200 (or 403 for a bad signature): an unknown
+path, a wrong method, garbage parameters or an internal error still give the caller something
+sensible to hear, never an HTML error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
+
+from ivr import flow, twiml
+from ivr.flow import CallContext, Outcome, State
+from ivr.runtime import Runtime
+from ivr.schedule import evaluation
+from ivr.schedule.messages import ActiveMessages, active_messages
+from ivr.schedule.model import Schedules
+from ivr.schedule.wording import describe_hours
+from ivr.web.security import is_valid
+
+log = logging.getLogger("ivr.voice")
+blueprint = Blueprint("voice", __name__)
+
+NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_PARAM = 300  # longer Twilio values are cut: nothing we use is that long
+TWIML = "application/xml"
+
+
+def runtime() -> Runtime:
+    rt = current_app.extensions["ivr"]
+    assert isinstance(rt, Runtime)
+    return rt
+
+
+@lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
+
+
+# -- request plumbing ----------------------------------------------------------------------------
+@blueprint.before_app_request
+def _check_request() -> Response | None:
+    rt = runtime()
+    rt.maybe_reload()
+    g.call_sid = _param("CallSid")[:64]
+    if not request.path.startswith("/voice"):
+        return None
+    if rt.settings.skip_signature:
+        return None
+    if not is_valid(request, rt.settings, _validator(str(rt.settings.auth_token))):
+        log.warning("rejected a request with a missing or wrong Twilio signature: %s", request.path)
+        return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
+    return None
+
+
+def _param(name: str) -> str:
+    """Return a Twilio parameter (form or query), cut to a sane length; '' when absent."""
+    value = request.values.get(name, "")
+    return value[:MAX_PARAM] if isinstance(value, str) else ""
+
+
+def _int_arg(name: str) -> int:
+    raw = request.args.get(name, "")
+    return min(int(raw), 1000) if raw.isdigit() and len(raw) < 6 else 0
+
+
+def _state(node: str) -> State:
+    trail = tuple(t for t in request.args.get("t", "").split(".") if NODE_ID.match(t))
+    return State(
+        node=node if NODE_ID.match(node) else "",
+        trail=trail[-flow.MAX_TRAIL :],
+        no_input=_int_arg("ni"),
+        invalid=_int_arg("iv"),
+        steps=_int_arg("s"),
+    )
+
+
+def _url_for(route: str, state: State) -> str:
+    """Build the callback URL for a route, carrying the call state in the query string."""
+    params: dict[str, str | int] = {"s": state.steps}
+    if state.trail:
+        params["t"] = ".".join(state.trail)
+    if state.no_input:
+        params["ni"] = state.no_input
+    if state.invalid:
+        params["iv"] = state.invalid
+    endpoint = {
+        "menu": "voice.menu",
+        "transfer": "voice.transfer",
+        "selfservice": "voice.selfservice",
+    }[route]
+    return url_for(endpoint, node=state.node, **params)
+
+
+def context(rt: Runtime, now: datetime | None = None) -> CallContext:
+    """Return what the flow needs to know about this call at this instant."""
+    config = rt.config
+    moment = now or rt.clock()
+    override = rt.override_store.get(moment)
+
+    def status(line: str) -> evaluation.LineStatus:
+        return evaluation.status(config.schedules, moment, line=line, override=override)
+
+    return CallContext(
+        tree=config.menus,
+        line=config.directory.line_for(_param("To")),
+        status=status,
+        hours=_hours_text(config.schedules),
+        messages=_slots(active_messages(config.schedules, moment, override=override)),
+    )
+
+
+def _slots(active: ActiveMessages) -> dict[str, tuple[str, ...]]:
+    """Greeting and after-hours texts replace the default (first wins); announcements add up."""
+    slots: dict[str, tuple[str, ...]] = {}
+    for slot in ("greeting", "after_hours"):
+        first = active.first(slot)
+        if first is not None:
+            slots[slot] = (first,)
+    if active.announcement:
+        slots["announcement"] = active.announcement
+    return slots
+
+
+@lru_cache(maxsize=8)
+def _hours_text(schedules: Schedules) -> str:
+    return describe_hours(schedules)
+
+
+def _answer(outcome: Outcome, ctx: CallContext) -> Response:
+    log.info(
+        "call=%s node=%s event=%s %s",
+        g.get("call_sid", ""),
+        outcome.node,
+        outcome.event,
+        outcome.detail,
+    )
+    body = twiml.render(outcome.actions, ctx.tree.settings.voice, _url_for)
+    return Response(body, 200, mimetype=TWIML)
+
+
+# -- webhooks ------------------------------------------------------------------------------
+@blueprint.route("/voice", methods=["GET", "POST"])
+def incoming() -> Response:
+    """The Voice URL of every campus number: greet, announce, ask the main menu."""
+    ctx = context(runtime())
+    return _answer(flow.start(ctx), ctx)
+
+
+@blueprint.route("/voice/menu/<node>", methods=["GET", "POST"])
+def menu(node: str) -> Response:
+    """A menu's <Gather> action (and the redirect after it, when the caller said nothing)."""
+    ctx = context(runtime())
+    outcome = flow.handle_input(ctx, _state(node), _param("Digits"), _param("SpeechResult"))
+    return _answer(outcome, ctx)
+
+
+@blueprint.route("/voice/node/<node>", methods=["GET", "POST"])
+def node(node: str) -> Response:
+    """Enter any node (used by links and by a caller whose node vanished in a reload)."""
+    ctx = context(runtime())
+    return _answer(flow.enter(ctx, _state(node)), ctx)
+
+
+@blueprint.route("/voice/transfer/<node>", methods=["GET", "POST"])
+def transfer(node: str) -> Response:
+    """The action of a <Dial> or <Enqueue>: the call with a desk ended, or never began."""
+    ctx = context(runtime())
+    connected = _param("DialCallStatus") in {"completed", "answered"} or _param("QueueResult") in {
+        "bridged",
+        "bridging-in-process",
+        "hangup",
+    }
+    return _answer(flow.transfer_result(ctx, _state(node), connected), ctx)
+
+
+@blueprint.route("/voice/selfservice/<node>", methods=["GET", "POST"])
+def selfservice(node: str) -> Response:
+    """Self-service: not available until the ledger is configured."""
+    ctx = context(runtime())
+    outcome = flow.enter(ctx, _state(node))
+    return _answer(outcome, ctx)
+
+
+@blueprint.route("/voice/status", methods=["POST", "GET"])
+def status_callback() -> Response:
+    """Twilio's status callback: record how the call ended."""
+    log.info(
+        "call=%s status=%s duration=%s",
+        g.get("call_sid", ""),
+        _param("CallStatus")[:32],
+        _param("CallDuration")[:8],
+    )
+    return Response("", 204)
+
+
+@blueprint.route("/voice/fallback", methods=["POST", "GET"])
+def fallback() -> Response:
+    """Twilio's Fallback URL: static TwiML that needs nothing else to work."""
+    log.error(
+        "call=%s Twilio used the fallback URL (error %s)",
+        g.get("call_sid", ""),
+        _param("ErrorCode")[:16],
+    )
+    return Response(twiml.apology(), 200, mimetype=TWIML)
+
+
+@blueprint.route("/healthz", methods=["GET"])
+def healthz() -> Response:
+    rt = runtime()
+    body: Mapping[str, object] = {
+        "status": "ok",
+        "config": rt.config.fingerprint,
+        "config_loaded_at": rt.loaded_at.isoformat() if rt.loaded_at else None,
+        "config_error": bool(rt.last_error),
+    }
+    return jsonify(body)
+
+
+# -- errors --------------------------------------------------------------------------------
+@blueprint.app_errorhandler(Exception)
+def _on_error(error: Exception) -> Response | HTTPException:
+    """Under /voice every failure still answers TwiML; elsewhere HTTP errors stay HTTP errors."""
+    if not request.path.startswith("/voice"):
+        if isinstance(error, HTTPException):
+            return error
+        log.exception("unexpected error on %s", request.path)
+        return Response("internal error\n", 500, mimetype="text/plain")
+    if isinstance(error, HTTPException) and error.code in (404, 405):
+        # A path or method we do not serve: carry on at the main menu.
+        log.warning("call=%s unexpected %s %s", g.get("call_sid", ""), request.method, request.path)
+        try:
+            ctx = context(runtime())
+            start = ctx.tree.settings.start
+            return _answer(flow.enter(ctx, State(start, steps=_int_arg("s") + 1)), ctx)
+        except Exception:
+            log.exception("call=%s could not answer an unexpected request", g.get("call_sid", ""))
+            return Response(twiml.apology(), 200, mimetype=TWIML)
+    log.exception("call=%s error while answering %s", g.get("call_sid", ""), request.path)
+    try:
+        ctx = context(runtime())
+        return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)
+    except Exception:
+        log.exception("call=%s the apology failed too; static answer", g.get("call_sid", ""))
+        return Response(twiml.apology(), 200, mimetype=TWIML)
