@@ -13,6 +13,7 @@ DIGIT_WORDS = {
     "cero": "0", "uno": "1", "una": "1", "dos": "2", "tres": "3", "cuatro": "4",
     "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
 }  # fmt: skip
+FILLER = {"opcion", "numero", "el", "la", "marco", "marcar", "quiero", "por", "favor", "deseo"}
 NAVIGATION_WORDS = {
     "repeat": ("repetir", "repita", "repite", "otra vez", "de nuevo", "no entendi"),
     "back": ("volver", "regresar", "atras", "anterior", "menu anterior"),

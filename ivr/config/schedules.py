@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, cast
 
-from ivr.clock import LIMA
 from ivr.config.source import Collector, YNode
 from ivr.schedule import days as weekdays
 from ivr.schedule.model import (
@@ -29,13 +28,13 @@ from ivr.schedule.model import (
     SpecialHours,
     WeeklyHours,
     format_time,
+    parse_moment,
 )
 from ivr.schedule.peru import holiday_name, national_holidays
 
 FOLDER = "schedules"
 MESSAGES_FILE = "messages.yaml"
 _LINE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})$")
 _CLOSED_WORDS = ("closed", "cerrado")
 _DAY_HINT = "use mon..sun, monday..sunday or lunes..domingo, or a range like lunes-viernes"
 
@@ -404,15 +403,9 @@ def _swap(
 
 def _moment(collector: Collector, node: YNode) -> datetime | None:
     """Return a Lima instant written 'YYYY-MM-DD HH:MM'."""
-    match = _MOMENT.match(node.raw.strip()) if node.kind == "scalar" else None
-    if match is not None:
-        day, hour, minute = match.groups()
-        try:
-            return datetime.combine(
-                date.fromisoformat(day), time(int(hour), int(minute)), tzinfo=LIMA
-            )
-        except ValueError:
-            pass
+    moment = parse_moment(node.raw) if node.kind == "scalar" else None
+    if moment is not None:
+        return moment
     collector.add(
         node,
         f"{node.describe()} is not a date and time",

@@ -22,6 +22,7 @@ _REASONS: dict[Reason, str] = {
 }
 _SHOWN_TEXT = 72  # characters of a message shown in the listing; the YAML has the full text
 _INSTANT = timedelta(microseconds=1)
+_RANGE_WIDTH = len("Mon 2026-12-21 00:00 -> Mon 2026-12-21 09:00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ def render_schedule(
         f"Weekly hours: {describe_hours(schedules, line)}",
     ]
     if override is not None:
-        out.append(describe_override(override, begin, for_listing=True))
+        out.append(f"Emergency override: every line closed {_span(override)}.")
     out.append("")
     for window in line_windows(schedules.line(line), begin, finish, override):
         out.extend(_window_lines(window))
@@ -110,25 +111,27 @@ def render_schedule(
     if not swaps:
         out.append("Message swaps: none active in this period.")
     else:
-        out.append("Message swaps:")
+        out.append("Message swaps (when each message is active):")
         for swap in swaps:
-            out.append(f"{_when(swap.start)} -> {_when(swap.end)}  {swap.slot:<12}  {swap.name}")
-            out.append(f"{'':38}{_quote(swap.text)}")
+            out.append(f"{_range(swap.start, swap.end)}  {swap.slot:<12}  {swap.name}")
+        out.append("")
+        shown = dict.fromkeys(swap.name for swap in swaps)
+        texts = {swap.name: swap.text for swap in schedules.messages}
+        out.extend(f"{name}: {_quote(texts[name])}" for name in shown)
     return "\n".join(out) + "\n"
 
 
-def describe_override(override: Override | None, now: datetime, *, for_listing: bool = False) -> str:
-    """Return one or two lines saying whether the emergency override closes the lines."""
+def describe_override(override: Override | None, now: datetime) -> str:
+    """Return what ``ivr override show`` prints: whether the override closes the lines now."""
     moment = to_lima(now)
     if override is None:
         return "No emergency override."
-    if override.until is not None and override.until <= moment and not for_listing:
+    if override.until is not None and override.until <= moment:
         return f"No emergency override (the last one ended {_when(override.until)})."
-    until = f"until {_when(override.until)}" if override.until is not None else "until cleared"
-    head = "Emergency override" if for_listing else "Emergency override ACTIVE"
+    state = "ACTIVE" if override.active(moment) else "SCHEDULED"
     return (
-        f"{head}: every line closed from {_when(override.set_at)} {until}.\n"
-        f"Message: {override.message if not for_listing else _quote(override.message)}"
+        f"Emergency override {state}: every line closed {_span(override)}.\n"
+        f"Message: {override.message}"
     )
 
 
@@ -175,15 +178,25 @@ def _window_lines(window: Window) -> list[str]:
     if window.label:
         what = f"{what}: {window.label}"
     state = "OPEN  " if window.open else "closed"
-    lines = [f"{_when(window.start)} -> {_when(window.end)}  {state}  {what}"]
+    lines = [f"{_range(window.start, window.end)}  {state}  {what}"]
     if window.message:
-        lines.append(f"{'':38}{_quote(window.message)}")
+        lines.append(f"{'':{_RANGE_WIDTH + 2}}{_quote(window.message)}")
     return lines
+
+
+def _range(start: datetime, end: datetime) -> str:
+    return f"{_when(start)} -> {_when(end)}".ljust(_RANGE_WIDTH)
+
+
+def _span(override: Override) -> str:
+    until = f"until {_when(override.until)}" if override.until is not None else "until cleared"
+    return f"from {_when(override.set_at)} {until}"
 
 
 def _when(moment: datetime) -> str:
     local = to_lima(moment)
-    return f"{weekdays.SHORT[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+    shown = f"{local:%Y-%m-%d %H:%M:%S}" if local.second else f"{local:%Y-%m-%d %H:%M}"
+    return f"{weekdays.SHORT[local.weekday()]} {shown}"
 
 
 def _quote(text: str) -> str:

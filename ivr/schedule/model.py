@@ -6,11 +6,12 @@ Pure data: no I/O, no clock. ``ivr.config.schedules`` builds these from ``schedu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
 
-from ivr.clock import to_lima
+from ivr.clock import LIMA, to_lima
 
 #: The line every call uses unless told otherwise (DOMAIN.md: "the campus central").
 DEFAULT_LINE = "central"
@@ -155,6 +156,21 @@ class Override:
         if moment < self.set_at:
             return False
         return self.until is None or moment < self.until
+
+
+_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})$")
+
+
+def parse_moment(text: str) -> datetime | None:
+    """Return the Lima instant written 'YYYY-MM-DD HH:MM', or None if it is not one."""
+    match = _MOMENT.match(text.strip())
+    if match is None:
+        return None
+    day, hour, minute = match.groups()
+    try:
+        return datetime.combine(date.fromisoformat(day), time(int(hour), int(minute)), tzinfo=LIMA)
+    except ValueError:
+        return None
 
 
 def format_time(moment: time) -> str:

@@ -1,0 +1,141 @@
+"""Spanish words for numbers, money and dates, as a Peruvian caller expects to hear them.
+
+The one place where the phone's wording of amounts and dates lives (STYLE 8):
+``money_words(123450)`` is "mil doscientos treinta y cuatro soles con cincuenta céntimos",
+``date_words(date(2026, 5, 15))`` is "viernes 15 de mayo". Pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+Gender = Literal["neutral", "masculine", "feminine"]
+
+_UNITS = (
+    "cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+    "diez", "once", "doce", "trece", "catorce", "quince", "dieciséis", "diecisiete",
+    "dieciocho", "diecinueve", "veinte", "veintiuno", "veintidós", "veintitrés",
+    "veinticuatro", "veinticinco", "veintiséis", "veintisiete", "veintiocho", "veintinueve",
+)  # fmt: skip
+_TENS = ("", "", "", "treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta",
+         "noventa")  # fmt: skip
+_HUNDREDS = ("", "ciento", "doscientos", "trescientos", "cuatrocientos", "quinientos",
+             "seiscientos", "setecientos", "ochocientos", "novecientos")  # fmt: skip
+_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre")  # fmt: skip
+_MILLION = 1_000_000
+_LARGEST = 10**12  # up to "novecientos noventa y nueve mil novecientos ... millones"
+
+
+def _one(word: str, gender: Gender) -> str:
+    """Turn a final "uno" into "un" before a masculine noun, "una" before a feminine one."""
+    if gender == "neutral" or not word.endswith("uno"):
+        return word
+    stem = word[:-3]
+    if gender == "feminine":
+        return stem + "una"
+    return "veintiún" if stem == "veinti" else stem + "un"
+
+
+def _below_thousand(n: int, gender: Gender) -> str:
+    hundreds, rest = divmod(n, 100)
+    words: list[str] = []
+    if hundreds:
+        if n == 100:
+            return "cien"
+        word = _HUNDREDS[hundreds]
+        if gender == "feminine" and hundreds > 1:
+            word = word[:-2] + "as"  # doscientas, quinientas
+        words.append(word)
+    if rest:
+        if rest < 30:
+            words.append(_one(_UNITS[rest], gender))
+        else:
+            tens, unit = divmod(rest, 10)
+            words.append(_TENS[tens] if unit == 0 else f"{_TENS[tens]} y {_one(_UNITS[unit], gender)}")
+    return " ".join(words)
+
+
+def _below_million(n: int, gender: Gender) -> str:
+    thousands, rest = divmod(n, 1000)
+    words: list[str] = []
+    if thousands == 1:
+        words.append("mil")  # never "un mil"
+    elif thousands:
+        # "veintiún mil", "doscientos un mil": mil takes the apocopated form
+        words.append(_below_thousand(thousands, "masculine" if gender == "neutral" else gender))
+        words.append("mil")
+    if rest:
+        words.append(_below_thousand(rest, gender))
+    return " ".join(words)
+
+
+def number_words(n: int, gender: Gender = "neutral") -> str:
+    """Return a whole number in Spanish words.
+
+    ``gender`` agrees a final one with the noun that follows: "veintiuno" counted alone,
+    "veintiún soles" (masculine), "veintiuna cuotas" (feminine, which also gives
+    "doscientas"). Millions are always masculine: "un millón", "doscientos un millones".
+    """
+    if n < 0:
+        return "menos " + number_words(-n, gender)
+    if n >= _LARGEST:
+        raise ValueError(f"{n} is too large to say")
+    if n == 0:
+        return "cero"
+    millions, rest = divmod(n, _MILLION)
+    words: list[str] = []
+    if millions == 1:
+        words.append("un millón")
+    elif millions:
+        words.append(_below_million(millions, "masculine") + " millones")
+    if rest:
+        words.append(_below_million(rest, gender))
+    return " ".join(words)
+
+
+def money_words(cents: int) -> str:
+    """Say an amount of soles: 123450 -> "mil doscientos treinta y cuatro soles con cincuenta
+    céntimos", 100 -> "un sol", 2100 -> "veintiún soles", 1 -> "un céntimo"; never "con cero
+    céntimos"; "un millón de soles" when the millions are followed by nothing else."""
+    if cents < 0:
+        return "menos " + money_words(-cents)
+    soles, centimos = divmod(cents, 100)
+    parts: list[str] = []
+    if soles:
+        of = " de" if soles % _MILLION == 0 else ""  # "un millón de soles", "dos millones de"
+        unit = "sol" if soles == 1 else "soles"
+        parts.append(f"{number_words(soles, 'masculine')}{of} {unit}")
+    if centimos:
+        unit = "céntimo" if centimos == 1 else "céntimos"
+        parts.append(f"{number_words(centimos, 'masculine')} {unit}")
+    if not parts:
+        return "cero soles"
+    return " con ".join(parts)
+
+
+def money_text(cents: int) -> str:
+    """Write an amount as Peru writes soles: 123450 -> "S/ 1,234.50", -1500 -> "-S/ 15.00"."""
+    sign = "-" if cents < 0 else ""
+    soles, centimos = divmod(abs(cents), 100)
+    return f"{sign}S/ {soles:,}.{centimos:02d}"
+
+
+def date_words(day: date, *, with_year: bool = False) -> str:
+    """Say a date: "viernes 15 de mayo", or "viernes 15 de mayo de 2026" with the year.
+
+    The day and year stay as digits: the text-to-speech voice reads them naturally, and the
+    same text reads well in a call log.
+    """
+    text = f"{_WEEKDAYS[day.weekday()]} {day.day} de {_MONTHS[day.month - 1]}"
+    return f"{text} de {day.year}" if with_year else text
+
+
+def term_words(term: str) -> str:
+    """Say a term code: "2026-2" -> "dos mil veintiséis dos"; other codes are left as they are."""
+    year, _, number = term.partition("-")
+    if year.isdigit() and number.isdigit():
+        return f"{number_words(int(year))} {number_words(int(number))}"
+    return term

@@ -1,0 +1,91 @@
+"""Shared fixtures: a copy of the shipped configuration, a fixed clock, signed Twilio requests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import freezegun.api
+import pytest
+from flask import Flask
+
+import ivr.clock
+from ivr import create_app
+from ivr.clock import LIMA
+from tests.helpers import TOKEN, Caller, Clock
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
+# Wednesday 2026-11-18 10:00 in Lima: the central is open.
+WEEKDAY_10AM = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+
+
+@pytest.fixture(autouse=True)
+def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail loudly if a test reads the real clock, and keep stray writes inside tmp_path."""
+    real_now = ivr.clock.now
+
+    def guarded_now() -> datetime:
+        if not freezegun.api.freeze_factories:  # non-empty only while time is frozen
+            raise AssertionError("a test read the real clock: pass CLOCK or freeze time")
+        return real_now()
+
+    monkeypatch.setattr(ivr.clock, "now", guarded_now)
+    monkeypatch.chdir(tmp_path)
+    for name in ("IVR_CONFIG_DIR", "IVR_DATA_DIR", "IVR_DATABASE", "TWILIO_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("IVR_SKIP_SIGNATURE", raising=False)
+    monkeypatch.delenv("IVR_PUBLIC_URL", raising=False)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """Return a private copy of the shipped operator files, safe to edit."""
+    target = tmp_path / "config"
+    target.mkdir()
+    for part in CONFIG_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.is_file():
+            shutil.copy(source, target / part)
+    return target
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(WEEKDAY_10AM)
+
+
+@pytest.fixture
+def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Callable[..., Flask]:
+    """Return a factory of apps on the copied configuration, signed with TOKEN, on ``clock``."""
+
+    def factory(**overrides: Any) -> Flask:
+        options: dict[str, Any] = {
+            "IVR_CONFIG_DIR": str(config_dir),
+            "IVR_DATA_DIR": str(tmp_path / "var"),
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "CLOCK": clock,
+            "TESTING": True,
+        }
+        options.update(overrides)
+        return create_app(options)
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def caller(app: Flask) -> Iterator[Caller]:
+    with app.test_client() as client:
+        yield Caller(client)
+
+

@@ -1,0 +1,402 @@
+"""What Twilio receives: golden TwiML for the key answers, and the walk through the menus."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+from lxml import etree
+
+from ivr.clock import LIMA
+from tests.helpers import Caller, Clock
+
+SAY = 'language="es-MX" voice="Polly.Mia-Neural"'
+MAIN_MENU_GATHER = (
+    '<Gather action="/voice/menu/principal?s=1" actionOnEmptyResult="false" finishOnKey="" '
+    'hints="información y canales de atención, información, canales, canales de atención, '
+    'whatsapp, ticket, '
+    'estudiantes, estudiante, alumno, alumnos" input="dtmf speech" language="es-PE" '
+    'method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
+    f"<Say {SAY}>Para información y canales de atención, marque 1. "
+    "Para estudiantes, marque 2. Para repetir, marque asterisco.</Say></Gather>"
+    '<Redirect method="POST">/voice/menu/principal?s=1</Redirect>'
+)
+
+
+def says(response_data: bytes) -> list[str]:
+    doc = etree.fromstring(response_data)
+    return [el.text or "" for el in doc.iter("Say")]
+
+
+def verbs(response_data: bytes) -> list[str]:
+    return [el.tag for el in etree.fromstring(response_data)]
+
+
+def walk(caller: Caller, *keys: str) -> bytes:
+    response = caller.post("/voice")
+    for key in keys:
+        response = caller.follow(response, Digits=key)
+        assert response.status_code == 200
+    return bytes(response.data)
+
+
+# -- greeting ------------------------------------------------------------------------------------
+def test_greeting_golden_twiml(caller: Caller) -> None:
+    response = caller.post("/voice")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    assert response.data.decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        f"<Say {SAY}>Bienvenido a la central telefónica de la universidad, sede Breña.</Say>"
+        f"{MAIN_MENU_GATHER}</Response>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "campus"),
+    [
+        ("+5176602500", "sede Cajamarca."),
+        ("+5116259600", "sede Los Olivos y Chorrillos."),
+        ("+5116015700", "sede Comas."),
+        ("+5116044700", "sede Breña."),
+        ("+5116184660", "sede San Juan de Lurigancho."),
+        ("+5144606200", "sede Trujillo El Molino y Trujillo San Isidro."),
+    ],
+    ids=["cajamarca", "shared-lima", "comas", "brena", "sjl", "shared-trujillo"],
+)
+def test_greeting_names_the_campuses_of_the_number_called(
+    caller: Caller, number: str, campus: str
+) -> None:
+    caller.call["To"] = number
+    first = says(caller.post("/voice").data)[0]
+    assert first == f"Bienvenido a la central telefónica de la universidad, {campus}"
+
+
+@pytest.mark.parametrize("to", ["+15005550006", "", "client:anonymous", "x" * 5000])
+def test_unknown_number_gets_the_general_greeting_and_menu(caller: Caller, to: str) -> None:
+    caller.call["To"] = to
+    response = caller.post("/voice")
+    assert response.status_code == 200
+    assert says(response.data)[0] == "Bienvenido a la central telefónica de la universidad."
+    assert verbs(response.data) == ["Say", "Gather", "Redirect"]
+
+
+# -- the student menu ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("key", "queue", "said"),
+    [
+        ("1", "helpdesk", "Le comunicamos con Help Desk."),
+        ("2", "aula-virtual", "Le comunicamos con Aula Virtual."),
+        ("3", "orientacion-estudiantes", "Le comunicamos con orientación a estudiantes."),
+        ("4", "orientacion-padres", "Le comunicamos con orientación a padres."),
+    ],
+    ids=["help-desk", "aula-virtual", "orientacion-estudiantes", "orientacion-padres"],
+)
+def test_student_options_transfer_to_their_queue_when_open(
+    caller: Caller, key: str, queue: str, said: str
+) -> None:
+    data = walk(caller, "2", key).decode()
+    node = {"1": "help-desk", "2": "aula-virtual", "3": "orientacion-estudiantes"}.get(
+        key, "orientacion-padres"
+    )
+    assert data == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        f"<Say {SAY}>{said}</Say>"
+        f'<Enqueue action="/voice/transfer/{node}?s=3&amp;t=principal.estudiantes" '
+        f'method="POST">{queue}</Enqueue></Response>'
+    )
+
+
+def test_student_option_5_asks_for_the_student_code(caller: Caller) -> None:
+    data = walk(caller, "2", "5")
+    doc = etree.fromstring(data)
+    gather = doc.find("Gather")
+    assert gather is not None
+    assert gather.get("input") == "dtmf"
+    assert gather.get("finishOnKey") == "#"
+    assert "código de estudiante" in says(data)[0]
+
+
+def test_sunday_walk_ends_in_after_hours_message_with_whatsapp(
+    caller: Caller, clock: Clock
+) -> None:
+    clock.set(datetime(2026, 11, 22, 11, 0, tzinfo=LIMA))  # Sunday
+    data = walk(caller, "2", "1")
+    assert "Enqueue" not in verbs(data)
+    spoken = " ".join(says(data))
+    assert "la central está cerrada" in spoken
+    assert "ocho cero cero" in spoken and "WhatsApp" in spoken
+    # Menus stay available: the caller is back in the student menu.
+    gather = etree.fromstring(data).find("Gather")
+    assert gather is not None and gather.get("action", "").startswith("/voice/menu/estudiantes")
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        (datetime(2026, 11, 18, 8, 59, 59, tzinfo=LIMA), False),
+        (datetime(2026, 11, 18, 9, 0, 0, tzinfo=LIMA), True),
+        (datetime(2026, 11, 18, 20, 59, 59, tzinfo=LIMA), True),
+        (datetime(2026, 11, 18, 21, 0, 0, tzinfo=LIMA), False),
+        (datetime(2026, 11, 21, 13, 59, 59, tzinfo=LIMA), True),
+        (datetime(2026, 11, 21, 14, 0, 0, tzinfo=LIMA), False),
+        (datetime(2026, 11, 21, 12, 0, 0, tzinfo=LIMA), True),
+        (datetime(2026, 11, 22, 12, 0, 0, tzinfo=LIMA), False),
+        (datetime(2026, 11, 19, 1, 59, 59, tzinfo=UTC), True),
+        (datetime(2026, 11, 19, 2, 0, 0, tzinfo=UTC), False),
+    ],
+    ids=[
+        "wed-08:59:59",
+        "wed-09:00:00",
+        "wed-20:59:59",
+        "wed-21:00:00",
+        "sat-13:59:59",
+        "sat-14:00:00",
+        "sat-noon",
+        "sunday",
+        "utc-next-day-lima-20:59:59",
+        "utc-next-day-lima-21:00",
+    ],
+)
+def test_open_and_closed_instants(
+    caller: Caller, clock: Clock, moment: datetime, is_open: bool
+) -> None:
+    clock.set(moment)
+    data = walk(caller, "2", "1")
+    assert ("Enqueue" in verbs(data)) is is_open
+
+
+def test_server_in_utc_uses_lima_time_through_the_clock_seam(make_app: object) -> None:
+    # 2026-11-19 01:30 UTC is still Wednesday 20:30 in Lima: open.
+    with freeze_time("2026-11-19 01:30:00", tz_offset=0):
+        app = make_app(CLOCK=None)  # type: ignore[operator]
+        with app.test_client() as client:
+            data = walk(Caller(client), "2", "1")
+    assert "Enqueue" in verbs(data)
+
+
+def test_central_closing_while_caller_is_in_the_menu(caller: Caller, clock: Clock) -> None:
+    clock.set(datetime(2026, 11, 18, 20, 59, 50, tzinfo=LIMA))
+    in_menu = caller.follow(caller.post("/voice"), Digits="2")
+    clock.set(datetime(2026, 11, 18, 21, 0, 5, tzinfo=LIMA))
+    data = caller.follow(in_menu, Digits="1").data
+    assert "Enqueue" not in verbs(data)
+    assert "la central está cerrada" in " ".join(says(data))
+
+
+# -- retries ---------------------------------------------------------------------------------
+def test_invalid_key_says_so_and_reprompts_until_the_limit(caller: Caller) -> None:
+    response = caller.follow(caller.post("/voice"), Digits="2")
+    for attempt in (1, 2):
+        response = caller.follow(response, Digits="7")
+        assert says(response.data)[0] == "Esa opción no es válida."
+        gather = etree.fromstring(response.data).find("Gather")
+        assert gather is not None and f"iv={attempt}" in gather.get("action", "")
+    response = caller.follow(response, Digits="7")
+    spoken = says(response.data)
+    assert spoken[:2] == [
+        "No pudimos entender su elección.",
+        "Le comunicamos con un asesor de orientación.",
+    ]
+    assert verbs(response.data)[-1] == "Enqueue"
+
+
+def test_silence_reprompts_then_goes_to_the_failure_desk_or_goodbye_when_closed(
+    caller: Caller, clock: Clock
+) -> None:
+    clock.set(datetime(2026, 11, 22, 10, 0, tzinfo=LIMA))  # Sunday: closed
+    response = caller.post("/voice")
+    for _ in range(2):
+        # Twilio follows the <Redirect> after a silent <Gather>: same URL, no Digits.
+        redirect = etree.fromstring(response.data).find("Redirect")
+        assert redirect is not None and redirect.text
+        response = caller.post(redirect.text)
+        assert says(response.data)[0] == "No recibimos ninguna opción."
+    redirect = etree.fromstring(response.data).find("Redirect")
+    assert redirect is not None and redirect.text
+    response = caller.post(redirect.text)
+    assert says(response.data)[0] == "No pudimos entender su elección."
+    assert says(response.data)[-1] == "Gracias por llamar. Hasta pronto."
+    assert verbs(response.data)[-1] == "Hangup"
+
+
+@pytest.mark.parametrize(
+    "digits", ["", "abc", "12", "9" * 5000, "ñ", "1 OR 1=1"], ids=lambda d: repr(d[:6])
+)
+def test_garbage_digits_get_ordinary_menu_handling(caller: Caller, digits: str) -> None:
+    response = caller.post("/voice/menu/estudiantes?s=2&t=principal", Digits=digits)
+    assert response.status_code == 200
+    assert verbs(response.data)[:2] == ["Say", "Gather"]
+
+
+def test_star_repeats_hash_goes_back_zero_to_main_menu(caller: Caller) -> None:
+    in_students = caller.follow(caller.post("/voice"), Digits="2")
+    repeated = caller.follow(in_students, Digits="*")
+    assert says(repeated.data) == says(in_students.data)
+    back = caller.follow(in_students, Digits="#")
+    assert "Para estudiantes, marque 2." in says(back.data)[0]
+    info = caller.follow(caller.post("/voice"), Digits="1")
+    main = caller.follow(info, Digits="0")
+    assert "Para estudiantes, marque 2." in says(main.data)[0]
+
+
+# -- speech ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("speech", "queue"),
+    [
+        ("Aula virtual, por favor.", "aula-virtual"),
+        ("BLACKBOARD", "aula-virtual"),
+        ("orientacion a padres", "orientacion-padres"),
+        ("Orientación", "orientacion-estudiantes"),
+        ("opción uno", "helpdesk"),
+        ("soporte técnico", "helpdesk"),
+    ],
+)
+def test_speech_selects_options_by_name_and_synonyms(
+    caller: Caller, speech: str, queue: str
+) -> None:
+    in_students = caller.follow(caller.post("/voice"), Digits="2")
+    data = caller.follow(in_students, SpeechResult=speech, Confidence="0.9").data
+    enqueue = etree.fromstring(data).find("Enqueue")
+    assert enqueue is not None and enqueue.text == queue
+
+
+def test_speech_that_matches_nothing_is_invalid(caller: Caller) -> None:
+    in_students = caller.follow(caller.post("/voice"), Digits="2")
+    data = caller.follow(in_students, SpeechResult="quiero una pizza").data
+    assert says(data)[0] == "Esa opción no es válida."
+
+
+# -- transfers ending --------------------------------------------------------------------------
+def test_transfer_that_never_connected_apologises_and_says_goodbye(caller: Caller) -> None:
+    data = caller.post("/voice/transfer/help-desk?s=3", QueueResult="queue-full").data
+    assert says(data)[0] == "En este momento no podemos comunicarle."
+    assert verbs(data)[-1] == "Hangup"
+
+
+def test_transfer_after_a_conversation_hangs_up(caller: Caller) -> None:
+    data = caller.post("/voice/transfer/help-desk?s=3", QueueResult="bridged").data
+    assert verbs(data) == ["Hangup"]
+
+
+# -- security --------------------------------------------------------------------------------
+def test_unsigned_request_is_forbidden(app: Flask) -> None:
+    response = app.test_client().post("/voice", data={"To": "+5116044700"})
+    assert response.status_code == 403
+
+
+def test_wrong_signature_is_forbidden(app: Flask) -> None:
+    response = app.test_client().post(
+        "/voice", data={"To": "+5116044700"}, headers={"X-Twilio-Signature": "bm90LXJpZ2h0"}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_over_other_parameters_is_forbidden(caller: Caller) -> None:
+    from tests.helpers import sign
+
+    signature = sign("http://localhost/voice", {"To": "+5116044700"})
+    response = caller.client.post(
+        "/voice", data={"To": "+5116259600"}, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_behind_an_https_proxy_with_trusted_proxy(make_app: object) -> None:
+    from tests.helpers import sign
+
+    app = make_app(IVR_TRUSTED_PROXIES="1")  # type: ignore[operator]
+    params = {"To": "+5116044700", "CallSid": "CA1"}
+    signature = sign("https://ivr.example.edu/voice", params)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "ivr.example.edu",
+    }
+    client = app.test_client()
+    assert client.post("/voice", data=params, headers=headers).status_code == 200
+    # The same request without the proxy's headers does not match what Twilio signed.
+    plain = {"X-Twilio-Signature": signature}
+    assert client.post("/voice", data=params, headers=plain).status_code == 403
+
+
+def test_signature_against_a_configured_public_url(make_app: object) -> None:
+    from tests.helpers import sign
+
+    app = make_app(IVR_PUBLIC_URL="https://ivr.example.edu/")  # type: ignore[operator]
+    params = {"To": "+5116044700", "Digits": "2"}
+    path = "/voice/menu/principal?s=1"
+    signature = sign("https://ivr.example.edu" + path, params)
+    response = app.test_client().post(path, data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
+
+
+def test_app_refuses_to_start_without_token_or_dev_setting(make_app: object) -> None:
+    with pytest.raises(RuntimeError, match="TWILIO_AUTH_TOKEN is not set"):
+        make_app(TWILIO_AUTH_TOKEN="")  # type: ignore[operator]
+
+
+def test_dev_setting_skips_validation_and_warns(
+    make_app: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(TWILIO_AUTH_TOKEN="", IVR_SKIP_SIGNATURE="1")  # type: ignore[operator]
+    assert "IVR_SKIP_SIGNATURE is set" in caplog.text
+    assert app.test_client().post("/voice").status_code == 200
+
+
+# -- errors ----------------------------------------------------------------------------------
+def test_exception_in_a_webhook_answers_an_apology_in_twiml(
+    caller: Caller, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ivr import flow
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(flow, "handle_input", broken)
+    response = caller.post("/voice/menu/estudiantes?s=2", Digits="1")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    assert says(response.data)[:2] == [
+        "Lo sentimos, tuvimos un problema técnico.",
+        "Le comunicamos con un asesor de orientación.",
+    ]
+    assert "CA" + "0" * 32 in caplog.text
+
+
+def test_unknown_path_and_method_still_get_twiml(caller: Caller) -> None:
+    response = caller.post("/voice/no-such-step")
+    assert response.status_code == 200
+    assert verbs(response.data) == ["Gather", "Redirect"]
+
+
+def test_menu_node_that_vanished_continues_at_the_main_menu(caller: Caller) -> None:
+    response = caller.post("/voice/menu/gone-node?s=4&t=principal", Digits="1")
+    assert response.status_code == 200
+    assert "Para estudiantes, marque 2." in says(response.data)[0]
+
+
+def test_fallback_is_static_twiml(caller: Caller) -> None:
+    response = caller.post("/voice/fallback", ErrorCode="11200")
+    assert response.status_code == 200
+    assert verbs(response.data) == ["Say", "Hangup"]
+
+
+def test_status_callback_and_health(caller: Caller) -> None:
+    status = caller.post("/voice/status", CallStatus="completed", CallDuration="42")
+    assert status.status_code == 204
+    health = caller.client.get("/healthz")
+    assert health.status_code == 200 and health.json and health.json["status"] == "ok"
+
+
+def test_too_many_steps_end_the_call_politely(caller: Caller) -> None:
+    response = caller.post("/voice/menu/estudiantes?s=61", Digits="*")
+    assert verbs(response.data)[-1] == "Hangup"
+    assert says(response.data)[-1] == "Gracias por llamar. Hasta pronto."
+
+
+def test_a_request_an_hour_later_is_still_answered(caller: Caller, clock: Clock) -> None:
+    clock.set(clock() + timedelta(hours=1))
+    assert caller.post("/voice").status_code == 200
