@@ -52,12 +52,13 @@ def match(menu: MenuNode, speech: str) -> str | None:
         best = max(length for length, _ in candidates)
         keys = {key for length, key in candidates if length == best}
         return keys.pop() if len(keys) == 1 else None
-    words = said.split()
-    digits = [
-        DIGIT_WORDS.get(word, word) for word in words if word in DIGIT_WORDS or word.isdigit()
-    ]
-    if len(digits) == 1 and menu.option_for_key(digits[0]) is not None:
-        return digits[0]
+    # A spoken digit counts only when it is all that was said, give or take filler words:
+    # "opción dos", "la dos por favor"; not "quiero una constancia".
+    words = [word for word in said.split() if word not in FILLER]
+    if len(words) == 1:
+        digit = DIGIT_WORDS.get(words[0], words[0])
+        if digit.isdigit() and menu.option_for_key(digit) is not None:
+            return digit
     for action, phrases in NAVIGATION_WORDS.items():
         if any(_contains(said, phrase) for phrase in phrases):
             return action
