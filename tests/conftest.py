@@ -87,5 +87,3 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 def caller(app: Flask) -> Iterator[Caller]:
     with app.test_client() as client:
         yield Caller(client)
-
-

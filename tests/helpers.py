@@ -53,5 +53,3 @@ class Caller:
 def _path(url: str | None) -> str:
     assert url is not None
     return url
-
-

@@ -224,7 +224,7 @@ def _key(collector: Collector, node: YNode) -> str | None:
         collector.add(
             node,
             f"{node.describe()} is not a phone key",
-            "use one of 0-9, '*' or '#' (quote '*' and '#')",
+            "use one of 0-9, '*' or '#'; quote '*' and '#'",
         )
         return None
     return raw
@@ -401,7 +401,7 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
             collector.add(
                 option,
                 f"'{raw_key}' is not a phone key",
-                "use one of 0-9, '*' or '#' (quote '*' and '#')",
+                "use one of 0-9, '*' or '#'; quote '*' and '#'",
             )
             continue
         if raw_key in reserved:

@@ -130,7 +130,10 @@ class Collector:
                         )
                     )
                     continue
-                out.mapping[key] = self._convert(value_node, file, child_path, loader)
+                child = self._convert(value_node, file, child_path, loader)
+                # A problem with a value is reported where its key is written.
+                child.line = key_node.start_mark.line + 1
+                out.mapping[key] = child
             return out
         if isinstance(node, yaml.SequenceNode):
             out = YNode(file, line, path, "seq")

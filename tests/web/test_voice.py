@@ -16,7 +16,7 @@ SAY = 'language="es-MX" voice="Polly.Mia-Neural"'
 MAIN_MENU_GATHER = (
     '<Gather action="/voice/menu/principal?s=1" actionOnEmptyResult="false" finishOnKey="" '
     'hints="información y canales de atención, información, canales, canales de atención, '
-    'whatsapp, ticket, '
+    "whatsapp, ticket, "
     'estudiantes, estudiante, alumno, alumnos" input="dtmf speech" language="es-PE" '
     'method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
     f"<Say {SAY}>Para información y canales de atención, marque 1. "

@@ -1,0 +1,226 @@
+"""Operators' mistakes, each reported with file, line, path, what is wrong and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from ivr.config.errors import ConfigError
+from ivr.config.loader import load_config
+
+STUDENTS = "menus/students.yaml"
+
+
+def problems(config_dir: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_dir)
+    return [str(p) for p in caught.value.problems]
+
+
+def edit(config_dir: Path, name: str, old: str, new: str) -> None:
+    path = config_dir / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(config_dir: Path, name: str, needle: str) -> int:
+    lines = (config_dir / name).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def test_shipped_configuration_is_valid(config_dir: Path) -> None:
+    config = load_config(config_dir)
+    assert len(config.directory.campuses) == 8
+    assert len(config.directory.lines) == 6
+    assert config.menus.settings.start == "principal"
+
+
+def test_duplicate_key(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "    queue: helpdesk\n", "    queue: helpdesk\n    queue: other\n")
+    n = line_of(config_dir, STUDENTS, "queue: other")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.help-desk.queue: duplicate key (first defined on line {n - 1}) "
+        "(remove one of them: YAML would silently keep only the last)"
+    ]
+
+
+def test_option_key_used_twice(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "      2:\n        label: Aula", "      '1':\n        label: Aula")
+    n = line_of(config_dir, STUDENTS, "'1':")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.estudiantes.options.1: duplicate key (first defined on line "
+        f"{n - 4}) (remove one of them: YAML would silently keep only the last)"
+    ]
+
+
+def test_unknown_key_suggests_the_close_match(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "    queue: helpdesk\n", "    queu: helpdesk\n")
+    n = line_of(config_dir, STUDENTS, "queu: helpdesk")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n - 4}: nodes.help-desk: a transfer needs exactly one of 'queue' or "
+        "'dial' (name a Twilio queue, e.g. queue: helpdesk)",
+        f"{STUDENTS}:{n}: nodes.help-desk.queu: unknown key 'queu' (did you mean 'queue'?)",
+    ]
+
+
+def test_unknown_target_suggests_the_close_match(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "goto: help-desk", "goto: helpdesk")
+    n = line_of(config_dir, STUDENTS, "goto: helpdesk")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.estudiantes.options.1.goto: goes to 'helpdesk', which is not "
+        "a node (did you mean 'help-desk'?)"
+    ]
+
+
+def test_unreachable_node(config_dir: Path) -> None:
+    with (config_dir / STUDENTS).open("a", encoding="utf-8") as f:
+        f.write("\n  huerfano:\n    type: hangup\n    title: Nadie llega\n")
+    n = line_of(config_dir, STUDENTS, "  huerfano:")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.huerfano: node 'huerfano' is never reached (link it from a "
+        "menu option or a 'next', or delete it)"
+    ]
+
+
+@pytest.mark.parametrize("key", ["7a", "A", "10"])
+def test_key_outside_the_keypad(config_dir: Path, key: str) -> None:
+    edit(config_dir, STUDENTS, "      5:\n", f"      {key}:\n")
+    n = line_of(config_dir, STUDENTS, f"      {key}:")
+    assert problems(config_dir)[0] == (
+        f"{STUDENTS}:{n}: nodes.estudiantes.options.{key}: '{key}' is not a phone key "
+        "(use one of 0-9, '*' or '#'; quote '*' and '#')"
+    )
+
+
+def test_navigation_key_cannot_be_an_option(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "      5:\n", "      '#':\n")
+    n = line_of(config_dir, STUDENTS, "'#':")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.estudiantes.options.#: key '#' is reserved for back "
+        "(change settings.navigation.back or use another key)"
+    ]
+
+
+def test_non_e164_number(config_dir: Path) -> None:
+    edit(config_dir, "campuses.yaml", 'number: "+5116015700"', "number: '601-5700'")
+    n = line_of(config_dir, "campuses.yaml", "'601-5700'")
+    assert problems(config_dir) == [
+        f"campuses.yaml:{n}: campuses.comas.number: '601-5700' is not a phone number in E.164 "
+        "form (write '+', the country code and the number, no spaces, e.g. +5116259600)"
+    ]
+
+
+def test_unquoted_number_is_read_as_an_integer(config_dir: Path) -> None:
+    edit(config_dir, "campuses.yaml", 'number: "+5116015700"', "number: 5116015700")
+    n = line_of(config_dir, "campuses.yaml", "number: 5116015700")
+    assert problems(config_dir) == [
+        f"campuses.yaml:{n}: campuses.comas.number: 5116015700 was read as a number "
+        "(quote it with its '+': '+5116015700')"
+    ]
+
+
+def test_dial_to_a_non_e164_number(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "    queue: helpdesk\n", "    dial: '625-9600'\n")
+    n = line_of(config_dir, STUDENTS, "dial: '625-9600'")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.help-desk.dial: '625-9600' is not a phone number in E.164 "
+        "form (write '+', the country code and the number, no spaces, e.g. +5116259600)"
+    ]
+
+
+def test_unquoted_time_in_schedules(config_dir: Path) -> None:
+    name = "schedules/central.yaml"
+    edit(config_dir, name, "- {from: '09:00', until: '14:00'}", "- {from: 9:30, until: '14:00'}")
+    n = line_of(config_dir, name, "from: 9:30")
+    assert problems(config_dir) == [
+        f"{name}:{n}: weekly.sábado.0.from: 9:30 was read as the number 570, not a time "
+        "(quote times: '09:30')"
+    ]
+
+
+def test_prompt_longer_than_twilio_accepts(config_dir: Path) -> None:
+    long_text = "Información importante. " * 130  # 3,120 bytes
+    edit(
+        config_dir,
+        "menus/channels.yaml",
+        'say: "Las zonas de Contacto UPN',
+        f'say: "{long_text}Las zonas de Contacto UPN',
+    )
+    n = line_of(config_dir, "menus/channels.yaml", "Información importante.")
+    [problem] = problems(config_dir)
+    assert problem.startswith(f"menus/channels.yaml:{n}: nodes.contacto-campus.say: is 3")
+    assert problem.endswith(
+        "bytes long; Polly.Mia-Neural speaks at most 3000 in one message (shorten it or split "
+        "it into a list of shorter texts)"
+    )
+
+
+def test_message_loop_without_a_menu(config_dir: Path) -> None:
+    edit(
+        config_dir,
+        "menus/channels.yaml",
+        "    next: back\n\n  tickets:",
+        "    next: tickets\n\n  tickets:",
+    )
+    edit(
+        config_dir,
+        "menus/channels.yaml",
+        "    next: back\n\n  contacto-campus:",
+        "    next: whatsapp\n\n  contacto-campus:",
+    )
+    found = problems(config_dir)
+    assert len(found) == 2
+    assert found[0].endswith(
+        "these nodes form a loop with no menu: tickets -> whatsapp -> tickets (end one of them "
+        "at a menu or a hang-up)"
+    ) or found[0].endswith(
+        "these nodes form a loop with no menu: whatsapp -> tickets -> whatsapp (end one of "
+        "them at a menu or a hang-up)"
+    )
+
+
+def test_yaml_syntax_error_is_located(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "    title: Help Desk\n", "    title: [Help Desk\n")
+    [problem] = problems(config_dir)
+    assert problem.startswith(f"{STUDENTS}:")
+    assert "YAML syntax error" in problem
+
+
+def test_every_problem_is_reported_at_once(config_dir: Path) -> None:
+    edit(config_dir, "campuses.yaml", 'number: "+5116015700"', "number: '601-5700'")
+    edit(config_dir, STUDENTS, "goto: help-desk", "goto: helpdesk")
+    assert len(problems(config_dir)) == 2
+
+
+# -- ivr check ---------------------------------------------------------------------------------
+def test_ivr_check_passes_on_the_shipped_files(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.cli import ivr
+
+    monkeypatch.setenv("IVR_CONFIG_DIR", str(config_dir))
+    result = Flask("check").test_cli_runner().invoke(ivr, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "campuses.yaml: 8 campuses on 6 numbers" in result.output
+
+
+def test_ivr_check_fails_with_located_messages(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.cli import ivr
+
+    edit(config_dir, STUDENTS, "goto: help-desk", "goto: helpdesk")
+    monkeypatch.setenv("IVR_CONFIG_DIR", str(config_dir))
+    result = Flask("check").test_cli_runner().invoke(ivr, ["check"])
+    assert result.exit_code == 1
+    n = line_of(config_dir, STUDENTS, "goto: helpdesk")
+    assert f"{STUDENTS}:{n}: nodes.estudiantes.options.1.goto: goes to 'helpdesk'" in result.output
+
+
+def test_bad_configuration_fails_start_up(config_dir: Path, make_app: object) -> None:
+    edit(config_dir, STUDENTS, "goto: help-desk", "goto: helpdesk")
+    with pytest.raises(ConfigError, match="goes to 'helpdesk'"):
+        make_app()  # type: ignore[operator]
