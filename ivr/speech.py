@@ -62,6 +62,6 @@ def match(menu: MenuNode, speech: str) -> str | None:
     for action, phrases in NAVIGATION_WORDS.items():
         if any(_contains(said, phrase) for phrase in phrases):
             return action
-    phrases = {normalise(p): o.key for o in menu.options for p in (o.label, *o.speech)}
-    close = difflib.get_close_matches(said, list(phrases), n=1, cutoff=0.8)
-    return phrases[close[0]] if close else None
+    by_phrase = {normalise(p): o.key for o in menu.options for p in (o.label, *o.speech)}
+    close = difflib.get_close_matches(said, list(by_phrase), n=1, cutoff=0.8)
+    return by_phrase[close[0]] if close else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -85,7 +86,7 @@ def _state(node: str) -> State:
 
 def _url_for(route: str, state: State) -> str:
     """Build the callback URL for a route, carrying the call state in the query string."""
-    params: dict[str, str | int] = {"s": state.steps}
+    params: dict[str, Any] = {"s": state.steps}
     if state.trail:
         params["t"] = ".".join(state.trail)
     if state.no_input:
