@@ -46,6 +46,7 @@ class State:
     no_input: int = 0
     invalid: int = 0
     steps: int = 0
+    step: str = ""  # a sub-step inside a node (self-service: code, dni, menu)
 
 
 # -- actions -------------------------------------------------------------------------------------
@@ -139,7 +140,9 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
             ctx.fill(t)
             for t in menu_prompt(node, tree.settings, is_start=node.id == tree.settings.start)
         )
-        hints = tuple({normalise(p): p for o in node.options for p in (o.label, *o.speech)}.values())
+        hints = tuple(
+            {normalise(p): p for o in node.options for p in (o.label, *o.speech)}.values()
+        )
         fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps)
         return Outcome((Ask(prompt, fresh, hints),), node.id, "entered")
     if isinstance(node, MessageNode):
@@ -158,19 +161,21 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
         return Outcome((*(Say(ctx.fill(t)) for t in node.say), Hangup()), node.id, "hangup")
     assert isinstance(node, SelfServiceNode)
     return Outcome(
+        (ask_code(State(node.id, state.trail, steps=state.steps)),), node.id, "selfservice"
+    )
+
+
+def ask_code(state: State) -> Ask:
+    """Ask a student for their code (its digits, then '#'): the first self-service step."""
+    return Ask(
         (
-            Ask(
-                (
-                    "Para conocer su estado de cuenta, marque su código de estudiante, solo los números, y al final la tecla numeral.",
-                ),
-                State(node.id, state.trail, steps=state.steps),
-                route="selfservice",
-                digits=12,
-                speech=False,
-            ),
+            "Para conocer su estado de cuenta, marque su código de estudiante, solo los "
+            "números, y al final la tecla numeral.",
         ),
-        node.id,
-        "selfservice",
+        replace(state, step="code"),
+        route="selfservice",
+        digits=12,
+        speech=False,
     )
 
 

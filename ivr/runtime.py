@@ -12,7 +12,10 @@ from ivr import clock as clock_module
 from ivr.clock import Clock
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
+from ivr.ledger.base import Ledger
+from ivr.ledger.sqlite import SqliteLedger
 from ivr.schedule.override import OverrideStore
+from ivr.sessions import SessionStore
 from ivr.settings import AppSettings
 
 log = logging.getLogger("ivr.config")
@@ -25,6 +28,8 @@ class Runtime:
     settings: AppSettings
     config: Config
     override_store: OverrideStore
+    ledger: Ledger
+    sessions: SessionStore
     clock: Clock = clock_module.now
     loaded_at: datetime | None = None
     last_error: ConfigError | None = None
@@ -39,10 +44,16 @@ class Runtime:
         """Load the configuration or raise ConfigError: a bad file fails at start-up."""
         config = load_config(settings.config_dir)
         store = OverrideStore(settings.override_file)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ledger = SqliteLedger(settings.database)
+        ledger.migrate()
+        sessions = SessionStore(settings.data_dir / "sessions.sqlite3")
         return cls(
             settings,
             config,
             store,
+            ledger,
+            sessions,
             clock,
             loaded_at=clock(),
             _checked=time.monotonic(),

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivr.config.billing import parse_billing
 from ivr.config.campuses import FILE as CAMPUSES_FILE
 from ivr.config.campuses import parse_campuses
 from ivr.config.errors import ConfigError
@@ -13,6 +14,7 @@ from ivr.config.menus import MENUS_DIR, parse_menus
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
 from ivr.directory import Directory
+from ivr.fees.model import Billing
 from ivr.menu import MenuTree
 from ivr.schedule.model import Schedules
 
@@ -26,6 +28,7 @@ class Config:
     directory: Directory
     menus: MenuTree
     schedules: Schedules
+    billing: Billing | None  # None when the folder has no billing/: self-service is off
     fingerprint: str
 
 
@@ -37,9 +40,10 @@ def load_config(config_dir: Path) -> Config:
     schedules = parse_schedules(collector, config_dir)
     lines = schedules.line_names if schedules is not None else ("central",)
     menus = parse_menus(collector, config_dir, lines)
+    billing = parse_billing(collector, config_dir) if (config_dir / "billing").is_dir() else None
     if collector.problems or directory is None or menus is None or schedules is None:
         raise ConfigError(collector.problems)
-    return Config(directory, menus, schedules, fingerprint)
+    return Config(directory, menus, schedules, billing, fingerprint)
 
 
 def watched_files(config_dir: Path) -> list[Path]:

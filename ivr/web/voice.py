@@ -20,6 +20,9 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import flow, twiml
 from ivr.flow import CallContext, Outcome, State
+from ivr.menu import SelfServiceNode
+from ivr.selfservice import phone
+from ivr.web.selfservice import CallServices
 from ivr.runtime import Runtime
 from ivr.schedule import evaluation
 from ivr.schedule.messages import ActiveMessages, active_messages
@@ -81,6 +84,7 @@ def _state(node: str) -> State:
         no_input=_int_arg("ni"),
         invalid=_int_arg("iv"),
         steps=_int_arg("s"),
+        step=request.args.get("st", "")[:16],
     )
 
 
@@ -93,6 +97,8 @@ def _url_for(route: str, state: State) -> str:
         params["ni"] = state.no_input
     if state.invalid:
         params["iv"] = state.invalid
+    if state.step:
+        params["st"] = state.step
     endpoint = {
         "menu": "voice.menu",
         "transfer": "voice.transfer",
@@ -185,10 +191,17 @@ def transfer(node: str) -> Response:
 
 @blueprint.route("/voice/selfservice/<node>", methods=["GET", "POST"])
 def selfservice(node: str) -> Response:
-    """Self-service: not available until the ledger is configured."""
-    ctx = context(runtime())
-    outcome = flow.enter(ctx, _state(node))
-    return _answer(outcome, ctx)
+    """Self-service steps: student code, DNI digits, then the statement and its menu."""
+    rt = runtime()
+    now = rt.clock()
+    ctx = context(rt, now)
+    state = _state(node)
+    here = ctx.tree.node(state.node)
+    if not isinstance(here, SelfServiceNode):  # stale URL after a reload
+        return _answer(flow.enter(ctx, State(ctx.tree.settings.start, steps=state.steps)), ctx)
+    billing = rt.config.billing
+    services = CallServices(rt, billing, g.call_sid, now) if billing and g.call_sid else None
+    return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx)
 
 
 @blueprint.route("/voice/status", methods=["POST", "GET"])

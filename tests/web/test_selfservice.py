@@ -1,0 +1,136 @@
+"""Student menu option 5 by phone: verification, the spoken statement, lockout, failures."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime
+
+import pytest
+from flask import Flask
+from lxml import etree
+
+from ivr.clock import LIMA
+from ivr.ledger.demo import generate
+from tests.helpers import Caller, Clock
+
+ENTRY = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"
+
+
+@pytest.fixture
+def app(make_app: object, clock: Clock) -> Flask:
+    clock.set(datetime(2026, 11, 21, 10, 0, tzinfo=LIMA))  # Saturday morning: open
+    application: Flask = make_app()  # type: ignore[operator]
+    generate(application.extensions["ivr"].ledger, students=20)
+    return application
+
+
+def says(data: bytes) -> list[str]:
+    return [el.text or "" for el in etree.fromstring(data).iter("Say")]
+
+
+def identify(caller: Caller, code: str, dni: str) -> bytes:
+    asked_dni = caller.post(ENTRY, Digits=code)
+    assert "cuatro últimos dígitos de su DNI" in says(asked_dni.data)[0]
+    return bytes(caller.follow(asked_dni, Digits=dni).data)
+
+
+def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
+    asked_code = caller.follow(caller.follow(caller.post("/voice"), Digits="2"), Digits="5")
+    assert "código de estudiante" in says(asked_code.data)[0]
+    asked_dni = caller.follow(asked_code, Digits="00012345")
+    spoken = says(caller.follow(asked_dni, Digits="2468").data)
+    assert spoken[:4] == [
+        "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
+        "céntimos.",
+        "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos.",
+        "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
+        "a tiempo.",
+        "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
+        "cincuenta céntimos, y vence el lunes 30 de noviembre.",
+    ]
+    assert "Para hablar con Facturación, marque 4." in spoken[-1]
+
+
+def test_code_with_its_letter_prefix_typed_as_digits_only(caller: Caller) -> None:
+    spoken = says(identify(caller, "00054321", "1357"))
+    assert spoken[0].startswith("Su saldo por pagar es de")
+
+
+def test_unknown_code_and_wrong_dni_sound_the_same(caller: Caller) -> None:
+    unknown = says(identify(caller, "99999999", "2468"))
+    caller.call["CallSid"] = "CA" + "1" * 32
+    wrong = says(identify(caller, "00012345", "0000"))
+    assert unknown == wrong
+    assert unknown[0] == "Los datos ingresados no coinciden con nuestros registros."
+
+
+def test_three_failures_end_the_attempt_naming_the_channels(caller: Caller) -> None:
+    for _ in range(2):
+        identify(caller, "00012345", "0000")
+    spoken = says(identify(caller, "00012345", "0000"))
+    assert spoken[0] == "No pudimos verificar sus datos."
+    assert "WhatsApp del Estudiante" in spoken[1]
+    # Back at the student menu; a fourth try in the same call is refused outright.
+    assert "Para Help Desk, marque 1." in spoken[2]
+    again = says(caller.post(ENTRY, Digits="00012345").data)
+    assert again[0] == "No pudimos verificar sus datos."
+
+
+def test_repeated_failures_across_calls_lock_the_code(caller: Caller) -> None:
+    for call in range(5):
+        caller.call["CallSid"] = f"CA{call:032d}"
+        identify(caller, "00054321", "0000")
+    caller.call["CallSid"] = "CA" + "f" * 32
+    spoken = says(identify(caller, "00054321", "1357"))  # the right DNI, but locked
+    assert spoken[0].startswith("Por su seguridad, la consulta telefónica de este código")
+
+
+def test_menu_after_the_statement_detail_and_early_payment(caller: Caller) -> None:
+    menu = caller.post(ENTRY, Digits="00012345")
+    after = caller.follow(menu, Digits="2468")
+    detail = says(caller.follow(after, Digits="2").data)
+    assert detail[0] == "Matrícula: pagada."
+    assert detail[3].startswith(
+        "Cuota tres: vencida el viernes 30 de octubre, hace veintidós días."
+    )
+    back = says(caller.follow(after, Digits="#").data)
+    assert "Para Help Desk, marque 1." in back[0]
+
+
+def test_facturacion_only_offered_while_open(caller: Caller, clock: Clock) -> None:
+    clock.set(datetime(2026, 11, 22, 10, 0, tzinfo=LIMA))  # Sunday
+    spoken = says(identify(caller, "00012345", "2468"))
+    assert "Facturación" not in spoken[-1]
+
+
+def test_logs_never_hold_the_code_dni_or_balance(
+    caller: Caller, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    identify(caller, "00012345", "2468")
+    assert "00012345" not in caplog.text
+    assert "2468" not in caplog.text
+    assert "2995" not in caplog.text and "2,995" not in caplog.text
+    assert "345" in caplog.text  # the masked code: its last three characters
+
+
+def test_ledger_down_apologises_and_offers_the_desk(
+    caller: Caller, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(app.extensions["ivr"].ledger, "verify", down)
+    data = identify(caller, "00012345", "2468")
+    assert says(data)[0] == "En este momento no podemos consultar su estado de cuenta."
+    enqueue = etree.fromstring(data).find("Enqueue")
+    assert enqueue is not None and enqueue.text == "facturacion"
+
+
+def test_silence_at_the_code_prompt_reprompts_then_leaves(caller: Caller) -> None:
+    data = caller.post(ENTRY).data
+    assert says(data)[0] == "No recibimos ninguna opción."
+    data = caller.post(ENTRY + "&ni=1").data
+    data = caller.post(ENTRY + "&ni=2").data
+    assert "WhatsApp del Estudiante" in says(data)[0]
