@@ -12,12 +12,17 @@ import click
 
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
+from ivr.schedule.cli import override_group, schedule_command
 from ivr.settings import load_settings
 
 
 @click.group("ivr")
 def ivr() -> None:
     """Operate the IVR: check files, simulate calls, see schedules, manage the ledger."""
+
+
+ivr.add_command(override_group)
+ivr.add_command(schedule_command)
 
 
 @ivr.command("check")

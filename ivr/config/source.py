@@ -144,7 +144,7 @@ class Collector:
         assert isinstance(node, yaml.ScalarNode)
         try:
             value = loader.construct_object(node, deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # e.g. 2026-02-30: a date PyYAML cannot build
             value = node.value
         return YNode(
             file,

@@ -65,9 +65,9 @@ def status(
 ) -> LineStatus:
     """Return whether ``line`` is open at ``now`` (aware, any timezone), why, and until when."""
     moment = to_lima(now)
-    windows = _merged(_pieces(schedules.line(line), moment, override))
-    current = next(windows)
     horizon = moment + HORIZON
+    windows = _merged(_pieces(schedules.line(line), moment, horizon, override))
+    current = next(windows)
     next_change = None
     for window in windows:
         if window.start > horizon:
@@ -97,7 +97,7 @@ def line_windows(
     """Return the windows of one line in ``[start, end)`` (both aware), clipped to that range."""
     begin, finish = to_lima(start), to_lima(end)
     out: list[Window] = []
-    for window in _merged(_pieces(line, begin, override)):
+    for window in _merged(_pieces(line, begin, finish, override)):
         if window.start >= finish:
             break
         out.append(_clip(window, begin, finish))
@@ -172,14 +172,19 @@ def _split(
     return out
 
 
-def _pieces(line: LineSchedule, start: datetime, override: Override | None) -> Iterator[Window]:
-    """Yield the line's windows day after day from the day of ``start``, override applied."""
+def _pieces(
+    line: LineSchedule, start: datetime, end: datetime, override: Override | None
+) -> Iterator[Window]:
+    """Yield the line's windows, override applied, over the whole days from start to end.
+
+    The first window contains ``start`` (it may begin earlier); the last one contains ``end``.
+    """
     day = start.date()
-    while True:
-        for piece in _day_pieces(line, day):
-            if piece.end <= start:
-                continue
-            yield from _overlay(piece, override)
+    while day <= end.date():
+        for day_piece in _day_pieces(line, day):
+            for piece in _overlay(day_piece, override):
+                if piece.end > start:
+                    yield piece
         day += timedelta(days=1)
 
 
@@ -209,7 +214,7 @@ def _merged(pieces: Iterator[Window]) -> Iterator[Window]:
         else:
             yield current
             current = piece
-    yield current  # pragma: no cover - the stream of pieces never ends
+    yield current
 
 
 def _clip(window: Window, start: datetime, end: datetime) -> Window:

@@ -22,7 +22,6 @@ _REASONS: dict[Reason, str] = {
 }
 _SHOWN_TEXT = 72  # characters of a message shown in the listing; the YAML has the full text
 _INSTANT = timedelta(microseconds=1)
-_RANGE_WIDTH = len("Mon 2026-12-21 00:00 -> Mon 2026-12-21 09:00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +103,20 @@ def render_schedule(
     if override is not None:
         out.append(f"Emergency override: every line closed {_span(override)}.")
     out.append("")
-    for window in line_windows(schedules.line(line), begin, finish, override):
-        out.extend(_window_lines(window))
-    out.append("")
+    line_rows = line_windows(schedules.line(line), begin, finish, override)
     swaps = message_windows(schedules, begin, days, override=override)
+    edges = [(w.start, w.end) for w in line_rows] + [(m.start, m.end) for m in swaps]
+    ranges = [_range(start, end) for start, end in edges]
+    width = max(len(text) for text in ranges)  # a column that also fits HH:MM:SS edges
+    for window in line_rows:
+        out.extend(_window_lines(window, width))
+    out.append("")
     if not swaps:
         out.append("Message swaps: none active in this period.")
     else:
         out.append("Message swaps (when each message is active):")
         for swap in swaps:
-            out.append(f"{_range(swap.start, swap.end)}  {swap.slot:<12}  {swap.name}")
+            out.append(f"{_range(swap.start, swap.end):{width}}  {swap.slot:<12}  {swap.name}")
         out.append("")
         shown = dict.fromkeys(swap.name for swap in swaps)
         texts = {swap.name: swap.text for swap in schedules.messages}
@@ -173,19 +176,19 @@ def _candidates(
     return sorted(point for point in points if start <= point < end)
 
 
-def _window_lines(window: Window) -> list[str]:
+def _window_lines(window: Window, width: int) -> list[str]:
     what = _REASONS[window.reason]
     if window.label:
         what = f"{what}: {window.label}"
     state = "OPEN  " if window.open else "closed"
-    lines = [f"{_range(window.start, window.end)}  {state}  {what}"]
+    lines = [f"{_range(window.start, window.end):{width}}  {state}  {what}"]
     if window.message:
-        lines.append(f"{'':{_RANGE_WIDTH + 2}}{_quote(window.message)}")
+        lines.append(f"{'':{width + 2}}{_quote(window.message)}")
     return lines
 
 
 def _range(start: datetime, end: datetime) -> str:
-    return f"{_when(start)} -> {_when(end)}".ljust(_RANGE_WIDTH)
+    return f"{_when(start)} -> {_when(end)}"
 
 
 def _span(override: Override) -> str:
