@@ -6,19 +6,28 @@ files, like ``ivr check``, work even when the configuration is too broken to sta
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
+from ivr import clock
 from ivr.schedule.cli import override_group, schedule_command
+from ivr.schedule.evaluation import status
+from ivr.schedule.listing import describe_override
+from ivr.schedule.messages import active_messages
+from ivr.schedule.override import OverrideStore
 from ivr.settings import load_settings
 
 
 @click.group("ivr")
 def ivr() -> None:
     """Operate the IVR: check files, simulate calls, see schedules, manage the ledger."""
+    # Operator commands may load the app on a machine without the Twilio token: they do not
+    # serve calls, so the app need not refuse to start (webhooks would still answer 403).
+    os.environ.setdefault("IVR_CLI", "1")
 
 
 ivr.add_command(override_group)
@@ -46,4 +55,13 @@ def check() -> None:
         f"{len(config.directory.lines)} numbers"
     )
     click.echo(f"  menus/: {len(menus.nodes)} nodes, starting at '{menus.settings.start}'")
-    click.echo(f"  schedules/: lines {', '.join(config.schedules.line_names)}")
+    now = clock.now()
+    override = OverrideStore(settings.override_file).get(now)
+    for name in config.schedules.line_names:
+        state = status(config.schedules, now, line=name, override=override)
+        shown = "OPEN" if state.open else "CLOSED"
+        click.echo(f"  schedules/{name}.yaml: {shown} now ({state.reason})")
+    click.echo(f"  billing/: {'present' if config.billing else 'absent: self-service is off'}")
+    click.echo("  " + describe_override(override, now).replace("\n", "\n  "))
+    active = active_messages(config.schedules, now, override=override)
+    click.echo(f"  active messages: {', '.join(active.names) if active.names else 'none'}")

@@ -23,6 +23,12 @@ class AppSettings:
     reload_seconds: float
     in_process_scheduler: bool
     log_json: bool
+    cli: bool  # loaded by an operator command, not to serve calls
+
+    @property
+    def serving_allowed(self) -> bool:
+        """Whether webhooks can be answered: a token to check signatures, or the dev setting."""
+        return bool(self.auth_token) or self.skip_signature
 
     @property
     def override_file(self) -> Path:
@@ -50,4 +56,5 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
         reload_seconds=float(source.get("IVR_RELOAD_SECONDS") or 2),
         in_process_scheduler=flag("IVR_IN_PROCESS_SCHEDULER"),
         log_json=flag("IVR_LOG_JSON"),
+        cli=flag("IVR_CLI"),
     )

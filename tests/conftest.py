@@ -39,6 +39,7 @@ def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("IVR_SKIP_SIGNATURE", raising=False)
     monkeypatch.delenv("IVR_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("IVR_CLI", "")  # the ivr CLI group sets it for the rest of a process
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     options = dict(config or {})
     clock: Clock | None = options.pop("CLOCK", None)
     settings = load_settings(options)
-    if not settings.auth_token and not settings.skip_signature:
+    if not settings.serving_allowed and not settings.cli:
         raise RuntimeError(
             "TWILIO_AUTH_TOKEN is not set. Set it to your Twilio auth token, or for local "
             "development only set IVR_SKIP_SIGNATURE=1 to accept unsigned requests."

@@ -59,7 +59,8 @@ def _check_request() -> Response | None:
         return None
     if rt.settings.skip_signature:
         return None
-    if not is_valid(request, rt.settings, _validator(str(rt.settings.auth_token))):
+    token = rt.settings.auth_token
+    if not token or not is_valid(request, rt.settings, _validator(token)):
         log.warning("rejected a request with a missing or wrong Twilio signature: %s", request.path)
         return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
     return None

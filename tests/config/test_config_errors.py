@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from freezegun import freeze_time
 
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
@@ -202,9 +203,18 @@ def test_ivr_check_passes_on_the_shipped_files(
     from ivr.cli import ivr
 
     monkeypatch.setenv("IVR_CONFIG_DIR", str(config_dir))
-    result = Flask("check").test_cli_runner().invoke(ivr, ["check"])
+    monkeypatch.setenv("IVR_DATA_DIR", str(config_dir / "var"))
+    with freeze_time("2026-07-28 15:00:00"):  # 10:00 in Lima, Fiestas Patrias
+        result = Flask("check").test_cli_runner().invoke(ivr, ["check"])
     assert result.exit_code == 0, result.output
-    assert "campuses.yaml: 8 campuses on 6 numbers" in result.output
+    assert result.output.splitlines()[1:] == [
+        "  campuses.yaml: 8 campuses on 6 numbers",
+        "  menus/: 16 nodes, starting at 'principal'",
+        "  schedules/central.yaml: CLOSED now (holiday)",
+        "  billing/: present",
+        "  No emergency override.",
+        "  active messages: saludo_fuera_de_horario",
+    ]
 
 
 def test_ivr_check_fails_with_located_messages(
