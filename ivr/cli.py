@@ -11,9 +11,11 @@ import sys
 
 import click
 
+from ivr import clock
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
-from ivr import clock
+from ivr.observability.demo import simulate_command as simulate_calls_command
+from ivr.observability.report import report_command
 from ivr.schedule.cli import override_group, schedule_command
 from ivr.schedule.evaluation import status
 from ivr.schedule.listing import describe_override
@@ -31,6 +33,8 @@ def ivr() -> None:
 
 
 ivr.add_command(override_group)
+ivr.add_command(report_command)
+ivr.add_command(simulate_calls_command)
 ivr.add_command(schedule_command)
 
 

@@ -93,8 +93,9 @@ class Outcome:
 
     actions: tuple[Action, ...]
     node: str
-    event: str  # entered, option, speech, invalid, no_input, failed, transfer, after_hours, ...
+    event: str  # entered, invalid, no_input, failed, transfer, after_hours, message, ...
     detail: str = ""
+    said: str = ""  # the key or phrase that led here (never self-service digits)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,6 @@ def handle_input(ctx: CallContext, state: State, digits: str | None, speech: str
         again = enter(ctx, replace(state, no_input=state.no_input + 1))
         return Outcome((Say(settings.texts.no_input), *again.actions), menu.id, "no_input")
     choice = key if key else match(menu, said)
-    event = "option" if key else "speech"
     nav = settings.navigation
     if choice in (nav.repeat, "repeat"):
         return replace(enter(ctx, replace(state, no_input=0)), event="repeat")
@@ -211,7 +211,7 @@ def handle_input(ctx: CallContext, state: State, digits: str | None, speech: str
         return Outcome((Say(settings.texts.invalid), *again.actions), menu.id, "invalid")
     trail = (*state.trail, menu.id)[-MAX_TRAIL:]
     nxt = enter(ctx, State(option.target, trail, steps=state.steps))
-    return replace(nxt, event=event, detail=option.key)
+    return replace(nxt, said=key or said[:100])
 
 
 def transfer_result(ctx: CallContext, state: State, connected: bool) -> Outcome:

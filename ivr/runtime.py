@@ -14,6 +14,8 @@ from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.ledger.base import Ledger
 from ivr.ledger.sqlite import SqliteLedger
+from ivr.observability.calls import CallRecorder, NullCallRecorder, SqliteCallRecorder
+from ivr.observability.metrics import count_reload
 from ivr.schedule.override import OverrideStore
 from ivr.sessions import SessionStore
 from ivr.settings import AppSettings
@@ -31,6 +33,7 @@ class Runtime:
     ledger: Ledger
     sessions: SessionStore
     clock: Clock = clock_module.now
+    calls: CallRecorder = field(default_factory=NullCallRecorder)
     loaded_at: datetime | None = None
     last_error: ConfigError | None = None
     reloads: int = 0
@@ -55,6 +58,7 @@ class Runtime:
             ledger,
             sessions,
             clock,
+            calls=SqliteCallRecorder(settings.data_dir / "calls.sqlite3"),
             loaded_at=clock(),
             _checked=time.monotonic(),
             _seen=config.fingerprint,
@@ -85,6 +89,7 @@ class Runtime:
             config = load_config(self.settings.config_dir)
         except ConfigError as error:
             self.reload_failures += 1
+            count_reload(False)
             if self.last_error is None or str(self.last_error) != str(error):
                 log.error(
                     "configuration change rejected, still serving the last good one:\n%s", error
@@ -95,5 +100,6 @@ class Runtime:
         self.last_error = None
         self.loaded_at = self.clock()
         self.reloads += 1
+        count_reload(True)
         log.info("configuration reloaded (%s)", config.fingerprint)
         return True

@@ -22,7 +22,7 @@ NAVIGATION_WORDS = {
 
 
 def normalise(text: str) -> str:
-    """Lower-case, strip accents and punctuation, fold spaces: "¡Aula Virtual!" -> "aula virtual"."""
+    """Lower-case, strip accents and punctuation: "¡Aula Virtual!" -> "aula virtual"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", plain).split())

@@ -154,7 +154,7 @@ def _menu(
         return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
     if keyed == "4" and node.billing_desk:
         nxt = enter(ctx, State(node.billing_desk, state.trail, steps=state.steps))
-        return replace(nxt, event="option", detail="4")
+        return replace(nxt, said="4")
     if keyed == nav.repeat:
         return Outcome((_menu_ask(ctx, node, state),), node.id, "repeat")
     if keyed == nav.main_menu:

@@ -11,6 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import clock as clock_module
 from ivr.clock import Clock
+from ivr.observability.logging import configure_logging
+from ivr.observability.metrics import instrument
 from ivr.runtime import Runtime
 from ivr.settings import load_settings
 from ivr.web import voice
@@ -33,6 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "TWILIO_AUTH_TOKEN is not set. Set it to your Twilio auth token, or for local "
             "development only set IVR_SKIP_SIGNATURE=1 to accept unsigned requests."
         )
+    if not options.get("TESTING"):  # tests keep pytest's own log capture
+        configure_logging(settings.log_json)
     app = Flask("ivr")
     app.config.update(options)
     runtime = Runtime.start(settings, clock or clock_module.now)
@@ -51,4 +55,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_port=settings.trusted_proxies,
         )
     app.register_blueprint(voice.blueprint)
+    instrument(app)  # GET /metrics, and request latency per route
     return app

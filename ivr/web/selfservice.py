@@ -12,6 +12,7 @@ from ivr.fees.model import Billing
 from ivr.fees.statement import Statement
 from ivr.ledger.base import VerifyOutcome
 from ivr.ledger.codes import mask_code
+from ivr.observability.metrics import count_verification
 from ivr.runtime import Runtime
 from ivr.selfservice.phone import Unavailable
 
@@ -31,11 +32,12 @@ class CallServices:
         try:
             outcome = self.runtime.ledger.verify(code_digits, dni_last4, self.now)
         except sqlite3.Error as error:
-            log.error("call=%s ledger unavailable during verification: %s", self.call_sid, error)
+            count_verification("unavailable")
+            log.error("ledger unavailable during verification: %s", error)
             raise Unavailable from error
+        count_verification(outcome.status)
         log.info(
-            "call=%s verification %s for code %s",
-            self.call_sid,
+            "verification %s for code %s",
             outcome.status,
             mask_code(code_digits),
         )
@@ -45,16 +47,14 @@ class CallServices:
         try:
             account = self.runtime.ledger.load_account(code)
         except sqlite3.Error as error:
-            log.error("call=%s ledger unavailable for a statement: %s", self.call_sid, error)
+            log.error("ledger unavailable for a statement: %s", error)
             raise Unavailable from error
         if account is None:
             return None
         try:
             return build_statement(account, self.billing, self.now.date())
         except ValueError:  # an enrolment in a term billing/terms.yaml does not know
-            log.exception(
-                "call=%s cannot build the statement of %s", self.call_sid, mask_code(code)
-            )
+            log.exception("cannot build the statement of %s", mask_code(code))
             return None
 
     def session(self) -> dict[str, Any]:

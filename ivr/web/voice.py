@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from twilio.request_validator import RequestValidator
@@ -21,14 +21,15 @@ from werkzeug.exceptions import HTTPException
 from ivr import flow, twiml
 from ivr.flow import CallContext, Outcome, State
 from ivr.menu import SelfServiceNode
-from ivr.selfservice import phone
-from ivr.web.selfservice import CallServices
+from ivr.observability import metrics
 from ivr.runtime import Runtime
 from ivr.schedule import evaluation
 from ivr.schedule.messages import ActiveMessages, active_messages
 from ivr.schedule.model import Schedules
 from ivr.schedule.wording import describe_hours
+from ivr.selfservice import phone
 from ivr.web.security import is_valid
+from ivr.web.selfservice import CallServices
 
 log = logging.getLogger("ivr.voice")
 blueprint = Blueprint("voice", __name__)
@@ -144,13 +145,15 @@ def _hours_text(schedules: Schedules) -> str:
 
 
 def _answer(outcome: Outcome, ctx: CallContext) -> Response:
-    log.info(
-        "call=%s node=%s event=%s %s",
-        g.get("call_sid", ""),
-        outcome.node,
-        outcome.event,
-        outcome.detail,
-    )
+    rt = runtime()
+    sid = g.get("call_sid", "")
+    if sid:
+        campus = ctx.line.names if ctx.line else None
+        rt.calls.step(
+            sid, rt.clock(), campus, outcome.node, outcome.event, outcome.detail, said=outcome.said
+        )
+    metrics.count_event(outcome.event)
+    log.info("node=%s event=%s %s", outcome.node, outcome.event, outcome.detail)
     body = twiml.render(outcome.actions, ctx.tree.settings.voice, _url_for)
     return Response(body, 200, mimetype=TWIML)
 
@@ -208,12 +211,13 @@ def selfservice(node: str) -> Response:
 @blueprint.route("/voice/status", methods=["POST", "GET"])
 def status_callback() -> Response:
     """Twilio's status callback: record how the call ended."""
-    log.info(
-        "call=%s status=%s duration=%s",
-        g.get("call_sid", ""),
-        _param("CallStatus")[:32],
-        _param("CallDuration")[:8],
-    )
+    rt = runtime()
+    sid = g.get("call_sid", "")
+    status, duration = _param("CallStatus")[:32], _param("CallDuration")
+    if sid:
+        seconds = int(duration) if duration.isdigit() and len(duration) < 7 else None
+        rt.calls.status(sid, rt.clock(), status, seconds)
+    log.info("status=%s duration=%s", status, duration[:8])
     return Response("", 204)
 
 
@@ -221,8 +225,7 @@ def status_callback() -> Response:
 def fallback() -> Response:
     """Twilio's Fallback URL: static TwiML that needs nothing else to work."""
     log.error(
-        "call=%s Twilio used the fallback URL (error %s)",
-        g.get("call_sid", ""),
+        "Twilio used the fallback URL (error %s)",
         _param("ErrorCode")[:16],
     )
     return Response(twiml.apology(), 200, mimetype=TWIML)
@@ -251,15 +254,15 @@ def _on_error(error: Exception) -> Response | HTTPException:
         return Response("internal error\n", 500, mimetype="text/plain")
     if isinstance(error, HTTPException) and error.code in (404, 405):
         # A path or method we do not serve: carry on at the main menu.
-        log.warning("call=%s unexpected %s %s", g.get("call_sid", ""), request.method, request.path)
+        log.warning("unexpected %s %s", request.method, request.path)
         try:
             ctx = context(runtime())
             start = ctx.tree.settings.start
             return _answer(flow.enter(ctx, State(start, steps=_int_arg("s") + 1)), ctx)
         except Exception:
-            log.exception("call=%s could not answer an unexpected request", g.get("call_sid", ""))
+            log.exception("could not answer an unexpected request")
             return Response(twiml.apology(), 200, mimetype=TWIML)
-    log.exception("call=%s error while answering %s", g.get("call_sid", ""), request.path)
+    log.exception("error while answering %s", request.path)
     try:
         ctx = context(runtime())
         return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)

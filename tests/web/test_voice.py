@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from ivr.clock import LIMA
+from ivr.observability.logging import CallSidFilter
 from tests.helpers import Caller, Clock
 
 SAY = 'language="es-MX" voice="Polly.Mia-Neural"'
@@ -356,6 +357,7 @@ def test_exception_in_a_webhook_answers_an_apology_in_twiml(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(flow, "handle_input", broken)
+    caplog.handler.addFilter(CallSidFilter())  # what configure_logging puts on its handler
     response = caller.post("/voice/menu/estudiantes?s=2", Digits="1")
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
@@ -363,7 +365,8 @@ def test_exception_in_a_webhook_answers_an_apology_in_twiml(
         "Lo sentimos, tuvimos un problema técnico.",
         "Le comunicamos con un asesor de orientación.",
     ]
-    assert "CA" + "0" * 32 in caplog.text
+    [error] = [r for r in caplog.records if r.exc_info]
+    assert error.call_sid == "CA" + "0" * 32  # type: ignore[attr-defined]
 
 
 def test_unknown_path_and_method_still_get_twiml(caller: Caller) -> None:

@@ -1,0 +1,470 @@
+"""Call records: each call's path through the tree, kept off the webhook's critical path.
+
+A webhook calls ``step`` (and the status callback ``status``); the row goes into a bounded
+in-memory buffer and a background thread writes buffered rows to the recorder's own SQLite file
+about once a second. A request never waits for the disk: when the writer falls behind, the
+oldest rows are dropped and counted instead.
+
+Under gunicorn the app may be created in the master and forked into workers. The writer thread
+is therefore started lazily by the first row a process records, and a forked child starts from
+an empty buffer, new locks and no connection (``os.register_at_fork``, with an ``os.getpid()``
+check as a second line): rows buffered in the parent stay the parent's to write.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import sqlite3
+import threading
+import weakref
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ivr.observability.privacy import scrub_detail, scrub_said
+
+log = logging.getLogger("ivr.calls")
+
+SCHEMA_VERSION = 1
+MAX_DETAIL = 100  # issue 5: speech text trimmed to 100 characters; no detail needs more
+MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.voice.NODE_ID)
+UNKNOWN_CAMPUS = "unknown"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS steps (
+    id INTEGER PRIMARY KEY,
+    call_sid TEXT NOT NULL,
+    at TEXT NOT NULL,          -- UTC, ISO 8601, fixed width: text order is time order
+    campus TEXT NOT NULL,      -- the names of the dialled line's campuses, or 'unknown'
+    node TEXT NOT NULL,        -- where the caller is after this step
+    event TEXT NOT NULL,       -- ivr.flow.Outcome.event
+    detail TEXT NOT NULL,      -- ivr.flow.Outcome.detail, masked (queue, reason, result ...)
+    said TEXT NOT NULL         -- the key pressed or the words said, masked
+);
+CREATE INDEX IF NOT EXISTS steps_by_call ON steps (call_sid, at);
+CREATE INDEX IF NOT EXISTS steps_by_time ON steps (at);
+CREATE TABLE IF NOT EXISTS statuses (
+    id INTEGER PRIMARY KEY,
+    call_sid TEXT NOT NULL,
+    at TEXT NOT NULL,
+    call_status TEXT NOT NULL, -- Twilio's CallStatus: completed, busy, no-answer, failed ...
+    duration_s INTEGER         -- Twilio's CallDuration, when it sent one
+);
+CREATE INDEX IF NOT EXISTS statuses_by_call ON statuses (call_sid);
+"""
+
+# -- records -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One webhook's answer in a call: where the caller went and why."""
+
+    at: datetime  # aware, UTC
+    node: str
+    event: str
+    detail: str = ""
+    said: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """A call as recorded: its campus, its steps in order and how Twilio says it ended."""
+
+    call_sid: str
+    campus: str
+    steps: tuple[Step, ...]
+    call_status: str | None = None
+    duration_s: int | None = None
+
+    @property
+    def started_at(self) -> datetime:
+        return self.steps[0].at
+
+
+@runtime_checkable
+class CallRecorder(Protocol):
+    """Where the webhooks report each step of a call and how it ended. Never raises."""
+
+    def step(
+        self,
+        call_sid: str,
+        at: datetime,
+        campus: str | None,
+        node: str,
+        event: str,
+        detail: str,
+        *,
+        said: str = "",
+    ) -> None: ...
+
+    def status(
+        self, call_sid: str, at: datetime, call_status: str, duration_s: int | None
+    ) -> None: ...
+
+    def flush(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class CallHistory(Protocol):
+    """What ``ivr report`` reads."""
+
+    def calls(self, start: datetime, end: datetime) -> Iterator[CallRecord]:
+        """Yield the calls whose first step is in [start, end), in time order, with every step."""
+        ...
+
+
+class NullCallRecorder:
+    """Records nothing (benchmarks, or a deployment that keeps no call records)."""
+
+    def step(
+        self,
+        call_sid: str,
+        at: datetime,
+        campus: str | None,
+        node: str,
+        event: str,
+        detail: str,
+        *,
+        said: str = "",
+    ) -> None:
+        return None
+
+    def status(self, call_sid: str, at: datetime, call_status: str, duration_s: int | None) -> None:
+        return None
+
+    def flush(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        return None
+
+    def calls(self, start: datetime, end: datetime) -> Iterator[CallRecord]:
+        return iter(())
+
+
+# -- the SQLite recorder -------------------------------------------------------------------------
+# call_sid, at, campus, node, event, detail, said; `at` becomes UTC text in the writer thread
+_StepRow = tuple[str, datetime, str, str, str, str, str]
+_StatusRow = tuple[str, datetime, str, int | None]  # call_sid, at, call_status, duration_s
+_Row = tuple[str, _StepRow | _StatusRow]  # ("step" | "status", row)
+
+
+def utc_text(moment: datetime) -> str:
+    """Return an aware instant as fixed-width UTC text, so that text order is time order."""
+    utc = _aware(moment).astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"  # 2026-11-18T15:00:05.250000Z
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime: every instant must carry its timezone")
+    return moment
+
+
+def _from_utc_text(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+_live: weakref.WeakSet[SqliteCallRecorder] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """Write what every live recorder of this process still buffers (atexit, gunicorn hooks)."""
+    for recorder in list(_live):
+        recorder.close()
+
+
+atexit.register(close_all)
+
+
+class SqliteCallRecorder:
+    """Call records in their own SQLite file (WAL), written by a background thread."""
+
+    # Per process: replaced in a forked child by _reset().
+    _pid: int
+    _wake: threading.Condition  # guards _buffer and _closed; wakes the writer
+    _write_lock: threading.Lock  # one flush at a time, so rows reach the file in order
+    _buffer: deque[_Row]
+    _writer: threading.Thread | None
+    _db: sqlite3.Connection | None
+    _failing: bool
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        flush_seconds: float = 1.0,
+        batch_rows: int = 500,
+        max_buffered: int = 20_000,
+    ) -> None:
+        """Create the file and its schema now (start-up), but start no thread yet."""
+        self.path = Path(path)
+        self.flush_seconds = flush_seconds
+        self.batch_rows = batch_rows
+        self.max_buffered = max_buffered
+        self.dropped = 0  # rows lost: buffer full, recorded after close, or malformed
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = self._connect()
+        try:
+            self._migrate(db)
+        finally:
+            db.close()
+        self._reset()
+        self._closed = False
+        _live.add(self)
+
+    # -- webhook side: never blocks on I/O, never raises ----------------------------------------
+    def step(
+        self,
+        call_sid: str,
+        at: datetime,
+        campus: str | None,
+        node: str,
+        event: str,
+        detail: str,
+        *,
+        said: str = "",
+    ) -> None:
+        """Buffer one step of a call: masked, trimmed, timestamped in UTC."""
+        try:
+            row: _StepRow = (
+                call_sid[:MAX_NAME],
+                _aware(at),
+                (campus or UNKNOWN_CAMPUS)[:MAX_DETAIL],
+                node[:MAX_NAME],
+                event[:MAX_NAME],
+                scrub_detail(detail)[:MAX_DETAIL],
+                scrub_said(said)[:MAX_DETAIL],
+            )
+        except Exception:
+            log.exception("call=%s a call record step was malformed; dropped", call_sid[:MAX_NAME])
+            self.dropped += 1
+            return
+        self._put(("step", row))
+
+    def status(self, call_sid: str, at: datetime, call_status: str, duration_s: int | None) -> None:
+        """Buffer Twilio's status callback for a call (its duration, when it sent one)."""
+        try:
+            row: _StatusRow = (
+                call_sid[:MAX_NAME],
+                _aware(at),
+                call_status[:32],
+                duration_s if duration_s is None or duration_s >= 0 else None,
+            )
+        except Exception:
+            log.exception("call=%s a call status was malformed; dropped", call_sid[:MAX_NAME])
+            self.dropped += 1
+            return
+        self._put(("status", row))
+
+    def _put(self, row: _Row) -> None:
+        if self._pid != os.getpid():  # forked without register_at_fork running: start afresh
+            self._reset_in_child()
+        with self._wake:
+            lost = self._closed or len(self._buffer) == self.max_buffered
+            self.dropped += lost
+            if not self._closed:
+                self._buffer.append(row)  # deque(maxlen): a full buffer drops its oldest row
+                if self._writer is None:
+                    self._start_writer()
+                if len(self._buffer) >= self.batch_rows:
+                    self._wake.notify()
+        if lost:
+            self._count_dropped(1)
+
+    # -- writer side --------------------------------------------------------------------------
+    def flush(self) -> int:
+        """Write every buffered row now; return how many were written."""
+        with self._write_lock:
+            with self._wake:
+                rows = list(self._buffer)
+                self._buffer.clear()
+            if not rows:
+                return 0
+            try:
+                self._write(rows)
+            except sqlite3.Error as error:
+                self._put_back(rows)
+                if not self._failing:
+                    log.warning("call records not written yet (%s); will retry", error)
+                self._failing = True
+                return 0
+            if self._failing:
+                log.info("call records are being written again")
+            self._failing = False
+            return len(rows)
+
+    def close(self) -> None:
+        """Stop the writer and write what is left (called at exit)."""
+        with self._wake:
+            if self._closed:
+                return
+            self._closed = True
+            self._wake.notify()
+            writer = self._writer
+        if writer is not None and writer is not threading.current_thread():
+            writer.join(timeout=5)
+        self.flush()
+        with self._write_lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+        _live.discard(self)
+
+    def _start_writer(self) -> None:
+        self._writer = threading.Thread(target=self._run, name="ivr-call-records", daemon=True)
+        self._writer.start()
+
+    def _run(self) -> None:
+        me = threading.current_thread()
+        while True:
+            wake = self._wake  # wait on the very condition held, even if a reset replaces it
+            with wake:
+                wake.wait_for(
+                    lambda: self._closed or len(self._buffer) >= self.batch_rows,
+                    timeout=self.flush_seconds,
+                )
+                stop = self._closed or self._writer is not me  # closed, or replaced by a reset
+            if stop:
+                return  # close() writes the rest
+            try:
+                self.flush()
+            except Exception:  # keep the thread alive whatever happens
+                log.exception("the call record writer failed; will retry")
+
+    def _write(self, rows: Sequence[_Row]) -> None:
+        if self._db is None:
+            self._db = self._connect()
+        db = self._db
+        steps = [(r[0], utc_text(r[1]), *r[2:]) for kind, r in rows if kind == "step"]
+        statuses = [(r[0], utc_text(r[1]), *r[2:]) for kind, r in rows if kind == "status"]
+        with db:  # one transaction per batch
+            db.executemany(
+                "INSERT INTO steps (call_sid, at, campus, node, event, detail, said) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                steps,
+            )
+            db.executemany(
+                "INSERT INTO statuses (call_sid, at, call_status, duration_s) VALUES (?, ?, ?, ?)",
+                statuses,
+            )
+
+    def _put_back(self, rows: list[_Row]) -> None:
+        """Return unwritten rows to the front of the buffer, dropping the oldest beyond its size."""
+        with self._wake:
+            pending = rows + list(self._buffer)
+            excess = max(0, len(pending) - self.max_buffered)
+            self._buffer = deque(pending[excess:], maxlen=self.max_buffered)
+            self.dropped += excess
+        if excess:
+            self._count_dropped(excess)
+
+    def _count_dropped(self, rows: int) -> None:
+        from ivr.observability import metrics  # late: keep prometheus_client out of the CLI
+
+        metrics.count_dropped_records(rows)
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._wake = threading.Condition(threading.Lock())
+        self._write_lock = threading.Lock()
+        self._buffer = deque(maxlen=self.max_buffered)
+        self._writer = None
+        self._db = None
+        self._failing = False
+
+    def _reset_in_child(self) -> None:
+        """In a forked child: forget the parent's buffer, thread, locks and connection."""
+        if self._db is not None:
+            _inherited.append(self._db)  # never close a connection opened by another process
+        self._reset()
+
+    # -- reading ------------------------------------------------------------------------------
+    def calls(self, start: datetime, end: datetime) -> Iterator[CallRecord]:
+        """Yield the calls whose first step is in [start, end), in order of that step."""
+        chosen = """
+            WITH chosen AS (
+                SELECT c.call_sid, min(c.at) AS first_at FROM steps AS c
+                WHERE c.at >= :start AND c.at < :end AND NOT EXISTS (
+                    SELECT 1 FROM steps AS p WHERE p.call_sid = c.call_sid AND p.at < :start
+                )
+                GROUP BY c.call_sid
+            )
+        """
+        bounds = {"start": utc_text(start), "end": utc_text(end)}
+        db = self._connect()
+        try:
+            ended: dict[str, tuple[str, int | None]] = {}
+            for sid, call_status, duration in db.execute(
+                chosen + "SELECT s.call_sid, s.call_status, s.duration_s FROM statuses AS s "
+                "JOIN chosen USING (call_sid) ORDER BY s.at, s.id",
+                bounds,
+            ):
+                # the last status wins; a duration, once sent, is kept
+                previous = ended.get(sid, ("", None))[1]
+                ended[sid] = (call_status, duration if duration is not None else previous)
+            rows = db.execute(
+                chosen + "SELECT s.call_sid, s.at, s.campus, s.node, s.event, s.detail, s.said "
+                "FROM steps AS s JOIN chosen USING (call_sid) "
+                "ORDER BY chosen.first_at, s.call_sid, s.at, s.id",
+                bounds,
+            )
+            for sid, group in groupby(rows, key=lambda row: str(row[0])):
+                items = list(group)
+                call_status, duration = ended.get(sid, (None, None))
+                yield CallRecord(
+                    call_sid=sid,
+                    campus=items[0][2],
+                    steps=tuple(
+                        Step(_from_utc_text(at), node, event, detail, said)
+                        for _, at, _, node, event, detail, said in items
+                    ),
+                    call_status=call_status,
+                    duration_s=duration,
+                )
+        finally:
+            db.close()
+
+    # -- the file -----------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        # Used by the writer thread and by flush() at exit, one at a time (_write_lock).
+        db = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")  # readers (ivr report) never block the writer
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+        return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        db.executescript(_SCHEMA)
+        row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+        version = row[0] if row and row[0] is not None else 0
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"call records schema version {version} is newer than this code "
+                f"({SCHEMA_VERSION}): upgrade the application"
+            )
+        if version < SCHEMA_VERSION:
+            with db:
+                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+
+
+_inherited: list[sqlite3.Connection] = []
+
+
+def _reset_all_in_child() -> None:
+    for recorder in list(_live):
+        recorder._reset_in_child()
+
+
+# Runs in a forked child before any other thread can: no lock or buffer of the parent survives.
+os.register_at_fork(after_in_child=_reset_all_in_child)

@@ -1,0 +1,224 @@
+"""A day of simulated calls, for the README's ``ivr report`` and for tests. Deterministic.
+
+Callers walk the shipped menus (``menus/*.yaml``): the student desks, the channels messages,
+the account self-service; some press wrong keys, stay silent, or hang up half-way. Steps follow
+the event conventions ``ivr.observability.report`` reads. The central's hours are the DOMAIN
+page's (Monday-Friday 09:00-21:00, Saturday 09:00-14:00, Sunday closed); holidays and schedule
+overrides are not simulated.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import click
+
+from ivr.clock import LIMA
+from ivr.observability.calls import CallRecorder, SqliteCallRecorder
+
+# The campuses' names as a line greets them (ivr.directory.Line.names); None: a number not in
+# the directory. Weights: rough shares of calls.
+LINES: tuple[tuple[str | None, int], ...] = (
+    ("Los Olivos y Chorrillos", 24),
+    ("Trujillo El Molino y Trujillo San Isidro", 16),
+    ("Breña", 16),
+    ("San Juan de Lurigancho", 14),
+    ("Comas", 12),
+    ("Cajamarca", 10),
+    (None, 2),
+)
+# Calls arriving per hour of the day (Lima): a few before opening and after closing.
+HOURS: tuple[tuple[int, int], ...] = (
+    (7, 1), (8, 3), (9, 8), (10, 10), (11, 10), (12, 8), (13, 6), (14, 7),
+    (15, 8), (16, 8), (17, 7), (18, 6), (19, 5), (20, 4), (21, 2), (22, 1),
+)  # fmt: skip
+# menus/students.yaml: key, node, queue, what a caller may say instead of the key.
+DESKS = (
+    ("1", "help-desk", "helpdesk", "help desk", 30),
+    ("2", "aula-virtual", "aula-virtual", "aula virtual", 22),
+    ("3", "orientacion-estudiantes", "orientacion-estudiantes", "orientación", 16),
+    ("4", "orientacion-padres", "orientacion-padres", "padres", 8),
+)
+# menus/channels.yaml: key, message node.
+MESSAGES = (("1", "whatsapp"), ("2", "tickets"), ("3", "contacto-campus"), ("4", "quejas-reclamos"))
+
+_Step = tuple[str, str, str, str]  # node, event, detail, said
+
+
+@dataclass
+class _Walk:
+    """One simulated caller: the steps so far and the seconds spent talking to a desk."""
+
+    rng: random.Random
+    open: bool
+    steps: list[_Step]
+    talk_s: int = 0
+
+    def add(self, node: str, event: str, detail: str = "", said: str = "") -> None:
+        self.steps.append((node, event, detail, said))
+
+    def key(self, key: str, words: str) -> str:
+        """What the caller gave: usually the key, sometimes the words (speech)."""
+        return words if self.rng.random() < 0.15 else key
+
+    def transfer(self, node: str, queue: str, said: str) -> None:
+        if not self.open:  # flow._transfer: the line is closed, the after-hours message plays
+            self.add(node, "after_hours", node, said)
+            return
+        self.add(node, "transfer", queue, said)
+        if self.rng.random() < 0.88:
+            self.add(node, "transfer_done")
+            self.talk_s = self.rng.randint(60, 540)
+        else:
+            self.add(node, "transfer_failed")
+
+
+def is_open(moment: datetime) -> bool:
+    """The central's hours from DOMAIN.md (opening inclusive, closing exclusive)."""
+    weekday, clock = moment.weekday(), moment.time()
+    if weekday < 5:
+        return time(9) <= clock < time(21)
+    return weekday == 5 and time(9) <= clock < time(14)
+
+
+def _students(walk: _Walk) -> None:
+    rng = walk.rng
+    walk.add("estudiantes", "entered", said=walk.key("2", "estudiantes"))
+    roll = rng.random()
+    if roll < 0.08:
+        return  # hangs up at the student menu
+    if roll < 0.12:
+        walk.add("estudiantes", "invalid", said=rng.choice("6789"))
+    if rng.random() < 0.16:
+        _self_service(walk)
+        return
+    weights = [desk[4] for desk in DESKS]
+    key, node, queue, words, _ = rng.choices(DESKS, weights)[0]
+    walk.transfer(node, queue, walk.key(key, words))
+
+
+def _self_service(walk: _Walk) -> None:
+    """ivr.selfservice.phone: code, DNI, verification; then the statement menu."""
+    rng = walk.rng
+    node = "estado-de-cuenta"
+    walk.add(node, "selfservice", said=walk.key("5", "estado de cuenta"))
+    for attempt in range(1, 4):
+        if rng.random() < 0.12:
+            return  # hangs up instead of keying the code
+        walk.add(node, "selfservice_code")  # the digits never reach a record
+        roll = rng.random()
+        if roll < 0.03:
+            walk.add(node, "selfservice_unavailable")
+            return
+        if roll < 0.04:
+            walk.add(node, "selfservice_locked")
+            return
+        if roll < 0.74:
+            # only the code's last three characters (ivr.ledger.codes.mask_code)
+            walk.add(node, "selfservice_verified", f"***{rng.randrange(1000):03d}")
+            if rng.random() < 0.3:
+                option = rng.choice("123")  # the statement again, cuota by cuota, early payment
+                walk.add(node, "selfservice_heard", option, option)
+            if rng.random() < 0.1:
+                walk.transfer("facturacion", "facturacion", "4")  # the billing desk
+            return
+        if attempt == 3:
+            walk.add(node, "selfservice_failed")  # MAX_FAILURES in one call
+            return
+        walk.add(node, "selfservice_rejected")
+        if rng.random() < 0.3:
+            return  # gives up after a failure
+
+
+def _channels(walk: _Walk) -> None:
+    rng = walk.rng
+    walk.add("canales", "entered", said=walk.key("1", "canales"))
+    if rng.random() < 0.1:
+        return  # hangs up at the channels menu
+    key, node = rng.choice(MESSAGES)
+    walk.add(node, "message", "canales", key)  # the message plays, then back to the menu
+    if rng.random() < 0.2:
+        walk.add("principal", "main_menu", said="0")  # back at the main menu, then hangs up
+
+
+def _walk(rng: random.Random, open_now: bool) -> _Walk:
+    walk = _Walk(rng, open_now, [("principal", "call_start", "", "")])
+    kind = rng.choices(("students", "channels", "silent", "confused", "quits"), (70, 17, 5, 4, 4))[
+        0
+    ]
+    if kind == "silent":
+        walk.add("principal", "no_input")
+        if rng.random() < 0.5:
+            walk.add("principal", "no_input")
+            walk.add("principal", "failed", "no_input")  # flow._too_many, then on_failure
+        return walk
+    if kind == "confused":
+        for _ in range(2):
+            walk.add("principal", "invalid", said=rng.choice("3456789"))
+        walk.add("principal", "failed", "invalid", rng.choice("3456789"))
+        return walk
+    if kind == "quits":
+        return walk  # hangs up during the greeting or the main menu
+    if rng.random() < 0.05:
+        walk.add("principal", "invalid", said=rng.choice("3456789"))
+    if kind == "channels":
+        _channels(walk)
+    else:
+        _students(walk)
+    return walk
+
+
+def simulate_day(
+    recorder: CallRecorder, day: date, calls: int = 200, seed: int = 0
+) -> tuple[str, ...]:
+    """Record ``calls`` simulated calls on a Lima ``day``; return their CallSids, in time order."""
+    rng = random.Random(f"{seed}:{day.isoformat()}")
+    hours = [hour for hour, _ in HOURS]
+    weights = [weight for _, weight in HOURS]
+    starts = sorted(
+        datetime.combine(day, time(rng.choices(hours, weights)[0]), tzinfo=LIMA)
+        + timedelta(seconds=rng.randrange(3600))
+        for _ in range(calls)
+    )
+    sids = []
+    for number, start in enumerate(starts, 1):
+        sid = f"CA{rng.getrandbits(128):032x}"
+        campus = rng.choices([line for line, _ in LINES], [w for _, w in LINES])[0]
+        walk = _walk(rng, is_open(start))
+        at = start
+        for node, event, detail, said in walk.steps:
+            recorder.step(sid, at, campus, node, event, detail, said=said)
+            at += timedelta(seconds=rng.randint(6, 20))  # prompts and the caller's answer
+        at += timedelta(seconds=walk.talk_s)
+        recorder.status(sid, at, "completed", int((at - start).total_seconds()))
+        sids.append(sid)
+        if number % 500 == 0:
+            recorder.flush()  # keep the buffer far from its bound
+    recorder.flush()
+    return tuple(sids)
+
+
+@click.command("simulate-calls")
+@click.option("--day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="A Lima day.")
+@click.option("--calls", default=200, show_default=True, help="How many calls.")
+@click.option("--seed", default=0, show_default=True, help="Same seed, same calls.")
+@click.option(
+    "--into",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A call records file for the demo (never the live one).",
+)
+def simulate_command(day: datetime, calls: int, seed: int, into: Path) -> None:
+    """Write a day of simulated calls into a separate call records file.
+
+    Then: ``ivr report --from DAY --records FILE``.
+    """
+    recorder = SqliteCallRecorder(into)
+    try:
+        sids = simulate_day(recorder, day.date(), calls=calls, seed=seed)
+    finally:
+        recorder.close()
+    click.echo(f"Recorded {len(sids)} simulated calls on {day.date().isoformat()} in {into}")

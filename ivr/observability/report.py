@@ -1,0 +1,470 @@
+"""``ivr report``: what callers did over a range of days, from the call records.
+
+Definitions (each section of the report follows one):
+
+- A call belongs to the Lima day of its first step; ``--from``/``--to`` are Lima dates, inclusive.
+- Campus: the names of the campuses of the number dialled ("Los Olivos y Chorrillos" for a shared
+  line), or ``unknown``.
+- Node visits: arrivals at a node, i.e. a call's first step and every step at another node than
+  the step before. Re-prompts (``invalid``, ``no_input``, ``repeat``), self-service sub-steps and
+  the end of a transfer stay at the same node and are not visits. ``calls`` counts each call once.
+- How calls end, the first that applies:
+  ``transferred`` (a transfer to a desk began), ``self_service`` (a caller was verified and heard
+  their account), ``after_hours`` (a transfer was refused because the line was closed),
+  ``flow_ended`` (the IVR hung up, or gave up after too many failed tries or an error),
+  ``informed`` (the last thing heard was an information message), ``gave_up`` (the caller hung up
+  while being asked something).
+- Where callers give up: the last node of the ``gave_up`` calls.
+- Transfers per queue: the queue of each ``transfer`` step, and whether Twilio then reported the
+  desk connected. A ``transfer_done``/``transfer_failed`` whose start was not recorded counts
+  under its node's id.
+- Self-service success rate: verified calls over calls that reached a result (verified, or
+  rejected/locked/failed/unavailable without a later success). Calls that were in self-service
+  but hung up before any result are shown apart, as ``no_result``.
+- Average duration: over the calls whose status callback carried a ``CallDuration``.
+
+Events read here (``ivr.flow.Outcome.event``, ``ivr.selfservice.phone``): ``transfer`` with the
+queue (or ``dial``) as detail, then ``transfer_done`` / ``transfer_failed``; ``after_hours``;
+``hangup``; ``failed``; ``error``; ``message``; self-service: any event starting with
+``selfservice`` (or ``unconfigured``) means the caller was in it, ``selfservice_verified`` is a
+success, ``selfservice_rejected``, ``_locked``, ``_failed`` and ``_unavailable`` are failures.
+
+CSV (``--csv FILE``): one row per ``section,key,value``, the numbers of the printed report.
+``--calls-csv FILE``: one row per call (CallSid, start in Lima, campus, path, ending ...).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TextIO
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ivr.clock import LIMA, to_lima
+from ivr.observability.calls import CallHistory, CallRecord, SqliteCallRecorder
+
+TRANSFER_EVENTS = frozenset({"transfer", "transfer_done", "transfer_failed"})
+FLOW_END_EVENTS = frozenset({"hangup", "failed", "error"})
+# ivr.selfservice.phone: the outcomes of a verification, and of a dialogue that could not run.
+SELF_SERVICE_SUCCESS = frozenset({"selfservice_verified"})
+SELF_SERVICE_FAILURE = frozenset(
+    {
+        "selfservice_rejected",  # wrong code or DNI (the caller may try again)
+        "selfservice_locked",  # the ledger's lockout
+        "selfservice_failed",  # MAX_FAILURES in this call
+        "selfservice_unavailable",  # the ledger could not answer
+        "unconfigured",  # no billing configuration: self-service is off
+    }
+)
+ENDINGS = ("transferred", "self_service", "after_hours", "flow_ended", "informed", "gave_up")
+
+
+# -- one call ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CallSummary:
+    """What a call amounted to."""
+
+    call: CallRecord
+    ending: str  # one of ENDINGS
+    queues: tuple[str, ...]  # transfers begun, in order
+    connected: tuple[bool | None, ...]  # per transfer: reached a desk, did not, or unknown
+    after_hours: bool
+    self_service: str | None  # "success", "failure", "no_result" or None (never entered)
+
+    @property
+    def last_node(self) -> str:
+        return self.call.steps[-1].node
+
+
+def path(call: CallRecord) -> tuple[str, ...]:
+    """Return the nodes a call arrived at, in order (a node again only after another one)."""
+    nodes: list[str] = []
+    for step in call.steps:
+        if step.node and (not nodes or nodes[-1] != step.node):
+            nodes.append(step.node)
+    return tuple(nodes)
+
+
+def self_service_result(event: str) -> bool | None:
+    """Return True for a verified caller, False for a failed check, None for any other step."""
+    if event in SELF_SERVICE_SUCCESS:
+        return True
+    if event in SELF_SERVICE_FAILURE:
+        return False
+    return None
+
+
+def summarise_call(call: CallRecord) -> CallSummary:
+    """Classify one call: its transfers, after-hours, self-service and how it ended."""
+    queues: list[str] = []
+    connected: list[bool | None] = []
+    entered_self_service = False
+    results: list[bool] = []
+    open_transfer = False
+    for step in call.steps:
+        if step.event == "transfer":
+            queues.append(step.detail or "unknown")
+            connected.append(None)
+            open_transfer = True
+        elif step.event in ("transfer_done", "transfer_failed"):
+            if not open_transfer:  # its start was not recorded: count it under its node
+                queues.append(step.node)
+                connected.append(None)
+            connected[-1] = step.event == "transfer_done"
+            open_transfer = False
+        result = self_service_result(step.event)
+        if result is not None:
+            results.append(result)
+        entered_self_service |= step.event.startswith("selfservice") or result is not None
+    events = {step.event for step in call.steps}
+    self_service = None
+    if entered_self_service:
+        self_service = "success" if any(results) else "failure" if results else "no_result"
+    after_hours = "after_hours" in events
+    if events & TRANSFER_EVENTS:
+        ending = "transferred"
+    elif self_service == "success":
+        ending = "self_service"
+    elif after_hours:
+        ending = "after_hours"
+    elif events & FLOW_END_EVENTS:
+        ending = "flow_ended"
+    elif call.steps[-1].event == "message":
+        ending = "informed"
+    else:
+        ending = "gave_up"
+    return CallSummary(call, ending, tuple(queues), tuple(connected), after_hours, self_service)
+
+
+# -- many calls ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class QueueTransfers:
+    queue: str
+    transfers: int
+    connected: int
+    not_connected: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The numbers of ``ivr report`` for a range of Lima days."""
+
+    first_day: date
+    last_day: date
+    calls: int
+    per_campus: tuple[tuple[str, int], ...]
+    node_visits: tuple[tuple[str, int, int], ...]  # node, visits, calls
+    endings: tuple[tuple[str, int], ...]
+    gave_up_at: tuple[tuple[str, int], ...]
+    after_hours: int
+    after_hours_at: tuple[tuple[str, int], ...]  # the transfer node that was closed
+    transfers: tuple[QueueTransfers, ...]
+    self_service: tuple[tuple[str, int], ...]  # calls: success, failure, no_result
+    self_service_events: tuple[tuple[str, int], ...]  # result steps by event
+    with_duration: int
+    total_duration_s: int
+
+    @property
+    def average_duration_s(self) -> float | None:
+        return self.total_duration_s / self.with_duration if self.with_duration else None
+
+    @property
+    def self_service_rate(self) -> float | None:
+        counts = dict(self.self_service)
+        decided = counts["success"] + counts["failure"]
+        return counts["success"] / decided if decided else None
+
+
+def _ranked(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """Most first, then by name: stable output for the same data."""
+    return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+
+
+def summarise(calls: Iterable[CallRecord], first_day: date, last_day: date) -> Report:
+    """Add up the calls of a range of days."""
+    total = 0
+    campuses: Counter[str] = Counter()
+    visits: Counter[str] = Counter()
+    visiting_calls: Counter[str] = Counter()
+    endings: Counter[str] = Counter({ending: 0 for ending in ENDINGS})
+    gave_up: Counter[str] = Counter()
+    after_hours = 0
+    after_hours_at: Counter[str] = Counter()
+    queues: dict[str, list[int]] = {}
+    self_service: Counter[str] = Counter({"success": 0, "failure": 0, "no_result": 0})
+    self_service_events: Counter[str] = Counter()
+    with_duration = total_duration = 0
+    for call in calls:
+        summary = summarise_call(call)
+        total += 1
+        campuses[call.campus] += 1
+        arrivals = path(call)
+        visits.update(arrivals)
+        visiting_calls.update(set(arrivals))
+        after_hours_at.update(s.node for s in call.steps if s.event == "after_hours")
+        self_service_events.update(
+            s.event for s in call.steps if self_service_result(s.event) is not None
+        )
+        endings[summary.ending] += 1
+        if summary.ending == "gave_up":
+            gave_up[summary.last_node] += 1
+        after_hours += summary.after_hours
+        for queue, connected in zip(summary.queues, summary.connected, strict=True):
+            counts = queues.setdefault(queue, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += connected is True
+            counts[2] += connected is False
+        if summary.self_service:
+            self_service[summary.self_service] += 1
+        if call.duration_s is not None:
+            with_duration += 1
+            total_duration += call.duration_s
+    return Report(
+        first_day=first_day,
+        last_day=last_day,
+        calls=total,
+        per_campus=_ranked(campuses),
+        node_visits=tuple((node, count, visiting_calls[node]) for node, count in _ranked(visits)),
+        endings=tuple((ending, endings[ending]) for ending in ENDINGS),
+        gave_up_at=_ranked(gave_up),
+        after_hours=after_hours,
+        after_hours_at=_ranked(after_hours_at),
+        transfers=tuple(
+            QueueTransfers(queue, *queues[queue])
+            for queue, _ in _ranked(Counter({q: c[0] for q, c in queues.items()}))
+        ),
+        self_service=tuple((key, self_service[key]) for key in ("success", "failure", "no_result")),
+        self_service_events=_ranked(self_service_events),
+        with_duration=with_duration,
+        total_duration_s=total_duration,
+    )
+
+
+def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """Return [start, end) in Lima time for a range of Lima days, both inclusive."""
+    start = datetime.combine(first_day, time(), tzinfo=LIMA)
+    end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=LIMA)
+    return start, end
+
+
+# -- rendering -----------------------------------------------------------------------------------
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> list[str]:
+    """A titled table: the first column left-aligned, the others right-aligned."""
+    body = [tuple(str(cell) for cell in row) for row in rows]
+    if not body:
+        return [title, "  (none)", ""]
+    table = [headers, *body]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    lines = [title]
+    for row in table:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return [*lines, ""]
+
+
+def render(report: Report) -> str:
+    """The report as a readable text table."""
+    calls = report.calls
+    days = (
+        f"on {report.first_day.isoformat()}"
+        if report.first_day == report.last_day
+        else f"from {report.first_day.isoformat()} to {report.last_day.isoformat()}"
+    )
+    average = report.average_duration_s
+    lines = [
+        f"Calls {days} (America/Lima): {calls}",
+        "Average duration: "
+        + (f"{average:.1f} s over {report.with_duration} calls" if average is not None else "-"),
+        "",
+    ]
+    lines += _table(
+        "Calls per campus",
+        ("campus", "calls", "share"),
+        ((campus, n, _percent(n, calls)) for campus, n in report.per_campus),
+    )
+    lines += _table("Node visits", ("node", "visits", "calls"), report.node_visits)
+    lines += _table(
+        "How calls end",
+        ("ending", "calls", "share"),
+        ((ending, n, _percent(n, calls)) for ending, n in report.endings),
+    )
+    gave_up = dict(report.endings)["gave_up"]
+    lines += _table(
+        f"Where callers give up ({gave_up} calls hung up while being asked)",
+        ("last node", "calls", "share"),
+        ((node, n, _percent(n, gave_up)) for node, n in report.gave_up_at),
+    )
+    lines += _table(
+        f"After hours: {report.after_hours} calls ({_percent(report.after_hours, calls)})",
+        ("closed transfer", "times"),
+        report.after_hours_at,
+    )
+    lines += _table(
+        "Transfers per queue",
+        ("queue", "transfers", "connected", "not connected"),
+        ((t.queue, t.transfers, t.connected, t.not_connected) for t in report.transfers),
+    )
+    counts = dict(report.self_service)
+    rate = report.self_service_rate
+    lines += _table(
+        "Self-service: "
+        + (f"{100 * rate:.1f}% success" if rate is not None else "no results")
+        + f" ({counts['success']} calls verified, {counts['failure']} failed,"
+        + f" {counts['no_result']} hung up before a result)",
+        ("result", "times"),
+        report.self_service_events,
+    )
+    return "\n".join(lines[:-1]) + "\n"
+
+
+def summary_rows(report: Report) -> Iterator[tuple[str, str, str]]:
+    """The report as (section, key, value) rows, for ``--csv``."""
+    yield ("range", "from", report.first_day.isoformat())
+    yield ("range", "to", report.last_day.isoformat())
+    yield ("calls", "total", str(report.calls))
+    yield ("calls", "with_duration", str(report.with_duration))
+    average = report.average_duration_s
+    yield ("calls", "average_duration_s", f"{average:.1f}" if average is not None else "")
+    for campus, n in report.per_campus:
+        yield ("campus", campus, str(n))
+    for node, visits, calls in report.node_visits:
+        yield ("node_visits", node, str(visits))
+        yield ("node_calls", node, str(calls))
+    for ending, n in report.endings:
+        yield ("ending", ending, str(n))
+    for node, n in report.gave_up_at:
+        yield ("gave_up_at", node, str(n))
+    yield ("after_hours", "calls", str(report.after_hours))
+    for node, n in report.after_hours_at:
+        yield ("after_hours_at", node, str(n))
+    for t in report.transfers:
+        yield ("transfers", t.queue, str(t.transfers))
+        yield ("transfers_connected", t.queue, str(t.connected))
+        yield ("transfers_not_connected", t.queue, str(t.not_connected))
+    for event, n in report.self_service_events:
+        yield ("selfservice_event", event, str(n))
+    for key, n in report.self_service:
+        yield ("selfservice", key, str(n))
+    rate = report.self_service_rate
+    yield ("selfservice", "success_rate", f"{rate:.3f}" if rate is not None else "")
+
+
+def write_summary_csv(report: Report, out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(("section", "key", "value"))
+    writer.writerows(summary_rows(report))
+
+
+CALL_COLUMNS = (
+    "call_sid",
+    "started_at",
+    "campus",
+    "steps",
+    "path",
+    "last_node",
+    "ending",
+    "queues",
+    "after_hours",
+    "selfservice",
+    "call_status",
+    "duration_s",
+)
+
+
+def write_calls_csv(calls: Iterable[CallRecord], out: TextIO) -> None:
+    """One row per call; ``path`` is the nodes visited, joined by ``>``."""
+    writer = csv.writer(out)
+    writer.writerow(CALL_COLUMNS)
+    for call in calls:
+        summary = summarise_call(call)
+        writer.writerow(
+            (
+                call.call_sid,
+                to_lima(call.started_at).isoformat(timespec="seconds"),
+                call.campus,
+                len(call.steps),
+                ">".join(path(call)),
+                summary.last_node,
+                summary.ending,
+                " ".join(summary.queues),
+                "yes" if summary.after_hours else "no",
+                summary.self_service or "",
+                call.call_status or "",
+                "" if call.duration_s is None else call.duration_s,
+            )
+        )
+
+
+# -- the command ---------------------------------------------------------------------------------
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+@click.command("report")
+@click.option("--from", "first", metavar="YYYY-MM-DD", callback=_day, help="First Lima day.")
+@click.option("--to", "last", metavar="YYYY-MM-DD", callback=_day, help="Last Lima day.")
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the numbers as section,key,value rows.",
+)
+@click.option(
+    "--calls-csv",
+    "calls_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write one row per call.",
+)
+@click.option(
+    "--records",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read another call records file (e.g. one written by simulate-calls).",
+)
+@with_appcontext
+def report_command(
+    first: date | None,
+    last: date | None,
+    csv_file: Path | None,
+    calls_file: Path | None,
+    records: Path | None,
+) -> None:
+    """Show calls per campus and node, where callers give up, after-hours and self-service.
+
+    Days are Lima days, both inclusive: --to defaults to today, --from to --to.
+    """
+    runtime = current_app.extensions["ivr"]
+    history: object = SqliteCallRecorder(records) if records else getattr(runtime, "calls", None)
+    if not isinstance(history, CallHistory):
+        raise click.ClickException("this deployment keeps no call records")
+    last = last or to_lima(runtime.clock()).date()
+    first = first or last
+    if first > last:
+        raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
+    start, end = day_bounds(first, last)
+    report = summarise(history.calls(start, end), first, last)
+    click.echo(render(report), nl=False)
+    if csv_file:
+        with csv_file.open("w", newline="", encoding="utf-8") as out:
+            write_summary_csv(report, out)
+        click.echo(f"Wrote {csv_file}")
+    if calls_file:
+        with calls_file.open("w", newline="", encoding="utf-8") as out:
+            write_calls_csv(history.calls(start, end), out)
+        click.echo(f"Wrote {calls_file}")
