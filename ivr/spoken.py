@@ -54,7 +54,9 @@ def _below_thousand(n: int, gender: Gender) -> str:
             words.append(_one(_UNITS[rest], gender))
         else:
             tens, unit = divmod(rest, 10)
-            words.append(_TENS[tens] if unit == 0 else f"{_TENS[tens]} y {_one(_UNITS[unit], gender)}")
+            words.append(
+                _TENS[tens] if unit == 0 else f"{_TENS[tens]} y {_one(_UNITS[unit], gender)}"
+            )
     return " ".join(words)
 
 

@@ -324,7 +324,9 @@ def _row(
 
 def _apply_payments(rows: list[_Row], payments: list[Payment]) -> int:
     """Apply payments in the order made (see the module's conventions); return the credit."""
-    targets = {(r.term, r.concept, r.cuota): r for r in rows}
+    targets: dict[tuple[str, str, int | None], _Row] = {
+        (r.term, r.concept, r.cuota): r for r in rows
+    }
     credit = 0
     for payment in payments:
         on = payment.paid_on
@@ -387,12 +389,11 @@ def _settle(row: _Row, as_of: date) -> Obligation:
         discount=row.discount,
         # policy 5.1.3: overdue more than 60 calendar days and unpaid -> reportable
         reportable=days_overdue > REPORTABLE_AFTER_DAYS,
+        late_fee_outstanding=late_fee - row.fee_paid,
     )
 
 
-def _by_term_order(
-    account: Account, calendars: dict[str, TermCalendar]
-) -> list[Enrolment]:
+def _by_term_order(account: Account, calendars: dict[str, TermCalendar]) -> list[Enrolment]:
     return sorted(account.enrolments, key=lambda e: calendars[e.term].first_due)
 
 

@@ -31,7 +31,7 @@ class Obligation:
     5.6.1); ``tuition`` and ``insurance`` give the two parts, and ``discount`` the early-payment
     discount already taken off the tuition. ``late_fee`` is the fee charged on this cuota (0 or
     the price list's fee; paying later does not remove it, policy 5.9.2). ``paid`` counts what
-    was applied to the amount and then to the fee, so ``outstanding = amount + late_fee - paid``.
+    was applied to the amount and to the fee, so ``outstanding = amount + late_fee - paid``.
     """
 
     term: str
@@ -48,11 +48,7 @@ class Obligation:
     insurance: int = 0
     discount: int = 0
     reportable: bool = False
-
-    @property
-    def late_fee_outstanding(self) -> int:
-        """The part of the fee still unpaid (payments settle the amount before the fee)."""
-        return min(self.late_fee, self.outstanding)
+    late_fee_outstanding: int = 0  # the part of ``late_fee`` still unpaid
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Phone self-service: what a verified caller hears about their own account."""

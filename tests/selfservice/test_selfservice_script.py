@@ -1,0 +1,205 @@
+"""What a verified caller hears, sentence by sentence (on the shipped 2026-2/2027-1 calendar)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ivr.fees import Account, Enrolment, Payment, Statement, Student, statement
+from ivr.ledger.demo import DEMO_BILLING
+from ivr.selfservice.script import SAY_LIMIT, detail, early_payment, summary
+
+TODAY = date(2026, 11, 21)  # a Saturday
+# 2026-2: matrícula due 15 Aug; cuotas 31 Aug, 30 Sep, 30 Oct, 30 Nov, 30 Dec;
+# insurance S/ 38.50 on cuotas 2-5; S/ 950.00 tuition -> S/ 988.50 with insurance.
+
+
+def pay(concept: str, cuota: int | None, amount: int, on: date, term: str = "2026-2") -> Payment:
+    return Payment(concept, cuota, amount, on, term)  # type: ignore[arg-type]
+
+
+def owed(
+    *payments: Payment,
+    as_of: date = TODAY,
+    student: Student | None = None,
+    enrolments: tuple[Enrolment, ...] = (Enrolment("2026-2", 95000, 20),),
+) -> Statement:
+    account = Account(student or Student("N00012345"), enrolments, payments)
+    return statement(account, DEMO_BILLING, as_of)
+
+
+MATRICULA = pay("matricula", None, 39000, date(2026, 8, 10))
+CUOTA_1 = pay("cuota", 1, 95000, date(2026, 8, 28))
+LATE_CUOTA_2 = pay("cuota", 2, 98850, date(2026, 10, 12))  # 12 days late: fee stays
+CUOTA_2 = pay("cuota", 2, 98850, date(2026, 9, 28))
+CUOTA_3 = pay("cuota", 3, 98850, date(2026, 10, 28))
+
+
+def behind() -> Statement:
+    return owed(MATRICULA, CUOTA_1, LATE_CUOTA_2)
+
+
+def test_summary_of_a_student_behind_on_payments() -> None:
+    assert summary(behind()) == (
+        "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
+        "céntimos.",
+        "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos.",
+        "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
+        "a tiempo.",
+        "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
+        "cincuenta céntimos, y vence el lunes 30 de noviembre.",
+        "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
+        "Para matricularse debe estar al día en sus pagos.",
+    )
+
+
+def test_detail_of_a_student_behind_on_payments() -> None:
+    assert detail(behind()) == (
+        "Matrícula: pagada.",
+        "Cuota uno: pagada.",
+        "Cuota dos: pagada fuera de plazo; debe quince soles de gastos administrativos.",
+        "Cuota tres: vencida el viernes 30 de octubre, hace veintidós días. Debe mil tres "
+        "soles con cincuenta céntimos, incluidos quince soles de gastos administrativos.",
+        "Cuota cuatro: novecientos ochenta y ocho soles con cincuenta céntimos, incluye "
+        "treinta y ocho soles con cincuenta céntimos de seguro; vence el lunes 30 de noviembre.",
+        "Cuota cinco: novecientos ochenta y ocho soles con cincuenta céntimos, incluye "
+        "treinta y ocho soles con cincuenta céntimos de seguro; vence el miércoles 30 de "
+        "diciembre.",
+    )
+
+
+def test_summary_warns_of_the_credit_bureau_after_60_days() -> None:
+    result = owed(MATRICULA)  # cuota 1, due 31 August, is 82 days overdue
+    assert (
+        "Tiene deuda vencida hace más de sesenta días, que puede ser reportada a las centrales "
+        "de riesgo."
+    ) in summary(result)
+
+
+def test_summary_of_an_up_to_date_student_enrolled_in_the_next_term() -> None:
+    result = owed(
+        MATRICULA,
+        CUOTA_1,
+        CUOTA_2,
+        CUOTA_3,
+        enrolments=(Enrolment("2026-2", 95000, 22), Enrolment("2027-1", 95000, 22)),
+    )
+    assert summary(result) == (
+        "Su saldo por pagar es de siete mil doscientos setenta y un soles.",
+        "No tiene montos vencidos.",
+        "Su próxima cuota es la número cuatro del ciclo dos mil veintiséis dos, por "
+        "novecientos ochenta y ocho soles con cincuenta céntimos, y vence el lunes 30 de "
+        "noviembre.",
+    )
+    assert early_payment(result) == (
+        "Si paga todas las cuotas del ciclo dos mil veintisiete uno hasta el martes 30 de "
+        "marzo de 2027, recibe un descuento por pronto pago de doscientos treinta y siete "
+        "soles con cincuenta céntimos, y paga cuatro mil seiscientos sesenta y seis soles con "
+        "cincuenta céntimos por las cuotas.",
+        "El descuento es del cinco por ciento y se aplica solo a las cuotas, no a la matrícula, "
+        "al seguro ni a los gastos administrativos. Debe solicitarlo al área de Soluciones "
+        "Financieras antes de pagar.",
+    )
+
+
+def test_a_student_with_no_debt() -> None:
+    # S/ 10,000.00 on cuota 1's due date (too late for the discount) against S/ 4,904.00
+    everything = [pay("cuota", None, 100000 * 10, date(2026, 8, 31))]
+    result = owed(MATRICULA, *everything)
+    assert summary(result) == (
+        "No tiene deuda pendiente, y tiene un saldo a favor de cinco mil noventa y seis soles.",
+    )
+    assert detail(result) == ("No tiene cuotas ni pagos pendientes.",)
+
+
+def test_the_next_payment_due_today_and_a_matricula() -> None:
+    result = owed(as_of=date(2026, 8, 15))
+    assert summary(result) == (
+        "Su saldo por pagar es de cinco mil doscientos noventa y cuatro soles.",
+        "No tiene montos vencidos.",
+        "Su próximo pago es la matrícula, por trescientos noventa soles, y vence hoy, sábado "
+        "15 de agosto.",
+    )
+
+
+def test_detail_of_a_partial_payment_and_one_day_late() -> None:
+    result = owed(MATRICULA, pay("cuota", 1, 50000, date(2026, 8, 20)), as_of=date(2026, 9, 1))
+    assert detail(result)[1] == (
+        "Cuota uno: vencida el lunes 31 de agosto, hace un día. Debe cuatrocientos cincuenta "
+        "soles."
+    )
+    result = owed(MATRICULA, pay("cuota", 1, 50000, date(2026, 8, 20)), as_of=date(2026, 8, 30))
+    assert detail(result)[1] == (
+        "Cuota uno: novecientos cincuenta soles, ya pagó quinientos soles y le faltan "
+        "cuatrocientos cincuenta soles; vence el lunes 31 de agosto."
+    )
+    result = owed(MATRICULA, as_of=date(2026, 9, 21))
+    assert "hace veintiún días" in detail(result)[1]
+
+
+def test_detail_names_the_terms_when_more_than_one_owes() -> None:
+    result = owed(enrolments=(Enrolment("2026-2", 95000, 22), Enrolment("2027-1", 95000, 22)))
+    sentences = detail(result)
+    assert sentences[0] == "Ciclo dos mil veintiséis dos."
+    assert "Ciclo dos mil veintisiete uno." in sentences
+    assert "Matrícula: trescientos noventa soles; vence el sábado 13 de marzo de 2027." in sentences
+    assert "Derecho" not in " ".join(sentences)
+
+
+def test_detail_of_an_extemporaneous_enrolment() -> None:
+    result = owed(enrolments=(Enrolment("2026-2", 95000, 22, extemporaneous=True),))
+    assert detail(result)[1] == (
+        "Derecho de matrícula extemporánea: vencida el sábado 22 de agosto, hace noventa y un "
+        "días. Debe ochenta soles."
+    )
+
+
+def test_early_payment_already_applied() -> None:
+    result = owed(
+        MATRICULA,
+        pay("cuota", None, 5 * 95000 - 23750 + 4 * 3850, date(2026, 8, 20)),
+        as_of=date(2026, 9, 1),
+    )
+    assert early_payment(result) == (
+        "Ya tiene aplicado el descuento por pronto pago, de doscientos treinta y siete soles "
+        "con cincuenta céntimos, en sus cuotas.",
+    )
+
+
+def test_early_payment_after_the_deadline() -> None:
+    assert early_payment(behind()) == (
+        "El descuento por pronto pago ya no está disponible para este ciclo: se obtiene pagando "
+        "el ciclo completo antes del vencimiento de la primera cuota.",
+    )
+
+
+@pytest.mark.parametrize(
+    "student",
+    [
+        pytest.param(Student("N1", has_agreement=True), id="convenio"),
+        pytest.param(Student("N1", has_benefit=True), id="benefit"),
+        pytest.param(Student("N1", is_staff_or_family=True), id="staff"),
+        pytest.param(Student("N1", tariff_category="internado"), id="tariff"),
+    ],
+)
+def test_early_payment_ineligible_is_said_generically(student: Student) -> None:
+    result = owed(student=student, as_of=date(2026, 8, 1))
+    assert early_payment(result) == (
+        "El descuento por pronto pago no aplica en su caso. Es solo para estudiantes con "
+        "tarifa regular, sin convenio ni otro beneficio.",
+    )
+
+
+def test_early_payment_without_an_enrolment() -> None:
+    assert early_payment(owed(enrolments=())) == (
+        "No tiene un ciclo por pagar en el que pueda aplicarse el descuento por pronto pago.",
+    )
+
+
+def test_every_sentence_fits_one_say() -> None:
+    enrolments = tuple(Enrolment(t.code, 9999999, 20, extemporaneous=True) for t in DEMO_BILLING.terms)
+    result = owed(as_of=date(2027, 12, 31), enrolments=enrolments)
+    sentences = summary(result) + detail(result) + early_payment(result)
+    assert len(sentences) == 6 + 3 * 8 + 1
+    assert max(len(s) for s in sentences) < SAY_LIMIT
