@@ -14,6 +14,7 @@ import click
 from ivr import clock
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
+from ivr.ledger.cli import ledger_group, statement_command
 from ivr.observability.demo import simulate_command as simulate_calls_command
 from ivr.observability.report import report_command
 from ivr.schedule.cli import override_group, schedule_command
@@ -21,7 +22,10 @@ from ivr.schedule.evaluation import status
 from ivr.schedule.listing import describe_override
 from ivr.schedule.messages import active_messages
 from ivr.schedule.override import OverrideStore
+from ivr.scheduler import scheduler_command
 from ivr.settings import load_settings
+from ivr.tools.graph import graph_command
+from ivr.tools.simulate import simulate_command
 
 
 @click.group("ivr")
@@ -32,6 +36,11 @@ def ivr() -> None:
     os.environ.setdefault("IVR_CLI", "1")
 
 
+ivr.add_command(simulate_command)
+ivr.add_command(graph_command)
+ivr.add_command(scheduler_command)
+ivr.add_command(ledger_group)
+ivr.add_command(statement_command)
 ivr.add_command(override_group)
 ivr.add_command(report_command)
 ivr.add_command(simulate_calls_command)

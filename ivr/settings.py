@@ -24,6 +24,7 @@ class AppSettings:
     in_process_scheduler: bool
     log_json: bool
     cli: bool  # loaded by an operator command, not to serve calls
+    ledger_drop_dir: Path | None  # billing exports dropped here are imported nightly
 
     @property
     def serving_allowed(self) -> bool:
@@ -57,4 +58,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
         in_process_scheduler=flag("IVR_IN_PROCESS_SCHEDULER"),
         log_json=flag("IVR_LOG_JSON"),
         cli=flag("IVR_CLI"),
+        ledger_drop_dir=Path(source["IVR_LEDGER_DROP_DIR"])
+        if source.get("IVR_LEDGER_DROP_DIR")
+        else None,
     )

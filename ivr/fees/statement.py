@@ -122,6 +122,8 @@ def statement_to_json(statement: Statement) -> dict[str, Any]:
         if next_due is None
         else {
             "concept": next_due.concept,
+            "term": next_due.term,  # beyond the keys: two terms can both have cuota 1
+            "cuota": next_due.cuota,
             "date": next_due.date.isoformat(),
             "amount": format_amount(next_due.amount),
         },
@@ -138,6 +140,7 @@ def statement_to_json(statement: Statement) -> dict[str, Any]:
         "obligations": [
             {
                 "concept": o.concept,
+                "term": o.term,
                 "cuota": o.cuota,
                 "due": o.due.isoformat(),
                 "amount": format_amount(o.amount),

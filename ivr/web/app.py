@@ -14,6 +14,7 @@ from ivr.clock import Clock
 from ivr.observability.logging import configure_logging
 from ivr.observability.metrics import instrument
 from ivr.runtime import Runtime
+from ivr.scheduler import start_in_process
 from ivr.settings import load_settings
 from ivr.web import voice
 
@@ -25,7 +26,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     ``config`` takes the same names as the environment (``IVR_CONFIG_DIR``,
     ``TWILIO_AUTH_TOKEN``, ``IVR_SKIP_SIGNATURE``, ...) plus ``CLOCK`` for tests. Nothing is
-    started here: the scheduler is a separate, explicit step (``flask --app app ivr scheduler``).
+    started here unless configured: the scheduler is a separate, explicit step
+    (``flask --app app ivr scheduler``), or in-process when ``IVR_IN_PROCESS_SCHEDULER`` is set.
     """
     options = dict(config or {})
     clock: Clock | None = options.pop("CLOCK", None)
@@ -56,4 +58,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     app.register_blueprint(voice.blueprint)
     instrument(app)  # GET /metrics, and request latency per route
+    start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice
     return app

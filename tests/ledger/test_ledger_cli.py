@@ -50,7 +50,13 @@ def test_statement_json(demo_runner: FlaskCliRunner) -> None:
         "obligations",
     ]
     assert (data["balance"], data["overdue"], data["late_fees"]) == ("2995.50", "1018.50", "30.00")
-    assert data["next_due"] == {"concept": "cuota", "date": "2026-11-30", "amount": "988.50"}
+    assert data["next_due"] == {
+        "concept": "cuota",
+        "term": "2026-2",
+        "cuota": 4,
+        "date": "2026-11-30",
+        "amount": "988.50",
+    }
     assert (data["reportable"], data["certificates_blocked"], data["can_enroll"]) == (
         False,
         True,
@@ -59,6 +65,7 @@ def test_statement_json(demo_runner: FlaskCliRunner) -> None:
     assert data["early_payment_quote"] is None
     assert data["obligations"][3] == {
         "concept": "cuota",
+        "term": "2026-2",
         "cuota": 3,
         "due": "2026-10-30",
         "amount": "988.50",
@@ -71,7 +78,9 @@ def test_statement_json(demo_runner: FlaskCliRunner) -> None:
 
 
 def test_statement_accepts_the_digits_alone(demo_runner: FlaskCliRunner) -> None:
-    with_letter = demo_runner.invoke(statement_command, ["N00054321", "--as-of", "2026-11-21", "--json"])
+    with_letter = demo_runner.invoke(
+        statement_command, ["N00054321", "--as-of", "2026-11-21", "--json"]
+    )
     digits = demo_runner.invoke(statement_command, ["00054321", "--as-of", "2026-11-21", "--json"])
     assert with_letter.stdout == digits.stdout
     assert json.loads(digits.stdout)["early_payment_quote"] == {
@@ -113,6 +122,8 @@ def test_statement_defaults_to_today_in_lima(demo_runner: FlaskCliRunner) -> Non
         result = demo_runner.invoke(statement_command, ["00054321", "--json"])
     assert json.loads(result.stdout)["next_due"] == {
         "concept": "cuota",
+        "term": "2026-2",
+        "cuota": 4,
         "date": "2026-11-30",
         "amount": "988.50",
     }

@@ -36,7 +36,13 @@ def test_the_student_behind_on_payments(loaded: SqliteLedger) -> None:
         "balance": "2995.50",
         "overdue": "1018.50",
         "late_fees": "30.00",
-        "next_due": {"concept": "cuota", "date": "2026-11-30", "amount": "988.50"},
+        "next_due": {
+            "concept": "cuota",
+            "term": "2026-2",
+            "cuota": 4,
+            "date": "2026-11-30",
+            "amount": "988.50",
+        },
         "reportable": False,
         "certificates_blocked": True,
         "can_enroll": False,
@@ -61,11 +67,21 @@ def test_the_student_up_to_date_with_the_early_payment_quote(loaded: SqliteLedge
         "balance": "7271.00",
         "overdue": "0.00",
         "late_fees": "0.00",
-        "next_due": {"concept": "cuota", "date": "2026-11-30", "amount": "988.50"},
+        "next_due": {
+            "concept": "cuota",
+            "term": "2026-2",
+            "cuota": 4,
+            "date": "2026-11-30",
+            "amount": "988.50",
+        },
         "reportable": False,
         "certificates_blocked": False,
         "can_enroll": True,
-        "early_payment_quote": {"discount": "237.50", "amount": "4666.50", "deadline": "2027-03-30"},
+        "early_payment_quote": {
+            "discount": "237.50",
+            "amount": "4666.50",
+            "deadline": "2027-03-30",
+        },
     }
 
 
@@ -77,8 +93,10 @@ def test_every_tariff_case_is_there(loaded: SqliteLedger) -> None:
         assert account is not None
         result = owed(loaded, code)
         for e in account.enrolments:
-            band = "last_cycle" if e.last_regular_cycle and e.credits < 12 else (
-                "50%" if e.credits <= 6 else "75%" if e.credits <= 11 else "100%"
+            band = (
+                "last_cycle"
+                if e.last_regular_cycle and e.credits < 12
+                else ("50%" if e.credits <= 6 else "75%" if e.credits <= 11 else "100%")
             )
             cases |= {band, f"insurance:{e.insurance}"}
             cases |= {"withdrawn"} if e.withdrawn_on else set()

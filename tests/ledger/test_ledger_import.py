@@ -80,14 +80,20 @@ def test_importing_the_same_files_twice_changes_nothing(ledger: SqliteLedger) ->
 def test_a_corrected_row_is_updated(ledger: SqliteLedger, tmp_path: Path) -> None:
     load(ledger, "students.csv")
     text = (EXAMPLES / "students.csv").read_text(encoding="utf-8")
-    path = write(tmp_path, "students.csv", text.replace("N00100002,70112358,regular,si", "N00100002,70112358,regular,no"))
+    path = write(
+        tmp_path,
+        "students.csv",
+        text.replace("N00100002,70112358,regular,si", "N00100002,70112358,regular,no"),
+    )
     result = import_parsed(ledger, read_export(path))
     assert (result.added, result.updated, result.unchanged) == (0, 1, 3)
     student = ledger.find_student("N00100002")
     assert student is not None and student.has_agreement is False
 
 
-def test_bad_rows_reject_the_whole_file_with_every_problem(ledger: SqliteLedger, tmp_path: Path) -> None:
+def test_bad_rows_reject_the_whole_file_with_every_problem(
+    ledger: SqliteLedger, tmp_path: Path
+) -> None:
     load(ledger, "students.csv", "enrolments.csv", "payments.csv")
     before = dump(ledger)
     path = write(
@@ -214,12 +220,16 @@ def test_detect_kind() -> None:
 
 def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
-    path.write_bytes(STUDENTS_HEADER.encode() + "N00100001,45871236,régular,0,0,0\n".encode("latin-1"))
+    path.write_bytes(
+        STUDENTS_HEADER.encode() + "N00100001,45871236,régular,0,0,0\n".encode("latin-1")
+    )
     assert read_export(path).messages() == [
         "latin1.csv:0: file: is not UTF-8 text (save the export as CSV UTF-8)"
     ]
 
 
 def test_parsed_export_messages_are_sorted() -> None:
-    parsed = ParsedExport("f.csv", "payments", problems=(RowProblem(3, "b", "x"), RowProblem(2, "a", "y")))
+    parsed = ParsedExport(
+        "f.csv", "payments", problems=(RowProblem(3, "b", "x"), RowProblem(2, "a", "y"))
+    )
     assert parsed.messages() == ["f.csv:2: a: y", "f.csv:3: b: x"]

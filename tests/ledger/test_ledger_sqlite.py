@@ -111,7 +111,9 @@ def test_an_account_round_trips(ledger: SqliteLedger) -> None:
         pytest.param("N-123", None, id="not-a-code"),
     ],
 )
-def test_find_a_student_by_code_or_digits(ledger: SqliteLedger, code: str, found: str | None) -> None:
+def test_find_a_student_by_code_or_digits(
+    ledger: SqliteLedger, code: str, found: str | None
+) -> None:
     fill(ledger)
     student = ledger.find_student(code)
     assert (student.code if student else None) == found

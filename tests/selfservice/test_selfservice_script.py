@@ -126,8 +126,7 @@ def test_the_next_payment_due_today_and_a_matricula() -> None:
 def test_detail_of_a_partial_payment_and_one_day_late() -> None:
     result = owed(MATRICULA, pay("cuota", 1, 50000, date(2026, 8, 20)), as_of=date(2026, 9, 1))
     assert detail(result)[1] == (
-        "Cuota uno: vencida el lunes 31 de agosto, hace un día. Debe cuatrocientos cincuenta "
-        "soles."
+        "Cuota uno: vencida el lunes 31 de agosto, hace un día. Debe cuatrocientos cincuenta soles."
     )
     result = owed(MATRICULA, pay("cuota", 1, 50000, date(2026, 8, 20)), as_of=date(2026, 8, 30))
     assert detail(result)[1] == (
@@ -198,7 +197,9 @@ def test_early_payment_without_an_enrolment() -> None:
 
 
 def test_every_sentence_fits_one_say() -> None:
-    enrolments = tuple(Enrolment(t.code, 9999999, 20, extemporaneous=True) for t in DEMO_BILLING.terms)
+    enrolments = tuple(
+        Enrolment(t.code, 9999999, 20, extemporaneous=True) for t in DEMO_BILLING.terms
+    )
     result = owed(as_of=date(2027, 12, 31), enrolments=enrolments)
     sentences = summary(result) + detail(result) + early_payment(result)
     assert len(sentences) == 6 + 3 * 8 + 1

@@ -1,0 +1,468 @@
+"""The deployment's scheduled jobs, on APScheduler 3.x, in America/Lima, started explicitly.
+
+One scheduler per deployment (issue 4), started in one of two ways and never by importing the
+app:
+
+- ``flask --app app ivr scheduler``: a process of its own that runs the jobs until stopped
+  (``scheduler_command``);
+- in the web process when ``IVR_IN_PROCESS_SCHEDULER`` is true: ``create_app`` calls
+  ``start_in_process(app)``, which starts nothing in the Werkzeug reloader's watching parent,
+  in CLI commands, or a second time in one process.
+
+Both take an exclusive lock on ``<data dir>/scheduler.lock``, so gunicorn workers that each run
+``create_app``, or a scheduler process next to an in-process one, still give one scheduler per
+host.
+
+Jobs (each logs its outcome; an exception is logged and the scheduler carries on):
+
+- ``reload-config``: every ``IVR_RELOAD_SECONDS``, reload the operator files if they changed;
+  a rejected edit is logged with its located problems and the last good configuration stays;
+- ``plan-swaps``: daily at 00:00 (and after every reload), put a one-off job at each instant
+  in the next two days at which a line opens or closes or a message swap starts or ends
+  (``ivr.schedule.boundaries``); each ``swap:<instant>`` job logs what changed then. The
+  webhooks do not depend on these jobs: every call evaluates the schedules at its own instant;
+- ``purge-expired``: hourly, forget expired self-service sessions and verification
+  failures/lockouts, and remove an emergency override whose end has passed;
+- ``ledger-import``: nightly at 02:00 when a drop folder is configured, import every ``*.csv``
+  in it (students, then enrolments, then payments), moving each to ``done/`` or ``rejected/``
+  (with ``<file>.errors.txt`` beside it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask.helpers import get_debug_flag
+
+from ivr.clock import LIMA, to_lima
+from ivr.runtime import Runtime
+from ivr.schedule.listing import boundaries
+from ivr.schedule.model import Override
+from ivr.tools.snapshot import describe_active, describe_line, take_snapshot, when
+
+try:  # POSIX; elsewhere the lock is skipped and "one scheduler" rests on the deployment
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger("ivr.scheduler")
+
+RELOAD_JOB = "reload-config"
+PLAN_JOB = "plan-swaps"
+PURGE_JOB = "purge-expired"
+IMPORT_JOB = "ledger-import"
+SWAP_PREFIX = "swap:"
+
+#: How far ahead swap jobs are planned; re-planned daily, so two days always cover the next.
+PLAN_AHEAD = timedelta(days=2)
+PURGE_EVERY = timedelta(hours=1)
+IMPORT_HOUR, IMPORT_MINUTE = 2, 0  # nightly, Lima time: after the billing system's exports
+LOCK_FILE = "scheduler.lock"
+_JUST_BEFORE = timedelta(microseconds=1)
+
+_started: BaseScheduler | None = None  # the in-process scheduler of this process, if any
+_start_lock = threading.Lock()
+_lock_handle: IO[str] | None = None  # kept open while this process holds the scheduler lock
+
+
+# -- building -----------------------------------------------------------------------------------
+def build_scheduler(
+    runtime: Runtime, *, blocking: bool, drop_folder: Path | None = None
+) -> BaseScheduler:
+    """Return a scheduler with every job added (not started), swaps planned from now.
+
+    ``drop_folder`` defaults to the setting ``ledger_drop_dir`` (``IVR_LEDGER_DROP_DIR``);
+    without one there is no ledger-import job.
+    """
+    options: dict[str, Any] = {
+        "timezone": LIMA,
+        # One run at a time per job; a run missed while the process slept is done once, late.
+        "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    }
+    scheduler: BaseScheduler = (
+        BlockingScheduler(**options) if blocking else BackgroundScheduler(**options)
+    )
+    folder = drop_folder or getattr(runtime.settings, "ledger_drop_dir", None)
+    jobs = Jobs(runtime, scheduler, Path(folder) if folder else None)
+    every = max(float(runtime.settings.reload_seconds), 1.0)
+    scheduler.add_job(
+        jobs.reload,
+        IntervalTrigger(seconds=every, timezone=LIMA),
+        id=RELOAD_JOB,
+        name="reload the configuration when its files change",
+    )
+    scheduler.add_job(
+        jobs.plan,
+        CronTrigger(hour=0, minute=0, timezone=LIMA),
+        id=PLAN_JOB,
+        name="plan the message swaps of the next days",
+    )
+    scheduler.add_job(
+        jobs.purge,
+        IntervalTrigger(seconds=PURGE_EVERY.total_seconds(), timezone=LIMA),
+        id=PURGE_JOB,
+        name="purge expired sessions, lockouts and the emergency override",
+    )
+    if jobs.drop_folder is not None:
+        scheduler.add_job(
+            jobs.import_drop,
+            CronTrigger(hour=IMPORT_HOUR, minute=IMPORT_MINUTE, timezone=LIMA),
+            id=IMPORT_JOB,
+            name=f"import the ledger exports dropped in {jobs.drop_folder}",
+            misfire_grace_time=3600,  # a run held up (a busy or suspended host) still happens
+        )
+    jobs.plan()
+    return scheduler
+
+
+def _logged(name: str) -> Callable[[Callable[..., Any]], Callable[..., None]]:
+    """Log a job's failure with its name and swallow it: a job never stops the scheduler."""
+
+    def decorate(job: Callable[..., Any]) -> Callable[..., None]:
+        @functools.wraps(job)
+        def run(*args: Any) -> None:
+            try:
+                job(*args)
+            except Exception:
+                log.exception("job %s failed; it will run again at its next time", name)
+
+        return run
+
+    return decorate
+
+
+class Jobs:
+    """The job functions of one scheduler, bound to the runtime whose configuration they use."""
+
+    def __init__(self, runtime: Runtime, scheduler: BaseScheduler, drop_folder: Path | None):
+        self.runtime = runtime
+        self.scheduler = scheduler
+        self.drop_folder = drop_folder
+        self.planned_fingerprint = ""
+        self.planned_override: Override | None = None
+        self._plan_lock = threading.Lock()
+
+    def now(self) -> datetime:
+        return to_lima(self.runtime.clock())  # ivr.clock: the one seam for "now"
+
+    # -- (a) live reload ------------------------------------------------------------------
+    @_logged(RELOAD_JOB)
+    def reload(self) -> None:
+        """Reload changed operator files; re-plan the swaps if the configuration changed."""
+        runtime = self.runtime
+        before, failures = runtime.config.fingerprint, runtime.reload_failures
+        if runtime.maybe_reload():
+            log.info("configuration reloaded: %s -> %s", before, runtime.config.fingerprint)
+        elif runtime.reload_failures > failures:
+            problems = list(runtime.last_error.problems) if runtime.last_error else []
+            log.warning(
+                "configuration edit rejected (%d problem%s), still serving %s: %s",
+                len(problems),
+                "" if len(problems) == 1 else "s",
+                runtime.config.fingerprint,
+                "; ".join(str(p) for p in problems),
+            )
+        # A web request in this process may have reloaded too, or the CLI changed the override.
+        override = runtime.override_store.get()
+        if (
+            runtime.config.fingerprint != self.planned_fingerprint
+            or override != self.planned_override
+        ):
+            self.plan()
+
+    # -- (b) message swaps ------------------------------------------------------------------
+    @_logged(PLAN_JOB)
+    def plan(self) -> None:
+        """Put a one-off job at each boundary ahead; keep those already planned."""
+        with self._plan_lock:
+            now = self.now()
+            config = self.runtime.config
+            override = self.runtime.override_store.get()
+            ahead = [
+                moment
+                for moment in boundaries(config.schedules, now, now + PLAN_AHEAD, override=override)
+                if moment > now  # a boundary at "now" already happened (or was just logged)
+            ]
+            wanted = {SWAP_PREFIX + moment.isoformat(): moment for moment in ahead}
+            for job in self.scheduler.get_jobs():
+                if not job.id.startswith(SWAP_PREFIX) or job.id in wanted:
+                    continue
+                if isinstance(job.trigger, DateTrigger) and job.trigger.run_date <= now:
+                    continue  # due now: let it run
+                with contextlib.suppress(JobLookupError):  # it ran meanwhile
+                    self.scheduler.remove_job(job.id)
+            planned = {job.id for job in self.scheduler.get_jobs()}
+            for job_id, moment in wanted.items():
+                if job_id in planned:
+                    continue
+                self.scheduler.add_job(
+                    self.announce,
+                    DateTrigger(run_date=moment, timezone=LIMA),
+                    args=(moment,),
+                    id=job_id,
+                    name=f"log the swaps at {when(moment)}",
+                    misfire_grace_time=None,  # log it however late: the log says when it was due
+                    replace_existing=True,
+                )
+            self.planned_fingerprint = config.fingerprint
+            self.planned_override = override
+            state = take_snapshot(config.schedules, now, override)
+            log.info(
+                "message swaps planned: %d change%s until %s (%s); now %s; active messages: %s",
+                len(ahead),
+                "" if len(ahead) == 1 else "s",
+                when(now + PLAN_AHEAD),
+                ", ".join(when(moment) for moment in ahead) or "none",
+                "; ".join(describe_line(name, status) for name, status in state.lines),
+                describe_active(state),
+            )
+
+    @_logged("swap")
+    def announce(self, at: datetime) -> None:
+        """Log which messages became active or inactive at ``at``, and each line's state."""
+        schedules = self.runtime.config.schedules
+        override = self.runtime.override_store.get()
+        before = take_snapshot(schedules, at - _JUST_BEFORE, override)
+        after = take_snapshot(schedules, at, override)
+        began = [name for name in after.active.names if name not in before.active.names]
+        ended = [name for name in before.active.names if name not in after.active.names]
+        log.info(
+            "at %s: became active: %s; became inactive: %s; active now: %s; %s",
+            when(at),
+            ", ".join(began) or "none",
+            ", ".join(ended) or "none",
+            describe_active(after),
+            "; ".join(describe_line(name, status) for name, status in after.lines),
+        )
+
+    # -- (c) purge ----------------------------------------------------------------------------
+    @_logged(PURGE_JOB)
+    def purge(self) -> None:
+        """Forget expired call sessions and lockouts; clear an emergency override that ended."""
+        now = self.now()
+        stores = (
+            ("sessions", "expired self-service sessions"),
+            ("ledger", "expired verification failures and lockouts"),
+        )
+        for attribute, what in stores:
+            purge = getattr(getattr(self.runtime, attribute, None), "purge_expired", None)
+            if callable(purge):
+                count = purge(now)
+                log.info("purged %s %s", count, what)
+        store = self.runtime.override_store
+        override = store.get()
+        if override is None or override.until is None or override.until > now:
+            return
+        # Read again just before clearing, so an override set meanwhile from the CLI stays.
+        if store.get() == override and store.clear():
+            log.info("emergency override that ended at %s removed", when(override.until))
+
+    # -- (d) nightly ledger import ---------------------------------------------------------
+    @_logged(IMPORT_JOB)
+    def import_drop(self) -> None:
+        """Import every CSV export in the drop folder, then file it under done/ or rejected/."""
+        folder = self.drop_folder
+        if folder is None:
+            return
+        if not folder.is_dir():
+            log.warning("ledger drop folder %s does not exist; nothing imported", folder)
+            return
+        files = sorted(path for path in folder.glob("*.csv") if path.is_file())
+        if not files:
+            log.info("ledger import: no *.csv in %s", folder)
+            return
+        ledger = getattr(self.runtime, "ledger", None)
+        if ledger is None:
+            log.warning("ledger import: no ledger configured; %d file(s) left", len(files))
+            return
+        from ivr.ledger import importer  # the self-service issue's importer (issue 3)
+
+        billing = self.runtime.config.billing
+        known = {term.code for term in billing.terms} if billing is not None else None
+        exports = [(path, importer.read_export(path, known_terms=known)) for path in files]
+        # Students before enrolments before payments: each refers to the one before.
+        exports.sort(key=lambda item: (importer.kind_order(item[1].kind), item[0].name))
+        stamp = f"{self.now():%Y%m%d-%H%M%S}"
+        for path, export in exports:
+            if export.problems:
+                self._reject(path, export.messages(), stamp)
+                continue
+            try:
+                result = importer.import_parsed(ledger, export)
+            except Exception as error:
+                log.exception("ledger import: %s failed", path.name)
+                self._reject(path, [f"{path.name}: {type(error).__name__}: {error}"], stamp)
+                continue
+            if result.problems:
+                self._reject(path, [p.located(path.name) for p in sorted(result.problems)], stamp)
+                continue
+            moved = _move(path, folder / "done", stamp)
+            log.info(
+                "ledger import: %s (%s): %d rows, %d added, %d updated, %d unchanged -> %s",
+                path.name,
+                result.kind,
+                result.rows,
+                result.added,
+                result.updated,
+                result.unchanged,
+                moved.relative_to(folder),
+            )
+
+    def _reject(self, path: Path, problems: list[str], stamp: str) -> None:
+        assert self.drop_folder is not None
+        moved = _move(path, self.drop_folder / "rejected", stamp)
+        report = moved.with_name(moved.name + ".errors.txt")
+        report.write_text("\n".join(problems) + "\n", encoding="utf-8")
+        # The problems stay in the file: they may quote cells, and logs hold no student data.
+        log.warning(
+            "ledger import: %s rejected (%d problem%s), see %s",
+            path.name,
+            len(problems),
+            "" if len(problems) == 1 else "s",
+            report.relative_to(self.drop_folder),
+        )
+
+
+def _move(path: Path, folder: Path, stamp: str) -> Path:
+    """Move ``path`` into ``folder``; a name already there gets the run's stamp added."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    return path.rename(target)
+
+
+# -- starting -----------------------------------------------------------------------------------
+def start_in_process(app: Flask) -> BaseScheduler | None:
+    """Start the background scheduler in this web process when configured; at most once.
+
+    Returns the running scheduler (the same one on a second call), or None when this process
+    must not run it: the setting is off, this is the reloader's watching parent, a CLI command
+    other than ``flask run`` is running, or another process holds the scheduler lock.
+    """
+    global _started
+    runtime = app.extensions["ivr"]
+    assert isinstance(runtime, Runtime)
+    if not runtime.settings.in_process_scheduler:
+        return None
+    with _start_lock:
+        if _started is not None:
+            log.debug("the in-process scheduler already runs in this process")
+            return _started
+        reason = (
+            "loaded by an operator command (IVR_CLI)"
+            if getattr(runtime.settings, "cli", False)
+            else _not_here()
+        )
+        if reason is not None:
+            log.info("in-process scheduler not started: %s", reason)
+            return None
+        holder = _claim(runtime.settings.data_dir / LOCK_FILE)
+        if holder is not None:
+            log.warning("in-process scheduler not started: %s", holder)
+            return None
+        try:
+            scheduler = build_scheduler(runtime, blocking=False)
+            scheduler.start()
+        except Exception:
+            # The webhooks do not need the scheduler: serve on, say so, free the lock.
+            log.exception("in-process scheduler failed to start")
+            _release()
+            return None
+        _started = scheduler
+        log.info("in-process scheduler started (pid %d)", os.getpid())
+        return scheduler
+
+
+def _not_here() -> str | None:
+    """Return why this process must not start the in-process scheduler, or None."""
+    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        return None  # the reloader's child: the process that serves requests
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None  # gunicorn, a WSGI server or a script: no reloader
+    if ctx.command.name != "run":
+        return f"'{ctx.command.name}' is a CLI command, not the server"
+    # flask run: the reloader is on with --reload, or by default in debug mode (Flask docs,
+    # "flask run --reload/--no-reload"); then this is the watching parent, which never serves.
+    reload = ctx.params.get("reload")
+    if reload is None:
+        reload = get_debug_flag()
+    return "this is the reloader's watching process" if reload else None
+
+
+def _claim(path: Path) -> str | None:
+    """Take the host-wide scheduler lock for this process; return who holds it if taken."""
+    global _lock_handle
+    if fcntl is None or _lock_handle is not None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        return f"another scheduler holds {path} (pid {holder})"
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _lock_handle = handle
+    return None
+
+
+def _release() -> None:
+    global _lock_handle
+    if _lock_handle is not None:
+        _lock_handle.close()  # closing the file releases the flock
+        _lock_handle = None
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs (reload, message swaps, purges, ledger import) until stopped."""
+    runtime = current_app.extensions["ivr"]
+    assert isinstance(runtime, Runtime)
+    if _started is not None:
+        raise click.ClickException("the in-process scheduler already runs in this process")
+    holder = _claim(runtime.settings.data_dir / LOCK_FILE)
+    if holder is not None:
+        raise click.ClickException(f"not starting: {holder}")
+    if not logging.getLogger().handlers:  # create_app configures logging unless TESTING
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    # APScheduler logs every run of every job at INFO; our jobs log their outcomes.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = build_scheduler(runtime, blocking=True)
+    for job in scheduler.get_jobs():
+        if not job.id.startswith(SWAP_PREFIX):
+            click.echo(f"  {job.id}: {job.name} ({job.trigger})")
+    click.echo("Scheduler running in America/Lima time; stop it with Ctrl-C.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+    finally:
+        _release()

@@ -1,0 +1,312 @@
+"""ivr simulate: a caller in the terminal, through the same webhooks Twilio calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+
+from ivr.clock import LIMA
+from ivr.runtime import Runtime
+from ivr.tools.simulate import Step, interactive_step, parse_presses, simulate_command
+from tests.conftest import WEEKDAY_10AM
+from tests.tools.conftest import Run
+
+BRENA = "+5116044700"
+MAIN_MENU = (
+    "Para información y canales de atención, marque 1. Para estudiantes, marque 2. "
+    "Para repetir, marque asterisco."
+)
+STUDENT_MENU = (
+    "Para Help Desk, marque 1. Para Aula Virtual, marque 2. Para orientación a estudiantes, "
+    "marque 3. Para orientación a padres, marque 4. Para su estado de cuenta y fechas de pago, "
+    "marque 5. Para repetir, marque asterisco. Para volver, marque numeral. "
+    "Para el menú principal, marque 0."
+)
+CLOSED_GREETING = (
+    "Gracias por llamar a UPN. En este momento nuestra central está cerrada. Puedes usar el "
+    "menú para escuchar información, escribirnos por el WhatsApp del Estudiante al 914 800 800, "
+    "o registrar tu consulta en contacto.upn.edu.pe."
+)
+AFTER_HOURS = [
+    "   says: En este momento la central está cerrada. Atendemos de lunes a viernes de 9 de la "
+    "mañana a 9 de la noche, y los sábados de 9 de la mañana a 2 de la tarde.",
+    "   says: Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero "
+    "cero, o registrar un ticket en MiMundoUPN, opción Servicios, Contacto UPN.",
+]
+
+
+def lines(output: str) -> list[str]:
+    return output.splitlines()
+
+
+def test_walk_2_1_on_a_weekday_morning_transfers_to_help_desk(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command, ["--to", BRENA, "--at", "2026-11-18 10:00", "--press", "2,1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert lines(result.output) == [
+        "Call to +5116044700 (Breña) at Wed 2026-11-18 10:00, America/Lima",
+        "   line central: open (weekly hours) until Wed 2026-11-18 21:00",
+        "   active messages: none",
+        "",
+        "1. Twilio requests /voice",
+        "   says: Bienvenido a la central telefónica de la universidad, sede Breña.",
+        f"   asks (one key or words): {MAIN_MENU}",
+        "   caller presses 2",
+        "",
+        "2. Twilio requests /voice/menu/principal",
+        f"   asks (one key or words): {STUDENT_MENU}",
+        "   caller presses 1",
+        "",
+        "3. Twilio requests /voice/menu/estudiantes",
+        "   says: Le comunicamos con Help Desk.",
+        "   -> TRANSFER to queue helpdesk (Help Desk, node help-desk, line central)",
+        "",
+        "Result: transferred to queue helpdesk.",
+    ]
+
+
+def test_walk_2_1_on_a_sunday_hears_the_after_hours_message_with_whatsapp(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command, ["--to", BRENA, "--at", "2026-11-22 10:00", "--press", "2,1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert lines(result.output) == [
+        "Call to +5116044700 (Breña) at Sun 2026-11-22 10:00, America/Lima",
+        "   line central: closed (after hours) until Mon 2026-11-23 09:00",
+        "   active messages: saludo_fuera_de_horario (greeting)",
+        "",
+        "1. Twilio requests /voice",
+        f"   says: {CLOSED_GREETING}",
+        f"   asks (one key or words): {MAIN_MENU}",
+        "   caller presses 2",
+        "",
+        "2. Twilio requests /voice/menu/principal",
+        f"   asks (one key or words): {STUDENT_MENU}",
+        "   caller presses 1",
+        "",
+        "3. Twilio requests /voice/menu/estudiantes",
+        "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
+        "line central: closed (after hours) until Mon 2026-11-23 09:00",
+        *AFTER_HOURS,
+        f"   asks (one key or words): {STUDENT_MENU}",
+        "   (no more --press steps: the caller hangs up)",
+        "",
+        "Result: the caller hung up.",
+    ]
+
+
+def test_a_national_holiday_via_at_says_the_holiday_message(run_cli: Run) -> None:
+    # 28 July 2026 is a Tuesday and a national holiday (Fiestas Patrias), closed by default.
+    result = run_cli(
+        simulate_command, ["--to", BRENA, "--at", "2026-07-28 10:00", "--press", '2,"aula virtual"']
+    )
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    assert out[1] == (
+        "   line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00"
+    )
+    assert out[-11:] == [
+        '   caller says "aula virtual"',
+        "",
+        "3. Twilio requests /voice/menu/estudiantes",
+        "   -> AFTER HOURS: Aula Virtual (Blackboard) (aula-virtual) is not available: "
+        "line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00",
+        "   says: Hoy es feriado nacional y la central está cerrada. Puedes escribirnos por el "
+        "WhatsApp del Estudiante al 914 800 800, o registrar tu consulta en contacto.upn.edu.pe.",
+        *AFTER_HOURS,
+        f"   asks (one key or words): {STUDENT_MENU}",
+        "   (no more --press steps: the caller hangs up)",
+        "",
+        "Result: the caller hung up.",
+    ]
+
+
+def test_interactive_mode_asks_at_each_question(run_cli: Run) -> None:
+    result = run_cli(simulate_command, ["--to", BRENA], input="2\n\n1\n")
+    assert result.exit_code == 0, result.output
+    prompt = "   your answer (keys, words, Enter = silence, q = hang up)> "
+    out = lines(result.output)
+    assert out[0] == "Call to +5116044700 (Breña) at Wed 2026-11-18 10:00, America/Lima"
+    assert [line for line in out if line.startswith(prompt)] == [
+        f"{prompt}2",
+        f"{prompt}",
+        f"{prompt}1",
+    ]
+    assert out[-7:] == [
+        "   caller presses 1",
+        "",
+        "4. Twilio requests /voice/menu/estudiantes",
+        "   says: Le comunicamos con Help Desk.",
+        "   -> TRANSFER to queue helpdesk (Help Desk, node help-desk, line central)",
+        "",
+        "Result: transferred to queue helpdesk.",
+    ]
+
+
+def test_interactive_silence_then_q_hangs_up(run_cli: Run) -> None:
+    result = run_cli(simulate_command, ["--to", BRENA], input="\nq\n")
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    assert "   caller: (silence)" in out
+    assert "   says: No recibimos ninguna opción." in out
+    assert out[-1] == "Result: the caller hung up."
+
+
+def test_end_of_input_in_interactive_mode_hangs_up(run_cli: Run) -> None:
+    result = run_cli(simulate_command, ["--to", BRENA], input="")
+    assert result.exit_code == 0, result.output
+    assert lines(result.output)[-1] == "Result: the caller hung up."
+
+
+def test_an_unknown_number_hears_the_general_greeting(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command, ["--to", "+15005550006", "--press", "silence,silence,silence"]
+    )
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    assert out[0] == (
+        "Call to +15005550006 (not a campus number: the general greeting) "
+        "at Wed 2026-11-18 10:00, America/Lima"
+    )
+    assert "   says: Bienvenido a la central telefónica de la universidad." in out
+    # Three silences: too many failures, then on_failure (orientacion-general, open now).
+    assert out[-3:] == [
+        "   -> TRANSFER to queue orientacion-estudiantes "
+        "(Orientación general (cuando no se entiende la elección), node orientacion-general, "
+        "line central)",
+        "",
+        "Result: transferred to queue orientacion-estudiantes.",
+    ]
+
+
+def test_the_call_leaves_no_trace_in_the_runtime_or_the_call_records(
+    app: Flask, run_cli: Run
+) -> None:
+    runtime = app.extensions["ivr"]
+    assert isinstance(runtime, Runtime)
+    before = (runtime.clock, runtime.calls, runtime.settings)
+    result = run_cli(simulate_command, ["--to", BRENA, "--at", "2026-11-22 10:00", "--press", "2"])
+    assert result.exit_code == 0, result.output
+    assert (runtime.clock, runtime.calls, runtime.settings) == before
+    assert runtime.clock() == WEEKDAY_10AM
+    runtime.calls.flush()
+    day = datetime(2026, 11, 22, tzinfo=LIMA)
+    assert list(runtime.calls.calls(day, day + timedelta(days=1))) == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"IVR_SKIP_SIGNATURE": "1", "TWILIO_AUTH_TOKEN": None},
+        {"IVR_PUBLIC_URL": "https://ivr.example.edu.pe"},
+        {"TWILIO_AUTH_TOKEN": None, "IVR_CLI": "1"},
+    ],
+    ids=["unsigned", "public-url", "operator-machine-without-token"],
+)
+def test_requests_pass_the_signature_check_however_it_is_configured(
+    make_app: Callable[..., Flask], overrides: dict[str, str | None]
+) -> None:
+    app = make_app(**overrides)
+    result = app.test_cli_runner().invoke(simulate_command, ["--to", BRENA, "--press", "2,2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "Result: transferred to queue aula-virtual."
+
+
+def test_without_at_the_runtime_clock_decides_even_on_a_utc_server(
+    make_app: Callable[..., Flask],
+) -> None:
+    # 02:00 UTC on Monday is still Sunday 21:00 in Lima: closed.
+    with freeze_time(datetime(2026, 11, 23, 2, 0, tzinfo=UTC)):
+        app = make_app(CLOCK=None)
+        result = app.test_cli_runner().invoke(simulate_command, ["--to", BRENA, "--press", "2,1"])
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    assert out[0] == "Call to +5116044700 (Breña) at Sun 2026-11-22 21:00, America/Lima"
+    assert out[-1] == "Result: the caller hung up."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--at", "2026-13-01 10:00"],
+            "Invalid value for '--at': '2026-13-01 10:00' is not a date and time; "
+            'write it as "YYYY-MM-DD HH:MM" (Lima time)',
+        ),
+        (
+            ["--press", "2,aula"],
+            "Invalid value for '--press': 'aula' is neither keys (0-9, *, #) nor silence; "
+            "put a phrase in quotes to say it: --press '2,\"aula\"'",
+        ),
+        (
+            ["--press", '2,"aula'],
+            "Invalid value for '--press': the phrase starting at '\"aula' has no closing \"",
+        ),
+    ],
+    ids=["bad-at", "unquoted-phrase", "unclosed-quote"],
+)
+def test_bad_options_are_explained(run_cli: Run, args: list[str], message: str) -> None:
+    result = run_cli(simulate_command, ["--to", BRENA, *args])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "steps"),
+    [
+        ("2,1", (Step("keys", "2"), Step("keys", "1"))),
+        ('2, "aula virtual"', (Step("keys", "2"), Step("speech", "aula virtual"))),
+        ("'help desk',silence", (Step("speech", "help desk"), Step("silence"))),
+        ("SILENCE, *, 00123456#", (Step("silence"), Step("keys", "*"), Step("keys", "00123456#"))),
+        ('"uno, dos"', (Step("speech", "uno, dos"),)),
+    ],
+    ids=["keys", "speech", "single-quotes", "silence-star-code", "comma-inside-quotes"],
+)
+def test_parse_presses(text: str, steps: tuple[Step, ...]) -> None:
+    assert parse_presses(text) == steps
+
+
+@pytest.mark.parametrize(
+    ("line", "step"),
+    [
+        ("", Step("silence")),
+        ("  ", Step("silence")),
+        ("q", Step("hangup")),
+        ("2", Step("keys", "2")),
+        ("aula virtual", Step("speech", "aula virtual")),
+        ('"aula virtual"', Step("speech", "aula virtual")),
+    ],
+    ids=["empty", "blank", "quit", "key", "words", "quoted-words"],
+)
+def test_interactive_step(line: str, step: Step) -> None:
+    assert interactive_step(line) == step
+
+
+def test_an_emergency_override_closes_the_desks_with_its_message(app: Flask, run_cli: Run) -> None:
+    runtime = app.extensions["ivr"]
+    assert isinstance(runtime, Runtime)
+    runtime.override_store.set(
+        "Por una emergencia la central está cerrada.",
+        until=datetime(2026, 11, 18, 12, tzinfo=LIMA),
+        set_at=datetime(2026, 11, 18, 9, tzinfo=LIMA),
+    )
+    result = run_cli(simulate_command, ["--to", BRENA, "--press", "2,1"])
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    assert out[1] == "   line central: closed (emergency override) until Wed 2026-11-18 12:00"
+    assert out[-8:-4] == [
+        "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
+        "line central: closed (emergency override) until Wed 2026-11-18 12:00",
+        "   says: Por una emergencia la central está cerrada.",
+        *AFTER_HOURS,
+    ]
+    # At noon the override has ended: the same walk reaches the desk.
+    result = run_cli(
+        simulate_command, ["--to", BRENA, "--at", "2026-11-18 12:00", "--press", "2,1"]
+    )
+    assert lines(result.output)[-1] == "Result: transferred to queue helpdesk."
