@@ -25,6 +25,7 @@ from ivr.menu import (
 )
 from ivr.speech import match, normalise
 
+CENTRAL = "central"  # the line whose state callers hear about when they call
 MAX_TRAIL = 12  # menus remembered for "back"
 MAX_HOPS = 20  # nodes followed in one answer without the caller's input
 
@@ -123,6 +124,9 @@ def start(ctx: CallContext) -> Outcome:
         texts.greeting if ctx.line else texts.greeting_unknown,
     )
     said = [Say(ctx.fill(text)) for text in greeting]
+    central = ctx.status(CENTRAL)
+    if not central.open and central.message:  # an emergency, a closure or a holiday says why
+        said.append(Say(central.message))
     said += [Say(ctx.fill(text)) for text in ctx.messages.get("announcement", ())]
     entered = enter(ctx, State(ctx.tree.settings.start, steps=1))
     return replace(entered, actions=(*said, *entered.actions), event="call_start")

@@ -403,3 +403,20 @@ def test_too_many_steps_end_the_call_politely(caller: Caller) -> None:
 def test_a_request_an_hour_later_is_still_answered(caller: Caller, clock: Clock) -> None:
     clock.set(clock() + timedelta(hours=1))
     assert caller.post("/voice").status_code == 200
+
+
+def test_holiday_message_is_said_at_the_greeting(caller: Caller, clock: Clock) -> None:
+    clock.set(datetime(2026, 7, 28, 10, 0, tzinfo=LIMA))  # Fiestas Patrias, a Tuesday
+    spoken = says(caller.post("/voice").data)
+    assert spoken[1].startswith("Hoy es feriado nacional y la central está cerrada.")
+
+
+def test_emergency_override_is_said_at_the_greeting_and_closes_desks(
+    caller: Caller, clock: Clock, app: Flask
+) -> None:
+    app.extensions["ivr"].override_store.set("Cerrado por emergencia.", None, clock())
+    spoken = says(caller.post("/voice").data)
+    assert "Cerrado por emergencia." in spoken
+    data = walk(caller, "2", "1")
+    assert "Enqueue" not in verbs(data)
+    assert says(data)[0] == "Cerrado por emergencia."
