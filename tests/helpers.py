@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from lxml import etree
@@ -53,3 +55,42 @@ class Caller:
 def _path(url: str | None) -> str:
     assert url is not None
     return url
+
+
+# -- TwiML shape -------------------------------------------------------------------------------
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "twiml-schema"
+VERBS = {"Say", "Gather", "Redirect", "Enqueue", "Dial", "Hangup", "Pause", "Play"}
+GATHER_CHILDREN = {"Say", "Play", "Pause"}
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema | None:
+    wrapper = SCHEMA_DIR / "lxml-wrapper.xsd"
+    return etree.XMLSchema(etree.parse(str(wrapper))) if wrapper.is_file() else None
+
+
+def assert_valid_twiml(data: bytes) -> None:
+    """Fail unless ``data`` is TwiML Twilio accepts: our structural rules, then the public XSD.
+
+    The XSD (shared/twiml-schema, beside the repository, not copied into it) wrongly rejects
+    neural voice names, so voices are renamed to a plain Polly voice before validating.
+    """
+    doc = etree.fromstring(data)
+    assert doc.tag == "Response", data
+    assert len(doc), "an empty <Response> leaves the caller in silence"
+    for verb in doc:
+        assert verb.tag in VERBS, verb.tag
+        if verb.tag == "Gather":
+            assert {child.tag for child in verb} <= GATHER_CHILDREN
+            assert verb.get("action"), "a <Gather> without action"
+        if verb.tag == "Say":
+            assert (verb.text or "").strip(), "an empty <Say>"
+            assert len((verb.text or "").encode()) <= 3000, "longer than Polly speaks"
+    last = doc[-1].tag
+    assert last in {"Redirect", "Hangup", "Enqueue", "Dial"}, f"the call falls silent after {last}"
+    schema = _schema()
+    if schema is not None:
+        for element in doc.iter():
+            if element.get("voice", "").endswith("-Neural"):
+                element.set("voice", element.get("voice", "").removesuffix("-Neural"))
+        assert schema.validate(doc), schema.error_log

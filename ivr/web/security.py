@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Request
 from twilio.request_validator import RequestValidator
 
@@ -13,12 +15,19 @@ def signed_url(request: Request, settings: AppSettings) -> str:
 
     Behind a TLS proxy either configure ``IVR_PUBLIC_URL`` or trust the proxy's
     X-Forwarded-Proto/Host with ``IVR_TRUSTED_PROXIES`` (werkzeug ProxyFix), so that the URL
-    rebuilt here is the https one Twilio used.
+    rebuilt here is the https one Twilio used. The path and query are taken as they arrived,
+    byte for byte, because Twilio signs them exactly as it sent them.
     """
-    if settings.public_url:
-        query = request.query_string.decode("latin-1")
-        return settings.public_url + request.path + (f"?{query}" if query else "")
-    return request.url
+    base = settings.public_url or request.host_url.rstrip("/")
+    return base + _raw_target(request)
+
+
+def _raw_target(request: Request) -> str:
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if isinstance(raw, str) and raw.startswith("/"):
+        return raw
+    query = request.query_string.decode("latin-1")
+    return quote(request.script_root + request.path) + (f"?{query}" if query else "")
 
 
 def is_valid(request: Request, settings: AppSettings, validator: RequestValidator) -> bool:
