@@ -11,7 +11,7 @@ from lxml import etree
 
 from ivr.clock import LIMA
 from ivr.observability.logging import CallSidFilter
-from tests.helpers import Caller, Clock
+from tests.helpers import Caller, Clock, assert_valid_twiml
 
 SAY = 'language="es-MX" voice="Polly.Mia-Neural"'
 MAIN_MENU_GATHER = (
@@ -37,9 +37,11 @@ def verbs(response_data: bytes) -> list[str]:
 
 def walk(caller: Caller, *keys: str) -> bytes:
     response = caller.post("/voice")
+    assert_valid_twiml(response.data)
     for key in keys:
         response = caller.follow(response, Digits=key)
         assert response.status_code == 200
+        assert_valid_twiml(response.data)
     return bytes(response.data)
 
 
