@@ -305,7 +305,8 @@ def _node(
             if size > voice.say_limit:
                 collector.add(
                     node,
-                    f"the menu's prompt is {size} bytes long; {voice.voice} speaks at most {voice.say_limit}",
+                    f"the menu's prompt is {size} bytes long; "
+                    f"{voice.voice} speaks at most {voice.say_limit}",
                     "shorten the option labels or the 'say' text",
                 )
         return menu if len(collector.problems) == before else None

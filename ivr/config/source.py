@@ -225,14 +225,14 @@ class Collector:
             node.kind == "scalar"
             and isinstance(node.value, int)
             and not isinstance(node.value, bool)
+            and ":" in node.raw
         ):
-            if ":" in node.raw:
-                self.add(
-                    node,
-                    f"{node.raw} was read as the number {node.value}, not a time",
-                    f"quote times: '{_pad_time(node.raw)}'",
-                )
-                return None
+            self.add(
+                node,
+                f"{node.raw} was read as the number {node.value}, not a time",
+                f"quote times: '{_pad_time(node.raw)}'",
+            )
+            return None
         if node.kind != "scalar" or not isinstance(node.value, str):
             self.add(node, f"expected a time like '09:00', found {node.describe()}")
             return None
