@@ -8,11 +8,13 @@ transfer there) that ``ivr.twiml`` renders. Call state travels in the URLs Twili
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Protocol
 
 from ivr.config.menus import menu_prompt
 from ivr.directory import Line
+from ivr.memo import by_identity
 from ivr.menu import (
     BACK,
     HangupNode,
@@ -21,6 +23,7 @@ from ivr.menu import (
     MessageNode,
     Node,
     SelfServiceNode,
+    Settings,
     TransferNode,
 )
 from ivr.speech import match, normalise
@@ -107,7 +110,12 @@ class CallContext:
     line: Line | None
     status: Callable[[str], LineStatusLike]  # line name -> open/closed now
     hours: str  # the central's hours in Spanish words, for {hours}
-    messages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # active swaps by slot
+    # The message swaps active now, by slot; computed only by the steps that play them.
+    active: Callable[[], Mapping[str, tuple[str, ...]]] = dict
+
+    @cached_property
+    def messages(self) -> Mapping[str, tuple[str, ...]]:
+        return self.active()
 
     def fill(self, text: str) -> str:
         campus = self.line.names if self.line else "la universidad"
@@ -141,13 +149,8 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
     if hops > MAX_HOPS or state.steps > tree.settings.max_steps:
         return _goodbye(ctx, state, "too_many_steps")
     if isinstance(node, MenuNode):
-        prompt = tuple(
-            ctx.fill(t)
-            for t in menu_prompt(node, tree.settings, is_start=node.id == tree.settings.start)
-        )
-        hints = tuple(
-            {normalise(p): p for o in node.options for p in (o.label, *o.speech)}.values()
-        )
+        template, hints = _menu_parts(node, tree.settings)
+        prompt = tuple(ctx.fill(t) for t in template)
         fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps)
         return Outcome((Ask(prompt, fresh, hints),), node.id, "entered")
     if isinstance(node, MessageNode):
@@ -234,6 +237,14 @@ def apology(ctx: CallContext, state: State) -> Outcome:
     """Answer after an internal error: apologise, then the failure destination (open or closed)."""
     nxt = enter(ctx, State(ctx.tree.settings.on_failure, steps=state.steps))
     return Outcome((Say(ctx.tree.settings.texts.error), *nxt.actions), state.node, "error")
+
+
+@by_identity
+def _menu_parts(node: MenuNode, settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return a menu's prompt template and speech hints: derived from configuration, once."""
+    template = menu_prompt(node, settings, is_start=node.id == settings.start)
+    hints = tuple({normalise(p): p for o in node.options for p in (o.label, *o.speech)}.values())
+    return template, hints
 
 
 # -- helpers ---------------------------------------------------------------------------------

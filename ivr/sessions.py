@@ -8,6 +8,7 @@ through one SQLite file, and forgotten after ``ttl``.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -39,11 +40,14 @@ class SessionStore:
 
     def _connect(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None and getattr(self._local, "pid", None) != os.getpid():
+            db = None  # opened before a fork: SQLite forbids using it in the child
         if db is None:
             db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
+            self._local.pid = os.getpid()
         return db
 
     def get(self, call_sid: str, now: datetime) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import difflib
 import re
 import unicodedata
 
+from ivr.memo import by_identity
 from ivr.menu import MenuNode
 
 _NON_WORD = re.compile(r"[^a-z0-9 ]+")
@@ -28,6 +29,12 @@ def normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
+@by_identity
+def _phrases(menu: MenuNode) -> tuple[tuple[str, str], ...]:
+    """Return every (normalised phrase, key) of a menu's options, once per loaded menu."""
+    return tuple((normalise(p), o.key) for o in menu.options for p in (o.label, *o.speech))
+
+
 def _contains(haystack: str, phrase: str) -> bool:
     return f" {phrase} " in f" {haystack} "
 
@@ -43,11 +50,10 @@ def match(menu: MenuNode, speech: str) -> str | None:
     if not said:
         return None
     candidates: list[tuple[int, str]] = []
-    for option in menu.options:
-        for phrase in (option.label, *option.speech):
-            norm = normalise(phrase)
-            if norm and _contains(said, norm):
-                candidates.append((len(norm), option.key))
+    option_phrases = _phrases(menu)
+    for norm, key in option_phrases:
+        if norm and _contains(said, norm):
+            candidates.append((len(norm), key))
     if candidates:
         best = max(length for length, _ in candidates)
         keys = {key for length, key in candidates if length == best}
@@ -62,6 +68,6 @@ def match(menu: MenuNode, speech: str) -> str | None:
     for action, phrases in NAVIGATION_WORDS.items():
         if any(_contains(said, phrase) for phrase in phrases):
             return action
-    by_phrase = {normalise(p): o.key for o in menu.options for p in (o.label, *o.speech)}
+    by_phrase = dict(option_phrases)
     close = difflib.get_close_matches(said, list(by_phrase), n=1, cutoff=0.8)
     return by_phrase[close[0]] if close else None

@@ -7,6 +7,7 @@ step applied). Instants are stored as ISO 8601 strings in UTC with a fixed width
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -124,6 +125,11 @@ class SqliteLedger:
     # -- connections and transactions -------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) != os.getpid():
+            # Opened before a fork (gunicorn preload): SQLite forbids using it in the child,
+            # so leave it alone and open this process's own.
+            conn = None
+            self._connections = []
         if conn is None:
             conn = sqlite3.connect(
                 self.path, timeout=5.0, isolation_level=None, check_same_thread=False
@@ -132,6 +138,7 @@ class SqliteLedger:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
+            self._local.pid = os.getpid()
             with self._guard:
                 self._connections.append(conn)
         return conn

@@ -19,8 +19,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from ivr import flow, twiml
-from ivr.flow import CallContext, Outcome, State
-from ivr.menu import SelfServiceNode
+from ivr.flow import Action, CallContext, Outcome, State
+from ivr.memo import by_identity
+from ivr.menu import SelfServiceNode, Voice
 from ivr.observability import metrics
 from ivr.runtime import Runtime
 from ivr.schedule import evaluation
@@ -69,7 +70,8 @@ def _check_request() -> Response | None:
 
 def _param(name: str) -> str:
     """Return a Twilio parameter (form or query), cut to a sane length; '' when absent."""
-    value = request.values.get(name, "")
+    # Twilio sends its parameters in the body of a POST, or in the query of a GET.
+    value = (request.form if request.method == "POST" else request.args).get(name, "")
     return value[:MAX_PARAM] if isinstance(value, str) else ""
 
 
@@ -123,7 +125,7 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
         line=config.directory.line_for(_param("To")),
         status=status,
         hours=_hours_text(config.schedules),
-        messages=_slots(active_messages(config.schedules, moment, override=override)),
+        active=lambda: _slots(active_messages(config.schedules, moment, override=override)),
     )
 
 
@@ -139,12 +141,12 @@ def _slots(active: ActiveMessages) -> dict[str, tuple[str, ...]]:
     return slots
 
 
-@lru_cache(maxsize=8)
+@by_identity
 def _hours_text(schedules: Schedules) -> str:
     return describe_hours(schedules)
 
 
-def _answer(outcome: Outcome, ctx: CallContext) -> Response:
+def _answer(outcome: Outcome, ctx: CallContext, *, cache: bool = True) -> Response:
     rt = runtime()
     sid = g.get("call_sid", "")
     if sid:
@@ -153,9 +155,26 @@ def _answer(outcome: Outcome, ctx: CallContext) -> Response:
             sid, rt.clock(), campus, outcome.node, outcome.event, outcome.detail, said=outcome.said
         )
     metrics.count_event(outcome.event)
-    log.info("node=%s event=%s %s", outcome.node, outcome.event, outcome.detail)
-    body = twiml.render(outcome.actions, ctx.tree.settings.voice, _url_for)
-    return Response(body, 200, mimetype=TWIML)
+    # Call records keep every step; the log line is for debugging only.
+    log.debug("node=%s event=%s %s", outcome.node, outcome.event, outcome.detail)
+    voice = ctx.tree.settings.voice
+    if cache:
+        body = _render(outcome.actions, voice, request.script_root)
+    else:
+        body = twiml.render(outcome.actions, voice, _url_for)
+    response = Response(body, 200, mimetype=TWIML)
+    if sid:
+        response.headers["X-Call-Sid"] = sid  # for the access log (deploy/gunicorn.conf.py)
+    return response
+
+
+@lru_cache(maxsize=1024)
+def _render(actions: tuple[Action, ...], voice: Voice, root: str) -> str:
+    """Render menu answers, which depend only on their actions, once each.
+
+    Self-service answers are never cached: they carry a student's balance.
+    """
+    return twiml.render(actions, voice, _url_for)
 
 
 # -- webhooks ------------------------------------------------------------------------------
@@ -205,7 +224,7 @@ def selfservice(node: str) -> Response:
         return _answer(flow.enter(ctx, State(ctx.tree.settings.start, steps=state.steps)), ctx)
     billing = rt.config.billing
     services = CallServices(rt, billing, g.call_sid, now) if billing and g.call_sid else None
-    return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx)
+    return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx, cache=False)
 
 
 @blueprint.route("/voice/status", methods=["POST", "GET"])

@@ -37,9 +37,7 @@ def test_announcement_window_to_the_second(
     assert any("cuota 5" in text for text in greeting(app)) is announced
 
 
-def test_two_instances_agree_and_one_started_mid_window(
-    make_app: object, clock: Clock
-) -> None:
+def test_two_instances_agree_and_one_started_mid_window(make_app: object, clock: Clock) -> None:
     clock.set(datetime(2026, 12, 3, 12, 0, tzinfo=LIMA))  # mid-window, central open
     early: Flask = make_app()  # type: ignore[operator]
     clock.set(ANNOUNCEMENT_START + timedelta(days=2, hours=20, minutes=59, seconds=59))

@@ -1,0 +1,1 @@
+"""The serving benchmark: ``python bench/run.py`` (see bench/run.py and docs/deploy.md)."""
