@@ -112,20 +112,21 @@ def test_soak_thousands_of_calls_with_flat_memory(app: Flask, caller: Caller, ca
             assert response.status_code == 200
         caller.post("/voice/status", CallStatus="completed", CallDuration="40")
 
-    for n in range(200):  # warm caches, records buffers and the allocator
+    for n in range(400):  # warm caches (rendered menus), record buffers and the allocator
         one_call(n)
     gc.collect()
     tracemalloc.start()
     half = calls // 2
-    for n in range(200, 200 + half):
+    for n in range(400, 400 + half):
         one_call(n)
     gc.collect()
     after_first, _ = tracemalloc.get_traced_memory()
-    for n in range(200 + half, 200 + calls):
+    for n in range(400 + half, 400 + calls):
         one_call(n)
     gc.collect()
     after_second, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     app.extensions["ivr"].calls.flush()
-    # The second thousand calls must not keep what the first left behind: flat, within 256 KiB.
-    assert after_second - after_first < 256 * 1024, (after_first, after_second)
+    # The second thousand calls must not keep what the first left behind: a leak of half a
+    # kilobyte per call would show as 500 KiB here.
+    assert after_second - after_first < 384 * 1024, (after_first, after_second)
