@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +14,8 @@ from flask import Flask
 import ivr.clock
 from ivr import create_app
 from ivr.clock import LIMA
-from tests.helpers import TOKEN, Caller, Clock
+from tests.helpers import TOKEN, Caller, Clock, copy_config
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
 # Wednesday 2026-11-18 10:00 in Lima: the central is open.
 WEEKDAY_10AM = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
 
@@ -45,15 +42,7 @@ def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     """Return a private copy of the shipped operator files, safe to edit."""
-    target = tmp_path / "config"
-    target.mkdir()
-    for part in CONFIG_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.is_file():
-            shutil.copy(source, target / part)
-    return target
+    return copy_config(tmp_path / "config")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,20 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 TOKEN = "test-auth-token-0123456789abcdef"
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
+
+
+def copy_config(target: Path) -> Path:
+    """Copy the shipped operator files into ``target`` (created), safe to edit there."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in CONFIG_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.is_file():
+            shutil.copy(source, target / part)
+    return target
 
 
 class Clock:

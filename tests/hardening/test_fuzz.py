@@ -47,21 +47,13 @@ def client(make_module_app: Flask) -> Iterator[FlaskClient]:
 
 @pytest.fixture(scope="module")
 def make_module_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    import shutil
     from datetime import datetime
 
     from ivr import create_app
     from ivr.clock import LIMA
-    from tests.conftest import CONFIG_PARTS, ROOT
-    from tests.helpers import TOKEN
+    from tests.helpers import TOKEN, copy_config
 
-    folder = tmp_path_factory.mktemp("fuzz")
-    for part in CONFIG_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, folder / part)
-        elif source.is_file():
-            shutil.copy(source, folder / part)
+    folder = copy_config(tmp_path_factory.mktemp("fuzz") / "config")
     moment = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
     return create_app(
         {
