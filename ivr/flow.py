@@ -145,7 +145,7 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
     tree = ctx.tree
     node = tree.node(state.node)
     if node is None:  # the node vanished in a reload: continue at the main menu, politely
-        return enter(ctx, State(tree.settings.start, steps=state.steps), hops=hops + 1)
+        return _restart(ctx, state, hops)
     if hops > MAX_HOPS or state.steps > tree.settings.max_steps:
         return _goodbye(ctx, state, "too_many_steps")
     if isinstance(node, MenuNode):
@@ -194,7 +194,7 @@ def handle_input(ctx: CallContext, state: State, digits: str | None, speech: str
     state = replace(state, steps=state.steps + 1)
     menu = tree.node(state.node)
     if not isinstance(menu, MenuNode):  # stale URL or a reload removed it
-        return enter(ctx, State(settings.start, steps=state.steps))
+        return _restart(ctx, state, 0)
     key = (digits or "").strip()
     said = (speech or "").strip()
     if not key and not said:
@@ -248,6 +248,15 @@ def _menu_parts(node: MenuNode, settings: Settings) -> tuple[tuple[str, ...], tu
 
 
 # -- helpers ---------------------------------------------------------------------------------
+MENU_CHANGED = "Nuestro menú acaba de cambiar. Le llevamos al menú principal."
+
+
+def _restart(ctx: CallContext, state: State, hops: int) -> Outcome:
+    """Continue at the main menu, saying why, when the caller's node no longer exists."""
+    main = enter(ctx, State(ctx.tree.settings.start, steps=state.steps), hops=hops + 1)
+    return Outcome((Say(MENU_CHANGED), *main.actions), main.node, "menu_changed", state.node)
+
+
 def _back(ctx: CallContext, state: State) -> Outcome:
     if not state.trail:
         return enter(ctx, State(ctx.tree.settings.start, steps=state.steps))

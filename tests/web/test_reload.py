@@ -75,4 +75,5 @@ def test_node_removed_mid_call_continues_at_the_main_menu(caller: Caller, config
         "",
     )
     data = caller.follow(in_channels, Digits="1").data
-    assert "Para estudiantes, marque 2." in says(data)[0]
+    assert says(data)[0] == "Nuestro menú acaba de cambiar. Le llevamos al menú principal."
+    assert "Para estudiantes, marque 2." in says(data)[1]

@@ -380,7 +380,8 @@ def test_unknown_path_and_method_still_get_twiml(caller: Caller) -> None:
 def test_menu_node_that_vanished_continues_at_the_main_menu(caller: Caller) -> None:
     response = caller.post("/voice/menu/gone-node?s=4&t=principal", Digits="1")
     assert response.status_code == 200
-    assert "Para estudiantes, marque 2." in says(response.data)[0]
+    assert says(response.data)[0] == "Nuestro menú acaba de cambiar. Le llevamos al menú principal."
+    assert "Para estudiantes, marque 2." in says(response.data)[1]
 
 
 def test_fallback_is_static_twiml(caller: Caller) -> None:
