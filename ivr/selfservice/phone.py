@@ -113,7 +113,7 @@ def _dni(
         statement = services.statement(outcome.code)
         if statement is None:
             return _unavailable(ctx, node, state)
-        said = tuple(Say(text) for text in script.summary(statement))
+        said = speak(ctx, script.summary(statement))
         return Outcome(
             (*said, _menu_ask(ctx, node, replace(state, step="menu", no_input=0, invalid=0))),
             node.id,
@@ -149,7 +149,7 @@ def _menu(
         if statement is None:
             return _unavailable(ctx, node, state)
         scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
-        said = tuple(Say(text) for text in scripts[keyed](statement))
+        said = speak(ctx, scripts[keyed](statement))
         ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
         return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
     if keyed == "4" and node.billing_desk:
@@ -165,6 +165,21 @@ def _menu(
         return _leave(ctx, node, state, (settings.texts.too_many_failures,), "failed")
     again = _menu_ask(ctx, node, replace(state, invalid=state.invalid + 1, no_input=0))
     return Outcome((Say(settings.texts.invalid), again), node.id, "invalid")
+
+
+def speak(ctx: CallContext, sentences: tuple[str, ...]) -> tuple[Say, ...]:
+    """Say a statement's sentences in as few <Say>s as the voice allows.
+
+    One synthesis per block: the caller hears one flowing answer, and there is less to render.
+    """
+    limit = ctx.tree.settings.voice.say_limit
+    blocks: list[str] = []
+    for sentence in sentences:
+        if blocks and len(blocks[-1].encode()) + 1 + len(sentence.encode()) <= limit:
+            blocks[-1] = f"{blocks[-1]} {sentence}"
+        else:
+            blocks.append(sentence)
+    return tuple(Say(block) for block in blocks)
 
 
 def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:

@@ -40,15 +40,19 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
     assert "código de estudiante" in says(asked_code.data)[0]
     asked_dni = caller.follow(asked_code, Digits="00012345")
     spoken = says(caller.follow(asked_dni, Digits="2468").data)
-    assert spoken[:4] == [
+    # The whole summary is one <Say>: one synthesis, no gaps between sentences.
+    assert spoken[0] == (
         "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
-        "céntimos.",
-        "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos.",
+        "céntimos. "
+        "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos. "
         "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo.",
+        "a tiempo. "
         "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
-        "cincuenta céntimos, y vence el lunes 30 de noviembre.",
-    ]
+        "cincuenta céntimos, y vence el lunes 30 de noviembre. "
+        "Mientras tenga deuda vencida, no podrá obtener certificados de estudios. "
+        "Para matricularse debe estar al día en sus pagos."
+    )
+    assert len(spoken) == 2
     assert "Para hablar con Facturación, marque 4." in spoken[-1]
 
 
@@ -89,11 +93,9 @@ def test_repeated_failures_across_calls_lock_the_code(caller: Caller) -> None:
 def test_menu_after_the_statement_detail_and_early_payment(caller: Caller) -> None:
     menu = caller.post(ENTRY, Digits="00012345")
     after = caller.follow(menu, Digits="2468")
-    detail = says(caller.follow(after, Digits="2").data)
-    assert detail[0] == "Matrícula: pagada."
-    assert detail[3].startswith(
-        "Cuota tres: vencida el viernes 30 de octubre, hace veintidós días."
-    )
+    detail = says(caller.follow(after, Digits="2").data)[0]
+    assert detail.startswith("Matrícula: pagada. Cuota uno: pagada. Cuota dos: pagada fuera")
+    assert "Cuota tres: vencida el viernes 30 de octubre, hace veintidós días." in detail
     back = says(caller.follow(after, Digits="#").data)
     assert "Para Help Desk, marque 1." in back[0]
 
