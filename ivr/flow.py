@@ -21,7 +21,6 @@ from ivr.menu import (
     MenuNode,
     MenuTree,
     MessageNode,
-    Node,
     SelfServiceNode,
     Settings,
     TransferNode,
@@ -288,8 +287,3 @@ def _goodbye(ctx: CallContext, state: State, reason: str) -> Outcome:
     node = ctx.tree.node(ctx.tree.settings.goodbye)
     said = [Say(ctx.fill(t)) for t in node.say] if isinstance(node, HangupNode) else []
     return Outcome((*said, Hangup()), state.node, "failed", reason)
-
-
-def node_title(tree: MenuTree, node_id: str) -> str:
-    node: Node | None = tree.node(node_id)
-    return node.title if node else node_id

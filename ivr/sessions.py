@@ -8,14 +8,13 @@ through one SQLite file, and forgotten after ``ttl``.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ivr.clock import to_lima
+from ivr.storage import ThreadConnections
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS call_session (
@@ -33,22 +32,13 @@ class SessionStore:
     def __init__(self, path: Path | str, ttl: timedelta = timedelta(minutes=30)) -> None:
         self.path = Path(path)
         self.ttl = ttl
-        self._local = threading.local()
+        self._connections = ThreadConnections(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is not None and getattr(self._local, "pid", None) != os.getpid():
-            db = None  # opened before a fork: SQLite forbids using it in the child
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-            self._local.pid = os.getpid()
-        return db
+        return self._connections.get()
 
     def get(self, call_sid: str, now: datetime) -> dict[str, Any]:
         """Return the call's data, or {} when there is none or it expired."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Collection, Iterable
+from difflib import get_close_matches
 from pathlib import Path
 
 from ivr.config.campuses import check_e164
@@ -472,8 +473,6 @@ def _check_graph(
         if ref == BACK and allow_back:
             return
         if ref not in nodes:
-            from difflib import get_close_matches
-
             close = get_close_matches(ref, list(nodes), n=1, cutoff=0.6)
             collector.add(
                 node,

@@ -7,9 +7,7 @@ step applied). Instants are stored as ISO 8601 strings in UTC with a fixed width
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -30,6 +28,7 @@ from ivr.ledger.base import (
 )
 from ivr.ledger.codes import CODE, digits_of, mask_code, normalise_code
 from ivr.ledger.secondfactor import DEFAULT_ITERATIONS, LAST4, check_verifier, make_verifier
+from ivr.storage import ThreadConnections
 
 T = TypeVar("T")
 _CHUNK = 500  # values per "IN (...)" query, well under SQLite's parameter limit
@@ -114,9 +113,7 @@ class SqliteLedger:
         self.path = Path(path)
         self.hash_iterations = hash_iterations
         self.lockout = lockout or LockoutPolicy()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
+        self._connections = ThreadConnections(self.path, "foreign_keys=ON")
         # checked against when the code is unknown, so that answer takes as long as a wrong DNI
         self._decoy = make_verifier("0000", hash_iterations)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,24 +121,7 @@ class SqliteLedger:
 
     # -- connections and transactions -------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and getattr(self._local, "pid", None) != os.getpid():
-            # Opened before a fork (gunicorn preload): SQLite forbids using it in the child,
-            # so leave it alone and open this process's own.
-            conn = None
-            self._connections = []
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=5.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-            self._local.pid = os.getpid()
-            with self._guard:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -157,11 +137,7 @@ class SqliteLedger:
 
     def close(self) -> None:
         """Close every connection this ledger opened, in any thread."""
-        with self._guard:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close_all()
 
     # -- schema -----------------------------------------------------------------------------
     def migrate(self) -> int:

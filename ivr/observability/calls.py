@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ivr.observability.privacy import scrub_detail, scrub_said
+from ivr.storage import open_database
 
 log = logging.getLogger("ivr.calls")
 
@@ -438,10 +439,7 @@ class SqliteCallRecorder:
     # -- the file -----------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         # Used by the writer thread and by flush() at exit, one at a time (_write_lock).
-        db = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")  # readers (ivr report) never block the writer
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-        return db
+        return open_database(self.path, autocommit=False)
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
