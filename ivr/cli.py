@@ -18,14 +18,13 @@ from ivr.ledger.cli import ledger_group, statement_command
 from ivr.observability.demo import simulate_command as simulate_calls_command
 from ivr.observability.report import report_command
 from ivr.schedule.cli import override_group, schedule_command
-from ivr.schedule.evaluation import status
 from ivr.schedule.listing import describe_override
-from ivr.schedule.messages import active_messages
 from ivr.schedule.override import OverrideStore
 from ivr.scheduler import scheduler_command
 from ivr.settings import load_settings
 from ivr.tools.graph import graph_command
 from ivr.tools.simulate import simulate_command
+from ivr.tools.snapshot import take_snapshot
 
 
 @click.group("ivr")
@@ -70,11 +69,11 @@ def check() -> None:
     click.echo(f"  menus/: {len(menus.nodes)} nodes, starting at '{menus.settings.start}'")
     now = clock.now()
     override = OverrideStore(settings.override_file).get(now)
-    for name in config.schedules.line_names:
-        state = status(config.schedules, now, line=name, override=override)
+    snapshot = take_snapshot(config.schedules, now, override)  # what the webhooks see now
+    for name, state in snapshot.lines:
         shown = "OPEN" if state.open else "CLOSED"
         click.echo(f"  schedules/{name}.yaml: {shown} now ({state.reason})")
     click.echo(f"  billing/: {'present' if config.billing else 'absent: self-service is off'}")
     click.echo("  " + describe_override(override, now).replace("\n", "\n  "))
-    active = active_messages(config.schedules, now, override=override)
-    click.echo(f"  active messages: {', '.join(active.names) if active.names else 'none'}")
+    names = snapshot.active.names
+    click.echo(f"  active messages: {', '.join(names) if names else 'none'}")
