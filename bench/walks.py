@@ -47,11 +47,14 @@ def build_ledger(database: Path, students: int, sample: int) -> tuple[list[Calle
     the callers the benchmark uses get the ledger's production cost instead, so the statement
     step pays the real price of a verification.
     """
-    if not all(importlib.util.find_spec(f"ivr.ledger.{m}") for m in ("demo", "sqlite")):
-        return [], "no ivr.ledger.demo / ivr.ledger.sqlite in this tree: self-service skipped"
-    from ivr.ledger import demo
-    from ivr.ledger.codes import digits_of
-    from ivr.ledger.sqlite import SqliteLedger
+    if not all(importlib.util.find_spec(f"ivr.storage.ledger.{m}") for m in ("demo", "sqlite")):
+        return (
+            [],
+            "no ivr.storage.ledger in this tree: self-service skipped",
+        )
+    from ivr.core.codes import digits_of
+    from ivr.storage.ledger import demo
+    from ivr.storage.ledger.sqlite import SqliteLedger
 
     started = time.perf_counter()
     data = demo.build(students)
@@ -160,7 +163,7 @@ def discover(signer: Signer, callers: Sequence[Caller]) -> Walk:
 
 
 def _is_statement(said: str) -> bool:
-    # ivr.selfservice.script.summary opens with the balance: "Su saldo ..." / "No tiene deuda"
+    # ivr.core.selfservice.script.summary opens with the balance: "Su saldo ..." / "No tiene deuda"
     return "saldo" in said or "deuda" in said
 
 

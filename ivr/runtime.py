@@ -12,13 +12,13 @@ from ivr import clock as clock_module
 from ivr.clock import Clock
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
-from ivr.ledger.base import Ledger
-from ivr.ledger.sqlite import SqliteLedger
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqliteCallRecorder
 from ivr.observability.metrics import count_reload
-from ivr.schedule.override import OverrideStore
-from ivr.sessions import SessionStore
 from ivr.settings import AppSettings
+from ivr.storage.ledger.base import Ledger
+from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.override import OverrideStore
+from ivr.storage.sessions import SessionStore
 
 log = logging.getLogger("ivr.config")
 

@@ -19,7 +19,7 @@ Jobs (each logs its outcome; an exception is logged and the scheduler carries on
   a rejected edit is logged with its located problems and the last good configuration stays;
 - ``plan-swaps``: daily at 00:00 (and after every reload), put a one-off job at each instant
   in the next two days at which a line opens or closes or a message swap starts or ends
-  (``ivr.schedule.boundaries``); each ``swap:<instant>`` job logs what changed then. The
+  (``ivr.core.schedule.boundaries``); each ``swap:<instant>`` job logs what changed then. The
   webhooks do not depend on these jobs: every call evaluates the schedules at its own instant;
 - ``purge-expired``: hourly, forget expired self-service sessions and verification
   failures/lockouts, and remove an emergency override whose end has passed;
@@ -53,10 +53,10 @@ from flask.cli import with_appcontext
 from flask.helpers import get_debug_flag
 
 from ivr.clock import LIMA, to_lima
+from ivr.core.schedule.listing import boundaries
+from ivr.core.schedule.model import Override
+from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.runtime import Runtime
-from ivr.schedule.listing import boundaries
-from ivr.schedule.model import Override
-from ivr.tools.snapshot import describe_active, describe_line, take_snapshot, when
 
 try:  # POSIX; elsewhere the lock is skipped and "one scheduler" rests on the deployment
     import fcntl
@@ -293,7 +293,7 @@ class Jobs:
         if ledger is None:
             log.warning("ledger import: no ledger configured; %d file(s) left", len(files))
             return
-        from ivr.ledger import importer  # the self-service issue's importer (issue 3)
+        from ivr.storage.ledger import importer  # the self-service issue's importer (issue 3)
 
         billing = self.runtime.config.billing
         known = {term.code for term in billing.terms} if billing is not None else None

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ivr.spoken import date_words, money_text, money_words, number_words, term_words
+from ivr.core.spoken import date_words, money_text, money_words, number_words, term_words
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,14 @@ from datetime import date
 from pathlib import Path
 
 from ivr.config.source import Collector, YNode
-from ivr.fees.model import CUOTAS_PER_TERM, Billing, PriceList, TermCalendar, business_day_before
-from ivr.fees.money import parse_amount
+from ivr.core.fees.model import (
+    CUOTAS_PER_TERM,
+    Billing,
+    PriceList,
+    TermCalendar,
+    business_day_before,
+)
+from ivr.core.fees.money import parse_amount
 
 BILLING_DIR = "billing"
 TERMS_FILE = f"{BILLING_DIR}/terms.yaml"

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ivr.config.source import Collector, YNode
-from ivr.directory import Campus, Directory
+from ivr.core.directory import Campus, Directory
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

@@ -13,10 +13,10 @@ from ivr.config.errors import ConfigError
 from ivr.config.menus import MENUS_DIR, parse_menus
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
-from ivr.directory import Directory
-from ivr.fees.model import Billing
-from ivr.menu import MenuTree
-from ivr.schedule.model import Schedules
+from ivr.core.directory import Directory
+from ivr.core.fees.model import Billing
+from ivr.core.menu import MenuTree
+from ivr.core.schedule.model import Schedules
 
 WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing")
 

@@ -7,11 +7,13 @@ import string
 from collections.abc import Collection, Iterable
 from difflib import get_close_matches
 from pathlib import Path
+from typing import assert_never
 
 from ivr.config.campuses import check_e164
 from ivr.config.source import Collector, YNode
-from ivr.menu import (
+from ivr.core.menu import (
     BACK,
+    NODE_TYPES,
     HangupNode,
     MenuNode,
     MenuTree,
@@ -24,18 +26,19 @@ from ivr.menu import (
     Texts,
     TransferNode,
     Voice,
+    menu_prompt,
 )
+from ivr.core.say import SAY_LIMIT
 
 MENUS_DIR = "menus"
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KEYS = "0123456789*#"
-KEY_WORDS = {"*": "asterisco", "#": "numeral"}
 # Placeholders operators may use in texts; filled in per call.
 PLACEHOLDERS = {"campus", "hours"}
 # Twilio queue names are at most 64 characters (Queue resource FriendlyName).
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 SIP = re.compile(r"^sips?:[^@\s]+@[^@\s]+$")
-NODE_TYPES = ("menu", "message", "transfer", "hangup", "selfservice")
+TYPE_NAMES = tuple(t.kind for t in NODE_TYPES)
 DEFAULT_TEXTS = {
     "greeting": "Bienvenido a la central telefónica de la universidad, sede {campus}.",
     "greeting_unknown": "Bienvenido a la central telefónica de la universidad.",
@@ -251,10 +254,10 @@ def _say_text(collector: Collector, node: YNode, voice: Voice) -> str | None:
         return None
     # {hours} expands to at most ~200 characters; leave room for it.
     size = len(value.encode("utf-8")) + (200 if "hours" in names else 0)
-    if size > voice.say_limit:
+    if size > SAY_LIMIT:
         collector.add(
             node,
-            f"is {size} bytes long; {voice.voice} speaks at most {voice.say_limit} in one message",
+            f"is {size} bytes long; {voice.voice} speaks at most {SAY_LIMIT} in one message",
             "shorten it or split it into a list of shorter texts",
         )
         return None
@@ -277,9 +280,9 @@ def _node(
 ) -> Node | None:
     voice = settings.voice if settings else Voice()
     if node.kind != "map" or "type" not in node.mapping:
-        collector.add(node, "a node needs a 'type'", "one of: " + ", ".join(NODE_TYPES))
+        collector.add(node, "a node needs a 'type'", "one of: " + ", ".join(TYPE_NAMES))
         return None
-    kind = collector.choice(node.mapping["type"], NODE_TYPES)
+    kind = collector.choice(node.mapping["type"], TYPE_NAMES)
     if kind is None:
         return None
     before = len(collector.problems)
@@ -303,11 +306,11 @@ def _node(
         if len(collector.problems) == before and settings is not None:
             spoken = menu_prompt(menu, settings, is_start=node_id == settings.start)
             size = len(" ".join(spoken).encode("utf-8"))
-            if size > voice.say_limit:
+            if size > SAY_LIMIT:
                 collector.add(
                     node,
                     f"the menu's prompt is {size} bytes long; "
-                    f"{voice.voice} speaks at most {voice.say_limit}",
+                    f"{voice.voice} speaks at most {SAY_LIMIT}",
                     "shorten the option labels or the 'say' text",
                 )
         return menu if len(collector.problems) == before else None
@@ -434,29 +437,6 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
             yield Option(raw_key, label, target, speech)
 
 
-# -- prompts -------------------------------------------------------------------------------
-def spoken_key(key: str) -> str:
-    return KEY_WORDS.get(key, key)
-
-
-def menu_prompt(menu: MenuNode, settings: Settings, *, is_start: bool) -> tuple[str, ...]:
-    """Return the sentences of a menu's prompt: intro, one per option, then navigation."""
-    parts: list[str] = []
-    if menu.say:
-        parts.append(menu.say)
-    if menu.prompt:
-        parts.append(menu.prompt)
-    else:
-        parts.extend(f"Para {o.label}, marque {spoken_key(o.key)}." for o in menu.options)
-    nav = settings.navigation
-    hints = [f"Para repetir, marque {spoken_key(nav.repeat)}."]
-    if not is_start:
-        hints.append(f"Para volver, marque {spoken_key(nav.back)}.")
-        hints.append(f"Para el menú principal, marque {spoken_key(nav.main_menu)}.")
-    parts.append(" ".join(hints))
-    return tuple(parts)
-
-
 # -- the whole graph -------------------------------------------------------------------------
 def _check_graph(
     collector: Collector,
@@ -496,24 +476,30 @@ def _check_graph(
             "the goodbye must end the call",
         )
     for node_id, node in nodes.items():
-        if isinstance(node, MenuNode):
-            options_node = sources[node_id].mapping["options"]
-            for option in node.options:
-                target(option.target, options_node.mapping[option.key].mapping["goto"])
-        elif isinstance(node, MessageNode):
-            target(node.next, where(node_id, "next"), allow_back=True)
-        elif isinstance(node, TransferNode) and node.closed is not None:
-            target(node.closed, where(node_id, "closed"))
-        elif isinstance(node, SelfServiceNode):
-            target(node.next, where(node_id, "next"))
-            if node.billing_desk is not None:
-                target(node.billing_desk, where(node_id, "billing_desk"))
-                desk = nodes.get(node.billing_desk)
-                if desk is not None and not isinstance(desk, TransferNode):
-                    collector.add(
-                        where(node_id, "billing_desk"),
-                        f"'{node.billing_desk}' is not a transfer node",
-                    )
+        match node:
+            case MenuNode():
+                options_node = sources[node_id].mapping["options"]
+                for option in node.options:
+                    target(option.target, options_node.mapping[option.key].mapping["goto"])
+            case MessageNode():
+                target(node.next, where(node_id, "next"), allow_back=True)
+            case TransferNode():
+                if node.closed is not None:
+                    target(node.closed, where(node_id, "closed"))
+            case SelfServiceNode():
+                target(node.next, where(node_id, "next"))
+                if node.billing_desk is not None:
+                    target(node.billing_desk, where(node_id, "billing_desk"))
+                    desk = nodes.get(node.billing_desk)
+                    if desk is not None and not isinstance(desk, TransferNode):
+                        collector.add(
+                            where(node_id, "billing_desk"),
+                            f"'{node.billing_desk}' is not a transfer node",
+                        )
+            case HangupNode():
+                pass
+            case _:
+                assert_never(node)
     if collector.problems:
         return
     # Reachability: everything must be reachable from the start or a settings destination.
@@ -524,7 +510,7 @@ def _check_graph(
         if current in seen or current == BACK:
             continue
         seen.add(current)
-        pending.extend(successors(nodes[current], settings))
+        pending.extend(nodes[current].successors(settings))
     for node_id in nodes:
         if node_id not in seen:
             collector.add(
@@ -543,30 +529,20 @@ def _check_graph(
             )
 
 
-def successors(node: Node, settings: Settings) -> list[str]:
-    """Return every node a caller can go to next from this one."""
-    if isinstance(node, MenuNode):
-        return [o.target for o in node.options]
-    if isinstance(node, MessageNode):
-        return [node.next]
-    if isinstance(node, TransferNode):
-        return [node.closed or settings.after_hours, settings.goodbye]
-    if isinstance(node, SelfServiceNode):
-        return [node.next] + ([node.billing_desk] if node.billing_desk else [])
-    return []
-
-
 def _silent_cycle(start: str, nodes: dict[str, Node], settings: Settings) -> list[str] | None:
     """Follow the steps that need no input from a caller; return a loop back to start."""
     path = [start]
     current = nodes[start]
     while True:
-        if isinstance(current, MessageNode):
-            nxt = current.next
-        elif isinstance(current, TransferNode):
-            nxt = current.closed or settings.after_hours
-        else:
-            return None
+        match current:
+            case MessageNode():
+                nxt = current.next
+            case TransferNode():
+                nxt = current.when_closed(settings)
+            case MenuNode() | HangupNode() | SelfServiceNode():
+                return None  # a caller's input, or the end of the call, breaks the chain
+            case _:
+                assert_never(current)
         if nxt == BACK or nxt not in nodes:
             return None
         if nxt in path:

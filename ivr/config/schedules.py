@@ -1,4 +1,4 @@
-"""Read ``schedules/*.yaml`` into ``ivr.schedule.model.Schedules``, with located problems.
+"""Read ``schedules/*.yaml`` into ``ivr.core.schedule.model.Schedules``, with located problems.
 
 Every ``schedules/<line>.yaml`` is one line's hours (``central.yaml`` is required: it is the
 line every call uses); ``schedules/messages.yaml`` holds the message swaps. The format is
@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Literal, cast
 
 from ivr.config.source import Collector, YNode
-from ivr.schedule import days as weekdays
-from ivr.schedule.model import (
+from ivr.core.say import SAY_LIMIT
+from ivr.core.schedule import days as weekdays
+from ivr.core.schedule.model import (
     DEFAULT_LINE,
-    MAX_TEXT,
     SLOTS,
     Closure,
     HolidayPolicy,
@@ -30,7 +30,7 @@ from ivr.schedule.model import (
     format_time,
     parse_moment,
 )
-from ivr.schedule.peru import holiday_name, national_holidays
+from ivr.core.schedule.peru import holiday_name, national_holidays
 
 FOLDER = "schedules"
 MESSAGES_FILE = "messages.yaml"
@@ -323,7 +323,7 @@ def _special_hours(
 
 
 def _optional_text(collector: Collector, keys: dict[str, YNode], key: str) -> str | None:
-    return collector.text(keys[key], max_length=MAX_TEXT) if key in keys else None
+    return collector.text(keys[key], max_bytes=SAY_LIMIT) if key in keys else None
 
 
 # -- message swaps --------------------------------------------------------------------------
@@ -359,7 +359,7 @@ def _swap(
     if keys is None or "slot" not in keys or "text" not in keys:
         return None
     slot = collector.choice(keys["slot"], SLOTS)
-    text = collector.text(keys["text"], max_length=MAX_TEXT)
+    text = collector.text(keys["text"], max_bytes=SAY_LIMIT)
     starts = _moment(collector, keys["from"]) if "from" in keys else None
     ends = _moment(collector, keys["until"]) if "until" in keys else None
     if starts is not None and ends is not None and ends <= starts:

@@ -186,7 +186,9 @@ class Collector:
             return None
         return node.sequence
 
-    def text(self, node: YNode, *, max_length: int | None = None) -> str | None:
+    def text(
+        self, node: YNode, *, max_length: int | None = None, max_bytes: int | None = None
+    ) -> str | None:
         """Return a non-empty string, or record why the node is not one."""
         if node.kind != "scalar" or node.value is None:
             self.add(
@@ -214,6 +216,14 @@ class Collector:
             self.add(
                 node,
                 f"is {len(value)} characters long; the limit is {max_length}",
+                "shorten it or split it into two messages",
+            )
+            return None
+        size = len(value.encode("utf-8"))
+        if max_bytes is not None and size > max_bytes:
+            self.add(
+                node,
+                f"is {size} bytes long; one <Say> speaks at most {max_bytes}",
                 "shorten it or split it into two messages",
             )
             return None

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ivr.observability.privacy import scrub_detail, scrub_said
-from ivr.storage import open_database
+from ivr.storage.sqlite import open_database
 
 log = logging.getLogger("ivr.calls")
 
@@ -45,8 +45,8 @@ CREATE TABLE IF NOT EXISTS steps (
     at TEXT NOT NULL,          -- UTC, ISO 8601, fixed width: text order is time order
     campus TEXT NOT NULL,      -- the names of the dialled line's campuses, or 'unknown'
     node TEXT NOT NULL,        -- where the caller is after this step
-    event TEXT NOT NULL,       -- ivr.flow.Outcome.event
-    detail TEXT NOT NULL,      -- ivr.flow.Outcome.detail, masked (queue, reason, result ...)
+    event TEXT NOT NULL,       -- ivr.core.flow.Outcome.event
+    detail TEXT NOT NULL,      -- ivr.core.flow.Outcome.detail, masked (queue, reason, result ...)
     said TEXT NOT NULL         -- the key pressed or the words said, masked
 );
 CREATE INDEX IF NOT EXISTS steps_by_call ON steps (call_sid, at);

@@ -19,7 +19,7 @@ import click
 from ivr.clock import LIMA
 from ivr.observability.calls import CallRecorder, SqliteCallRecorder
 
-# The campuses' names as a line greets them (ivr.directory.Line.names); None: a number not in
+# The campuses' names as a line greets them (ivr.core.directory.Line.names); None: a number not in
 # the directory. Weights: rough shares of calls.
 LINES: tuple[tuple[str | None, int], ...] = (
     ("Los Olivos y Chorrillos", 24),
@@ -101,7 +101,7 @@ def _students(walk: _Walk) -> None:
 
 
 def _self_service(walk: _Walk) -> None:
-    """ivr.selfservice.phone: code, DNI, verification; then the statement menu."""
+    """ivr.core.selfservice.phone: code, DNI, verification; then the statement menu."""
     rng = walk.rng
     node = "estado-de-cuenta"
     walk.add(node, "selfservice", said=walk.key("5", "estado de cuenta"))
@@ -117,7 +117,7 @@ def _self_service(walk: _Walk) -> None:
             walk.add(node, "selfservice_locked")
             return
         if roll < 0.74:
-            # only the code's last three characters (ivr.ledger.codes.mask_code)
+            # only the code's last three characters (ivr.core.codes.mask_code)
             walk.add(node, "selfservice_verified", f"***{rng.randrange(1000):03d}")
             if rng.random() < 0.3:
                 option = rng.choice("123")  # the statement again, cuota by cuota, early payment

@@ -118,7 +118,7 @@ def observe_request(endpoint: str | None, seconds: float, status: int) -> None:
 
 
 def count_event(event: str) -> None:
-    """Count a webhook's flow outcome (``ivr.flow.Outcome.event``)."""
+    """Count a webhook's flow outcome (``ivr.core.flow.Outcome.event``)."""
     _event_series(event).inc()
 
 

@@ -17,7 +17,7 @@ MASK = "***"
 _SID = r"\b[A-Z]{2}[0-9a-f]{32}\b"
 # Soles as people and templates write them: "S/ 1,234.50", "S/.15", "PEN 80.00".
 _MONEY = r"(?:\bS/\.?|\bPEN)\s?\d[\d,]*(?:\.\d+)?"
-# ivr.ledger.codes.CODE: a letter prefix (one to three letters) and the digits, as in N00123456.
+# ivr.core.codes.CODE: a letter prefix (one to three letters) and the digits, as in N00123456.
 _CODE = r"\b[A-Za-z]{1,3}\d{5,}"
 
 # Call records: any run of 5 or more digits, allowing one space, dot or dash between digits

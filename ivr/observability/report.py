@@ -23,11 +23,12 @@ Definitions (each section of the report follows one):
   but hung up before any result are shown apart, as ``no_result``.
 - Average duration: over the calls whose status callback carried a ``CallDuration``.
 
-Events read here (``ivr.flow.Outcome.event``, ``ivr.selfservice.phone``): ``transfer`` with the
-queue (or ``dial``) as detail, then ``transfer_done`` / ``transfer_failed``; ``after_hours``;
-``hangup``; ``failed``; ``error``; ``message``; self-service: any event starting with
-``selfservice`` (or ``unconfigured``) means the caller was in it, ``selfservice_verified`` is a
-success, ``selfservice_rejected``, ``_locked``, ``_failed`` and ``_unavailable`` are failures.
+Events read here (``ivr.core.flow.Outcome.event``, ``ivr.core.selfservice.phone``):
+``transfer`` with the queue (or ``dial``) as detail, then ``transfer_done`` /
+``transfer_failed``; ``after_hours``; ``hangup``; ``failed``; ``error``; ``message``;
+self-service: any event starting with ``selfservice`` (or ``unconfigured``) means the caller was
+in it, ``selfservice_verified`` is a success, ``selfservice_rejected``, ``_locked``, ``_failed``
+and ``_unavailable`` are failures.
 
 CSV (``--csv FILE``): one row per ``section,key,value``, the numbers of the printed report.
 ``--calls-csv FILE``: one row per call (CallSid, start in Lima, campus, path, ending ...).
@@ -52,7 +53,7 @@ from ivr.observability.calls import CallHistory, CallRecord, SqliteCallRecorder
 
 TRANSFER_EVENTS = frozenset({"transfer", "transfer_done", "transfer_failed"})
 FLOW_END_EVENTS = frozenset({"hangup", "failed", "error"})
-# ivr.selfservice.phone: the outcomes of a verification, and of a dialogue that could not run.
+# ivr.core.selfservice.phone: the outcomes of a verification, and of a dialogue that could not run.
 SELF_SERVICE_SUCCESS = frozenset({"selfservice_verified"})
 SELF_SERVICE_FAILURE = frozenset(
     {

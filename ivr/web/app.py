@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import clock as clock_module
 from ivr.clock import Clock
-from ivr.observability.logging import configure_logging
+from ivr.observability.logs import configure_logging
 from ivr.observability.metrics import instrument
 from ivr.runtime import Runtime
 from ivr.scheduler import start_in_process
@@ -56,6 +56,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_host=settings.trusted_proxies,
             x_port=settings.trusted_proxies,
         )
+    # No redirects of our own: Twilio would get an HTML page for "//" or a trailing "/". Such
+    # paths are unknown, and unknown paths under /voice still answer TwiML.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     app.register_blueprint(voice.blueprint)
     instrument(app)  # GET /metrics, and request latency per route
     start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice

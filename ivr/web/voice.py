@@ -18,19 +18,20 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
-from ivr import flow, twiml
-from ivr.flow import Action, CallContext, Outcome, State
-from ivr.memo import by_identity
-from ivr.menu import SelfServiceNode, Voice
+from ivr import twiml
+from ivr.core import flow
+from ivr.core.flow import Action, CallContext, Outcome, State
+from ivr.core.memo import by_identity
+from ivr.core.menu import SelfServiceNode, Voice
+from ivr.core.schedule import evaluation
+from ivr.core.schedule.messages import ActiveMessages, active_messages
+from ivr.core.schedule.model import Schedules
+from ivr.core.schedule.wording import describe_hours
+from ivr.core.selfservice import phone
 from ivr.observability import metrics
 from ivr.runtime import Runtime
-from ivr.schedule import evaluation
-from ivr.schedule.messages import ActiveMessages, active_messages
-from ivr.schedule.model import Schedules
-from ivr.schedule.wording import describe_hours
-from ivr.selfservice import phone
+from ivr.storage.phone import PhoneStore
 from ivr.web.security import is_valid
-from ivr.web.selfservice import CallServices
 
 log = logging.getLogger("ivr.voice")
 blueprint = Blueprint("voice", __name__)
@@ -122,6 +123,7 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
 
     return CallContext(
         tree=config.menus,
+        now=moment,
         line=config.directory.line_for(_param("To")),
         status=status,
         hours=_hours_text(config.schedules),
@@ -223,7 +225,7 @@ def selfservice(node: str) -> Response:
     if not isinstance(here, SelfServiceNode):  # stale URL after a reload
         return _answer(flow.enter(ctx, State(ctx.tree.settings.start, steps=state.steps)), ctx)
     billing = rt.config.billing
-    services = CallServices(rt, billing, g.call_sid, now) if billing and g.call_sid else None
+    services = PhoneStore(rt, billing, g.call_sid, now) if billing and g.call_sid else None
     return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx, cache=False)
 
 

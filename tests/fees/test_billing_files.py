@@ -9,8 +9,8 @@ import pytest
 
 from ivr.config.billing import parse_billing
 from ivr.config.source import Collector
-from ivr.fees import Billing, PriceList
-from ivr.ledger.demo import DEMO_BILLING
+from ivr.core.fees import Billing, PriceList
+from ivr.storage.ledger.demo import DEMO_BILLING
 
 ROOT = Path(__file__).resolve().parents[2]
 

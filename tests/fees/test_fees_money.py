@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.fees.money import format_amount, parse_amount, percent_of, spread
+from ivr.core.fees.money import format_amount, parse_amount, percent_of, spread
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from ivr.fees import (
+from ivr.core.fees import (
     Account,
     Billing,
     Enrolment,

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from lxml import etree
 
-from ivr.ledger.demo import generate
+from ivr.storage.ledger.demo import generate
 from tests.helpers import Caller, Clock, assert_valid_twiml
 
 ENTRY = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.ledger.base import LockoutPolicy
-from ivr.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.base import LockoutPolicy
+from ivr.storage.ledger.sqlite import SqliteLedger
 
 MakeLedger = Callable[..., SqliteLedger]
 

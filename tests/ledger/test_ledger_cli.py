@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from freezegun import freeze_time
 
-from ivr.ledger.cli import ledger_group, statement_command
-from ivr.ledger.demo import DEMO_BILLING, generate
-from ivr.ledger.sqlite import SqliteLedger
+from ivr.cli.ledger import ledger_group, statement_command
+from ivr.storage.ledger.demo import DEMO_BILLING, generate
+from ivr.storage.ledger.sqlite import SqliteLedger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 
@@ -91,7 +91,7 @@ def test_statement_accepts_the_digits_alone(demo_runner: FlaskCliRunner) -> None
 
 
 def test_statement_table(demo_runner: FlaskCliRunner, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ivr.ledger")
+    caplog.set_level(logging.INFO, logger="ivr.storage.ledger")
     result = demo_runner.invoke(statement_command, ["n00012345", "--as-of", "2026-11-21"])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 
 from ivr.clock import LIMA
-from ivr.fees import Billing, Statement, statement, statement_to_json
-from ivr.ledger import demo
-from ivr.ledger.sqlite import SqliteLedger
+from ivr.core.fees import Billing, Statement, statement, statement_to_json
+from ivr.storage.ledger import demo
+from ivr.storage.ledger.sqlite import SqliteLedger
 
 NOW = datetime(2026, 11, 21, 11, 0, tzinfo=LIMA)
 

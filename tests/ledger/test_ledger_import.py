@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from ivr.clock import LIMA
-from ivr.fees import statement, statement_to_json
-from ivr.ledger.base import RowProblem
-from ivr.ledger.demo import DEMO_BILLING
-from ivr.ledger.importer import ParsedExport, detect_kind, import_parsed, read_export
-from ivr.ledger.sqlite import SqliteLedger
+from ivr.core.fees import statement, statement_to_json
+from ivr.storage.ledger.base import RowProblem
+from ivr.storage.ledger.demo import DEMO_BILLING
+from ivr.storage.ledger.importer import ParsedExport, detect_kind, import_parsed, read_export
+from ivr.storage.ledger.sqlite import SqliteLedger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 TERMS = [t.code for t in DEMO_BILLING.terms]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.fees import Account, Enrolment, Payment, Student
-from ivr.ledger.base import EnrolmentRecord, PaymentRecord, StudentRecord
-from ivr.ledger.sqlite import MIGRATIONS, SchemaTooNewError, SqliteLedger
+from ivr.core.fees import Account, Enrolment, Payment, Student
+from ivr.storage.ledger.base import EnrolmentRecord, PaymentRecord, StudentRecord
+from ivr.storage.ledger.sqlite import MIGRATIONS, SchemaTooNewError, SqliteLedger
 
 
 def fill(ledger: SqliteLedger) -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ivr.clock import LIMA
-from ivr.fees import Student
-from ivr.ledger.base import LockoutPolicy, StudentRecord, VerifyOutcome
-from ivr.ledger.sqlite import SqliteLedger
+from ivr.core.fees import Student
+from ivr.storage.ledger.base import LockoutPolicy, StudentRecord, VerifyOutcome
+from ivr.storage.ledger.sqlite import SqliteLedger
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=LIMA)
 REJECTED = VerifyOutcome("rejected")

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask, g
 from freezegun import freeze_time
 
-from ivr.observability.logging import configure_logging
+from ivr.observability.logs import configure_logging
 
 SID = "CA" + "0123456789abcdef" * 2
 
@@ -121,7 +121,7 @@ def test_redaction(
     stream: io.StringIO, message: str, args: tuple[object, ...], logged: str
 ) -> None:
     configure_logging(json=True, stream=stream)
-    logging.getLogger("ivr.ledger").warning(message, *args)
+    logging.getLogger("ivr.storage.ledger").warning(message, *args)
     assert json.loads(stream.getvalue())["message"] == logged
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
-from ivr.schedule import Schedules
+from ivr.core.schedule import Schedules
 
 REPO = Path(__file__).resolve().parents[2]
 

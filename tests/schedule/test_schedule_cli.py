@@ -11,18 +11,18 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
+from ivr.cli.schedule import override_group, schedule_command
 from ivr.clock import LIMA
-from ivr.schedule import (
+from ivr.core.schedule import (
     Interval,
     MessageSwap,
     Override,
-    OverrideStore,
     Schedules,
     SpecialHours,
     default_schedules,
     render_schedule,
 )
-from ivr.schedule.cli import override_group, schedule_command
+from ivr.storage.override import OverrideStore
 
 
 def at(*parts: int) -> datetime:

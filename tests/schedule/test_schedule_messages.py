@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from ivr.clock import LIMA
-from ivr.schedule import (
+from ivr.core.schedule import (
     ActiveMessages,
     Interval,
     MessageSwap,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ivr.clock import LIMA
-from ivr.schedule import Override, OverrideStore
+from ivr.core.schedule import Override
+from ivr.storage.override import OverrideStore
 
 
 def at(*parts: int) -> datetime:
@@ -147,7 +148,7 @@ def test_a_corrupt_file_is_logged_and_read_as_no_override(
     path.parent.mkdir(parents=True)
     path.write_text(content, encoding="utf-8")
     store = OverrideStore(path)
-    with caplog.at_level(logging.ERROR, logger="ivr.schedule.override"):
+    with caplog.at_level(logging.ERROR, logger="ivr.storage.override"):
         assert store.get() is None
         assert store.get() is None  # logged once per version of the file, not per request
     assert len(caplog.records) == 1
@@ -162,7 +163,10 @@ def test_a_corrupt_file_is_logged_and_read_as_no_override(
     [
         pytest.param("   ", None, "the message must not be empty", id="empty"),
         pytest.param(
-            "x" * 4001, None, "the message is 4001 characters long; the limit is 4000", id="long"
+            "x" * 3001,
+            None,
+            "the message is 3001 bytes long; one <Say> speaks at most 3000",
+            id="long",
         ),
         pytest.param(
             "Corte.",

@@ -11,7 +11,7 @@ import pytest
 from ivr.clock import LIMA
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
-from ivr.schedule import (
+from ivr.core.schedule import (
     Closure,
     HolidayPolicy,
     Interval,
@@ -435,12 +435,21 @@ M = "schedules/messages.yaml"
         ),
         pytest.param(
             CENTRAL,
-            "messages:\n  aviso:\n    slot: announcement\n    text: " + "a" * 4001 + "\n",
+            "messages:\n  aviso:\n    slot: announcement\n    text: " + "a" * 3001 + "\n",
             [
-                f"{M}:4: messages.aviso.text: is 4001 characters long; the limit is 4000 "
+                f"{M}:4: messages.aviso.text: is 3001 bytes long; one <Say> speaks at most 3000 "
                 "(shorten it or split it into two messages)"
             ],
             id="text-too-long",
+        ),
+        pytest.param(  # accents take two bytes each: 1,750 characters are 3,500 bytes
+            CENTRAL,
+            "messages:\n  aviso:\n    slot: announcement\n    text: " + "á" * 1750 + "\n",
+            [
+                f"{M}:4: messages.aviso.text: is 3500 bytes long; one <Say> speaks at most 3000 "
+                "(shorten it or split it into two messages)"
+            ],
+            id="text-too-long-in-bytes",
         ),
         pytest.param(
             CENTRAL,

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from ivr import clock
 from ivr.clock import LIMA
-from ivr.schedule import (
+from ivr.core.schedule import (
     Closure,
     HolidayPolicy,
     Interval,

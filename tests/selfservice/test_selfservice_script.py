@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from ivr.fees import Account, Enrolment, Payment, Statement, Student, statement
-from ivr.ledger.demo import DEMO_BILLING
-from ivr.selfservice.script import SAY_LIMIT, detail, early_payment, summary
+from ivr.core.fees import Account, Enrolment, Payment, Statement, Student, statement
+from ivr.core.say import SAY_LIMIT
+from ivr.core.selfservice.script import detail, early_payment, summary
+from ivr.storage.ledger.demo import DEMO_BILLING
 
 TODAY = date(2026, 11, 21)  # a Saturday
 # 2026-2: matrícula due 15 Aug; cuotas 31 Aug, 30 Sep, 30 Oct, 30 Nov, 30 Dec;

@@ -11,10 +11,10 @@ from xml.etree import ElementTree
 import pytest
 from flask import Flask
 
+from ivr.cli.graph import graph_command
 from ivr.clock import LIMA
 from ivr.runtime import Runtime
-from ivr.tools.graph import graph_command
-from ivr.tools.menumap import layout, rows
+from ivr.web.menumap import layout, rows
 from tests.tools.conftest import Run
 
 SVG = "{http://www.w3.org/2000/svg}"

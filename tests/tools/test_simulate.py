@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from freezegun import freeze_time
 
+from ivr.cli.simulate import Step, interactive_step, parse_presses, simulate_command
 from ivr.clock import LIMA
 from ivr.runtime import Runtime
-from ivr.tools.simulate import Step, interactive_step, parse_presses, simulate_command
 from tests.conftest import WEEKDAY_10AM
 from tests.tools.conftest import Run
 

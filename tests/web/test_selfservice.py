@@ -11,7 +11,7 @@ from flask import Flask
 from lxml import etree
 
 from ivr.clock import LIMA
-from ivr.ledger.demo import generate
+from ivr.storage.ledger.demo import generate
 from tests.helpers import Caller, Clock
 
 ENTRY = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from ivr.clock import LIMA
-from ivr.observability.logging import CallSidFilter
+from ivr.observability.logs import CallSidFilter
 from tests.helpers import Caller, Clock, assert_valid_twiml
 
 SAY = 'language="es-MX" voice="Polly.Mia-Neural"'
@@ -353,7 +353,7 @@ def test_dev_setting_skips_validation_and_warns(
 def test_exception_in_a_webhook_answers_an_apology_in_twiml(
     caller: Caller, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ivr import flow
+    from ivr.core import flow
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
@@ -375,6 +375,13 @@ def test_unknown_path_and_method_still_get_twiml(caller: Caller) -> None:
     response = caller.post("/voice/no-such-step")
     assert response.status_code == 200
     assert verbs(response.data) == ["Gather", "Redirect"]
+
+
+@pytest.mark.parametrize("path", ["/voice/menu//0", "/voice/menu/0/", "/voice//"])
+def test_doubled_or_trailing_slashes_get_twiml_not_a_redirect(caller: Caller, path: str) -> None:
+    response = caller.post(path)
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
 
 
 def test_menu_node_that_vanished_continues_at_the_main_menu(caller: Caller) -> None:

@@ -1,0 +1,78 @@
+"""``ivr graph``: the menu tree as a picture an operator can open, or as indented text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ivr.clock import to_lima
+from ivr.core.schedule.model import parse_moment
+from ivr.core.schedule.snapshot import take_snapshot, when
+from ivr.runtime import Runtime
+from ivr.web.menumap import render_html, render_svg, render_text
+
+FORMATS = ("html", "svg", "text")
+_SUFFIXES = {".svg": "svg", ".txt": "text", ".text": "text"}
+
+
+@click.command("graph")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (the format follows .html, .svg or .txt unless --format says).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="html: a page to open in a browser; svg: the picture alone; text (default on screen).",
+)
+@click.option(
+    "--at",
+    "at_text",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="Show the lines and message swaps at this Lima time (default: now).",
+)
+@with_appcontext
+def graph_command(output: Path | None, fmt: str | None, at_text: str | None) -> None:
+    """Draw every menu, key, target and transfer, and which messages are active now."""
+    runtime = current_app.extensions["ivr"]
+    assert isinstance(runtime, Runtime)
+    moment = _moment(runtime, at_text)
+    chosen = fmt or (_SUFFIXES.get(output.suffix.lower(), "html") if output else "text")
+    config = runtime.config
+    snapshot = take_snapshot(config.schedules, moment, runtime.override_store.get(moment))
+    tree = config.menus
+    if chosen == "html":
+        body = render_html(tree, snapshot, fingerprint=config.fingerprint)
+    elif chosen == "svg":
+        body = render_svg(tree, snapshot)
+    else:
+        body = render_text(tree, snapshot)
+    if output is None:
+        click.echo(body, nl=False)
+        return
+    try:
+        output.write_text(body, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    click.echo(
+        f"Wrote the menu tree ({len(tree.nodes)} nodes, {chosen}) at {when(moment)} to {output}"
+    )
+
+
+def _moment(runtime: Runtime, at_text: str | None) -> datetime:
+    if at_text is None:
+        return to_lima(runtime.clock())  # ivr.clock: the one seam for "now"
+    moment = parse_moment(at_text)
+    if moment is None:
+        raise click.BadParameter(
+            f"'{at_text}' is not a date and time; write it as \"YYYY-MM-DD HH:MM\" (Lima time)",
+            param_hint="'--at'",
+        )
+    return moment

@@ -1,0 +1,443 @@
+"""The undergraduate payment policy (UPNW-CCO-POL-001 v07) as a pure function of an account.
+
+``statement(account, billing, as_of)`` bills every enrolment on its term's calendar, applies the
+payments received up to ``as_of`` in the order they were made, and attaches the late fees and
+the flags the policy derives from what is left. Every rule names the clause it follows.
+
+Conventions where the policy is silent (see also ``/work/shared/DOMAIN.md``):
+
+- Amounts are rounded to the céntimo per cuota, halves up (75% of S/ 850.33 is S/ 637.75).
+- The matrícula is due on the term's last day of regular enrolment, or of extemporaneous
+  enrolment for a student enrolled then, together with the extemporaneous fee (5.3.3).
+- Payments are applied in the order they were made (by date, then as listed). A payment that
+  names a term and a cuota (concepts ``cuota``, ``seguro``) pays that cuota's amount and then
+  its late fee; ``gastos_administrativos`` for a cuota pays its late fee first. ``matricula``
+  and ``matricula_extemporanea`` with a term pay that charge. What is left over, and any
+  payment that names no such target, pays the oldest obligations first (by due date; the
+  named term's before the rest of the account when the payment names a term), each one's
+  amount and then its late fee if that fee has already accrued on the payment date. Money
+  left over after everything billed is a credit (saldo a favor).
+- The late fee is only for the tuition cuotas (5.9.2 "cada cuota de pensión"), never for the
+  matrícula or the extemporaneous fee; a cuota includes its insurance instalment (5.6.1), so
+  the fee is charged when tuition plus insurance is not fully paid by the end of D+7.
+- The early-payment discount (5.2.2) is taken as granted when the payments a term's cuotas
+  received before cuota 1's due date (concepts ``cuota`` and ``seguro`` naming that term)
+  cover the whole cycle's cuotas with the discount: the request by e-mail (5.2.2 c) and the
+  two business days to pay after it (5.2.2 d) happen at the billing office, outside the
+  ledger. A student enrolled by credits at a regular tariff keeps the discount. It is 5% of
+  the term's tuition, shared among the five cuotas with ``spread``.
+- A withdrawal (5.4.1) on or before the term's withdrawal deadline keeps the matrícula (5.10.1)
+  and the cuotas due on or before the withdrawal date; the later cuotas are annulled. Later
+  withdrawals owe the whole term on its calendar.
+- Enrolment eligibility (5.3.1 a) is ``can_enroll``: no overdue amount. Paying the matrícula
+  and cuota 1 of the new term is what completes the enrolment (``TermSummary``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ivr.core.fees.model import (
+    CUOTA_CONCEPTS,
+    CUOTAS_PER_TERM,
+    Account,
+    Billing,
+    Enrolment,
+    Payment,
+    PriceList,
+    Student,
+    TermCalendar,
+)
+from ivr.core.fees.money import percent_of, spread
+from ivr.core.fees.statement import (
+    EarlyPaymentQuote,
+    EarlyPaymentStatus,
+    NextDue,
+    Obligation,
+    ObligationConcept,
+    Statement,
+    Status,
+    TermSummary,
+)
+
+FULL_LOAD_CREDITS = 12  # policy 5.3.4 c: from 12 credits on, the full regular tariff
+HALF_LOAD_MAX_CREDITS = 6  # policy 5.3.4 c: "matrícula hasta 6 créditos" -> 50%
+LATE_FEE_GRACE_DAYS = 7  # policy 5.9.2: the fee accrues on the 8th day after the due date
+REPORTABLE_AFTER_DAYS = 60  # policy 5.1.3: "deuda vencida mayor a 60 días calendario"
+EARLY_PAYMENT_PERCENT = 5  # policy 5.2.2 a
+EARLY_PAYMENT_CONCEPTS = frozenset({"cuota", "seguro"})
+REGULAR_TARIFF = "regular"
+
+_CONCEPT_RANK: dict[ObligationConcept, int] = {
+    "matricula": 0,
+    "matricula_extemporanea": 1,
+    "cuota": 2,
+}
+
+
+class UnknownTermError(ValueError):
+    """An enrolment names a term that billing/terms.yaml does not describe."""
+
+
+def tuition_cuotas(enrolment: Enrolment, prices: PriceList) -> tuple[int, ...]:
+    """Return the tuition of each of the five cuotas, in céntimos (policies 5.1.2, 5.3.4 c)."""
+    if enrolment.credits >= FULL_LOAD_CREDITS:
+        return (enrolment.tariff,) * CUOTAS_PER_TERM
+    if enrolment.last_regular_cycle:
+        # policy 5.3.4 c: last regular cycle under 12 credits -> credits x price per credit,
+        # spread over the five cuotas; the first cuotas carry the odd céntimos.
+        return spread(enrolment.credits * prices.credit_price, CUOTAS_PER_TERM)
+    # policy 5.3.4 c: up to 6 credits -> 50% of the assigned regular tariff; 7 to 11 -> 75%
+    share = 50 if enrolment.credits <= HALF_LOAD_MAX_CREDITS else 75
+    return (percent_of(enrolment.tariff, share),) * CUOTAS_PER_TERM
+
+
+def insurance_instalments(enrolment: Enrolment, prices: PriceList) -> tuple[int, ...]:
+    """Return the insurance added to each cuota (policies 5.6.1, 5.6.3, 5.6.4)."""
+    if enrolment.insurance != "contracted":
+        # policy 5.6.3-5.6.4: exonerated students (and those who did not take it) pay none
+        return (0,) * CUOTAS_PER_TERM
+    # policy 5.6.1: four instalments, added to the cuotas from the second on
+    return (0,) + (prices.insurance_instalment,) * (CUOTAS_PER_TERM - 1)
+
+
+def early_payment_ineligibility(
+    student: Student, enrolment: Enrolment
+) -> EarlyPaymentStatus | None:
+    """Return why the early-payment discount cannot apply to this enrolment, or None."""
+    if enrolment.withdrawn_on is not None:
+        return "withdrawn"
+    if student.tariff_category != REGULAR_TARIFF:
+        return "not_regular_tariff"  # policy 5.2.2 a: only the regular tariff
+    if student.has_agreement:
+        return "agreement"  # policy 5.2.3: a convenio excludes other benefits
+    if student.has_benefit:
+        return "other_benefit"  # policy 5.2.1: benefits are not cumulative
+    if student.is_staff_or_family:
+        return "staff_or_family"  # policy 5.2.4 c
+    return None
+
+
+@dataclass
+class _Row:
+    """An obligation while payments are applied to it."""
+
+    term: str
+    concept: ObligationConcept
+    cuota: int | None
+    due: date
+    tuition: int
+    insurance: int
+    discount: int
+    fee_price: int  # the late fee this row can carry: the price list's for a cuota, else 0
+    sort_key: tuple[date, int, int]
+    principal_paid: int = 0
+    fee_paid: int = 0
+    paid_in_full_on: date | None = None
+
+    @property
+    def amount(self) -> int:
+        return self.tuition - self.discount + self.insurance
+
+    def fee_accrued(self, on: date) -> bool:
+        # policy 5.9.2: not fully paid by the end of D+7 -> one fee, from D+8 on, and a later
+        # payment does not remove it; never more than one per cuota.
+        if self.fee_price == 0 or on < self.due + timedelta(days=LATE_FEE_GRACE_DAYS + 1):
+            return False
+        grace_end = self.due + timedelta(days=LATE_FEE_GRACE_DAYS)
+        return self.paid_in_full_on is None or self.paid_in_full_on > grace_end
+
+    def pay_amount(self, on: date, money: int) -> int:
+        take = min(money, self.amount - self.principal_paid)
+        if take <= 0:
+            return money
+        self.principal_paid += take
+        if self.principal_paid == self.amount:
+            self.paid_in_full_on = on
+        return money - take
+
+    def pay_fee(self, on: date, money: int) -> int:
+        if not self.fee_accrued(on):
+            return money
+        take = min(money, self.fee_price - self.fee_paid)
+        self.fee_paid += max(take, 0)
+        return money - max(take, 0)
+
+    def pay(self, on: date, money: int) -> int:
+        return self.pay_fee(on, self.pay_amount(on, money))
+
+
+def statement(account: Account, billing: Billing, as_of: date) -> Statement:
+    """Return what the student owes as of the end of ``as_of``, by the payment policy."""
+    prices = billing.prices
+    student = account.student
+    payments = sorted(
+        (p for p in account.payments if p.paid_on <= as_of and p.amount > 0),
+        key=lambda p: p.paid_on,  # stable: same-day payments keep the ledger's order
+    )
+    calendars: dict[str, TermCalendar] = {}
+    rows: list[_Row] = []
+    discount_earned: dict[str, bool] = {}
+    for enrolment in account.enrolments:
+        calendar = billing.term(enrolment.term)
+        if calendar is None:
+            raise UnknownTermError(f"term {enrolment.term} is not in billing/terms.yaml")
+        calendars[enrolment.term] = calendar
+        term_rows, earned = _bill_term(student, enrolment, calendar, prices, payments)
+        rows.extend(term_rows)
+        discount_earned[enrolment.term] = earned
+    rows.sort(key=lambda r: r.sort_key)
+
+    credit = _apply_payments(rows, payments)
+    obligations = tuple(_settle(row, as_of) for row in rows)
+
+    overdue = tuple(o for o in obligations if o.status == "overdue")
+    overdue_total = sum(o.outstanding for o in overdue)
+    upcoming = [o for o in obligations if o.outstanding > 0 and o.due >= as_of]
+    next_due = (
+        None
+        if not upcoming
+        else NextDue(
+            upcoming[0].term,
+            upcoming[0].concept,
+            upcoming[0].cuota,
+            upcoming[0].due,
+            upcoming[0].outstanding,
+        )
+    )
+    early_status, quote = _early_payment(account, calendars, obligations, discount_earned, as_of)
+    return Statement(
+        code=student.code,
+        as_of=as_of,
+        obligations=obligations,
+        balance=sum(o.outstanding for o in obligations),
+        overdue=overdue_total,
+        late_fees=sum(o.late_fee_outstanding for o in obligations),
+        credit=credit,
+        next_due=next_due,
+        # policy 5.1.3: debt overdue more than 60 calendar days may be reported
+        reportable=any(o.reportable for o in obligations),
+        # policy 5.1.4: a pending obligation (here: any overdue, unpaid amount) blocks them
+        certificates_blocked=overdue_total > 0,
+        # policy 5.3.1 a: regular enrolment proceeds only if the student has no debt
+        can_enroll=overdue_total == 0,
+        early_payment_status=early_status,
+        early_payment_quote=quote,
+        terms=tuple(_term_summary(e, obligations) for e in _by_term_order(account, calendars)),
+    )
+
+
+def _bill_term(
+    student: Student,
+    enrolment: Enrolment,
+    calendar: TermCalendar,
+    prices: PriceList,
+    payments: list[Payment],
+) -> tuple[list[_Row], bool]:
+    """Return the obligations one enrolment creates, and whether it earned the 5% discount."""
+    term = enrolment.term
+    # policy 5.3.1, 5.3.2: the matrícula is paid on enrolling; due when that period closes
+    enrolled_by = (
+        calendar.late_enrolment_closes if enrolment.extemporaneous else calendar.enrolment_closes
+    )
+    rows = [_row(term, "matricula", None, enrolled_by, prices.matricula, 0, 0, 0)]
+    if enrolment.extemporaneous:
+        # policy 5.3.3: the extemporaneous enrolment adds the administrative fee
+        rows.append(
+            _row(
+                term,
+                "matricula_extemporanea",
+                None,
+                calendar.late_enrolment_closes,
+                prices.extemporaneous_enrolment_fee,
+                0,
+                0,
+                0,
+            )
+        )
+    tuition = tuition_cuotas(enrolment, prices)
+    insurance = insurance_instalments(enrolment, prices)
+    # policy 5.2.2 a-b: 5% off the cuotas (tuition only, never insurance, matrícula or fees)
+    discounts = spread(percent_of(sum(tuition), EARLY_PAYMENT_PERCENT), CUOTAS_PER_TERM)
+    earned = early_payment_ineligibility(student, enrolment) is None and _paid_cycle_early(
+        term, calendar, payments, sum(tuition) - sum(discounts) + sum(insurance)
+    )
+    for index, due in enumerate(calendar.cuota_due_dates):
+        withdrawn = enrolment.withdrawn_on
+        if withdrawn is not None and withdrawn <= calendar.withdrawal_deadline and due > withdrawn:
+            # policy 5.4.1: withdrawn up to the business day before the midterms -> only the
+            # cuotas due by then are owed; later withdrawals owe the whole term.
+            continue
+        rows.append(
+            _row(
+                term,
+                "cuota",
+                index + 1,
+                due,
+                tuition[index],
+                insurance[index],
+                discounts[index] if earned else 0,
+                prices.late_fee,  # policy 5.9.2-5.9.3: S/ 15 per overdue cuota
+            )
+        )
+    return rows, earned
+
+
+def _paid_cycle_early(
+    term: str, calendar: TermCalendar, payments: list[Payment], discounted_total: int
+) -> bool:
+    # policy 5.2.2 a: the whole cycle paid before cuota 1 falls due
+    received = sum(
+        p.amount
+        for p in payments
+        if p.term == term and p.concept in EARLY_PAYMENT_CONCEPTS and p.paid_on < calendar.first_due
+    )
+    return discounted_total > 0 and received >= discounted_total
+
+
+def _row(
+    term: str,
+    concept: ObligationConcept,
+    cuota: int | None,
+    due: date,
+    tuition: int,
+    insurance: int,
+    discount: int,
+    fee_price: int,
+) -> _Row:
+    row = _Row(
+        term,
+        concept,
+        cuota,
+        due,
+        tuition,
+        insurance,
+        discount,
+        fee_price,
+        sort_key=(due, _CONCEPT_RANK[concept], cuota or 0),
+    )
+    if row.amount == 0:
+        row.paid_in_full_on = date.min  # nothing to pay: never late
+    return row
+
+
+def _apply_payments(rows: list[_Row], payments: list[Payment]) -> int:
+    """Apply payments in the order made (see the module's conventions); return the credit."""
+    targets: dict[tuple[str, str, int | None], _Row] = {
+        (r.term, r.concept, r.cuota): r for r in rows
+    }
+    credit = 0
+    for payment in payments:
+        on = payment.paid_on
+        money = payment.amount
+        target = _target(targets, payment)
+        if target is not None:
+            if payment.concept == "gastos_administrativos":
+                money = target.pay_amount(on, target.pay_fee(on, money))
+            else:
+                money = target.pay(on, money)
+        if money and payment.term is not None:
+            for row in rows:
+                if not money:
+                    break
+                if row.term == payment.term:
+                    money = row.pay(on, money)
+        for row in rows:
+            if not money:
+                break
+            money = row.pay(on, money)
+        credit += money
+    return credit
+
+
+def _target(targets: dict[tuple[str, str, int | None], _Row], payment: Payment) -> _Row | None:
+    if payment.term is None:
+        return None
+    if payment.concept in CUOTA_CONCEPTS and payment.cuota is not None:
+        return targets.get((payment.term, "cuota", payment.cuota))
+    if payment.concept in ("matricula", "matricula_extemporanea"):
+        return targets.get((payment.term, payment.concept, None))
+    return None
+
+
+def _settle(row: _Row, as_of: date) -> Obligation:
+    late_fee = row.fee_price if row.fee_accrued(as_of) else 0
+    paid = row.principal_paid + row.fee_paid
+    outstanding = row.amount + late_fee - paid
+    status: Status
+    if outstanding == 0:
+        status = "paid"
+    elif row.due < as_of:
+        status = "overdue"  # the due date is the last day to pay
+    else:
+        status = "pending"
+    days_overdue = (as_of - row.due).days if status == "overdue" else 0
+    return Obligation(
+        term=row.term,
+        concept=row.concept,
+        cuota=row.cuota,
+        due=row.due,
+        amount=row.amount,
+        paid=paid,
+        outstanding=outstanding,
+        late_fee=late_fee,
+        status=status,
+        days_overdue=days_overdue,
+        tuition=row.tuition if row.concept == "cuota" else 0,
+        insurance=row.insurance,
+        discount=row.discount,
+        # policy 5.1.3: overdue more than 60 calendar days and unpaid -> reportable
+        reportable=days_overdue > REPORTABLE_AFTER_DAYS,
+        late_fee_outstanding=late_fee - row.fee_paid,
+    )
+
+
+def _by_term_order(account: Account, calendars: dict[str, TermCalendar]) -> list[Enrolment]:
+    return sorted(account.enrolments, key=lambda e: calendars[e.term].first_due)
+
+
+def _term_summary(enrolment: Enrolment, obligations: tuple[Obligation, ...]) -> TermSummary:
+    # policy 5.3.1 a, 5.3.3: the enrolment is complete once the matrícula, cuota 1 and any
+    # extemporaneous fee are paid.
+    needed = [
+        o
+        for o in obligations
+        if o.term == enrolment.term and (o.concept != "cuota" or o.cuota == 1)
+    ]
+    return TermSummary(
+        term=enrolment.term,
+        enrolment_confirmed=all(o.outstanding == 0 for o in needed),
+        withdrawn_on=enrolment.withdrawn_on,
+    )
+
+
+def _early_payment(
+    account: Account,
+    calendars: dict[str, TermCalendar],
+    obligations: tuple[Obligation, ...],
+    discount_earned: dict[str, bool],
+    as_of: date,
+) -> tuple[EarlyPaymentStatus, EarlyPaymentQuote | None]:
+    """Say whether the newest term can still get the early-payment discount (policy 5.2)."""
+    if not account.enrolments:
+        return "no_term", None
+    enrolment = _by_term_order(account, calendars)[-1]
+    calendar = calendars[enrolment.term]
+    if discount_earned[enrolment.term]:
+        return "applied", None
+    reason = early_payment_ineligibility(account.student, enrolment)
+    if reason is not None:
+        return reason, None
+    if as_of >= calendar.first_due:
+        # policy 5.2.2 a: "antes del vencimiento de la primera cuota"
+        return "deadline_passed", None
+    cuotas = [o for o in obligations if o.term == enrolment.term and o.concept == "cuota"]
+    discount = percent_of(sum(o.tuition for o in cuotas), EARLY_PAYMENT_PERCENT)
+    to_pay = max(sum(o.outstanding for o in cuotas) - discount, 0)
+    return "available", EarlyPaymentQuote(
+        term=enrolment.term,
+        discount=discount,
+        amount=to_pay,
+        deadline=calendar.first_due - timedelta(days=1),
+    )

@@ -1,0 +1,42 @@
+"""How much one <Say> can speak: one limit for every check and every renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# Twilio refuses a <Say> longer than this many UTF-8 bytes with Amazon Polly voices (error
+# 13521), the strictest of its engines, so operator texts are held to it whatever the voice.
+SAY_LIMIT = 3000
+
+
+def speakable(text: str) -> bool:
+    """Return whether one <Say> can speak ``text`` (see SAY_LIMIT)."""
+    return len(text.encode("utf-8")) <= SAY_LIMIT
+
+
+def split_for_say(sentences: Iterable[str]) -> tuple[str, ...]:
+    """Join sentences into as few texts as one <Say> each can speak, cutting only between them.
+
+    One synthesis per block: the caller hears one flowing answer. A sentence longer than the
+    limit on its own is split at its last comma or space before the limit, never mid-word.
+    """
+    blocks: list[str] = []
+    for sentence in sentences:
+        for piece in _pieces(sentence):
+            if blocks and len(blocks[-1].encode()) + 1 + len(piece.encode()) <= SAY_LIMIT:
+                blocks[-1] = f"{blocks[-1]} {piece}"
+            else:
+                blocks.append(piece)
+    return tuple(blocks)
+
+
+def _pieces(sentence: str) -> list[str]:
+    out: list[str] = []
+    rest = sentence
+    while not speakable(rest):
+        head = rest.encode()[:SAY_LIMIT].decode("utf-8", "ignore")
+        cut = max(head.rfind(", "), head.rfind(" "))
+        cut = cut if cut > 0 else len(head)
+        out.append(head[: cut + 1].strip())
+        rest = rest[cut + 1 :].strip()
+    return [*out, rest] if rest else out

@@ -1,0 +1,183 @@
+"""What the operators' schedule files say, as frozen values: hours, holidays, closures, swaps.
+
+Pure data: no I/O, no clock. ``ivr.config.schedules`` builds these from ``schedules/*.yaml``;
+``default_schedules()`` builds the central's documented hours for tests and fallbacks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+
+from ivr.core.lima import LIMA, to_lima
+
+#: The line every call uses unless told otherwise (DOMAIN.md: "the campus central").
+DEFAULT_LINE = "central"
+
+#: Which part of a call a message swap fills.
+#: greeting: replaces the campus greeting; announcement: played after the greeting, before the
+#: main menu; after_hours: replaces the after-hours text said when a desk is closed.
+Slot = Literal["greeting", "announcement", "after_hours"]
+SLOTS: tuple[Slot, ...] = ("greeting", "announcement", "after_hours")
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """Open from ``start`` (inclusive) to ``end`` (exclusive), wall-clock Lima time, one day."""
+
+    start: time
+    end: time
+
+    def __contains__(self, moment: time) -> bool:
+        # DOMAIN.md: opening time inclusive, closing time exclusive (21:00:00 is closed).
+        return self.start <= moment < self.end
+
+    def __str__(self) -> str:
+        return f"{format_time(self.start)}-{format_time(self.end)}"
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """The opening intervals of each weekday, Monday first (``date.weekday()`` order)."""
+
+    days: tuple[tuple[Interval, ...], ...]
+
+    def __post_init__(self) -> None:
+        if len(self.days) != 7:
+            raise ValueError("weekly hours need exactly 7 days, Monday first")
+
+    def on(self, weekday: int) -> tuple[Interval, ...]:
+        return self.days[weekday]
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayPolicy:
+    """Whether Peru's national holidays close the line, and which ones stay open anyway."""
+
+    closed: bool = True
+    keep_open: tuple[date, ...] = ()
+    message: str | None = None
+
+    def closes(self, day: date) -> bool:
+        return self.closed and day not in self.keep_open
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A whole day closed by the operators (a "día no laborable", a campus event)."""
+
+    day: date
+    label: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialHours:
+    """Hours that replace the weekly hours on one date (e.g. 24 December 09:00-13:00)."""
+
+    day: date
+    intervals: tuple[Interval, ...]
+    label: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineSchedule:
+    """Everything that decides when one named line is open."""
+
+    name: str
+    weekly: WeeklyHours
+    holidays: HolidayPolicy = HolidayPolicy()
+    closures: tuple[Closure, ...] = ()
+    special_hours: tuple[SpecialHours, ...] = ()
+
+    def closure_on(self, day: date) -> Closure | None:
+        return next((c for c in self.closures if c.day == day), None)
+
+    def special_on(self, day: date) -> SpecialHours | None:
+        return next((s for s in self.special_hours if s.day == day), None)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSwap:
+    """A named message that fills a slot while all of its conditions hold.
+
+    Conditions left as None always hold: ``starts``/``ends`` bound an absolute window (Lima,
+    ``ends`` exclusive); ``weekdays`` limits the days of the week; ``times`` limits the time of
+    day; ``when`` ties it to whether ``line`` is open or closed at that instant.
+    """
+
+    name: str
+    slot: Slot
+    text: str
+    starts: datetime | None = None
+    ends: datetime | None = None
+    weekdays: tuple[int, ...] | None = None
+    times: Interval | None = None
+    when: Literal["open", "closed"] | None = None
+    line: str = DEFAULT_LINE
+
+
+@dataclass(frozen=True, slots=True)
+class Schedules:
+    """All the lines' schedules and the message swaps (``schedules/`` as a whole)."""
+
+    lines: tuple[LineSchedule, ...]
+    messages: tuple[MessageSwap, ...] = ()
+
+    @property
+    def line_names(self) -> tuple[str, ...]:
+        return tuple(line.name for line in self.lines)
+
+    def line(self, name: str) -> LineSchedule:
+        """Return the named line's schedule; an unknown name is a programming error."""
+        for line in self.lines:
+            if line.name == name:
+                return line
+        raise KeyError(f"unknown line {name!r}; known lines: {', '.join(self.line_names)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """An emergency closure of every line, set from the CLI, not from YAML."""
+
+    message: str
+    set_at: datetime
+    until: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        """Return whether the override closes the lines at ``now`` (``until`` exclusive)."""
+        moment = to_lima(now)
+        if moment < self.set_at:
+            return False
+        return self.until is None or moment < self.until
+
+
+_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})$")
+
+
+def parse_moment(text: str) -> datetime | None:
+    """Return the Lima instant written 'YYYY-MM-DD HH:MM', or None if it is not one."""
+    match = _MOMENT.match(text.strip())
+    if match is None:
+        return None
+    day, hour, minute = match.groups()
+    try:
+        return datetime.combine(date.fromisoformat(day), time(int(hour), int(minute)), tzinfo=LIMA)
+    except ValueError:
+        return None
+
+
+def format_time(moment: time) -> str:
+    """Return 'HH:MM', or 'HH:MM:SS' when the seconds matter."""
+    return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+def default_schedules() -> Schedules:
+    """Return the central's documented hours (DOMAIN.md), the same as schedules/central.yaml."""
+    weekday = (Interval(time(9), time(21)),)
+    saturday = (Interval(time(9), time(14)),)
+    weekly = WeeklyHours((weekday, weekday, weekday, weekday, weekday, saturday, ()))
+    return Schedules(lines=(LineSchedule(DEFAULT_LINE, weekly),))

@@ -1,0 +1,262 @@
+"""Self-service by phone: prove who you are, then hear your balance and due dates.
+
+The dialogue (student menu option 5, open at any hour):
+  code  -> the caller keys the digits of their student code, then '#'
+  dni   -> the last four digits of their DNI, then '#'
+  menu  -> after the statement: 1 repeat, 2 cuota by cuota, 3 early payment, 4 Facturación
+           (offered only while it is open), 0 main menu, '#' back, '*' repeat the options
+
+An unknown code and a wrong DNI get the same answer. Three failures end the attempt in this
+call (the count lives in the call's server-side session, so re-entering does not reset it);
+repeated failures on one code across calls lock it (the ledger's lockout policy) and the caller
+hears that generically. The verified code stays in the server-side session, never in a URL or a
+log: outcomes carry at most its last three characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from ivr.core.codes import mask_code
+from ivr.core.fees import statement as build_statement
+from ivr.core.fees.model import Account, Billing
+from ivr.core.fees.policy import UnknownTermError
+from ivr.core.fees.statement import Statement
+from ivr.core.flow import Ask, CallContext, Outcome, Say, State, ask_code, enter
+from ivr.core.menu import SelfServiceNode, TransferNode, spoken_key
+from ivr.core.say import split_for_say
+from ivr.core.selfservice import script
+
+MAX_FAILURES = 3  # wrong code or DNI in one call
+CHANNELS = (
+    "Puede consultar su estado de cuenta escribiendo al WhatsApp del Estudiante, nueve uno "
+    "cuatro, ocho cero cero, ocho cero cero, o registrando un ticket de Facturación en "
+    "MiMundoUPN, opción Servicios, Contacto UPN."
+)
+ASK_DNI = "Ahora marque los cuatro últimos dígitos de su DNI, y al final la tecla numeral."
+MISMATCH = "Los datos ingresados no coinciden con nuestros registros."
+GAVE_UP = "No pudimos verificar sus datos."
+LOCKED = (
+    "Por su seguridad, la consulta telefónica de este código está bloqueada por un tiempo, "
+    "después de varios intentos fallidos. Intente más tarde."
+)
+UNAVAILABLE = "En este momento no podemos consultar su estado de cuenta."
+NOT_CONFIGURED = "La consulta de estado de cuenta no está disponible en este momento."
+
+
+VerifyStatus = Literal["verified", "rejected", "locked"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOutcome:
+    """The answer to a phone verification.
+
+    An unknown code and a wrong second factor are both ``rejected`` with no code, so the
+    caller cannot tell them apart; ``locked`` means too many recent failures on that code.
+    """
+
+    status: VerifyStatus
+    code: str | None = None  # the full student code, only when verified
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+
+class PhoneServices(Protocol):
+    """What the dialogue needs from storage, for this call."""
+
+    @property
+    def billing(self) -> Billing: ...
+
+    def verify(self, code_digits: str, dni_last4: str) -> VerifyOutcome: ...
+
+    def account(self, code: str) -> Account | None: ...
+
+    def session(self) -> dict[str, Any]: ...
+
+    def save(self, data: dict[str, Any]) -> None: ...
+
+
+class Unavailable(Exception):
+    """The ledger or the session store cannot be used right now."""
+
+
+log = logging.getLogger("ivr.selfservice")
+
+
+def statement_of(services: PhoneServices, code: str, today: date) -> Statement | None:
+    """Compute a verified student's statement from the account the store hands over."""
+    account = services.account(code)
+    if account is None:
+        return None
+    try:
+        return build_statement(account, services.billing, today)
+    except UnknownTermError:  # an enrolment in a term billing/terms.yaml does not know
+        log.exception("cannot build the statement of %s", mask_code(code))
+        return None
+
+
+def handle(
+    ctx: CallContext,
+    node: SelfServiceNode,
+    state: State,
+    digits: str,
+    services: PhoneServices | None,
+) -> Outcome:
+    """Answer one self-service step; never lets a storage failure reach the caller as silence."""
+    if services is None:
+        return _leave(ctx, node, state, (NOT_CONFIGURED, CHANNELS), "unconfigured")
+    step = state.step if state.step in STEPS else "code"
+    keyed = digits.strip()[:16]
+    if step != "menu":  # a code or DNI: only its digits count
+        keyed = "".join(ch for ch in keyed if ch.isdigit())
+    try:
+        return STEPS[step](ctx, node, replace(state, steps=state.steps + 1), keyed, services)
+    except Unavailable:
+        return _unavailable(ctx, node, state)
+
+
+def _code(
+    ctx: CallContext, node: SelfServiceNode, state: State, keyed: str, services: PhoneServices
+) -> Outcome:
+    session = services.session()
+    if int(session.get("failures", 0)) >= MAX_FAILURES:  # this call already used its tries
+        return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")
+    if not keyed:
+        return _silence(ctx, node, state, ask_code(state))
+    session["pending"] = keyed
+    services.save(session)
+    ask = Ask((ASK_DNI,), replace(state, step="dni", no_input=0), route="selfservice",
+              digits=4, speech=False)  # fmt: skip
+    return Outcome((ask,), node.id, "selfservice_code")
+
+
+def _dni(
+    ctx: CallContext, node: SelfServiceNode, state: State, keyed: str, services: PhoneServices
+) -> Outcome:
+    session = services.session()
+    pending = str(session.pop("pending", ""))
+    if not pending:  # the session expired or the URL was replayed: start again
+        return Outcome((ask_code(state),), node.id, "selfservice_restart")
+    if not keyed:
+        services.save({**session, "pending": pending})
+        again = Ask((ASK_DNI,), replace(state, no_input=state.no_input + 1), route="selfservice",
+                    digits=4, speech=False)  # fmt: skip
+        return _silence(ctx, node, state, again)
+    outcome = services.verify(pending, keyed)
+    if outcome.verified and outcome.code:
+        services.save({"code": outcome.code, "failures": session.get("failures", 0)})
+        statement = statement_of(services, outcome.code, ctx.today)
+        if statement is None:
+            return _unavailable(ctx, node, state)
+        said = speak(ctx, script.summary(statement))
+        return Outcome(
+            (*said, _menu_ask(ctx, node, replace(state, step="menu", no_input=0, invalid=0))),
+            node.id,
+            "selfservice_verified",
+            mask_code(outcome.code),
+        )
+    if outcome.status == "locked":
+        services.save({**session, "failures": MAX_FAILURES})
+        return _leave(ctx, node, state, (LOCKED, CHANNELS), "selfservice_locked")
+    failures = int(session.get("failures", 0)) + 1
+    services.save({**session, "failures": failures})
+    if failures >= MAX_FAILURES:
+        return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")
+    retry = ask_code(replace(state, no_input=0))
+    return Outcome((Say(MISMATCH), retry), node.id, "selfservice_rejected")
+
+
+def _menu(
+    ctx: CallContext, node: SelfServiceNode, state: State, keyed: str, services: PhoneServices
+) -> Outcome:
+    code = services.session().get("code")
+    if not code:
+        return Outcome((ask_code(state),), node.id, "selfservice_restart")
+    settings = ctx.tree.settings
+    nav = settings.navigation
+    if not keyed:
+        if state.no_input + 1 >= settings.max_no_input:
+            return _leave(ctx, node, state, (), "selfservice_done")
+        again = _menu_ask(ctx, node, replace(state, no_input=state.no_input + 1))
+        return Outcome((Say(settings.texts.no_input), again), node.id, "no_input")
+    if keyed in ("1", "2", "3"):
+        statement = statement_of(services, str(code), ctx.today)
+        if statement is None:
+            return _unavailable(ctx, node, state)
+        scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
+        said = speak(ctx, scripts[keyed](statement))
+        ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
+        return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
+    if keyed == "4" and node.billing_desk:
+        nxt = enter(ctx, State(node.billing_desk, state.trail, steps=state.steps))
+        return replace(nxt, said="4")
+    if keyed == nav.repeat:
+        return Outcome((_menu_ask(ctx, node, state),), node.id, "repeat")
+    if keyed == nav.main_menu:
+        return replace(enter(ctx, State(settings.start, steps=state.steps)), event="main_menu")
+    if keyed == nav.back:
+        return replace(enter(ctx, State(node.next, state.trail, steps=state.steps)), event="back")
+    if state.invalid + 1 >= settings.max_invalid:
+        return _leave(ctx, node, state, (settings.texts.too_many_failures,), "failed")
+    again = _menu_ask(ctx, node, replace(state, invalid=state.invalid + 1, no_input=0))
+    return Outcome((Say(settings.texts.invalid), again), node.id, "invalid")
+
+
+def speak(ctx: CallContext, sentences: tuple[str, ...]) -> tuple[Say, ...]:
+    """Say a statement's sentences in as few <Say>s as the voice allows.
+
+    One synthesis per block: the caller hears one flowing answer, and there is less to render.
+    """
+    return tuple(Say(block) for block in split_for_say(sentences))
+
+
+def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
+    options = [
+        "Para escuchar de nuevo su estado de cuenta, marque 1.",
+        "Para el detalle cuota por cuota, marque 2.",
+        "Para información sobre el descuento por pronto pago, marque 3.",
+    ]
+    desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
+    if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
+        options.append("Para hablar con Facturación, marque 4.")
+    nav = ctx.tree.settings.navigation
+    options.append(
+        f"Para repetir estas opciones, marque {spoken_key(nav.repeat)}. Para volver, marque "
+        f"{spoken_key(nav.back)}. Para el menú principal, marque {spoken_key(nav.main_menu)}."
+    )
+    return Ask(tuple(options), replace(state, step="menu"), route="selfservice", digits=1,
+               speech=False)  # fmt: skip
+
+
+def _silence(ctx: CallContext, node: SelfServiceNode, state: State, again: Ask) -> Outcome:
+    if state.no_input + 1 >= ctx.tree.settings.max_no_input:
+        return _leave(ctx, node, state, (CHANNELS,), "no_input")
+    again = replace(again, state=replace(again.state, no_input=state.no_input + 1))
+    return Outcome((Say(ctx.tree.settings.texts.no_input), again), node.id, "no_input")
+
+
+def _leave(
+    ctx: CallContext, node: SelfServiceNode, state: State, texts: tuple[str, ...], event: str
+) -> Outcome:
+    nxt = enter(ctx, State(node.next, state.trail, steps=state.steps))
+    return Outcome((*(Say(t) for t in texts), *nxt.actions), node.id, event)
+
+
+def _unavailable(ctx: CallContext, node: SelfServiceNode, state: State) -> Outcome:
+    """The ledger is down: apologise, then offer Facturación when open, else the channels."""
+    said = (Say(UNAVAILABLE),)
+    desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
+    if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
+        nxt = enter(ctx, State(desk.id, state.trail, steps=state.steps))
+        return Outcome((*said, *nxt.actions), node.id, "selfservice_unavailable")
+    return _leave(ctx, node, state, (UNAVAILABLE, CHANNELS), "selfservice_unavailable")
+
+
+Step = Callable[[CallContext, SelfServiceNode, State, str, PhoneServices], Outcome]
+STEPS: dict[str, Step] = {"code": _code, "dni": _dni, "menu": _menu}

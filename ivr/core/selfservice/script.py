@@ -1,0 +1,197 @@
+"""What a verified caller hears about their account, sentence by sentence, in Spanish.
+
+Three scripts, each a tuple of sentences for the phone layer to read (one ``<Say>`` each, or
+joined): ``summary`` (balance, overdue, late fees, the next cuota, warnings), ``detail`` (each
+obligation of the terms that still owe something) and ``early_payment`` (the 5% discount, or
+why it does not apply, said generically). Pure: they read a ``Statement`` and nothing else.
+The phone layer joins them into as few ``<Say>``s as ``ivr.core.say`` allows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ivr.core.fees.statement import Obligation, Statement
+from ivr.core.spoken import date_words, money_words, number_words, term_words
+
+_INELIGIBLE = frozenset({"not_regular_tariff", "agreement", "other_benefit", "staff_or_family"})
+
+
+def summary(statement: Statement) -> tuple[str, ...]:
+    """Return the balance, what is overdue, the late fees, the next cuota and the warnings."""
+    sentences: list[str] = []
+    if statement.balance == 0:
+        if statement.credit:
+            sentences.append(
+                "No tiene deuda pendiente, y tiene un saldo a favor de "
+                f"{money_words(statement.credit)}."
+            )
+        else:
+            sentences.append("No tiene deuda pendiente.")
+    else:
+        sentences.append(f"Su saldo por pagar es de {money_words(statement.balance)}.")
+        if statement.overdue:
+            sentences.append(f"De ese monto, {money_words(statement.overdue)} están vencidos.")
+        else:
+            sentences.append("No tiene montos vencidos.")
+    if statement.late_fees:
+        charged = sum(1 for o in statement.obligations if o.late_fee_outstanding)
+        cuotas = "cuota no pagada" if charged == 1 else "cuotas no pagadas"
+        sentences.append(
+            f"Ese monto incluye {money_words(statement.late_fees)} de gastos administrativos, "
+            f"por {number_words(charged, 'feminine')} {cuotas} a tiempo."
+        )
+    next_due = statement.next_due
+    if next_due is not None:
+        when = _due_phrase(statement, next_due.date)
+        of_term = f" del ciclo {term_words(next_due.term)}" if _many_terms(statement) else ""
+        if next_due.concept == "cuota" and next_due.cuota is not None:
+            sentences.append(
+                f"Su próxima cuota es la número {number_words(next_due.cuota)}"
+                f"{of_term}, por {money_words(next_due.amount)}, y {when}."
+            )
+        else:
+            sentences.append(
+                f"Su próximo pago es {_article_label(next_due.concept)}{of_term}, "
+                f"por {money_words(next_due.amount)}, y {when}."
+            )
+    if statement.reportable:
+        # policy 5.1.3
+        sentences.append(
+            "Tiene deuda vencida hace más de sesenta días, que puede ser reportada a las "
+            "centrales de riesgo."
+        )
+    if statement.certificates_blocked:
+        # policy 5.1.4
+        sentences.append("Mientras tenga deuda vencida, no podrá obtener certificados de estudios.")
+    if not statement.can_enroll:
+        # policy 5.3.1 a
+        sentences.append("Para matricularse debe estar al día en sus pagos.")
+    return tuple(sentences)
+
+
+def detail(statement: Statement) -> tuple[str, ...]:
+    """Return one sentence per obligation of every term that still owes something."""
+    owing = [t for t in _term_order(statement) if _term_owes(statement, t)]
+    if not owing:
+        return tuple(["No tiene cuotas ni pagos pendientes."])
+    sentences: list[str] = []
+    for term in owing:
+        if len(owing) > 1:
+            sentences.append(f"Ciclo {term_words(term)}.")
+        for obligation in statement.obligations:
+            if obligation.term == term:
+                sentences.append(_obligation_sentence(statement, obligation))
+    return tuple(sentences)
+
+
+def early_payment(statement: Statement) -> tuple[str, ...]:
+    """Return the early-payment quote, or why the discount does not apply (policy 5.2)."""
+    status = statement.early_payment_status
+    quote = statement.early_payment_quote
+    if status == "available" and quote is not None:
+        deadline = date_words(quote.deadline, with_year=quote.deadline.year != statement.as_of.year)
+        return tuple(
+            [
+                f"Si paga todas las cuotas del ciclo {term_words(quote.term)} hasta el "
+                f"{deadline}, recibe un descuento por pronto pago de "
+                f"{money_words(quote.discount)}, y paga {money_words(quote.amount)} por las "
+                "cuotas.",
+                # policy 5.2.2 b-c
+                "El descuento es del cinco por ciento y se aplica solo a las cuotas, no a la "
+                "matrícula, al seguro ni a los gastos administrativos. Debe solicitarlo al área "
+                "de Soluciones Financieras antes de pagar.",
+            ]
+        )
+    if status == "applied":
+        discount = sum(o.discount for o in statement.obligations)
+        return tuple(
+            [
+                "Ya tiene aplicado el descuento por pronto pago, de "
+                f"{money_words(discount)}, en sus cuotas."
+            ]
+        )
+    if status == "deadline_passed":
+        return tuple(
+            [
+                "El descuento por pronto pago ya no está disponible para este ciclo: se obtiene "
+                "pagando el ciclo completo antes del vencimiento de la primera cuota."
+            ]
+        )
+    if status in _INELIGIBLE:
+        # said generically: the caller hears the rule, not which of their conditions failed
+        return tuple(
+            [
+                "El descuento por pronto pago no aplica en su caso. Es solo para estudiantes "
+                "con tarifa regular, sin convenio ni otro beneficio."
+            ]
+        )
+    return tuple(
+        ["No tiene un ciclo por pagar en el que pueda aplicarse el descuento por pronto pago."]
+    )
+
+
+def _obligation_sentence(statement: Statement, o: Obligation) -> str:
+    label = _label(o)
+    if o.status == "paid":
+        return f"{label}: pagado." if o.concept == "matricula_extemporanea" else f"{label}: pagada."
+    fee = o.late_fee_outstanding
+    if o.status == "overdue":
+        days = (
+            "un día" if o.days_overdue == 1 else f"{number_words(o.days_overdue, 'masculine')} días"
+        )
+        since = f"vencida el {_date(statement, o.due)}, hace {days}"
+        if o.outstanding == fee:
+            return (
+                f"{label}: pagada fuera de plazo; debe {money_words(fee)} de gastos "
+                "administrativos."
+            )
+        owed = f"debe {money_words(o.outstanding)}"
+        if fee:
+            owed += f", incluidos {money_words(fee)} de gastos administrativos"
+        return f"{label}: {since}. {owed.capitalize()}."
+    parts = [f"{label}: {money_words(o.amount)}"]
+    if o.insurance:
+        parts.append(f"incluye {money_words(o.insurance)} de seguro")
+    if o.paid:
+        parts.append(f"ya pagó {money_words(o.paid)} y le faltan {money_words(o.outstanding)}")
+    return f"{', '.join(parts)}; {_due_phrase(statement, o.due)}."
+
+
+def _label(o: Obligation) -> str:
+    if o.concept == "cuota" and o.cuota is not None:
+        return f"Cuota {number_words(o.cuota)}"  # an identifier: "cuota uno", like "página uno"
+    if o.concept == "matricula_extemporanea":
+        return "Derecho de matrícula extemporánea"
+    return "Matrícula"
+
+
+def _article_label(concept: str) -> str:
+    if concept == "matricula_extemporanea":
+        return "el derecho de matrícula extemporánea"
+    return "la matrícula"
+
+
+def _due_phrase(statement: Statement, day: date) -> str:
+    if day == statement.as_of:
+        return f"vence hoy, {_date(statement, day)}"
+    return f"vence el {_date(statement, day)}"
+
+
+def _date(statement: Statement, day: date) -> str:
+    return date_words(day, with_year=day.year != statement.as_of.year)
+
+
+def _term_order(statement: Statement) -> list[str]:
+    seen: dict[str, None] = {}
+    for o in statement.obligations:
+        seen.setdefault(o.term)
+    return list(seen)
+
+
+def _term_owes(statement: Statement, term: str) -> bool:
+    return any(o.term == term and o.outstanding for o in statement.obligations)
+
+
+def _many_terms(statement: Statement) -> bool:
+    return sum(1 for t in _term_order(statement) if _term_owes(statement, t)) > 1

@@ -1,0 +1,61 @@
+"""The stores seen by one call's self-service dialogue: the ledger and the call's session.
+
+The adapter between ``ivr.core.selfservice.phone`` and storage: it hands the core plain values
+(a verification outcome, an account, the session's data) and turns any failure of a store into
+the core's ``Unavailable``, which callers hear as "we cannot consult your account right now".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from ivr.core.codes import mask_code
+from ivr.core.fees.model import Account, Billing
+from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
+from ivr.observability.metrics import count_verification
+from ivr.runtime import Runtime
+from ivr.storage.sqlite import STORE_ERRORS
+
+log = logging.getLogger("ivr.selfservice")
+
+
+class PhoneStore:
+    """The ledger and the session store, seen from one call at one instant."""
+
+    def __init__(self, runtime: Runtime, billing: Billing, call_sid: str, now: datetime) -> None:
+        self.runtime = runtime
+        self.billing = billing
+        self.call_sid = call_sid
+        self.now = now
+
+    def verify(self, code_digits: str, dni_last4: str) -> VerifyOutcome:
+        try:
+            outcome = self.runtime.ledger.verify(code_digits, dni_last4, self.now)
+        except STORE_ERRORS as error:
+            count_verification("unavailable")
+            log.error("ledger unavailable during verification: %s", error)
+            raise Unavailable from error
+        count_verification(outcome.status)
+        log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
+        return outcome
+
+    def account(self, code: str) -> Account | None:
+        try:
+            return self.runtime.ledger.load_account(code)
+        except STORE_ERRORS as error:
+            log.error("ledger unavailable for a statement: %s", error)
+            raise Unavailable from error
+
+    def session(self) -> dict[str, Any]:
+        try:
+            return self.runtime.sessions.get(self.call_sid, self.now)
+        except STORE_ERRORS as error:
+            raise Unavailable from error
+
+    def save(self, data: dict[str, Any]) -> None:
+        try:
+            self.runtime.sessions.put(self.call_sid, data, self.now)
+        except STORE_ERRORS as error:
+            raise Unavailable from error

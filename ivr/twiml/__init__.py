@@ -1,0 +1,7 @@
+"""TwiML out and back: ``render`` builds what Twilio receives; ``reader`` reads it for tools."""
+
+from __future__ import annotations
+
+from ivr.twiml.render import STATIC_APOLOGY, UrlFor, apology, render
+
+__all__ = ["STATIC_APOLOGY", "UrlFor", "apology", "render"]

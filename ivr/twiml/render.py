@@ -1,0 +1,78 @@
+"""Turn call-flow actions into TwiML: the one place that builds what Twilio receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
+from ivr.core.menu import Voice
+
+UrlFor = Callable[[str, State], str]  # (route, state) -> URL Twilio calls back
+
+# Said when even the configuration cannot be used (Twilio's Fallback URL, a broken start-up).
+STATIC_APOLOGY = (
+    "Lo sentimos, en este momento no podemos atender su llamada. "
+    "Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero cero, "
+    "o registrar un ticket en MiMundoUPN, opción Servicios, Contacto UPN. Gracias por llamar."
+)
+
+
+def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
+    """Return the TwiML document for a sequence of actions."""
+    response = VoiceResponse()
+    speak = {"voice": voice.voice, "language": voice.language}
+    for action in actions:
+        if isinstance(action, Say):
+            response.say(action.text, **speak)
+        elif isinstance(action, Ask):
+            url = url_for(action.route, action.state)
+            options: dict[str, object] = {
+                "action": url,
+                "method": "POST",
+                "timeout": voice.input_timeout,
+                "action_on_empty_result": False,
+            }
+            if action.digits == 1:
+                # One key decides; '#' is a navigation key, so no key may end the input early.
+                options.update(num_digits=1, finish_on_key="")
+            else:
+                options.update(finish_on_key="#")
+            if action.speech:
+                options.update(
+                    input="dtmf speech",
+                    language=voice.speech_language,
+                    speech_timeout="auto",
+                )
+                if action.hints:
+                    options["hints"] = ", ".join(action.hints)
+            else:
+                options["input"] = "dtmf"
+            gather = response.gather(**options)
+            # One <Say> for the whole prompt: one speech synthesis, no gaps between options.
+            gather.say(" ".join(action.prompt), **speak)
+            # Twilio falls through to the next verb on silence: come back as "no input".
+            response.redirect(url, method="POST")
+        elif isinstance(action, Enqueue):
+            response.enqueue(action.queue, action=url_for("transfer", action.state), method="POST")
+        elif isinstance(action, Dial):
+            dial = response.dial(
+                action=url_for("transfer", action.state), method="POST", timeout=30
+            )
+            if action.address.startswith("sip"):
+                dial.sip(action.address)
+            else:
+                dial.number(action.address)
+        elif isinstance(action, Hangup):
+            response.hangup()
+    return str(response.to_xml())
+
+
+def apology(voice: Voice | None = None) -> str:
+    """Return static TwiML that apologises and ends the call: safe when nothing else is."""
+    voice = voice or Voice()
+    response = VoiceResponse()
+    response.say(STATIC_APOLOGY, voice=voice.voice, language=voice.language)
+    response.hangup()
+    return str(response.to_xml())

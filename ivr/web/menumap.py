@@ -1,0 +1,447 @@
+"""Draw the menu tree for operators: indented text, an SVG picture, a self-contained HTML page.
+
+Pure: a ``MenuTree`` and a ``Snapshot`` (the lines and swaps at one instant) in, a string out.
+The picture is a layered tree: each node sits in the column of its distance from the start
+menu (breadth-first), nodes reached only from the call settings (on_failure, after_hours,
+goodbye) or from nowhere follow. No scripts, fonts, images or styles from elsewhere: the
+HTML file opens anywhere, offline. Every operator text is escaped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from html import escape
+from typing import Literal, assert_never
+
+from ivr.core.menu import (
+    BACK,
+    HangupNode,
+    MenuNode,
+    MenuTree,
+    MessageNode,
+    Node,
+    SelfServiceNode,
+    TransferNode,
+)
+from ivr.core.schedule.model import Slot
+from ivr.core.schedule.snapshot import REASONS, Snapshot, describe_active, describe_line, when
+
+RowKind = Literal["say", "option", "next", "closed", "desk", "info", "now"]
+SETTINGS = ("start", "on_failure", "after_hours", "goodbye")
+
+_SHORT_TEXT = 72  # characters of a spoken text shown in the text view; the YAML has all of it
+_SVG_CHARS = 44  # characters that fit one row of a box in the picture
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a node's description; ``target`` is the node it leads to, if any."""
+
+    text: str
+    kind: RowKind
+    target: str | None = None
+    full: str | None = None  # the untruncated text, when ``text`` is cut
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The nodes by column (distance from the start), and why the late ones are there."""
+
+    columns: tuple[tuple[str, ...], ...]
+    roots: dict[str, str]  # node id -> "start" / a settings name / "not reachable"
+
+
+# -- what each node says and where it leads ----------------------------------------------------
+def rows(tree: MenuTree, node: Node, snapshot: Snapshot | None = None) -> tuple[Row, ...]:
+    """Return the rows describing ``node``: texts, keys and targets, transfers, state now."""
+    out = _now_rows(tree, node, snapshot)
+    match node:
+        case MenuNode():
+            if node.say:
+                out.append(_said(node.say))
+            if node.prompt:
+                out.append(_said(node.prompt, "prompt"))
+            out += [Row(f"{o.key}  {o.label}", "option", o.target) for o in node.options]
+        case MessageNode():
+            out += [_said(text) for text in node.say]
+            if node.next == BACK:
+                out.append(Row("next: back to the menu the caller came from", "next"))
+            else:
+                out.append(Row("next", "next", node.next))
+        case TransferNode():
+            if node.say:
+                out.append(_said(node.say))
+            out.append(Row(f"queue {node.queue}" if node.queue else f"dial {node.dial}", "info"))
+            state = snapshot.line(node.line) if snapshot else None
+            if state is None:
+                out.append(Row(f"line {node.line}", "info"))
+            else:
+                why = REASONS[state.reason] + (f": {state.label}" if state.label else "")
+                now = "OPEN" if state.open else "CLOSED"
+                out.append(Row(f"line {node.line}: {now} now ({why})", "now"))
+            if node.closed:
+                out.append(Row("when closed", "closed", node.closed))
+            else:
+                out.append(
+                    Row("when closed (settings.after_hours)", "closed", tree.settings.after_hours)
+                )
+        case HangupNode():
+            out += [_said(text) for text in node.say]
+            out.append(Row("then hang up", "info"))
+        case SelfServiceNode():
+            out.append(Row("balance and due dates, after the caller is verified", "info"))
+            if node.billing_desk:
+                out.append(Row("billing desk", "desk", node.billing_desk))
+            out.append(Row("next", "next", node.next))
+        case _:
+            assert_never(node)
+    return tuple(out)
+
+
+def _said(text: str, what: str = "says") -> Row:
+    shown = _cut(text, _SHORT_TEXT)
+    return Row(f'{what}: "{shown}"', "say", full=text if shown != text else None)
+
+
+def _now_rows(tree: MenuTree, node: Node, snapshot: Snapshot | None) -> list[Row]:
+    """Note the message swaps that change what this node says at the snapshot's instant."""
+    if snapshot is None:
+        return []
+    out: list[Row] = []
+    if node.id == tree.settings.start:
+        # ivr.core.flow.start: a greeting swap replaces the greeting; announcements play after it.
+        out += [
+            Row(f"now: greeting replaced by '{n}'", "now") for n in _named(snapshot, "greeting")
+        ]
+        out += [
+            Row(f"now: announcement '{n}' before this menu", "now")
+            for n in _named(snapshot, "announcement")
+        ]
+    if node.id == tree.settings.after_hours:
+        # ivr.core.flow.enter: an after_hours swap replaces the after-hours node's texts.
+        names = _named(snapshot, "after_hours")
+        out += [Row(f"now: text replaced by '{names[0]}'", "now")] if names else []
+    return out
+
+
+def _named(snapshot: Snapshot, slot: Slot) -> list[str]:
+    return [name for name in snapshot.active.names if snapshot.slots.get(name) == slot]
+
+
+def _cut(text: str, size: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
+
+
+def settings_targets(tree: MenuTree) -> tuple[tuple[str, str], ...]:
+    """Return (setting name, node id) for start, on_failure, after_hours and goodbye."""
+    settings = tree.settings
+    return tuple((name, str(getattr(settings, name))) for name in SETTINGS)
+
+
+# -- layout ------------------------------------------------------------------------------------
+def layout(tree: MenuTree) -> Layout:
+    """Place every node in a column: its breadth-first distance from its root."""
+    depth: dict[str, int] = {}
+    roots: dict[str, str] = {}
+    order: list[str] = []
+    candidates = [(target, name) for name, target in settings_targets(tree)]
+    candidates += [(node_id, "not reachable") for node_id in sorted(tree.nodes)]
+    for root, why in candidates:
+        if root in depth or root not in tree.nodes:
+            continue
+        roots[root] = why
+        depth[root] = 0
+        order.append(root)
+        queue = deque([root])
+        while queue:
+            current = queue.popleft()
+            for row in rows(tree, tree.nodes[current]):
+                target = row.target
+                if target is None or target in depth or target not in tree.nodes:
+                    continue
+                depth[target] = depth[current] + 1
+                order.append(target)
+                queue.append(target)
+    width = max(depth.values(), default=-1) + 1
+    columns = tuple(tuple(n for n in order if depth[n] == c) for c in range(width))
+    return Layout(columns, roots)
+
+
+# -- text ---------------------------------------------------------------------------------------
+def render_text(tree: MenuTree, snapshot: Snapshot) -> str:
+    """Return the tree indented, each node once in full, later mentions pointing back."""
+    out = [f"Menu tree at {when(snapshot.moment)}, America/Lima"]
+    out += [f"  {describe_line(name, status)}" for name, status in snapshot.lines]
+    out.append(f"  active messages: {describe_active(snapshot)}")
+    if snapshot.override is not None:
+        out.append(f"  EMERGENCY OVERRIDE: {snapshot.override.message}")
+    out.append(
+        "  settings: " + ", ".join(f"{name} -> {node}" for name, node in settings_targets(tree))
+    )
+    shown: set[str] = set()
+    plan = layout(tree)
+    for root, why in plan.roots.items():
+        out.append("")
+        if why != "start":
+            out.append(f"({why})" if why == "not reachable" else f"(settings.{why})")
+        _text_node(tree, snapshot, root, 0, shown, out)
+    return "\n".join(out) + "\n"
+
+
+def _text_node(
+    tree: MenuTree,
+    snapshot: Snapshot,
+    node_id: str,
+    level: int,
+    shown: set[str],
+    out: list[str],
+    lead: str = "",
+) -> None:
+    """Print a node on one line (after ``lead``: the key that leads to it), its rows below."""
+    node = tree.nodes[node_id]
+    marks = [name for name, target in settings_targets(tree) if target == node_id]
+    tag = f"  ({', '.join(marks)})" if marks else ""
+    out.append(f"{'  ' * level}{lead}{node.id} [{_kind(node)}] {node.title}{tag}")
+    shown.add(node_id)
+    pad = "  " * (level + 1)
+    for row in rows(tree, node, snapshot):
+        if row.target is None:
+            out.append(f"{pad}{row.text}")
+        elif row.target in shown or row.target not in tree.nodes:
+            out.append(f"{pad}{row.text} -> {row.target} (shown above)")
+        else:
+            _text_node(tree, snapshot, row.target, level + 1, shown, out, f"{row.text} -> ")
+
+
+def _kind(node: Node) -> str:
+    return node.kind
+
+
+# -- SVG ----------------------------------------------------------------------------------------
+BOX_W = 300
+HEAD_H = 42
+ROW_H = 18
+PAD = 8
+COL_GAP = 110
+ROW_GAP = 22
+MARGIN = 20
+FILL = {
+    "menu": "#e8f0fe",
+    "message": "#fef7e0",
+    "transfer": "#e6f4ea",
+    "hangup": "#f1f3f4",
+    "selfservice": "#f3e8fd",
+}
+CLOSED_FILL = "#fce8e6"
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    node: Node
+    x: int
+    y: int
+    rows: tuple[Row, ...]
+    column: int
+
+    @property
+    def height(self) -> int:
+        return HEAD_H + len(self.rows) * ROW_H + PAD
+
+    def row_y(self, index: int) -> int:
+        return self.y + HEAD_H + index * ROW_H + ROW_H // 2
+
+
+def render_svg(tree: MenuTree, snapshot: Snapshot, *, standalone: bool = True) -> str:
+    """Return the picture: a box per node, an arrow per key or target; links when embedded."""
+    plan = layout(tree)
+    boxes: dict[str, _Box] = {}
+    for column, ids in enumerate(plan.columns):
+        y = MARGIN
+        for node_id in ids:
+            node = tree.nodes[node_id]
+            box = _Box(
+                node, MARGIN + column * (BOX_W + COL_GAP), y, rows(tree, node, snapshot), column
+            )
+            boxes[node_id] = box
+            y += box.height + ROW_GAP
+    width = MARGIN * 2 + max(len(plan.columns), 1) * (BOX_W + COL_GAP) - COL_GAP
+    height = MARGIN + max((b.y + b.height for b in boxes.values()), default=0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
+        "<title>Menu tree</title>",
+        "<defs>"
+        '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5f6368"/>'
+        "</marker></defs>",
+    ]
+    edges: list[str] = []
+    for box in boxes.values():
+        out.append(_svg_box(tree, box, snapshot, linked=not standalone))
+        for index, row in enumerate(box.rows):
+            target = boxes.get(row.target) if row.target else None
+            if target is not None:
+                edges.append(_svg_edge(box, index, target, row.kind))
+    out += edges  # arrows over the boxes, so none hides behind one
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _svg_box(tree: MenuTree, box: _Box, snapshot: Snapshot, *, linked: bool) -> str:
+    node, kind = box.node, _kind(box.node)
+    fill = FILL[kind]
+    if isinstance(node, TransferNode):
+        state = snapshot.line(node.line)
+        fill = CLOSED_FILL if state is not None and not state.open else fill
+    marks = [name for name, target in settings_targets(tree) if target == node.id]
+    head = f"{node.id} [{kind}]" + (f" ({', '.join(marks)})" if marks else "")
+    parts = [
+        f'<g id="svg-{_e(node.id)}" class="node">',
+        f"<title>{_e(node.id)}: {_e(node.title)}</title>",
+        f'<rect x="{box.x}" y="{box.y}" width="{BOX_W}" height="{box.height}" rx="6" '
+        f'fill="{fill}" stroke="#5f6368"/>',
+        f'<text x="{box.x + PAD}" y="{box.y + 17}" font-weight="bold">{_e(_cut(head, _SVG_CHARS))}'
+        "</text>",
+        f'<text x="{box.x + PAD}" y="{box.y + 33}">{_e(_cut(node.title, _SVG_CHARS))}</text>',
+        f'<line x1="{box.x}" y1="{box.y + HEAD_H - 4}" x2="{box.x + BOX_W}" '
+        f'y2="{box.y + HEAD_H - 4}" stroke="#dadce0"/>',
+    ]
+    for index, row in enumerate(box.rows):
+        text = row.text + (f" → {row.target}" if row.target else "")
+        style = ' font-style="italic" fill="#3c4043"' if row.kind in ("say", "now") else ""
+        full = row.full or text
+        parts.append(
+            f'<text x="{box.x + PAD}" y="{box.row_y(index) + 4}"{style}><title>{_e(full)}</title>'
+            f"{_e(_cut(text, _SVG_CHARS))}</text>"
+        )
+    parts.append("</g>")
+    group = "".join(parts)
+    if linked:
+        return f'<a href="#node-{_e(node.id)}">{group}</a>'
+    return group
+
+
+def _svg_edge(source: _Box, index: int, target: _Box, kind: RowKind) -> str:
+    x1, y1 = source.x + BOX_W, source.row_y(index)
+    x2, y2 = target.x, target.y + HEAD_H // 2
+    forward = target.column > source.column
+    bend = max(40, (x2 - x1) // 2) if forward else 70
+    path = f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}"
+    dash = "" if forward and kind == "option" else ' stroke-dasharray="5,4"'
+    return f'<path d="{path}" fill="none" stroke="#5f6368"{dash} marker-end="url(#arrow)"/>'
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+_CSS = """
+body { font-family: sans-serif; margin: 1.5rem; color: #202124; }
+h1 { margin-bottom: 0.2rem; }
+.at { color: #5f6368; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+td, th { border: 1px solid #dadce0; padding: 0.3rem 0.6rem; text-align: left;
+         vertical-align: top; }
+.map { overflow: auto; border: 1px solid #dadce0; padding: 0.5rem; background: #fff; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr));
+         gap: 0.8rem; }
+article { border: 1px solid #dadce0; border-radius: 6px; padding: 0.6rem 0.8rem; }
+article h3 { margin: 0 0 0.2rem; font-size: 1rem; }
+.type { font-weight: normal; color: #5f6368; }
+.file, .mark { color: #5f6368; font-size: 0.85rem; }
+.open { color: #137333; font-weight: bold; }
+.closed { color: #a50e0e; font-weight: bold; }
+.now { background: #fff8e1; }
+ul { padding-left: 1.2rem; margin: 0.3rem 0; }
+"""
+
+
+def render_html(tree: MenuTree, snapshot: Snapshot, *, fingerprint: str = "") -> str:
+    """Return one self-contained HTML page: the state now, the settings, the map, every node."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>IVR menu tree</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>IVR menu tree</h1>",
+        f'<p class="at">At {_e(when(snapshot.moment))}, America/Lima'
+        + (f" · configuration {_e(fingerprint)}" if fingerprint else "")
+        + "</p>",
+        "<h2>Now</h2>",
+        _html_now(snapshot),
+        "<h2>Call settings</h2>",
+        _html_settings(tree),
+        "<h2>Map</h2>",
+        '<div class="map">',
+        render_svg(tree, snapshot, standalone=False),
+        "</div>",
+        "<h2>Nodes</h2>",
+        '<div class="cards">',
+    ]
+    plan = layout(tree)
+    for column in plan.columns:
+        out += [_html_card(tree, tree.nodes[node_id], snapshot) for node_id in column]
+    out += ["</div>", "</body></html>"]
+    return "\n".join(out) + "\n"
+
+
+def _html_now(snapshot: Snapshot) -> str:
+    out = ["<ul>"]
+    for name, status in snapshot.lines:
+        css = "open" if status.open else "closed"
+        out.append(f'<li><span class="{css}">{_e(describe_line(name, status))}</span>')
+        if status.message:
+            out.append(f"<br>callers hear: “{_e(status.message)}”")
+        out.append("</li>")
+    if snapshot.override is not None:
+        out.append(
+            f'<li><span class="closed">Emergency override</span>: {_e(snapshot.override.message)}'
+            "</li>"
+        )
+    out.append("</ul>")
+    if not snapshot.active.names:
+        out.append("<p>Active message swaps: none.</p>")
+        return "\n".join(out)
+    out.append("<table><tr><th>active message</th><th>slot</th><th>text</th></tr>")
+    for name in snapshot.active.names:
+        slot, text = snapshot.slots.get(name, ""), snapshot.texts.get(name, "")
+        out.append(f"<tr><td>{_e(name)}</td><td>{_e(slot)}</td><td>{_e(text)}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _html_settings(tree: MenuTree) -> str:
+    out = ["<table><tr><th>setting</th><th>node</th></tr>"]
+    for name, node_id in settings_targets(tree):
+        out.append(
+            f'<tr><td>{name}</td><td><a href="#node-{_e(node_id)}">{_e(node_id)}</a></td></tr>'
+        )
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _html_card(tree: MenuTree, node: Node, snapshot: Snapshot) -> str:
+    marks = [name for name, target in settings_targets(tree) if target == node.id]
+    out = [
+        f'<article id="node-{_e(node.id)}">',
+        f'<h3>{_e(node.id)} <span class="type">[{_kind(node)}]</span></h3>',
+        f"<div>{_e(node.title)}</div>",
+    ]
+    where = tree.files.get(node.id)
+    if where or marks:
+        notes = ([_e(where)] if where else []) + [f"settings.{m}" for m in marks]
+        out.append(f'<div class="file">{" · ".join(notes)}</div>')
+    out.append("<ul>")
+    for row in rows(tree, node, snapshot):
+        text = _e(row.full) if row.full else _e(row.text)
+        if row.kind == "say" and row.full:
+            text = _e(row.text.split(":", 1)[0]) + f": “{_e(row.full)}”"
+        if row.target:
+            text += f' → <a href="#node-{_e(row.target)}">{_e(row.target)}</a>'
+        css = ' class="now"' if row.kind == "now" else ""
+        out.append(f"<li{css}>{text}</li>")
+    out.append("</ul></article>")
+    return "\n".join(out)
