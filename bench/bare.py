@@ -3,7 +3,7 @@
 It answers every webhook path with one constant TwiML document of the size the IVR answers
 (about 1 KB), and does nothing else: no signature check, no form parsing, no configuration.
 That makes the ratio in the benchmark's table "how much of the bare request budget the IVR's
-own work takes", which is the fair reading of the issue's "bare limit". (Adding the signature
+own work takes", the floor any webhook of this stack stands on. (Adding the signature
 check here would hide the cost of the one piece of work every webhook must do.)
 
 Served with the same ``deploy/gunicorn.conf.py`` as the app: ``gunicorn -c ... bench.bare:app``.

@@ -9,7 +9,7 @@ each with ``deploy/gunicorn.conf.py`` on a free loopback port (one at a time: th
 the two cores otherwise). It drives each with signed Twilio webhooks at 16 and 64 connections
 in a closed loop, and at 64 connections paced at a fixed rate (not with --quick), and prints
 requests/s, p50 and p99 per step, the ratio to the bare endpoint, memory per worker and the
-configuration load time, with PASS/MISS against issue 5's targets. A MISS does not fail the
+configuration load time, with PASS/MISS against the targets below. A MISS does not fail the
 command; a setup error, a rejected signature (403) or any other non-200 answer does (exit 1).
 """
 
@@ -37,7 +37,7 @@ from bench.calls import TOKEN, Signer, Step  # noqa: E402
 from bench.server import Server, conf_values, memory_mb  # noqa: E402
 
 CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
-# issue 5, "Benchmark": the targets on this 2-core machine
+# The targets on this 2-core machine (README, "Benchmark")
 TARGET_RATIO = {"menu": 0.70, "self-service": 0.50}
 TARGET_P99_MS = 25.0  # at 64 connections
 TARGET_P99_AT = 64
@@ -144,7 +144,7 @@ class Row:
     cpu_us: float  # CPU of every gunicorn process, per request
     client: float  # the load generator's CPU, in % of one core
     others: float  # CPU used outside the benchmark, in % of the machine
-    ratio: float | None = None  # req/s over the bare endpoint's (issue 5's ratio)
+    ratio: float | None = None  # req/s over the bare endpoint's (the ratio the targets use)
     vs_ref: float | None = None  # req/s over the bare endpoint's behind the signature check
     derived: bool = False
 
@@ -286,7 +286,7 @@ def print_table(rows: Sequence[Row]) -> None:
     print(
         "\nconns: connections in a closed loop (each sends as soon as its answer arrives), or\n"
         "  N@R/s: N connections paced at R requests/s in all.\n"
-        "ratio: req/s over the bare endpoint's, same conns (issue 5's targets). /ref: over the\n"
+        "ratio: req/s over the bare endpoint's, same conns (the targets' ratio). /ref: over the\n"
         "  bare endpoint's behind twilio's signature check, the work any Twilio webhook must do.\n"
         "errors: non-200 answers (a 403 is a bad signature), connection failures, timeouts.\n"
         "us/req: CPU of all gunicorn processes per request, the steadiest figure on a shared\n"

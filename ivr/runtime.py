@@ -36,7 +36,6 @@ class Runtime:
     calls: CallRecorder = field(default_factory=NullCallRecorder)
     loaded_at: datetime | None = None
     last_error: ConfigError | None = None
-    reloads: int = 0
     reload_failures: int = 0
     _checked: float = field(default=0.0, repr=False)
     _seen: str = field(default="", repr=False)  # fingerprint of the files last read, good or bad
@@ -99,7 +98,6 @@ class Runtime:
         self.config = config
         self.last_error = None
         self.loaded_at = self.clock()
-        self.reloads += 1
         count_reload(True)
         log.info("configuration reloaded (%s)", config.fingerprint)
         return True

@@ -1,6 +1,6 @@
 """The deployment's scheduled jobs, on APScheduler 3.x, in America/Lima, started explicitly.
 
-One scheduler per deployment (issue 4), started in one of two ways and never by importing the
+One scheduler per deployment, started in one of two ways and never by importing the
 app:
 
 - ``flask --app app ivr scheduler``: a process of its own that runs the jobs until stopped
@@ -293,7 +293,7 @@ class Jobs:
         if ledger is None:
             log.warning("ledger import: no ledger configured; %d file(s) left", len(files))
             return
-        from ivr.storage.ledger import importer  # the self-service issue's importer (issue 3)
+        from ivr.storage.ledger import importer  # only the leader that imports needs it
 
         billing = self.runtime.config.billing
         known = {term.code for term in billing.terms} if billing is not None else None

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 from twilio.request_validator import RequestValidator
@@ -104,8 +105,12 @@ def assert_valid_twiml(data: bytes) -> None:
     last = doc[-1].tag
     assert last in {"Redirect", "Hangup", "Enqueue", "Dial"}, f"the call falls silent after {last}"
     schema = _schema()
-    if schema is not None:
-        for element in doc.iter():
-            if element.get("voice", "").endswith("-Neural"):
-                element.set("voice", element.get("voice", "").removesuffix("-Neural"))
-        assert schema.validate(doc), schema.error_log
+    if schema is None:
+        pytest.skip(
+            f"the public TwiML schema is not at {SCHEMA_DIR}: our structural checks passed, "
+            "the schema validation could not run"
+        )
+    for element in doc.iter():
+        if element.get("voice", "").endswith("-Neural"):
+            element.set("voice", element.get("voice", "").removesuffix("-Neural"))
+    assert schema.validate(doc), schema.error_log

@@ -85,7 +85,9 @@ def test_number_words_has_a_limit() -> None:
     ("cents", "words"),
     [
         pytest.param(
-            123450, "mil doscientos treinta y cuatro soles con cincuenta céntimos", id="issue"
+            123450,
+            "mil doscientos treinta y cuatro soles con cincuenta céntimos",
+            id="digest",
         ),
         pytest.param(100, "un sol", id="one-sol"),
         pytest.param(101, "un sol con un céntimo", id="one-and-one"),

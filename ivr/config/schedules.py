@@ -75,7 +75,7 @@ def parse_schedules(collector: Collector, config_dir: Path) -> Schedules | None:
             if line is not None:
                 lines.append(line)
     if DEFAULT_LINE not in line_names:
-        # issue 4: the central is the default line; every call without a line uses it.
+        # The central is the default line: every transfer that names no line uses it.
         collector.add_file(
             f"{FOLDER}/{DEFAULT_LINE}.yaml",
             "file not found",
@@ -192,7 +192,7 @@ def _interval(collector: Collector, node: YNode) -> Interval | None:
     if opens is None or closes is None:
         return None
     if closes <= opens:
-        # DOMAIN.md: closing time exclusive, so an interval must end after it starts.
+        # Closing time is exclusive (docs/domain.md), so an interval must end after it starts.
         what = (
             f"closes at {format_time(closes)}, before it opens at {format_time(opens)}"
             if closes < opens
@@ -301,7 +301,7 @@ def _special_hours(
             )
             continue
         first_line[day] = keys["date"].line
-        # issue 4: closures and holidays are evaluated before special hours, so these would
+        # Closures and holidays are evaluated before special hours, so these would
         # silently never apply.
         name = holiday_name(day)
         if day in closed_days:

@@ -31,10 +31,6 @@ class Line:
             return names[0]
         return ", ".join(names[:-1]) + " y " + names[-1]
 
-    @property
-    def shared(self) -> bool:
-        return len(self.campuses) > 1
-
 
 @dataclass(frozen=True, slots=True)
 class Directory:

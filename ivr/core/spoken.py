@@ -1,6 +1,6 @@
 """Spanish words for numbers, money and dates, as a Peruvian caller expects to hear them.
 
-The one place where the phone's wording of amounts and dates lives (STYLE 8):
+The one place where the phone's wording of amounts and dates lives:
 ``money_words(123450)`` is "mil doscientos treinta y cuatro soles con cincuenta céntimos",
 ``date_words(date(2026, 5, 15))`` is "viernes 15 de mayo". Pure: no clock, no I/O.
 """

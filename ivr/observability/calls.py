@@ -33,7 +33,7 @@ from ivr.storage.sqlite import open_database
 log = logging.getLogger("ivr.calls")
 
 SCHEMA_VERSION = 1
-MAX_DETAIL = 100  # issue 5: speech text trimmed to 100 characters; no detail needs more
+MAX_DETAIL = 100  # speech text trimmed to 100 characters; no detail needs more
 MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.voice.NODE_ID)
 UNKNOWN_CAMPUS = "unknown"
 

@@ -77,7 +77,7 @@ class _Walk:
 
 
 def is_open(moment: datetime) -> bool:
-    """The central's hours from DOMAIN.md (opening inclusive, closing exclusive)."""
+    """The central's documented hours (opening inclusive, closing exclusive)."""
     weekday, clock = moment.weekday(), moment.time()
     if weekday < 5:
         return time(9) <= clock < time(21)

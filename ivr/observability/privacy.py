@@ -1,7 +1,8 @@
 """Defensive masks for student codes, DNIs and money in free text (call records, log lines).
 
 The flow and the self-service layer never hand over a full student code, DNI or balance
-(DOMAIN.md, "Caller identity and privacy": codes are masked to their last three characters).
+(docs/domain.md, "Caller identity and privacy": codes are masked to their last three
+characters).
 These functions are the net under that rule, not the rule itself, so they err on the side of
 hiding too much. Twilio SIDs (``CA`` + 32 hex digits) are identifiers, not personal data, and are
 left alone so that a CallSid survives in a message.
@@ -21,7 +22,8 @@ _MONEY = r"(?:\bS/\.?|\bPEN)\s?\d[\d,]*(?:\.\d+)?"
 _CODE = r"\b[A-Za-z]{1,3}\d{5,}"
 
 # Call records: any run of 5 or more digits, allowing one space, dot or dash between digits
-# (speech recognition writes "0012 3456"); the brief of issue 5 sets the 5-digit threshold.
+# (speech recognition writes "0012 3456"): 5 digits, because no menu choice, amount in soles
+# or step count a record keeps is that long, while a code or a DNI always is.
 _RECORD = re.compile(
     rf"(?P<sid>{_SID})|(?P<money>{_MONEY})|(?P<code>{_CODE})|(?P<run>\d(?:[ .\-]?\d){{4,}})"
 )

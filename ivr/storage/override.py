@@ -115,7 +115,7 @@ class OverrideStore:
         except FileNotFoundError:
             return None  # cleared between stat() and read
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            # issue 4 brief: a corrupt file is logged and read as no override, never a crash.
+            # A corrupt file is logged and read as no override, never a crash.
             log.error(
                 "ignoring the emergency override file %s: it is not valid (%s); "
                 "run 'ivr override clear' or set it again",

@@ -65,9 +65,6 @@ class SessionStore:
             (call_sid, json.dumps(data), _stamp(now + self.ttl)),
         )
 
-    def forget(self, call_sid: str) -> None:
-        self._connect().execute("DELETE FROM call_session WHERE call_sid = ?", (call_sid,))
-
     def purge_expired(self, now: datetime) -> int:
         """Delete expired sessions; return how many went."""
         cursor = self._connect().execute(

@@ -100,6 +100,7 @@ def test_config_reload_failing_under_load_fails_no_request(
         assert b"<Enqueue" in body
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("calls", [2000])
 def test_soak_thousands_of_calls_with_flat_memory(app: Flask, caller: Caller, calls: int) -> None:
     walks = [("2", "1"), ("1", "2", "#"), ("2", "7", "*", "3"), ("2", "4")]

@@ -4,7 +4,7 @@
 payments received up to ``as_of`` in the order they were made, and attaches the late fees and
 the flags the policy derives from what is left. Every rule names the clause it follows.
 
-Conventions where the policy is silent (see also ``/work/shared/DOMAIN.md``):
+Conventions where the policy is silent (see also ``docs/domain.md``):
 
 - Amounts are rounded to the céntimo per cuota, halves up (75% of S/ 850.33 is S/ 637.75).
 - The matrícula is due on the term's last day of regular enrolment, or of extemporaneous

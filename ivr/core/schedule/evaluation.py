@@ -1,6 +1,6 @@
 """Whether a line is open at an instant, why, and when that changes: a pure function of time.
 
-Evaluation order (issue 4): the emergency override, then an operator closure or a national
+Evaluation order: the emergency override, then an operator closure or a national
 holiday, then special hours on that date, then the weekly hours; closed unless something says
 open. Every instant is converted to Lima time first, whatever timezone it arrives in.
 """
@@ -21,7 +21,7 @@ from ivr.core.schedule.peru import holiday_name
 #: closed-by-default reason: no rule says open at that instant.
 Reason = Literal["emergency", "closure", "holiday", "special_hours", "weekly", "after_hours"]
 
-#: How far ahead ``LineStatus.next_change`` looks (issue 4 brief: "within 14 days").
+#: How far ahead ``LineStatus.next_change`` looks: two weeks covers any holiday bridge.
 HORIZON = timedelta(days=14)
 
 
@@ -124,7 +124,7 @@ def _day_pieces(line: LineSchedule, day: date) -> list[Window]:
     """Return the day's windows from midnight to midnight, before any emergency override."""
     start = datetime.combine(day, time(0), tzinfo=LIMA)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LIMA)
-    # issue 4: an operator closure or a national holiday comes before special hours.
+    # An operator closure or a national holiday comes before special hours.
     closure = line.closure_on(day)
     if closure is not None:
         return [Window(start, end, False, "closure", closure.label, closure.message)]
@@ -189,7 +189,7 @@ def _pieces(
 
 
 def _overlay(piece: Window, override: Override | None) -> Iterator[Window]:
-    """Replace the part of ``piece`` that the emergency override covers (issue 4: first)."""
+    """Replace the part of ``piece`` that the emergency override covers (it comes first)."""
     if override is None:
         yield piece
         return

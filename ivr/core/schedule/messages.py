@@ -2,7 +2,7 @@
 
 Nothing is "switched on" in memory: every request asks ``active_messages(schedules, now)``, so a
 process that started mid-window, slept, or is one of several gunicorn workers gives the same
-answer at the same instant (issue 4). The scheduler only logs the swaps at ``boundaries``.
+answer at the same instant. The scheduler only logs the swaps at ``boundaries``.
 """
 
 from __future__ import annotations

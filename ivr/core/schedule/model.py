@@ -13,7 +13,7 @@ from typing import Literal
 
 from ivr.core.lima import LIMA, to_lima
 
-#: The line every call uses unless told otherwise (DOMAIN.md: "the campus central").
+#: The line every call uses unless told otherwise: the campus central.
 DEFAULT_LINE = "central"
 
 #: Which part of a call a message swap fills.
@@ -31,7 +31,7 @@ class Interval:
     end: time
 
     def __contains__(self, moment: time) -> bool:
-        # DOMAIN.md: opening time inclusive, closing time exclusive (21:00:00 is closed).
+        # Opening time inclusive, closing time exclusive (21:00:00 is closed).
         return self.start <= moment < self.end
 
     def __str__(self) -> str:
@@ -176,7 +176,7 @@ def format_time(moment: time) -> str:
 
 
 def default_schedules() -> Schedules:
-    """Return the central's documented hours (DOMAIN.md), the same as schedules/central.yaml."""
+    """Return the central's documented hours, the same as schedules/central.yaml."""
     weekday = (Interval(time(9), time(21)),)
     saturday = (Interval(time(9), time(14)),)
     weekly = WeeklyHours((weekday, weekday, weekday, weekday, weekday, saturday, ()))

@@ -16,7 +16,7 @@ def national_holidays(year: int) -> Mapping[date, str]:
 
     Pure and cached per year: the package computes them from rules, so every process agrees.
     """
-    # issue 4: "Peru's national holidays from the holidays package (PE, Spanish names)".
+    # Peru's national holidays from the holidays package, with their Spanish names.
     calendar = holidays.country_holidays("PE", language="es", years=year)
     return MappingProxyType(dict(sorted(calendar.items())))
 
