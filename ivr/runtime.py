@@ -8,8 +8,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
+
 from ivr import clock as clock_module
-from ivr.clock import Clock
+from ivr.clock import Clock, to_lima
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqliteCallRecorder
@@ -21,6 +23,8 @@ from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
 
 log = logging.getLogger("ivr.config")
+
+EXTENSION = "ivr"  # the key under which create_app keeps the Runtime in app.extensions
 
 
 @dataclass
@@ -63,6 +67,10 @@ class Runtime:
             _seen=config.fingerprint,
         )
 
+    def now(self) -> datetime:
+        """Return this runtime's "now" in Lima time (its clock, which a test or simulation sets)."""
+        return to_lima(self.clock())
+
     def maybe_reload(self) -> bool:
         """Reload when the operator files changed (checked at most every few seconds).
 
@@ -101,3 +109,15 @@ class Runtime:
         count_reload(True)
         log.info("configuration reloaded (%s)", config.fingerprint)
         return True
+
+
+def current_runtime() -> Runtime:
+    """Return the runtime of the running app: the one way webhooks, commands and jobs reach it.
+
+    Needs an application context (a request, a command under ``with_appcontext``, or
+    ``app.app_context()``).
+    """
+    runtime = current_app.extensions.get(EXTENSION)
+    if not isinstance(runtime, Runtime):
+        raise RuntimeError("this Flask app has no IVR runtime: build it with ivr.create_app()")
+    return runtime

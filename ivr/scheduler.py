@@ -4,7 +4,7 @@ One scheduler per deployment, started in one of two ways and never by importing 
 app:
 
 - ``flask --app app ivr scheduler``: a process of its own that runs the jobs until stopped
-  (``scheduler_command``);
+  (``ivr.cli.scheduler``, inside ``sole_scheduler``);
 - in the web process when ``IVR_IN_PROCESS_SCHEDULER`` is true: ``create_app`` calls
   ``start_in_process(app)``, which starts nothing in the Werkzeug reloader's watching parent,
   in CLI commands, or a second time in one process.
@@ -35,7 +35,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -48,15 +48,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import Flask
 from flask.helpers import get_debug_flag
 
-from ivr.clock import LIMA, to_lima
+from ivr.clock import LIMA
 from ivr.core.schedule.listing import boundaries
 from ivr.core.schedule.model import Override
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
-from ivr.runtime import Runtime
+from ivr.runtime import Runtime, current_runtime
 
 try:  # POSIX; elsewhere the lock is skipped and "one scheduler" rests on the deployment
     import fcntl
@@ -160,9 +159,6 @@ class Jobs:
         self.planned_override: Override | None = None
         self._plan_lock = threading.Lock()
 
-    def now(self) -> datetime:
-        return to_lima(self.runtime.clock())  # ivr.clock: the one seam for "now"
-
     # -- (a) live reload ------------------------------------------------------------------
     @_logged(RELOAD_JOB)
     def reload(self) -> None:
@@ -193,7 +189,7 @@ class Jobs:
     def plan(self) -> None:
         """Put a one-off job at each boundary ahead; keep those already planned."""
         with self._plan_lock:
-            now = self.now()
+            now = self.runtime.now()
             config = self.runtime.config
             override = self.runtime.override_store.get()
             ahead = [
@@ -257,7 +253,7 @@ class Jobs:
     @_logged(PURGE_JOB)
     def purge(self) -> None:
         """Forget expired call sessions and lockouts; clear an emergency override that ended."""
-        now = self.now()
+        now = self.runtime.now()
         stores = (
             ("sessions", "expired self-service sessions"),
             ("ledger", "expired verification failures and lockouts"),
@@ -300,7 +296,7 @@ class Jobs:
         exports = [(path, importer.read_export(path, known_terms=known)) for path in files]
         # Students before enrolments before payments: each refers to the one before.
         exports.sort(key=lambda item: (importer.kind_order(item[1].kind), item[0].name))
-        stamp = f"{self.now():%Y%m%d-%H%M%S}"
+        stamp = f"{self.runtime.now():%Y%m%d-%H%M%S}"
         for path, export in exports:
             if export.problems:
                 self._reject(path, export.messages(), stamp)
@@ -359,8 +355,8 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
     other than ``flask run`` is running, or another process holds the scheduler lock.
     """
     global _started
-    runtime = app.extensions["ivr"]
-    assert isinstance(runtime, Runtime)
+    with app.app_context():
+        runtime = current_runtime()
     if not runtime.settings.in_process_scheduler:
         return None
     with _start_lock:
@@ -438,31 +434,23 @@ def _release() -> None:
         _lock_handle = None
 
 
-@click.command("scheduler")
-@with_appcontext
-def scheduler_command() -> None:
-    """Run the scheduled jobs (reload, message swaps, purges, ledger import) until stopped."""
-    runtime = current_app.extensions["ivr"]
-    assert isinstance(runtime, Runtime)
+class SchedulerBusy(Exception):
+    """Another scheduler runs: in this process, or in another one holding the lock."""
+
+
+@contextlib.contextmanager
+def sole_scheduler(runtime: Runtime) -> Iterator[None]:
+    """Hold the host-wide scheduler lock while the block runs a scheduler of its own.
+
+    Raise SchedulerBusy, saying which, when the in-process scheduler already runs here or
+    another process holds the lock.
+    """
     if _started is not None:
-        raise click.ClickException("the in-process scheduler already runs in this process")
+        raise SchedulerBusy("the in-process scheduler already runs in this process")
     holder = _claim(runtime.settings.data_dir / LOCK_FILE)
     if holder is not None:
-        raise click.ClickException(f"not starting: {holder}")
-    if not logging.getLogger().handlers:  # create_app configures logging unless TESTING
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    # APScheduler logs every run of every job at INFO; our jobs log their outcomes.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = build_scheduler(runtime, blocking=True)
-    for job in scheduler.get_jobs():
-        if not job.id.startswith(SWAP_PREFIX):
-            click.echo(f"  {job.id}: {job.name} ({job.trigger})")
-    click.echo("Scheduler running in America/Lima time; stop it with Ctrl-C.")
+        raise SchedulerBusy(f"not starting: {holder}")
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("Scheduler stopped.")
+        yield
     finally:
         _release()

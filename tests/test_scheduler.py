@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 import ivr.scheduler as scheduler_module
+from ivr.cli.scheduler import scheduler_command
 from ivr.clock import LIMA
 from ivr.runtime import Runtime
 from ivr.scheduler import (
@@ -29,7 +30,6 @@ from ivr.scheduler import (
     PURGE_JOB,
     RELOAD_JOB,
     build_scheduler,
-    scheduler_command,
     start_in_process,
 )
 from tests.conftest import WEEKDAY_10AM

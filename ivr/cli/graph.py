@@ -6,13 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from ivr.clock import to_lima
-from ivr.core.schedule.model import parse_moment
+from ivr.cli.params import LIMA_INSTANT
 from ivr.core.schedule.snapshot import take_snapshot, when
-from ivr.runtime import Runtime
+from ivr.runtime import current_runtime
 from ivr.web.menumap import render_html, render_svg, render_text
 
 FORMATS = ("html", "svg", "text")
@@ -34,16 +32,14 @@ _SUFFIXES = {".svg": "svg", ".txt": "text", ".text": "text"}
 )
 @click.option(
     "--at",
-    "at_text",
-    metavar='"YYYY-MM-DD HH:MM"',
+    type=LIMA_INSTANT,
     help="Show the lines and message swaps at this Lima time (default: now).",
 )
 @with_appcontext
-def graph_command(output: Path | None, fmt: str | None, at_text: str | None) -> None:
+def graph_command(output: Path | None, fmt: str | None, at: datetime | None) -> None:
     """Draw every menu, key, target and transfer, and which messages are active now."""
-    runtime = current_app.extensions["ivr"]
-    assert isinstance(runtime, Runtime)
-    moment = _moment(runtime, at_text)
+    runtime = current_runtime()
+    moment = at or runtime.now()
     chosen = fmt or (_SUFFIXES.get(output.suffix.lower(), "html") if output else "text")
     config = runtime.config
     snapshot = take_snapshot(config.schedules, moment, runtime.override_store.get(moment))
@@ -64,15 +60,3 @@ def graph_command(output: Path | None, fmt: str | None, at_text: str | None) -> 
     click.echo(
         f"Wrote the menu tree ({len(tree.nodes)} nodes, {chosen}) at {when(moment)} to {output}"
     )
-
-
-def _moment(runtime: Runtime, at_text: str | None) -> datetime:
-    if at_text is None:
-        return to_lima(runtime.clock())  # ivr.clock: the one seam for "now"
-    moment = parse_moment(at_text)
-    if moment is None:
-        raise click.BadParameter(
-            f"'{at_text}' is not a date and time; write it as \"YYYY-MM-DD HH:MM\" (Lima time)",
-            param_hint="'--at'",
-        )
-    return moment

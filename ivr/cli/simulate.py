@@ -30,13 +30,12 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from ivr.clock import to_lima
+from ivr.cli.params import LIMA_INSTANT
 from ivr.core.menu import MenuNode, TransferNode
-from ivr.core.schedule.model import parse_moment
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.core.speech import match
 from ivr.observability.calls import NullCallRecorder
-from ivr.runtime import Runtime
+from ivr.runtime import Runtime, current_runtime
 from ivr.twiml.reader import (
     Dialled,
     Enqueued,
@@ -130,12 +129,7 @@ def interactive_step(line: str) -> Step:
 @click.option(
     "--to", "to", required=True, metavar="NUMBER", help="The number called, e.g. +5116044700."
 )
-@click.option(
-    "--at",
-    "at_text",
-    metavar='"YYYY-MM-DD HH:MM"',
-    help="When the call happens, Lima time (default: now).",
-)
+@click.option("--at", type=LIMA_INSTANT, help="When the call happens, Lima time (default: now).")
 @click.option(
     "--press",
     "press_text",
@@ -144,20 +138,10 @@ def interactive_step(line: str) -> Step:
     '("aula virtual"), or silence. Without --press you answer at each question.',
 )
 @with_appcontext
-def simulate_command(to: str, at_text: str | None, press_text: str | None) -> None:
+def simulate_command(to: str, at: datetime | None, press_text: str | None) -> None:
     """Play a call in the terminal: what the caller hears and where they go, at that instant."""
-    runtime = current_app.extensions["ivr"]
-    assert isinstance(runtime, Runtime)
-    if at_text is None:
-        moment = to_lima(runtime.clock())
-    else:
-        parsed = parse_moment(at_text)
-        if parsed is None:
-            raise click.BadParameter(
-                f"'{at_text}' is not a date and time; write it as \"YYYY-MM-DD HH:MM\" (Lima time)",
-                param_hint="'--at'",
-            )
-        moment = parsed
+    runtime = current_runtime()
+    moment = at or runtime.now()
     try:
         steps = parse_presses(press_text) if press_text is not None else None
     except ValueError as error:

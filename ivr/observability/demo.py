@@ -12,12 +12,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-
-import click
 
 from ivr.clock import LIMA
-from ivr.observability.calls import CallRecorder, SqliteCallRecorder
+from ivr.observability.calls import CallRecorder
 
 # The campuses' names as a line greets them (ivr.core.directory.Line.names); None: a number not in
 # the directory. Weights: rough shares of calls.
@@ -199,26 +196,3 @@ def simulate_day(
             recorder.flush()  # keep the buffer far from its bound
     recorder.flush()
     return tuple(sids)
-
-
-@click.command("simulate-calls")
-@click.option("--day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="A Lima day.")
-@click.option("--calls", default=200, show_default=True, help="How many calls.")
-@click.option("--seed", default=0, show_default=True, help="Same seed, same calls.")
-@click.option(
-    "--into",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A call records file for the demo (never the live one).",
-)
-def simulate_command(day: datetime, calls: int, seed: int, into: Path) -> None:
-    """Write a day of simulated calls into a separate call records file.
-
-    Then: ``ivr report --from DAY --records FILE``.
-    """
-    recorder = SqliteCallRecorder(into)
-    try:
-        sids = simulate_day(recorder, day.date(), calls=calls, seed=seed)
-    finally:
-        recorder.close()
-    click.echo(f"Recorded {len(sids)} simulated calls on {day.date().isoformat()} in {into}")

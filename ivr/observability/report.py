@@ -1,4 +1,4 @@
-"""``ivr report``: what callers did over a range of days, from the call records.
+"""What callers did over a range of days, from the call records (``ivr report`` prints it).
 
 Definitions (each section of the report follows one):
 
@@ -41,15 +41,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import TextIO
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
-
 from ivr.clock import LIMA, to_lima
-from ivr.observability.calls import CallHistory, CallRecord, SqliteCallRecorder
+from ivr.observability.calls import CallRecord
 
 TRANSFER_EVENTS = frozenset({"transfer", "transfer_done", "transfer_failed"})
 FLOW_END_EVENTS = frozenset({"hangup", "failed", "error"})
@@ -406,66 +401,3 @@ def write_calls_csv(calls: Iterable[CallRecord], out: TextIO) -> None:
                 "" if call.duration_s is None else call.duration_s,
             )
         )
-
-
-# -- the command ---------------------------------------------------------------------------------
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
-
-
-@click.command("report")
-@click.option("--from", "first", metavar="YYYY-MM-DD", callback=_day, help="First Lima day.")
-@click.option("--to", "last", metavar="YYYY-MM-DD", callback=_day, help="Last Lima day.")
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write the numbers as section,key,value rows.",
-)
-@click.option(
-    "--calls-csv",
-    "calls_file",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write one row per call.",
-)
-@click.option(
-    "--records",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Read another call records file (e.g. one written by simulate-calls).",
-)
-@with_appcontext
-def report_command(
-    first: date | None,
-    last: date | None,
-    csv_file: Path | None,
-    calls_file: Path | None,
-    records: Path | None,
-) -> None:
-    """Show calls per campus and node, where callers give up, after-hours and self-service.
-
-    Days are Lima days, both inclusive: --to defaults to today, --from to --to.
-    """
-    runtime = current_app.extensions["ivr"]
-    history: object = SqliteCallRecorder(records) if records else getattr(runtime, "calls", None)
-    if not isinstance(history, CallHistory):
-        raise click.ClickException("this deployment keeps no call records")
-    last = last or to_lima(runtime.clock()).date()
-    first = first or last
-    if first > last:
-        raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
-    start, end = day_bounds(first, last)
-    report = summarise(history.calls(start, end), first, last)
-    click.echo(render(report), nl=False)
-    if csv_file:
-        with csv_file.open("w", newline="", encoding="utf-8") as out:
-            write_summary_csv(report, out)
-        click.echo(f"Wrote {csv_file}")
-    if calls_file:
-        with calls_file.open("w", newline="", encoding="utf-8") as out:
-            write_calls_csv(history.calls(start, end), out)
-        click.echo(f"Wrote {calls_file}")

@@ -13,7 +13,7 @@ from ivr import clock as clock_module
 from ivr.clock import Clock
 from ivr.observability.logs import configure_logging
 from ivr.observability.metrics import instrument
-from ivr.runtime import Runtime
+from ivr.runtime import EXTENSION, Runtime
 from ivr.scheduler import start_in_process
 from ivr.settings import load_settings
 from ivr.web import voice
@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("ivr")
     app.config.update(options)
     runtime = Runtime.start(settings, clock or clock_module.now)
-    app.extensions["ivr"] = runtime
+    app.extensions[EXTENSION] = runtime
     if settings.skip_signature:
         log.warning(
             "IVR_SKIP_SIGNATURE is set: webhooks accept requests without a valid Twilio "

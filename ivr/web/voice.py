@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request, url_for
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
@@ -29,7 +29,7 @@ from ivr.core.schedule.model import Schedules
 from ivr.core.schedule.wording import describe_hours
 from ivr.core.selfservice import phone
 from ivr.observability import metrics
-from ivr.runtime import Runtime
+from ivr.runtime import Runtime, current_runtime
 from ivr.storage.phone import PhoneStore
 from ivr.web.security import is_valid
 
@@ -41,12 +41,6 @@ MAX_PARAM = 300  # longer Twilio values are cut: nothing we use is that long
 TWIML = "application/xml"
 
 
-def runtime() -> Runtime:
-    rt = current_app.extensions["ivr"]
-    assert isinstance(rt, Runtime)
-    return rt
-
-
 @lru_cache(maxsize=4)
 def _validator(token: str) -> RequestValidator:
     return RequestValidator(token)
@@ -55,7 +49,7 @@ def _validator(token: str) -> RequestValidator:
 # -- request plumbing ----------------------------------------------------------------------------
 @blueprint.before_app_request
 def _check_request() -> Response | None:
-    rt = runtime()
+    rt = current_runtime()
     rt.maybe_reload()
     g.call_sid = _param("CallSid")[:64]
     if not request.path.startswith("/voice"):
@@ -149,7 +143,7 @@ def _hours_text(schedules: Schedules) -> str:
 
 
 def _answer(outcome: Outcome, ctx: CallContext, *, cache: bool = True) -> Response:
-    rt = runtime()
+    rt = current_runtime()
     sid = g.get("call_sid", "")
     if sid:
         campus = ctx.line.names if ctx.line else None
@@ -183,14 +177,14 @@ def _render(actions: tuple[Action, ...], voice: Voice, root: str) -> str:
 @blueprint.route("/voice", methods=["GET", "POST"])
 def incoming() -> Response:
     """The Voice URL of every campus number: greet, announce, ask the main menu."""
-    ctx = context(runtime())
+    ctx = context(current_runtime())
     return _answer(flow.start(ctx), ctx)
 
 
 @blueprint.route("/voice/menu/<node>", methods=["GET", "POST"])
 def menu(node: str) -> Response:
     """A menu's <Gather> action (and the redirect after it, when the caller said nothing)."""
-    ctx = context(runtime())
+    ctx = context(current_runtime())
     outcome = flow.handle_input(ctx, _state(node), _param("Digits"), _param("SpeechResult"))
     return _answer(outcome, ctx)
 
@@ -198,14 +192,14 @@ def menu(node: str) -> Response:
 @blueprint.route("/voice/node/<node>", methods=["GET", "POST"])
 def node(node: str) -> Response:
     """Enter any node (used by links and by a caller whose node vanished in a reload)."""
-    ctx = context(runtime())
+    ctx = context(current_runtime())
     return _answer(flow.enter(ctx, _state(node)), ctx)
 
 
 @blueprint.route("/voice/transfer/<node>", methods=["GET", "POST"])
 def transfer(node: str) -> Response:
     """The action of a <Dial> or <Enqueue>: the call with a desk ended, or never began."""
-    ctx = context(runtime())
+    ctx = context(current_runtime())
     connected = _param("DialCallStatus") in {"completed", "answered"} or _param("QueueResult") in {
         "bridged",
         "bridging-in-process",
@@ -217,7 +211,7 @@ def transfer(node: str) -> Response:
 @blueprint.route("/voice/selfservice/<node>", methods=["GET", "POST"])
 def selfservice(node: str) -> Response:
     """Self-service steps: student code, DNI digits, then the statement and its menu."""
-    rt = runtime()
+    rt = current_runtime()
     now = rt.clock()
     ctx = context(rt, now)
     state = _state(node)
@@ -232,7 +226,7 @@ def selfservice(node: str) -> Response:
 @blueprint.route("/voice/status", methods=["POST", "GET"])
 def status_callback() -> Response:
     """Twilio's status callback: record how the call ended."""
-    rt = runtime()
+    rt = current_runtime()
     sid = g.get("call_sid", "")
     status, duration = _param("CallStatus")[:32], _param("CallDuration")
     if sid:
@@ -254,7 +248,7 @@ def fallback() -> Response:
 
 @blueprint.route("/healthz", methods=["GET"])
 def healthz() -> Response:
-    rt = runtime()
+    rt = current_runtime()
     body: Mapping[str, object] = {
         "status": "ok",
         "config": rt.config.fingerprint,
@@ -277,7 +271,7 @@ def _on_error(error: Exception) -> Response | HTTPException:
         # A path or method we do not serve: carry on at the main menu.
         log.warning("unexpected %s %s", request.method, request.path)
         try:
-            ctx = context(runtime())
+            ctx = context(current_runtime())
             start = ctx.tree.settings.start
             return _answer(flow.enter(ctx, State(start, steps=_int_arg("s") + 1)), ctx)
         except Exception:
@@ -285,7 +279,7 @@ def _on_error(error: Exception) -> Response | HTTPException:
             return Response(twiml.apology(), 200, mimetype=TWIML)
     log.exception("error while answering %s", request.path)
     try:
-        ctx = context(runtime())
+        ctx = context(current_runtime())
         return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)
     except Exception:
         log.exception("call=%s the apology failed too; static answer", g.get("call_sid", ""))

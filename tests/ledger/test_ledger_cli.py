@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import json
 import logging
-import types
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from freezegun import freeze_time
 
-from ivr.cli.ledger import ledger_group, statement_command
+from ivr.cli import ivr
+from ivr.cli.ledger import ledger_group
+from ivr.cli.statement import statement_command
+from ivr.clock import LIMA
 from ivr.storage.ledger.demo import DEMO_BILLING, generate
 from ivr.storage.ledger.sqlite import SqliteLedger
+from tests.helpers import Clock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 
 
-@pytest.fixture
-def runner(ledger: SqliteLedger) -> FlaskCliRunner:
-    app = Flask("test")
-    app.extensions["ivr"] = types.SimpleNamespace(
-        ledger=ledger, config=types.SimpleNamespace(billing=DEMO_BILLING)
-    )
+def runner_on(app: Flask, ledger: SqliteLedger) -> FlaskCliRunner:
+    """Return a runner of ``app``, on the shipped billing files (the demo's) and ``ledger``."""
+    runtime = app.extensions["ivr"]
+    assert runtime.config.billing == DEMO_BILLING
+    runtime.ledger.close()
+    runtime.ledger = ledger  # cheap DNI hashing: the demo is written in a blink
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def runner(make_app: Callable[..., Flask], ledger: SqliteLedger) -> FlaskCliRunner:
+    return runner_on(make_app(), ledger)
 
 
 @pytest.fixture
@@ -116,10 +125,10 @@ def test_statement_table(demo_runner: FlaskCliRunner, caplog: pytest.LogCaptureF
     ]
 
 
-def test_statement_defaults_to_today_in_lima(demo_runner: FlaskCliRunner) -> None:
+def test_statement_defaults_to_today_in_lima(demo_runner: FlaskCliRunner, clock: Clock) -> None:
     # 02:00 UTC on 1 December is still 30 November in Lima: cuota 4 is due today, not overdue
-    with freeze_time("2026-12-01 02:00:00"):
-        result = demo_runner.invoke(statement_command, ["00054321", "--json"])
+    clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    result = demo_runner.invoke(statement_command, ["00054321", "--json"])
     assert json.loads(result.stdout)["next_due"] == {
         "concept": "cuota",
         "term": "2026-2",
@@ -129,6 +138,17 @@ def test_statement_defaults_to_today_in_lima(demo_runner: FlaskCliRunner) -> Non
     }
 
 
+def test_statement_dates_by_the_clock_given_to_create_app(
+    make_app: Callable[..., Flask], ledger: SqliteLedger
+) -> None:
+    app = make_app(CLOCK=Clock(datetime(2026, 11, 21, 23, 30, tzinfo=LIMA)))
+    generate(ledger, students=20)
+    result = runner_on(app, ledger).invoke(ivr, ["statement", "N00012345"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "Statement for ***345 as of 2026-11-21"
+    assert "Balance S/ 2,995.50 · overdue S/ 1,018.50 · late fees S/ 30.00" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -136,7 +156,8 @@ def test_statement_defaults_to_today_in_lima(demo_runner: FlaskCliRunner) -> Non
         pytest.param(["12-34"], "Error: ***-34 is not a student code", id="not-a-code"),
         pytest.param(
             ["N00012345", "--as-of", "21/11/2026"],
-            "Error: Invalid value for '--as-of': '21/11/2026' is not a date written YYYY-MM-DD",
+            "Error: Invalid value for '--as-of': '21/11/2026' is not a date: write it as "
+            "YYYY-MM-DD",
             id="bad-date",
         ),
     ],

@@ -8,23 +8,24 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
+from ivr.cli.report import report_command
+from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.clock import LIMA
 from ivr.observability.calls import CallRecord, NullCallRecorder, SqliteCallRecorder, Step
-from ivr.observability.demo import simulate_command, simulate_day
+from ivr.observability.demo import simulate_day
 from ivr.observability.report import (
     QueueTransfers,
     Report,
-    report_command,
     self_service_result,
     summarise,
     summarise_call,
 )
+from tests.helpers import Clock
 from tests.observability.conftest import MakeRecorder
 
 DAY = date(2026, 11, 18)  # a Wednesday
@@ -240,17 +241,17 @@ def test_an_empty_range() -> None:
 
 # -- the command ---------------------------------------------------------------------------------
 @pytest.fixture
-def invoke(make_recorder: MakeRecorder) -> Invoke:
+def invoke(make_app: Callable[..., Flask], make_recorder: MakeRecorder) -> Invoke:
     """Run ``ivr report`` on an app whose runtime holds a fresh recorder; 2026-11-19 in Lima."""
 
     def run(*args: str, recorder: object = None, **simulate: int) -> Result:
-        app = Flask("report-test")
+        app = make_app(CLOCK=Clock(datetime(2026, 11, 19, 9, 0, tzinfo=LIMA)))
         records = recorder if recorder is not None else make_recorder()
         if simulate and isinstance(records, SqliteCallRecorder):
             simulate_day(records, DAY, **simulate)
-        app.extensions["ivr"] = SimpleNamespace(
-            calls=records, clock=lambda: datetime(2026, 11, 19, 9, 0, tzinfo=LIMA)
-        )
+        runtime = app.extensions["ivr"]
+        runtime.calls.close()
+        runtime.calls = records
         return app.test_cli_runner().invoke(report_command, list(args))
 
     return run
@@ -495,7 +496,7 @@ def test_a_range_of_days(invoke: Invoke) -> None:
         ),
         pytest.param(
             ("--from", "18/11/2026"),
-            "Invalid value for '--from': '18/11/2026' is not a date in YYYY-MM-DD form",
+            "Invalid value for '--from': '18/11/2026' is not a date: write it as YYYY-MM-DD",
             id="bad-date",
         ),
     ],
@@ -522,7 +523,7 @@ def test_records_option_reads_another_file(invoke: Invoke, make_recorder: MakeRe
 def test_simulate_calls_command(tmp_path: Path) -> None:
     into = tmp_path / "demo-calls.sqlite3"
     result = CliRunner().invoke(
-        simulate_command,
+        simulate_calls_command,
         ["--day", "2026-11-18", "--calls", "25", "--seed", "9", "--into", str(into)],
     )
     assert result.exit_code == 0, result.output

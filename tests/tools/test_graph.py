@@ -220,7 +220,7 @@ def test_a_bad_at_is_explained(run_cli: Run) -> None:
     result = run_cli(graph_command, ["--at", "mañana"])
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
-        "Error: Invalid value for '--at': 'mañana' is not a date and time; "
+        "Error: Invalid value for '--at': 'mañana' is not a date and time: "
         'write it as "YYYY-MM-DD HH:MM" (Lima time)'
     )
 

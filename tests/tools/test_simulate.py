@@ -235,7 +235,7 @@ def test_without_at_the_runtime_clock_decides_even_on_a_utc_server(
     [
         (
             ["--at", "2026-13-01 10:00"],
-            "Invalid value for '--at': '2026-13-01 10:00' is not a date and time; "
+            "Invalid value for '--at': '2026-13-01 10:00' is not a date and time: "
             'write it as "YYYY-MM-DD HH:MM" (Lima time)',
         ),
         (

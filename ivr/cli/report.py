@@ -1,0 +1,77 @@
+"""``ivr report``: calls per campus and node, where callers give up, after hours, self-service.
+
+The numbers and their definitions are ``ivr.observability.report``'s; this prints them for a
+range of Lima days from the running app's call records (or another records file).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ivr.cli.params import CALENDAR_DATE
+from ivr.observability.calls import CallHistory, SqliteCallRecorder
+from ivr.observability.report import (
+    day_bounds,
+    render,
+    summarise,
+    write_calls_csv,
+    write_summary_csv,
+)
+from ivr.runtime import current_runtime
+
+
+@click.command("report")
+@click.option("--from", "first", type=CALENDAR_DATE, help="First Lima day.")
+@click.option("--to", "last", type=CALENDAR_DATE, help="Last Lima day.")
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the numbers as section,key,value rows.",
+)
+@click.option(
+    "--calls-csv",
+    "calls_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write one row per call.",
+)
+@click.option(
+    "--records",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read another call records file (e.g. one written by simulate-calls).",
+)
+@with_appcontext
+def report_command(
+    first: date | None,
+    last: date | None,
+    csv_file: Path | None,
+    calls_file: Path | None,
+    records: Path | None,
+) -> None:
+    """Show calls per campus and node, where callers give up, after-hours and self-service.
+
+    Days are Lima days, both inclusive: --to defaults to today, --from to --to.
+    """
+    runtime = current_runtime()
+    history: object = SqliteCallRecorder(records) if records else runtime.calls
+    if not isinstance(history, CallHistory):
+        raise click.ClickException("this deployment keeps no call records")
+    last = last or runtime.now().date()
+    first = first or last
+    if first > last:
+        raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
+    start, end = day_bounds(first, last)
+    report = summarise(history.calls(start, end), first, last)
+    click.echo(render(report), nl=False)
+    if csv_file:
+        with csv_file.open("w", newline="", encoding="utf-8") as out:
+            write_summary_csv(report, out)
+        click.echo(f"Wrote {csv_file}")
+    if calls_file:
+        with calls_file.open("w", newline="", encoding="utf-8") as out:
+            write_calls_csv(history.calls(start, end), out)
+        click.echo(f"Wrote {calls_file}")
