@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -16,7 +17,7 @@ from ivr.cli.graph import graph_command
 from ivr.cli.ledger import ledger_group, statement_command
 from ivr.cli.schedule import override_group, schedule_command
 from ivr.cli.simulate import simulate_command
-from ivr.config.errors import ConfigError
+from ivr.config.errors import ConfigError, Problem
 from ivr.config.loader import load_config
 from ivr.core.schedule.listing import describe_override
 from ivr.core.schedule.snapshot import take_snapshot
@@ -46,6 +47,19 @@ ivr.add_command(simulate_calls_command)
 ivr.add_command(schedule_command)
 
 
+def _warnings(warnings: Sequence[Problem]) -> None:
+    """Print warnings (the files still work): ``file:line: path: warning: what (hint)``."""
+    if not warnings:
+        return
+    count = len(warnings)
+    click.echo(f"{count} warning{'s' if count != 1 else ''}:", err=True)
+    for warning in warnings:
+        where = f"{warning.file}:{warning.line}" if warning.line else warning.file
+        path = f" {warning.path}:" if warning.path else ""
+        hint = f" ({warning.hint})" if warning.hint else ""
+        click.echo(f"  {where}:{path} warning: {warning.message}{hint}", err=True)
+
+
 @ivr.command("check")
 def check() -> None:
     """Validate every operator file; exit non-zero with located messages if anything is wrong."""
@@ -59,7 +73,9 @@ def check() -> None:
         )
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
+        _warnings(error.warnings)
         sys.exit(1)
+    _warnings(config.warnings)
     menus = config.menus
     click.echo(f"OK: {settings.config_dir}")
     click.echo(

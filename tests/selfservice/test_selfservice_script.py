@@ -46,10 +46,10 @@ def test_summary_of_a_student_behind_on_payments() -> None:
         "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
         "céntimos.",
         "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos.",
-        "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo.",
         "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
         "cincuenta céntimos, y vence el lunes 30 de noviembre.",
+        "Su saldo incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
+        "a tiempo.",
         "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
         "Para matricularse debe estar al día en sus pagos.",
     )
@@ -235,3 +235,35 @@ def test_every_sentence_fits_one_say() -> None:
     sentences = summary(result) + detail(result) + early_payment(result)
     assert len(sentences) == 6 + 3 * 8 + 1
     assert max(len(s) for s in sentences) < SAY_LIMIT
+
+
+def test_the_statement_is_short_first_then_one_sentence_per_warning() -> None:
+    # balance, overdue and the next cuota first, in about 60 words at most, even with large
+    # amounts and two terms; then each warning that applies, one sentence each
+    cases = [
+        behind(),
+        owed(MATRICULA, as_of=date(2026, 12, 1)),
+        owed(
+            as_of=date(2026, 8, 1),
+            enrolments=(
+                Enrolment("2026-2", 9977777, 22, extemporaneous=True),
+                Enrolment("2027-1", 9977777, 22),
+            ),
+        ),
+    ]
+    for result in cases:
+        sentences = summary(result)
+        short = sentences[:3]
+        assert short[0].startswith(("Su saldo por pagar", "No tiene deuda"))
+        assert short[2].startswith(("Su próxima cuota", "Su próximo pago"))
+        assert len(" ".join(short).split()) <= 60
+        warnings = sentences[3:]
+        assert all(w.count(".") == 1 and w.endswith(".") for w in warnings)
+    assert summary(cases[1])[3:] == (
+        "Su saldo incluye cuarenta y cinco soles de gastos administrativos, por tres cuotas no "
+        "pagadas a tiempo.",
+        "Tiene deuda vencida hace más de sesenta días, que puede ser reportada a las centrales "
+        "de riesgo.",
+        "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
+        "Para matricularse debe estar al día en sus pagos.",
+    )

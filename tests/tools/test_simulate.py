@@ -18,7 +18,7 @@ from tests.tools.conftest import Run
 BRENA = "+5116044700"
 MAIN_MENU = (
     "Para información y canales de atención, marque 1. Para estudiantes, marque 2. "
-    "Para repetir, marque asterisco."
+    "Puede marcar la opción o decirla. Para repetir, marque asterisco."
 )
 STUDENT_MENU = (
     "Para Help Desk, marque 1. Para Aula Virtual, marque 2. Para orientación a estudiantes, "
@@ -26,16 +26,17 @@ STUDENT_MENU = (
     "marque 5. Para repetir, marque asterisco. Para volver, marque numeral. "
     "Para el menú principal, marque 0."
 )
-CLOSED_GREETING = (
-    "Gracias por llamar a UPN. En este momento nuestra central está cerrada. Puedes usar el "
-    "menú para escuchar información, escribirnos por el WhatsApp del Estudiante al 914 800 800, "
-    "o registrar tu consulta en contacto.upn.edu.pe."
-)
-AFTER_HOURS = [
-    "   says: En este momento la central está cerrada. Atendemos de lunes a viernes de 9 de la "
-    "mañana a 9 de la noche, y los sábados de 9 de la mañana a 2 de la tarde.",
+# Said once per call when the central is closed: the other channels, as the voice reads them.
+ALTERNATIVES = (
     "   says: Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero "
-    "cero, o registrar un ticket en MiMundoUPN, opción Servicios, Contacto UPN.",
+    "cero, registrar un ticket en contacto punto u pe ene punto edu punto pe, o acudir a "
+    "Contacto u pe ene en su campus, de lunes a sábado de 8 de la mañana a 8 de la noche."
+)
+CLOSED_GREETING = [
+    "   says: Gracias por llamar a la central telefónica de la universidad.",
+    "   says: En este momento la central está cerrada.",
+    "   says: Volvemos a atender mañana, lunes 23 de noviembre, a las 9 de la mañana.",
+    ALTERNATIVES,
 ]
 
 
@@ -81,7 +82,7 @@ def test_walk_2_1_on_a_sunday_hears_the_after_hours_message_with_whatsapp(run_cl
         "   active messages: saludo_fuera_de_horario (greeting)",
         "",
         "1. Twilio requests /voice",
-        f"   says: {CLOSED_GREETING}",
+        *CLOSED_GREETING,
         f"   asks (one key or words): {MAIN_MENU}",
         "   caller presses 2",
         "",
@@ -92,7 +93,8 @@ def test_walk_2_1_on_a_sunday_hears_the_after_hours_message_with_whatsapp(run_cl
         "3. Twilio requests /voice/menu/estudiantes",
         "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
         "line central: closed (after hours) until Mon 2026-11-23 09:00",
-        *AFTER_HOURS,
+        # the closure and the channels were said at the greeting: not again
+        "   says: Help Desk atiende cuando la central está abierta.",
         f"   asks (one key or words): {STUDENT_MENU}",
         "   (no more --press steps: the caller hangs up)",
         "",
@@ -110,15 +112,19 @@ def test_a_national_holiday_via_at_says_the_holiday_message(run_cli: Run) -> Non
     assert out[1] == (
         "   line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00"
     )
-    assert out[-11:] == [
+    assert out[5:9] == [
+        "   says: Gracias por llamar a la central telefónica de la universidad.",
+        "   says: Hoy es feriado, Día de la Independencia, y la central está cerrada.",
+        "   says: Volvemos a atender el jueves 30 de julio a las 9 de la mañana.",
+        ALTERNATIVES,
+    ]
+    assert out[-9:] == [
         '   caller says "aula virtual"',
         "",
         "3. Twilio requests /voice/menu/estudiantes",
         "   -> AFTER HOURS: Aula Virtual (Blackboard) (aula-virtual) is not available: "
         "line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00",
-        "   says: Hoy es feriado nacional y la central está cerrada. Puedes escribirnos por el "
-        "WhatsApp del Estudiante al 914 800 800, o registrar tu consulta en contacto.upn.edu.pe.",
-        *AFTER_HOURS,
+        "   says: Aula Virtual atiende cuando la central está abierta.",
         f"   asks (one key or words): {STUDENT_MENU}",
         "   (no more --press steps: the caller hangs up)",
         "",
@@ -299,11 +305,15 @@ def test_an_emergency_override_closes_the_desks_with_its_message(app: Flask, run
     assert result.exit_code == 0, result.output
     out = lines(result.output)
     assert out[1] == "   line central: closed (emergency override) until Wed 2026-11-18 12:00"
-    assert out[-8:-4] == [
+    assert out[6:9] == [
+        "   says: Por una emergencia la central está cerrada.",
+        "   says: Volvemos a atender hoy al mediodía.",
+        ALTERNATIVES,
+    ]
+    assert out[-6:-4] == [
         "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
         "line central: closed (emergency override) until Wed 2026-11-18 12:00",
-        "   says: Por una emergencia la central está cerrada.",
-        *AFTER_HOURS,
+        "   says: Help Desk atiende cuando la central está abierta.",
     ]
     # At noon the override has ended: the same walk reaches the desk.
     result = run_cli(

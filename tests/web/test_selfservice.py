@@ -31,7 +31,7 @@ def says(data: bytes) -> list[str]:
 
 def identify(caller: Caller, code: str, dni: str) -> bytes:
     asked_dni = caller.post(ENTRY, Digits=code)
-    assert "cuatro últimos dígitos de su DNI" in says(asked_dni.data)[0]
+    assert "cuatro últimos dígitos de su de ene i" in says(asked_dni.data)[0]
     return bytes(caller.follow(asked_dni, Digits=dni).data)
 
 
@@ -45,10 +45,10 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
         "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
         "céntimos. "
         "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos. "
-        "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo. "
         "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
         "cincuenta céntimos, y vence el lunes 30 de noviembre. "
+        "Su saldo incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
+        "a tiempo. "
         "Mientras tenga deuda vencida, no podrá obtener certificados de estudios. "
         "Para matricularse debe estar al día en sus pagos."
     )

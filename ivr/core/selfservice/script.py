@@ -18,7 +18,7 @@ _INELIGIBLE = frozenset({"not_regular_tariff", "agreement", "other_benefit", "st
 
 
 def summary(statement: Statement) -> tuple[str, ...]:
-    """Return the balance, what is overdue, the late fees, the next cuota and the warnings."""
+    """Return the balance, what is overdue and the next cuota, then one sentence per warning."""
     sentences: list[str] = []
     if statement.balance == 0:
         if statement.credit:
@@ -34,13 +34,6 @@ def summary(statement: Statement) -> tuple[str, ...]:
             sentences.append(f"De ese monto, {money_words(statement.overdue)} están vencidos.")
         else:
             sentences.append("No tiene montos vencidos.")
-    if statement.late_fees:
-        charged = sum(1 for o in statement.obligations if o.late_fee_outstanding)
-        cuotas = "cuota no pagada" if charged == 1 else "cuotas no pagadas"
-        sentences.append(
-            f"Ese monto incluye {money_words(statement.late_fees)} de gastos administrativos, "
-            f"por {number_words(charged, 'feminine')} {cuotas} a tiempo."
-        )
     next_due = statement.next_due
     if next_due is not None:
         when = _due_phrase(statement, next_due.date)
@@ -55,6 +48,16 @@ def summary(statement: Statement) -> tuple[str, ...]:
                 f"Su próximo pago es {_article_label(next_due.concept)}{of_term}, "
                 f"por {money_words(next_due.amount)}, y {when}."
             )
+    # The short part ends here (balance, overdue, next cuota: about 60 words at most); then
+    # each warning that applies, one sentence each. Details are on key 2.
+    if statement.late_fees:
+        # policy 5.9.2
+        charged = sum(1 for o in statement.obligations if o.late_fee_outstanding)
+        cuotas = "cuota no pagada" if charged == 1 else "cuotas no pagadas"
+        sentences.append(
+            f"Su saldo incluye {money_words(statement.late_fees)} de gastos administrativos, "
+            f"por {number_words(charged, 'feminine')} {cuotas} a tiempo."
+        )
     if statement.reportable:
         # policy 5.1.3
         sentences.append(
