@@ -320,3 +320,19 @@ def test_an_emergency_override_closes_the_desks_with_its_message(app: Flask, run
         simulate_command, ["--to", BRENA, "--at", "2026-11-18 12:00", "--press", "2,1"]
     )
     assert lines(result.output)[-1] == "Result: transferred to queue helpdesk."
+
+
+def test_words_counts_each_answer_and_the_call(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command,
+        ["--to", BRENA, "--at", "2026-11-18 10:00", "--press", "2,1", "--words"],
+    )
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    # 10 + 22 words at the greeting, 47 in the student menu, 5 before the transfer; 150 a minute
+    assert [line for line in out if line.startswith("   (")] == [
+        "   (32 words, 13 s)",
+        "   (47 words, 19 s)",
+        "   (5 words, 2 s)",
+    ]
+    assert out[-1] == "Spoken in the call: 84 words, 34 s at 150 words a minute, in 3 answers."
