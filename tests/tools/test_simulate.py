@@ -336,3 +336,30 @@ def test_words_counts_each_answer_and_the_call(run_cli: Run) -> None:
         "   (5 words, 2 s)",
     ]
     assert out[-1] == "Spoken in the call: 84 words, 34 s at 150 words a minute, in 3 answers."
+
+
+def test_the_readme_figures_for_the_shipped_menus_are_what_simulate_prints(
+    app: Flask, run_cli: Run
+) -> None:
+    from pathlib import Path
+
+    from ivr.storage.ledger.demo import generate
+
+    generate(app.extensions["ivr"].ledger, students=20)  # the demo's named students
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = [
+        line.split("|")[1:-1]
+        for line in readme.splitlines()
+        if line.startswith("| ") and "`--to +5116044700`" not in line and '`"20' in line
+    ]
+    assert len(rows) == 4
+    for _, at, press, words, seconds in rows:
+        result = run_cli(
+            simulate_command,
+            ["--to", BRENA, "--at", at.strip(' `"'), "--press", press.strip(" `"), "--words"],
+        )
+        assert result.exit_code == 0, result.output
+        assert lines(result.output)[-1] == (
+            f"Spoken in the call: {words.strip()} words, {seconds.strip()} s at 150 words a "
+            f"minute, in {lines(result.output)[-1].rsplit('in ', 1)[1]}"
+        )
