@@ -39,7 +39,8 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
     asked_code = caller.follow(caller.follow(caller.post("/voice"), Digits="2"), Digits="5")
     assert "código de estudiante" in says(asked_code.data)[0]
     asked_dni = caller.follow(asked_code, Digits="00012345")
-    spoken = says(caller.follow(asked_dni, Digits="2468").data)
+    statement = caller.follow(asked_dni, Digits="2468").data
+    spoken = says(statement)
     # The whole summary is one <Say>: one synthesis, no gaps between sentences.
     assert spoken[0] == (
         "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
@@ -54,6 +55,10 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
     )
     assert len(spoken) == 2
     assert "Para hablar con Facturación, marque 4." in spoken[-1]
+    # barge-in: the statement is inside the <Gather>, so a key interrupts it
+    doc = etree.fromstring(statement)
+    assert [el.tag for el in doc] == ["Gather", "Redirect"]
+    assert [el.tag for el in doc.find("Gather")] == ["Say", "Say"]
 
 
 def test_code_with_its_letter_prefix_typed_as_digits_only(caller: Caller) -> None:
