@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from ivr.core.spoken import date_words, money_text, money_words, number_words, term_words
+from ivr.core.spoken import (
+    address_words,
+    date_words,
+    for_voice,
+    money_text,
+    money_words,
+    number_words,
+    phone_words,
+    term_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -147,3 +156,40 @@ def test_date_words_with_the_year() -> None:
 def test_term_words() -> None:
     assert term_words("2026-2") == "dos mil veintiséis dos"
     assert term_words("verano") == "verano"
+
+
+# -- phone numbers, addresses and acronyms, as the voice says them -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("914 800 800", "nueve uno cuatro, ocho cero cero, ocho cero cero"),
+        ("914800800", "nueve uno cuatro, ocho cero cero, ocho cero cero"),
+        ("(01) 604-4700", "cero uno, seis cero cuatro, cuatro siete cero cero"),
+        ("6044700", "seis cero cuatro, cuatro siete cero cero"),
+        ("60447001", "seis cero cuatro cuatro, siete cero cero uno"),
+    ],
+)
+def test_phone_numbers_are_said_in_digit_groups(written: str, spoken: str) -> None:
+    assert phone_words(written) == spoken
+
+
+def test_addresses_are_said_part_by_part() -> None:
+    assert address_words("contacto.upn.edu.pe") == "contacto punto u pe ene punto edu punto pe"
+    assert address_words("https://contacto.upn.edu.pe/") == address_words("contacto.upn.edu.pe")
+    assert address_words("cobranzas@uwiener.edu.pe") == (
+        "cobranzas arroba u wiener punto edu punto pe"
+    )
+
+
+def test_for_voice_words_numbers_addresses_and_acronyms_and_leaves_the_rest() -> None:
+    assert for_voice("Escríbanos al 914 800 800 o entre a contacto.upn.edu.pe.") == (
+        "Escríbanos al nueve uno cuatro, ocho cero cero, ocho cero cero o entre a contacto "
+        "punto u pe ene punto edu punto pe."
+    )
+    assert for_voice("Ingrese a MiMundoUPN, Contacto UPN, con su DNI.") == (
+        "Ingrese a Mi Mundo u pe ene, Contacto u pe ene, con su de ene i."
+    )
+    untouched = "La cuota 5 vence el miércoles 30 de diciembre de 2026, a las 9 de la mañana."
+    assert for_voice(untouched) == untouched

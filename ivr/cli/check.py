@@ -7,11 +7,12 @@ problem, located) even when the configuration is too broken for the app to start
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import click
 
 from ivr import clock
-from ivr.config.errors import ConfigError
+from ivr.config.errors import ConfigError, Problem
 from ivr.config.loader import load_config
 from ivr.core.schedule.listing import describe_override
 from ivr.core.schedule.snapshot import take_snapshot
@@ -32,7 +33,9 @@ def check_command() -> None:
         )
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
+        _warnings(error.warnings)
         sys.exit(1)
+    _warnings(config.warnings)
     menus = config.menus
     click.echo(f"OK: {settings.config_dir}")
     click.echo(
@@ -50,3 +53,16 @@ def check_command() -> None:
     click.echo("  " + describe_override(override, now).replace("\n", "\n  "))
     names = snapshot.active.names
     click.echo(f"  active messages: {', '.join(names) if names else 'none'}")
+
+
+def _warnings(warnings: Sequence[Problem]) -> None:
+    """Print warnings (the files still work): ``file:line: path: warning: what (hint)``."""
+    if not warnings:
+        return
+    count = len(warnings)
+    click.echo(f"{count} warning{'s' if count != 1 else ''}:", err=True)
+    for warning in warnings:
+        where = f"{warning.file}:{warning.line}" if warning.line else warning.file
+        path = f" {warning.path}:" if warning.path else ""
+        hint = f" ({warning.hint})" if warning.hint else ""
+        click.echo(f"  {where}:{path} warning: {warning.message}{hint}", err=True)

@@ -32,6 +32,7 @@ from werkzeug.test import TestResponse
 
 from ivr.cli.params import LIMA_INSTANT
 from ivr.core.menu import MenuNode, TransferNode
+from ivr.core.say import WORDS_PER_MINUTE, speaking_seconds, word_count
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.core.speech import match
 from ivr.observability.calls import NullCallRecorder
@@ -137,8 +138,14 @@ def interactive_step(line: str) -> Step:
     help="The caller's answers, comma separated: keys (2), a phrase in quotes for speech "
     '("aula virtual"), or silence. Without --press you answer at each question.',
 )
+@click.option(
+    "--words",
+    is_flag=True,
+    help="After each answer, the words spoken and the seconds they take at 150 words a minute; "
+    "the call's total at the end.",
+)
 @with_appcontext
-def simulate_command(to: str, at: datetime | None, press_text: str | None) -> None:
+def simulate_command(to: str, at: datetime | None, press_text: str | None, words: bool) -> None:
     """Play a call in the terminal: what the caller hears and where they go, at that instant."""
     runtime = current_runtime()
     moment = at or runtime.now()
@@ -148,7 +155,7 @@ def simulate_command(to: str, at: datetime | None, press_text: str | None) -> No
         raise click.BadParameter(str(error), param_hint="'--press'") from None
     answer = _ask_terminal if steps is None else None  # interactive without --press
     with sandbox(runtime, moment), current_app.test_client() as client:
-        call = SimulatedCall(client, runtime, to)
+        call = SimulatedCall(client, runtime, to, words=words)
         click.echo(_header(runtime, to, moment))
         call.run(iter(steps) if steps is not None else None, answer)
 
@@ -208,8 +215,11 @@ def _header(runtime: Runtime, to: str, moment: datetime) -> str:
 class SimulatedCall:
     """Posts Twilio's webhooks for one call, signed as Twilio signs them, and narrates."""
 
-    def __init__(self, client: FlaskClient, runtime: Runtime, to: str) -> None:
+    def __init__(
+        self, client: FlaskClient, runtime: Runtime, to: str, *, words: bool = False
+    ) -> None:
         self.client = client
+        self.words: list[int] | None = [] if words else None  # words spoken per answer
         self.runtime = runtime
         self.params = {
             "CallSid": "CA" + uuid.uuid4().hex,
@@ -264,6 +274,7 @@ class SimulatedCall:
             click.echo(f"\n{number}. Twilio requests {_path(url)}")
             verbs = self.post(url, extra)
             ended = self._narrate(verbs, pending)
+            self._count(verbs)
             if ended is not None:
                 click.echo(f"\nResult: {ended}.")
                 break
@@ -297,7 +308,23 @@ class SimulatedCall:
             if self.requests >= MAX_REQUESTS:
                 click.echo(f"\nResult: stopped after {MAX_REQUESTS} requests.")
                 break
+        if self.words is not None:
+            total = sum(self.words)
+            click.echo(
+                f"Spoken in the call: {total} words, {speaking_seconds(total):.0f} s at "
+                f"{WORDS_PER_MINUTE} words a minute, in {len(self.words)} answers."
+            )
         self.end()
+
+    def _count(self, verbs: tuple[Verb, ...]) -> None:
+        """With --words: print what this answer speaks, in words and seconds."""
+        if self.words is None:
+            return
+        spoken = [v.text for v in verbs if isinstance(v, Said)]
+        spoken += [text for v in verbs if isinstance(v, Gathered) for text in v.prompt]
+        count = word_count(spoken)
+        self.words.append(count)
+        click.echo(f"{INDENT}({count} words, {speaking_seconds(count):.0f} s)")
 
     def _narrate(self, verbs: tuple[Verb, ...], pending: TransferNode | None) -> str | None:
         """Print one answer; return how the call ended, or None when it goes on."""

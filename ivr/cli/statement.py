@@ -108,10 +108,16 @@ def render_table(result: Statement) -> str:
         f"{yes(result.certificates_blocked)} · can enrol (5.3.1): {yes(result.can_enroll)}"
     )
     quote = result.early_payment_quote
-    if quote is not None:
+    if quote is not None and result.early_payment_status == "granted":
         out.append(
-            f"Early payment (5.2.2): pay {money_text(quote.amount)} for the {quote.term} cuotas "
-            f"by {quote.deadline.isoformat()}, saving {money_text(quote.discount)}"
+            f"Early payment (5.2.2 d): granted; pay {money_text(quote.amount)} for the "
+            f"{quote.term} cuotas by {quote.deadline.isoformat()} or the regular tariff returns"
+        )
+    elif quote is not None:
+        out.append(
+            f"Early payment (5.2.2): if requested by {quote.deadline.isoformat()} and granted, "
+            f"pay {money_text(quote.amount)} for the {quote.term} cuotas, saving "
+            f"{money_text(quote.discount)}"
         )
     else:
         out.append(f"Early payment (5.2.2): {result.early_payment_status.replace('_', ' ')}")

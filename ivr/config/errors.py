@@ -25,6 +25,7 @@ class Problem:
 class ConfigError(Exception):
     """Raised with every problem found, so an operator can fix them all in one pass."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems = sorted(set(problems))
+        self.warnings = sorted(set(warnings))
         super().__init__("\n".join(str(p) for p in self.problems))

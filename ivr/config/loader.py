@@ -9,7 +9,7 @@ from pathlib import Path
 from ivr.config.billing import parse_billing
 from ivr.config.campuses import FILE as CAMPUSES_FILE
 from ivr.config.campuses import parse_campuses
-from ivr.config.errors import ConfigError
+from ivr.config.errors import ConfigError, Problem
 from ivr.config.menus import MENUS_DIR, parse_menus
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
@@ -30,6 +30,7 @@ class Config:
     schedules: Schedules
     billing: Billing | None  # None when the folder has no billing/: self-service is off
     fingerprint: str
+    warnings: tuple[Problem, ...] = ()  # worth fixing, but the files work (e.g. tú forms)
 
 
 def load_config(config_dir: Path) -> Config:
@@ -42,8 +43,9 @@ def load_config(config_dir: Path) -> Config:
     menus = parse_menus(collector, config_dir, lines)
     billing = parse_billing(collector, config_dir) if (config_dir / "billing").is_dir() else None
     if collector.problems or directory is None or menus is None or schedules is None:
-        raise ConfigError(collector.problems)
-    return Config(directory, menus, schedules, billing, fingerprint)
+        raise ConfigError(collector.problems, collector.warnings)
+    warnings = tuple(sorted(set(collector.warnings)))
+    return Config(directory, menus, schedules, billing, fingerprint, warnings)
 
 
 def watched_files(config_dir: Path) -> list[Path]:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Collection, Iterable
+from dataclasses import MISSING, fields
 from difflib import get_close_matches
 from pathlib import Path
 from typing import assert_never
 
 from ivr.config.campuses import check_e164
+from ivr.config.register import check_register
 from ivr.config.source import Collector, YNode
 from ivr.core.menu import (
     BACK,
     NODE_TYPES,
+    Contacts,
     HangupNode,
     MenuNode,
     MenuTree,
@@ -34,7 +37,9 @@ MENUS_DIR = "menus"
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KEYS = "0123456789*#"
 # Placeholders operators may use in texts; filled in per call.
-PLACEHOLDERS = {"campus", "hours"}
+PLACEHOLDERS = {"campus", "hours", "whatsapp", "web"}
+# Placeholders that must be a text of their own: said once per call (ivr.core.flow.ONCE).
+ONCE_PLACEHOLDERS = {"closed", "alternatives"}
 # Twilio queue names are at most 64 characters (Queue resource FriendlyName).
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 SIP = re.compile(r"^sips?:[^@\s]+@[^@\s]+$")
@@ -47,6 +52,8 @@ DEFAULT_TEXTS = {
     "too_many_failures": "No pudimos entender su elección.",
     "error": "Lo sentimos, tuvimos un problema técnico.",
     "transfer_failed": "En este momento no podemos comunicarle.",
+    # the texts with a default in the dataclass itself
+    **{f.name: str(f.default) for f in fields(Texts) if f.default is not MISSING},
 }
 
 
@@ -130,7 +137,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
     fields = collector.mapping(
         node,
         required=["start", "on_failure", "after_hours", "goodbye"],
-        optional=["retries", "max_steps", "voice", "navigation", "texts"],
+        optional=["retries", "max_steps", "voice", "navigation", "texts", "contacts"],
         what="settings",
     )
     if fields is None:
@@ -206,6 +213,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
                 value = _say_text(collector, text_node, voice)
                 if value is not None:
                     texts[name] = value
+    contacts = _contacts(collector, fields["contacts"]) if "contacts" in fields else Contacts()
     if len(collector.problems) > before or None in refs.values() or len(refs) < 4:
         return None
     return Settings(
@@ -219,7 +227,29 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
         voice=voice,
         navigation=navigation,
         texts=Texts(**texts),
+        contacts=contacts,
     )
+
+
+def _contacts(collector: Collector, node: YNode) -> Contacts:
+    """Read settings.contacts: the WhatsApp number and web address for {whatsapp} and {web}."""
+    given = collector.mapping(node, optional=["whatsapp", "web"], what="contacts") or {}
+    values: dict[str, str] = {}
+    if "whatsapp" in given:
+        number = collector.text(given["whatsapp"])
+        if number is not None and not re.fullmatch(r"\+?[\d ()-]{6,20}", number):
+            collector.add(
+                given["whatsapp"], f"'{number}' is not a phone number", "e.g. '914 800 800'"
+            )
+        elif number is not None:
+            values["whatsapp"] = number
+    if "web" in given:
+        web = collector.text(given["web"])
+        if web is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", web):
+            collector.add(given["web"], f"'{web}' is not a web address", "e.g. contacto.upn.edu.pe")
+        elif web is not None:
+            values["web"] = web
+    return Contacts(**values)
 
 
 def _key(collector: Collector, node: YNode) -> str | None:
@@ -246,12 +276,24 @@ def _say_text(collector: Collector, node: YNode, voice: Voice) -> str | None:
             node, "has an unmatched '{' or '}'", "placeholders are written {campus} or {hours}"
         )
         return None
-    unknown = sorted(names - PLACEHOLDERS)
-    if unknown:
+    once = names & ONCE_PLACEHOLDERS
+    if once and value.strip() != "{" + min(once) + "}":
         collector.add(
-            node, f"unknown placeholder {{{unknown[0]}}}", "known placeholders: {campus}, {hours}"
+            node,
+            f"{{{min(once)}}} must be a text of its own",
+            "put it alone in its own item of the say list: it is said once per call",
         )
         return None
+    unknown = sorted(names - PLACEHOLDERS - ONCE_PLACEHOLDERS)
+    if unknown:
+        collector.add(
+            node,
+            f"unknown placeholder {{{unknown[0]}}}",
+            "known placeholders: {campus}, {hours}, {whatsapp}, {web}, and alone in a text "
+            "{closed} or {alternatives}",
+        )
+        return None
+    check_register(collector, node, value)
     # {hours} expands to at most ~200 characters; leave room for it.
     size = len(value.encode("utf-8")) + (200 if "hours" in names else 0)
     if size > SAY_LIMIT:
@@ -422,6 +464,8 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
         if fields is None or "label" not in fields or "goto" not in fields:
             continue
         label = collector.text(fields["label"], max_length=100)
+        if label is not None:
+            check_register(collector, fields["label"], label)
         target = collector.text(fields["goto"])
         speech = (
             tuple(text for _, text in collector.texts(fields["speech"]))

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, cast
 
+from ivr.config.register import check_register
 from ivr.config.source import Collector, YNode
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule import days as weekdays
@@ -323,7 +324,12 @@ def _special_hours(
 
 
 def _optional_text(collector: Collector, keys: dict[str, YNode], key: str) -> str | None:
-    return collector.text(keys[key], max_bytes=SAY_LIMIT) if key in keys else None
+    if key not in keys:
+        return None
+    text = collector.text(keys[key], max_bytes=SAY_LIMIT)
+    if text is not None:
+        check_register(collector, keys[key], text)
+    return text
 
 
 # -- message swaps --------------------------------------------------------------------------
@@ -360,6 +366,8 @@ def _swap(
         return None
     slot = collector.choice(keys["slot"], SLOTS)
     text = collector.text(keys["text"], max_bytes=SAY_LIMIT)
+    if text is not None:
+        check_register(collector, keys["text"], text)
     starts = _moment(collector, keys["from"]) if "from" in keys else None
     ends = _moment(collector, keys["until"]) if "until" in keys else None
     if starts is not None and ends is not None and ends <= starts:

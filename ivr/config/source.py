@@ -56,12 +56,16 @@ class Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # worth fixing, but the file still works
 
     # -- reporting ------------------------------------------------------------------------
     def add(self, node: YNode, message: str, hint: str = "", *, path: str | None = None) -> None:
         self.problems.append(
             Problem(node.file, node.line, node.path if path is None else path, message, hint)
         )
+
+    def warn(self, node: YNode, message: str, hint: str = "") -> None:
+        self.warnings.append(Problem(node.file, node.line, node.path, message, hint))
 
     def add_file(self, file: str, message: str, hint: str = "", line: int = 0) -> None:
         self.problems.append(Problem(file, line, "", message, hint))

@@ -25,12 +25,24 @@ from ivr.core.menu import (
     Settings,
     TransferNode,
     menu_prompt,
+    spoken_key,
 )
-from ivr.core.speech import match, normalise
+from ivr.core.schedule.wording import spoken_time
+from ivr.core.speech import best_two, candidates, normalise
+from ivr.core.spoken import date_words
 
 CENTRAL = "central"  # the line whose state callers hear about when they call
 MAX_TRAIL = 12  # menus remembered for "back"
 MAX_HOPS = 20  # nodes followed in one answer without the caller's input
+# Below this Twilio speech Confidence the caller is asked to confirm by key (0.0-1.0).
+LOW_CONFIDENCE = 0.4
+
+# What a caller has heard in this call (State.told): each is said once per call.
+TOLD_CLOSED = 1  # why the central is closed and when it opens again
+TOLD_ALTERNATIVES = 2  # the other channels (WhatsApp, tickets, campus desks)
+TOLD_SPEECH_HINT = 4  # that a menu option may be said as well as pressed
+# Texts that are only a placeholder are said once per call (see CallContext.texts).
+ONCE = {"{closed}": TOLD_CLOSED, "{alternatives}": TOLD_ALTERNATIVES}
 
 
 class LineStatusLike(Protocol):
@@ -39,6 +51,15 @@ class LineStatusLike(Protocol):
 
     @property
     def message(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def label(self) -> str | None: ...
+
+    @property
+    def next_change(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +72,12 @@ class State:
     invalid: int = 0
     steps: int = 0
     step: str = ""  # a sub-step inside a node (self-service: code, dni, menu)
+    told: int = 0  # TOLD_* flags: what this call has already heard
+
+    def at(self, node: str, trail: tuple[str, ...] | None = None) -> State:
+        """Return the state of arriving at ``node``: fresh counts, same steps and memory."""
+        return State(node, self.trail if trail is None else trail, steps=self.steps,
+                     told=self.told)  # fmt: skip
 
 
 # -- actions -------------------------------------------------------------------------------------
@@ -123,26 +150,109 @@ class CallContext:
         return self.active()
 
     def fill(self, text: str) -> str:
-        campus = self.line.names if self.line else "la universidad"
+        """Fill {campus}, {hours}, {whatsapp} and {web}; anything else in braces stays as is."""
         if "{" not in text:
             return text
-        return text.format(campus=campus, hours=self.hours)
+        contacts = self.tree.settings.contacts
+        values = {
+            "campus": self.line.names if self.line else "la universidad",
+            "hours": self.hours,
+            "whatsapp": contacts.whatsapp,
+            "web": contacts.web,
+        }
+        return text.format_map(_Blanks(values))
+
+    def texts(self, texts: tuple[str, ...], state: State) -> tuple[list[Say], State]:
+        """Say operator texts; one that is only {closed} or {alternatives} once per call."""
+        said: list[Say] = []
+        for text in texts:
+            flag = ONCE.get(text.strip())
+            if flag is None:
+                said.append(Say(self.fill(text)))
+                continue
+            if state.told & flag:
+                continue
+            if flag == TOLD_CLOSED:
+                notice = closed_notice(self)
+                if not notice:
+                    continue  # the central is open: nothing to say
+                said += [Say(self.fill(sentence)) for sentence in notice]
+            else:
+                said.append(Say(self.fill(self.tree.settings.texts.alternatives)))
+            state = replace(state, told=state.told | flag)
+        return said, state
+
+
+class _Blanks(dict[str, str]):
+    """Leave an unknown {name} as it is instead of failing the call."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+# -- the closed central ------------------------------------------------------------------------
+CLOSED_NOW = "En este momento la central está cerrada."
+NO_REOPENING = "Por ahora no podemos indicarle cuándo volveremos a atender."
+
+
+def closed_notice(ctx: CallContext) -> tuple[str, ...]:
+    """Say why the central is closed and when it opens again; () while it is open."""
+    status = ctx.status(CENTRAL)
+    if status.open:
+        return ()
+    if status.message:
+        why = status.message
+    elif status.reason == "holiday" and status.label:
+        why = f"Hoy es feriado, {status.label}, y la central está cerrada."
+    elif status.reason == "closure" and status.label:
+        why = f"Hoy la central está cerrada por {status.label}."
+    else:
+        why = CLOSED_NOW
+    return (why, reopening(ctx.now, status.next_change))
+
+
+def reopening(now: datetime, opens: datetime | None) -> str:
+    """Say when the central opens again: "Volvemos a atender el jueves 10 de diciembre a las
+    9 de la mañana"; with no known opening (an override with no end), say so."""
+    if opens is None:
+        return NO_REOPENING
+    day = opens.date()
+    if day == now.date():
+        when = "hoy"
+    elif (day - now.date()).days == 1:
+        when = f"mañana, {date_words(day)},"
+    else:
+        when = f"el {date_words(day, with_year=day.year != now.year)}"
+    hour = spoken_time(opens.time())
+    at = (
+        "al"
+        if hour.startswith(("mediodía", "medianoche"))
+        else "a la"
+        if hour.startswith("1 ")
+        else "a las"
+    )
+    return f"Volvemos a atender {when} {at} {hour}."
 
 
 # -- entry points ------------------------------------------------------------------------------
 def start(ctx: CallContext) -> Outcome:
-    """Greet the caller for the campus they dialled, play announcements, ask the main menu."""
+    """Greet the caller for the campus they dialled, say once if the central is closed and
+    when it opens, the other channels, the announcements, then ask the main menu."""
     texts = ctx.tree.settings.texts
     greeting = ctx.messages.get("greeting") or (
         texts.greeting if ctx.line else texts.greeting_unknown,
     )
-    said = [Say(ctx.fill(text)) for text in greeting]
-    central = ctx.status(CENTRAL)
-    if not central.open and central.message:  # an emergency, a closure or a holiday says why
-        said.append(Say(central.message))
-    said += [Say(ctx.fill(text)) for text in ctx.messages.get("announcement", ())]
-    entered = enter(ctx, State(ctx.tree.settings.start, steps=1))
-    return replace(entered, actions=(*said, *entered.actions), event="call_start")
+    state = State(ctx.tree.settings.start, steps=1)
+    said, state = ctx.texts(tuple(greeting), state)
+    # A closed central says why and when it opens again, then the other channels: once.
+    closed, state = ctx.texts(("{closed}",), state)
+    if closed:
+        more, state = ctx.texts(("{alternatives}",), state)
+        closed += more
+    announced, state = ctx.texts(ctx.messages.get("announcement", ()), state)
+    entered = enter(ctx, state)
+    return replace(entered, actions=(*said, *closed, *announced, *entered.actions),
+                   event="call_start")  # fmt: skip
 
 
 def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
@@ -157,25 +267,31 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
         case MenuNode():
             template, hints = _menu_parts(node, tree.settings)
             prompt = tuple(ctx.fill(t) for t in template)
-            fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps)
+            told = state.told
+            if node.id == tree.settings.start and not told & TOLD_SPEECH_HINT:
+                # said once per call: every menu listens, the main menu says so
+                prompt = (*prompt[:-1], ctx.fill(tree.settings.texts.speech_hint), prompt[-1])
+                told |= TOLD_SPEECH_HINT
+            fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps,
+                          told=told)  # fmt: skip
             return Outcome((Ask(prompt, fresh, hints),), node.id, "entered")
         case MessageNode():
             texts = node.say
             if node.id == tree.settings.after_hours and ctx.messages.get("after_hours"):
                 texts = ctx.messages["after_hours"]  # an after-hours text swapped in by schedule
-            said = tuple(Say(ctx.fill(t)) for t in texts)
+            said, state = ctx.texts(texts, state)
             if node.next == BACK:
                 nxt = _back(ctx, state)
             else:
-                nxt = enter(ctx, State(node.next, state.trail, steps=state.steps), hops=hops + 1)
+                nxt = enter(ctx, state.at(node.next), hops=hops + 1)
             return Outcome((*said, *nxt.actions), node.id, "message", nxt.node)
         case TransferNode():
             return _transfer(ctx, node, state, hops)
         case HangupNode():
-            return Outcome((*(Say(ctx.fill(t)) for t in node.say), Hangup()), node.id, "hangup")
+            said, state = ctx.texts(node.say, state)
+            return Outcome((*said, Hangup()), node.id, "hangup")
         case SelfServiceNode():
-            here = State(node.id, state.trail, steps=state.steps)
-            return Outcome((ask_code(here),), node.id, "selfservice")
+            return Outcome((ask_code(state.at(node.id)),), node.id, "selfservice")
         case _:
             assert_never(node)
 
@@ -194,8 +310,17 @@ def ask_code(state: State) -> Ask:
     )
 
 
-def handle_input(ctx: CallContext, state: State, digits: str | None, speech: str | None) -> Outcome:
-    """Answer a caller's key press or phrase (or silence) in the menu ``state.node``."""
+def handle_input(
+    ctx: CallContext,
+    state: State,
+    digits: str | None,
+    speech: str | None,
+    confidence: float | None = None,
+) -> Outcome:
+    """Answer a caller's key press or phrase (or silence) in the menu ``state.node``.
+
+    ``confidence`` is Twilio's speech Confidence (0.0-1.0), when it sent one.
+    """
     tree = ctx.tree
     settings = tree.settings
     state = replace(state, steps=state.steps + 1)
@@ -209,30 +334,52 @@ def handle_input(ctx: CallContext, state: State, digits: str | None, speech: str
             return _too_many(ctx, state, "no_input")
         again = enter(ctx, replace(state, no_input=state.no_input + 1))
         return Outcome((Say(settings.texts.no_input), *again.actions), menu.id, "no_input")
-    choice = key if key else match(menu, said)
+    found = (key,) if key else candidates(menu, said)
+    choice = found[0] if len(found) == 1 else None
     nav = settings.navigation
     if choice in (nav.repeat, "repeat"):
         return replace(enter(ctx, replace(state, no_input=0)), event="repeat")
     if choice in (nav.back, "back"):
         return replace(_back(ctx, state), event="back")
     if choice in (nav.main_menu, "main_menu"):
-        return replace(enter(ctx, State(settings.start, steps=state.steps)), event="main_menu")
+        return replace(enter(ctx, state.at(settings.start, ())), event="main_menu")
     option = menu.option_for_key(choice) if choice and len(choice) == 1 else None
+    unsure = not key and confidence is not None and confidence < LOW_CONFIDENCE
+    if not key and len(found) == 2:
+        return _which(ctx, menu, state, found, said)
+    if option is not None and unsure:
+        # the recogniser is unsure: offer the two options the words weigh most for
+        return _which(ctx, menu, state, best_two(menu, said) or found, said)
     if option is None:
         if state.invalid + 1 >= settings.max_invalid:
             return _too_many(ctx, state, "invalid")
         again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0))
-        return Outcome((Say(settings.texts.invalid), *again.actions), menu.id, "invalid")
+        # a key that is no option says so; a phrase that matched nothing was not understood
+        sorry = settings.texts.invalid if key else settings.texts.not_understood
+        return Outcome((Say(sorry), *again.actions), menu.id, "invalid")
     trail = (*state.trail, menu.id)[-MAX_TRAIL:]
-    nxt = enter(ctx, State(option.target, trail, steps=state.steps))
+    nxt = enter(ctx, state.at(option.target, trail))
     return replace(nxt, said=key or said[:100])
+
+
+def _which(
+    ctx: CallContext, menu: MenuNode, state: State, found: tuple[str, ...], said: str
+) -> Outcome:
+    """Ask the caller to choose by key between the options their words could mean."""
+    options = [o for key in found if (o := menu.option_for_key(key)) is not None]
+    labels = " o ".join(ctx.fill(o.label) for o in options)
+    keys = " ".join(f"Para {ctx.fill(o.label)}, marque {spoken_key(o.key)}." for o in options)
+    question = f"¿Quiso decir {labels}? {keys}"
+    _, hints = _menu_parts(menu, ctx.tree.settings)
+    here = replace(state, no_input=0)
+    return Outcome((Ask((question,), here, hints),), menu.id, "ambiguous", said[:100])
 
 
 def transfer_result(ctx: CallContext, state: State, connected: bool) -> Outcome:
     """Answer when a <Dial> or <Enqueue> ends: hang up after a real conversation, else apologise."""
     if connected:
         return Outcome((Hangup(),), state.node, "transfer_done")
-    goodbye = enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps))
+    goodbye = enter(ctx, state.at(ctx.tree.settings.goodbye))
     return Outcome(
         (Say(ctx.tree.settings.texts.transfer_failed), *goodbye.actions),
         state.node,
@@ -242,7 +389,7 @@ def transfer_result(ctx: CallContext, state: State, connected: bool) -> Outcome:
 
 def apology(ctx: CallContext, state: State) -> Outcome:
     """Answer after an internal error: apologise, then the failure destination (open or closed)."""
-    nxt = enter(ctx, State(ctx.tree.settings.on_failure, steps=state.steps))
+    nxt = enter(ctx, state.at(ctx.tree.settings.on_failure))
     return Outcome((Say(ctx.tree.settings.texts.error), *nxt.actions), state.node, "error")
 
 
@@ -260,32 +407,38 @@ MENU_CHANGED = "Nuestro menú acaba de cambiar. Le llevamos al menú principal."
 
 def _restart(ctx: CallContext, state: State, hops: int) -> Outcome:
     """Continue at the main menu, saying why, when the caller's node no longer exists."""
-    main = enter(ctx, State(ctx.tree.settings.start, steps=state.steps), hops=hops + 1)
+    main = enter(ctx, state.at(ctx.tree.settings.start, ()), hops=hops + 1)
     return Outcome((Say(MENU_CHANGED), *main.actions), main.node, "menu_changed", state.node)
 
 
 def _back(ctx: CallContext, state: State) -> Outcome:
     if not state.trail:
-        return enter(ctx, State(ctx.tree.settings.start, steps=state.steps))
-    return enter(ctx, State(state.trail[-1], state.trail[:-1], steps=state.steps))
+        return enter(ctx, state.at(ctx.tree.settings.start))
+    return enter(ctx, state.at(state.trail[-1], state.trail[:-1]))
 
 
 def _transfer(ctx: CallContext, node: TransferNode, state: State, hops: int) -> Outcome:
     status = ctx.status(node.line)
     if not status.open:
-        said: list[Action] = [Say(status.message)] if status.message else []
+        said: list[Action] = []
+        if node.line == CENTRAL and state.told & TOLD_CLOSED:
+            # the caller already heard why and until when: name the desk, not the closure
+            desk = node.title.split(" (")[0]  # the title without its note: "Aula Virtual"
+            said.append(Say(f"{ctx.fill(desk)} atiende cuando la central está abierta."))
+        elif node.line != CENTRAL and status.message:
+            said.append(Say(ctx.fill(status.message)))
         target = node.when_closed(ctx.tree.settings)
-        nxt = enter(ctx, State(target, state.trail, steps=state.steps), hops=hops + 1)
+        nxt = enter(ctx, state.at(target), hops=hops + 1)
         return Outcome((*said, *nxt.actions), node.id, "after_hours", node.id)
     said = [Say(ctx.fill(node.say))] if node.say else []
-    here = State(node.id, state.trail, steps=state.steps)
+    here = state.at(node.id)
     verb: Action = Enqueue(node.queue, here) if node.queue else Dial(str(node.dial), here)
     return Outcome((*said, verb), node.id, "transfer", node.queue or "dial")
 
 
 def _too_many(ctx: CallContext, state: State, kind: str) -> Outcome:
     settings = ctx.tree.settings
-    nxt = enter(ctx, State(settings.on_failure, steps=state.steps))
+    nxt = enter(ctx, state.at(settings.on_failure))
     return Outcome(
         (Say(settings.texts.too_many_failures), *nxt.actions), state.node, "failed", kind
     )
@@ -293,5 +446,5 @@ def _too_many(ctx: CallContext, state: State, kind: str) -> Outcome:
 
 def _goodbye(ctx: CallContext, state: State, reason: str) -> Outcome:
     node = ctx.tree.node(ctx.tree.settings.goodbye)
-    said = [Say(ctx.fill(t)) for t in node.say] if isinstance(node, HangupNode) else []
+    said, _ = ctx.texts(node.say, state) if isinstance(node, HangupNode) else ([], state)
     return Outcome((*said, Hangup()), state.node, "failed", reason)

@@ -40,11 +40,26 @@ class Texts:
 
     greeting: str
     greeting_unknown: str
-    invalid: str
+    invalid: str  # a key that is no option
     no_input: str
     too_many_failures: str
     error: str
     transfer_failed: str
+    not_understood: str = "No le entendí."  # a phrase that matches no option
+    speech_hint: str = "Puede marcar la opción o decirla."  # said once, in the main menu
+    # the other channels, said once per call where a text is just {alternatives}
+    alternatives: str = (
+        "Puede escribirnos por WhatsApp al {whatsapp}, registrar un ticket en {web}, o acudir "
+        "a Contacto UPN en su campus, de lunes a sábado de 8 de la mañana a 8 de la noche."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    """The other channels' numbers and addresses, for {whatsapp} and {web} in any text."""
+
+    whatsapp: str = "914 800 800"
+    web: str = "contacto.upn.edu.pe"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +74,7 @@ class Settings:
     voice: Voice
     navigation: Navigation
     texts: Texts
+    contacts: Contacts = Contacts()
 
 
 @dataclass(frozen=True, slots=True)

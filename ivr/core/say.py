@@ -9,6 +9,20 @@ from collections.abc import Iterable
 SAY_LIMIT = 3000
 
 
+# A calm telephone voice speaks about 150 words a minute: what an edit costs callers in time.
+WORDS_PER_MINUTE = 150
+
+
+def word_count(texts: Iterable[str]) -> int:
+    """Return how many words the voice speaks for these texts."""
+    return sum(len(text.split()) for text in texts)
+
+
+def speaking_seconds(words: int) -> float:
+    """Return how long ``words`` take to say at WORDS_PER_MINUTE."""
+    return words * 60 / WORDS_PER_MINUTE
+
+
 def speakable(text: str) -> bool:
     """Return whether one <Say> can speak ``text`` (see SAY_LIMIT)."""
     return len(text.encode("utf-8")) <= SAY_LIMIT

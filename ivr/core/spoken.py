@@ -7,6 +7,7 @@ The one place where the phone's wording of amounts and dates lives:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -141,3 +142,105 @@ def term_words(term: str) -> str:
     if year.isdigit() and number.isdigit():
         return f"{number_words(int(year))} {number_words(int(number))}"
     return term
+
+
+# -- phone numbers, web addresses and acronyms, as the voice must say them ---------------------
+# Spelled out in plain words rather than SSML: Polly's <say-as interpret-as="telephone"> knows
+# only 7- and 10-digit numbers (a Peruvian mobile has 9 digits: it falls back to a cardinal,
+# "novecientos catorce millones..."), "digits" reads one run with no grouping pauses, and
+# "characters" is not supported by neural voices such as Mia (Polly switches that sentence to
+# a standard voice). Words with commas are read the same way by every voice, and by a person
+# reading a call log.
+_DIGIT_NAMES = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
+                "nueve")  # fmt: skip
+_LETTER_NAMES = {
+    "a": "a", "b": "be", "c": "ce", "d": "de", "e": "e", "f": "efe", "g": "ge", "h": "hache",
+    "i": "i", "j": "jota", "k": "ka", "l": "ele", "m": "eme", "n": "ene", "ñ": "eñe", "o": "o",
+    "p": "pe", "q": "cu", "r": "erre", "s": "ese", "t": "te", "u": "u", "v": "ve",
+    "w": "doble u", "x": "equis", "y": "ye", "z": "zeta",
+}  # fmt: skip
+# How the parts of a web or e-mail address are said; others of 4 letters or more are read as
+# words, shorter ones spelled letter by letter.
+ADDRESS_PARTS = {
+    "upn": "u pe ene",
+    "pe": "pe",
+    "edu": "edu",
+    "com": "com",
+    "org": "org",
+    "uwiener": "u wiener",
+    "www": "doble u doble u doble u",
+}
+# Acronyms and names a voice misreads, as callers must hear them.
+ACRONYMS = {
+    "MiMundoUPN": "Mi Mundo u pe ene",
+    "UPN": "u pe ene",
+    "DNI": "de ene i",
+}
+_PHONE = re.compile(r"(?<![\w.,/+])\+?\(?\d[\d ()-]{4,}\d(?![\w.,]\d)")
+_ADDRESS = re.compile(
+    r"(?:https?://)?(?:[\w-]+@)?(?:[a-z0-9-]+\.)+(?:pe|com|org|net|edu)\b/?", re.IGNORECASE
+)
+_ACRONYM = re.compile(r"\b(" + "|".join(sorted(ACRONYMS, key=len, reverse=True)) + r")\b")
+
+
+def phone_words(number: str) -> str:
+    """Say a phone number in digit groups: "914 800 800" -> "nueve uno cuatro, ocho cero cero,
+    ocho cero cero". The groups written are kept ("(01) 604-4700"); a number written in one run
+    is grouped by threes, the last group taking four when one digit would be left alone."""
+    groups = [g for g in re.split(r"[^\d]+", number) if g]
+    if len(groups) == 1:
+        groups = _grouped(groups[0])
+    return ", ".join(" ".join(_DIGIT_NAMES[int(d)] for d in group) for group in groups)
+
+
+def _grouped(digits: str) -> list[str]:
+    fixed: dict[int, tuple[int, ...]] = {7: (3, 4), 8: (4, 4)}
+    sizes = fixed.get(len(digits))
+    if sizes is None:
+        threes, rest = divmod(len(digits), 3)
+        sizes = (3,) * (threes - 1) + ((3 + rest,) if rest == 1 else (3, rest) if rest else (3,))
+    out: list[str] = []
+    start = 0
+    for size in sizes:
+        out.append(digits[start : start + size])
+        start += size
+    return [g for g in out if g]
+
+
+def address_words(address: str) -> str:
+    """Say a web or e-mail address: "contacto.upn.edu.pe" -> "contacto punto u pe ene punto
+    edu punto pe"; "cobranzas@uwiener.edu.pe" -> "cobranzas arroba u wiener punto edu punto pe"."""
+    plain = re.sub(r"^https?://", "", address, flags=re.IGNORECASE).rstrip("/")
+    user, _, host = plain.rpartition("@")
+    spoken = " punto ".join(_address_part(part) for part in host.split("."))
+    return f"{_address_part(user)} arroba {spoken}" if user else spoken
+
+
+def _address_part(part: str) -> str:
+    lower = part.casefold()
+    if lower in ADDRESS_PARTS:
+        return ADDRESS_PARTS[lower]
+    if len(lower) >= 4:
+        return lower
+    return " ".join(_LETTER_NAMES.get(ch, ch) for ch in lower)
+
+
+def for_voice(text: str) -> str:
+    """Return ``text`` as the voice must read it: phone numbers, addresses and acronyms in words.
+
+    The one place these are worded: every text Twilio speaks passes through it (``ivr.twiml``).
+    """
+    if not any(ch.isdigit() or ch in ".@" or ch.isupper() for ch in text):
+        return text
+    text = _ADDRESS.sub(lambda m: address_words(m.group(0)), text)
+    text = _PHONE.sub(_phone_match, text)
+    return _ACRONYM.sub(lambda m: ACRONYMS[m.group(1)], text)
+
+
+def _phone_match(match: re.Match[str]) -> str:
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    # six digits or more, at least three together: a phone number, not "24 de" or a year
+    if digits < 6 or not re.search(r"\d{3}", found):
+        return found
+    return phone_words(found)

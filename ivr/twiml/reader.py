@@ -67,7 +67,14 @@ def read_twiml(body: bytes | str) -> tuple[Verb, ...]:
         raise ValueError(f"not a TwiML <Response> but <{root.tag}>")
     verbs: list[Verb] = []
     for element in root:
-        verbs.append(_verb(element))
+        verb = _verb(element)
+        if isinstance(verb, Gathered) and len(verb.prompt) > 1:
+            # What is said before the question inside the <Gather> (a key interrupts it) is
+            # read as said, then the question: the last <Say>.
+            verbs.extend(Said(text) for text in verb.prompt[:-1])
+            verb = Gathered(verb.prompt[-1:], verb.action, verb.inputs, verb.num_digits,
+                            verb.finish_on_key)  # fmt: skip
+        verbs.append(verb)
     return tuple(verbs)
 
 

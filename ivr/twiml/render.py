@@ -8,53 +8,47 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
 from ivr.core.menu import Voice
+from ivr.core.spoken import for_voice
 
 UrlFor = Callable[[str, State], str]  # (route, state) -> URL Twilio calls back
 
 # Said when even the configuration cannot be used (Twilio's Fallback URL, a broken start-up).
 STATIC_APOLOGY = (
     "Lo sentimos, en este momento no podemos atender su llamada. "
-    "Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero cero, "
-    "o registrar un ticket en MiMundoUPN, opción Servicios, Contacto UPN. Gracias por llamar."
+    "Puede escribirnos por WhatsApp al 914 800 800, o registrar un ticket en "
+    "contacto.upn.edu.pe. Gracias por llamar."
 )
 
 
 def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
-    """Return the TwiML document for a sequence of actions."""
+    """Return the TwiML document for a sequence of actions.
+
+    Everything said before a question goes inside its <Gather>, so a key interrupts it
+    (barge-in); what is said before a transfer or a hangup stays outside and is heard in full.
+    Every text passes through ``for_voice``: phone numbers, addresses and acronyms in words.
+    """
     response = VoiceResponse()
     speak = {"voice": voice.voice, "language": voice.language}
+    pending: list[str] = []  # said before the next verb: inside a <Gather>, else before it
     for action in actions:
         if isinstance(action, Say):
-            response.say(action.text, **speak)
-        elif isinstance(action, Ask):
+            pending.append(for_voice(action.text))
+            continue
+        if isinstance(action, Ask):
             url = url_for(action.route, action.state)
-            options: dict[str, object] = {
-                "action": url,
-                "method": "POST",
-                "timeout": voice.input_timeout,
-                "action_on_empty_result": False,
-            }
-            if action.digits == 1:
-                # One key decides; '#' is a navigation key, so no key may end the input early.
-                options.update(num_digits=1, finish_on_key="")
-            else:
-                options.update(finish_on_key="#")
-            if action.speech:
-                options.update(
-                    input="dtmf speech",
-                    language=voice.speech_language,
-                    speech_timeout="auto",
-                )
-                if action.hints:
-                    options["hints"] = ", ".join(action.hints)
-            else:
-                options["input"] = "dtmf"
-            gather = response.gather(**options)
+            gather = response.gather(**_gather_options(action, voice, url))
+            for text in pending:
+                gather.say(text, **speak)
             # One <Say> for the whole prompt: one speech synthesis, no gaps between options.
-            gather.say(" ".join(action.prompt), **speak)
+            gather.say(for_voice(" ".join(action.prompt)), **speak)
+            pending.clear()
             # Twilio falls through to the next verb on silence: come back as "no input".
             response.redirect(url, method="POST")
-        elif isinstance(action, Enqueue):
+            continue
+        for text in pending:
+            response.say(text, **speak)
+        pending.clear()
+        if isinstance(action, Enqueue):
             response.enqueue(action.queue, action=url_for("transfer", action.state), method="POST")
         elif isinstance(action, Dial):
             dial = response.dial(
@@ -66,13 +60,40 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
                 dial.number(action.address)
         elif isinstance(action, Hangup):
             response.hangup()
+    for text in pending:
+        response.say(text, **speak)
     return str(response.to_xml())
+
+
+def _gather_options(action: Ask, voice: Voice, url: str) -> dict[str, object]:
+    options: dict[str, object] = {
+        "action": url,
+        "method": "POST",
+        "timeout": voice.input_timeout,
+        "action_on_empty_result": False,
+    }
+    if action.digits == 1:
+        # One key decides; '#' is a navigation key, so no key may end the input early.
+        options.update(num_digits=1, finish_on_key="")
+    else:
+        options.update(finish_on_key="#")
+    if action.speech:
+        options.update(
+            input="dtmf speech",
+            language=voice.speech_language,
+            speech_timeout="auto",
+        )
+        if action.hints:
+            options["hints"] = ", ".join(action.hints)
+    else:
+        options["input"] = "dtmf"
+    return options
 
 
 def apology(voice: Voice | None = None) -> str:
     """Return static TwiML that apologises and ends the call: safe when nothing else is."""
     voice = voice or Voice()
     response = VoiceResponse()
-    response.say(STATIC_APOLOGY, voice=voice.voice, language=voice.language)
+    response.say(for_voice(STATIC_APOLOGY), voice=voice.voice, language=voice.language)
     response.hangup()
     return str(response.to_xml())

@@ -84,6 +84,7 @@ def _state(node: str) -> State:
         invalid=_int_arg("iv"),
         steps=_int_arg("s"),
         step=request.args.get("st", "")[:16],
+        told=_int_arg("h"),
     )
 
 
@@ -98,6 +99,8 @@ def _url_for(route: str, state: State) -> str:
         params["iv"] = state.invalid
     if state.step:
         params["st"] = state.step
+    if state.told:
+        params["h"] = state.told
     endpoint = {
         "menu": "voice.menu",
         "transfer": "voice.transfer",
@@ -185,8 +188,19 @@ def incoming() -> Response:
 def menu(node: str) -> Response:
     """A menu's <Gather> action (and the redirect after it, when the caller said nothing)."""
     ctx = context(current_runtime())
-    outcome = flow.handle_input(ctx, _state(node), _param("Digits"), _param("SpeechResult"))
+    outcome = flow.handle_input(
+        ctx, _state(node), _param("Digits"), _param("SpeechResult"), _confidence()
+    )
     return _answer(outcome, ctx)
+
+
+def _confidence() -> float | None:
+    """Twilio's speech Confidence (0.0-1.0), or None when absent or not a number."""
+    try:
+        value = float(_param("Confidence")[:16])
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
 
 
 @blueprint.route("/voice/node/<node>", methods=["GET", "POST"])
@@ -217,7 +231,7 @@ def selfservice(node: str) -> Response:
     state = _state(node)
     here = ctx.tree.node(state.node)
     if not isinstance(here, SelfServiceNode):  # stale URL after a reload
-        return _answer(flow.enter(ctx, State(ctx.tree.settings.start, steps=state.steps)), ctx)
+        return _answer(flow.enter(ctx, state.at(ctx.tree.settings.start, ())), ctx)
     billing = rt.config.billing
     services = PhoneStore(rt, billing, g.call_sid, now) if billing and g.call_sid else None
     return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx, cache=False)

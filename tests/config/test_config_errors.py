@@ -39,6 +39,43 @@ def test_shipped_configuration_is_valid(config_dir: Path) -> None:
     assert config.menus.settings.start == "principal"
 
 
+def test_shipped_texts_address_callers_as_usted_with_no_warning(config_dir: Path) -> None:
+    assert load_config(config_dir).warnings == ()
+
+
+def test_tu_forms_are_warnings_with_file_and_line(config_dir: Path) -> None:
+    edit(
+        config_dir,
+        "menus/channels.yaml",
+        'say: "Escríbanos por WhatsApp al {whatsapp}.',
+        'say: "Escríbenos por WhatsApp al {whatsapp}, con tu código.',
+    )
+    edit(config_dir, "schedules/messages.yaml", "Recuerde: la cuota 5", "Recuerda: la cuota 5")
+    config = load_config(config_dir)  # a warning, not an error: the files still load
+    whatsapp = line_of(config_dir, "menus/channels.yaml", "Escríbenos por WhatsApp")
+    reminder = line_of(config_dir, "schedules/messages.yaml", "Recuerda: la cuota 5")
+    assert [str(w) for w in config.warnings] == [
+        f"menus/channels.yaml:{whatsapp}: nodes.whatsapp.say: 'Escríbenos' addresses the caller "
+        "as tú (callers are addressed as usted: write 'escríbanos')",
+        f"menus/channels.yaml:{whatsapp}: nodes.whatsapp.say: 'tu' addresses the caller as tú "
+        "(callers are addressed as usted: write 'su')",
+        f"schedules/messages.yaml:{reminder - 1}: messages.cuota_5_diciembre.text: 'Recuerda' "
+        "addresses the caller as tú (callers are addressed as usted: write 'recuerde')",
+    ]
+
+
+def test_once_per_call_placeholders_stand_alone(config_dir: Path) -> None:
+    edit(
+        config_dir, "menus/channels.yaml", '      - "{alternatives}"', '      - "Y {alternatives}"'
+    )
+    line = line_of(config_dir, "menus/channels.yaml", "Y {alternatives}")
+    assert problems(config_dir) == [
+        f"menus/channels.yaml:{line}: nodes.fuera-de-horario.say.1: {{alternatives}} must be a "
+        "text of its own (put it alone in its own item of the say list: it is said once per "
+        "call)"
+    ]
+
+
 def test_duplicate_key(config_dir: Path) -> None:
     edit(config_dir, STUDENTS, "    queue: helpdesk\n", "    queue: helpdesk\n    queue: other\n")
     n = line_of(config_dir, STUDENTS, "queue: other")
@@ -215,6 +252,27 @@ def test_ivr_check_passes_on_the_shipped_files(
         "  No emergency override.",
         "  active messages: saludo_fuera_de_horario",
     ]
+
+
+def test_ivr_check_warns_about_tu_forms_and_still_passes(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.cli import ivr
+
+    edit(config_dir, STUDENTS, 'say: "Le comunicamos con Help Desk."', 'say: "Te comunicamos."')
+    monkeypatch.setenv("IVR_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("IVR_DATA_DIR", str(config_dir / "var"))
+    with freeze_time("2026-11-18 15:00:00"):
+        result = Flask("check").test_cli_runner().invoke(ivr, ["check"])
+    assert result.exit_code == 0, result.output
+    n = line_of(config_dir, STUDENTS, "Te comunicamos")
+    out = result.output.splitlines()
+    assert out[:2] == [
+        "1 warning:",
+        f"  {STUDENTS}:{n}: nodes.help-desk.say: warning: 'Te' addresses the caller as tú "
+        "(callers are addressed as usted: write 'le')",
+    ]
+    assert out[2].startswith("OK: ")
 
 
 def test_ivr_check_fails_with_located_messages(

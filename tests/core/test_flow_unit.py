@@ -25,7 +25,8 @@ def test_start_greets_the_campus_then_asks_the_main_menu() -> None:
     assert outcome.event == "call_start"
     assert said(outcome)[0] == "Bienvenido, sede Breña."
     ask = outcome.actions[-1]
-    assert isinstance(ask, Ask) and ask.state == State("principal", steps=1)
+    assert isinstance(ask, Ask)
+    assert (ask.state.node, ask.state.trail, ask.state.steps) == ("principal", (), 1)
     assert "Para estudiantes, marque 2." in ask.prompt
 
 
@@ -59,7 +60,7 @@ def test_a_closed_desk_says_why_and_returns_to_the_menu() -> None:
     state = State("estudiantes", trail=("principal",), steps=2)
     outcome = flow.handle_input(context(is_open=False, message="Cerrado."), state, "1", None)
     assert outcome.event == "after_hours"
-    assert said(outcome)[:2] == ["Cerrado.", "Estamos cerrados."]
+    assert said(outcome)[0] == "Estamos cerrados."  # the after-hours node says why and when
     ask = outcome.actions[-1]
     assert isinstance(ask, Ask) and ask.state.node == "estudiantes"
 

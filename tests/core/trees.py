@@ -85,6 +85,9 @@ def tree() -> MenuTree:
 class Status:
     open: bool
     message: str | None = None
+    reason: str = "weekly"
+    label: str | None = None
+    next_change: datetime | None = None
 
 
 def context(

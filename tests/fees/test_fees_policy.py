@@ -24,6 +24,7 @@ from ivr.core.fees import (
     statement,
     statement_to_json,
 )
+from ivr.core.fees.model import business_days_after
 
 PRICES = PriceList(
     late_fee=1500,
@@ -188,7 +189,10 @@ def test_5_9_2_late_fee_on_day_8() -> None:
     cuota_1 = row(result, 1)
     assert (cuota_1.status, cuota_1.days_overdue, cuota_1.late_fee) == ("overdue", 8, 1500)
     assert cuota_1.outstanding == 101500
-    assert (result.overdue, result.late_fees) == (101500, 1500)
+    # the fee falls due on D+8 (the day it accrues) and, like a cuota on its due date, is
+    # owed but not yet overdue that day; it is overdue from D+9
+    assert (result.overdue, result.late_fees) == (100000, 1500)
+    assert owed(date(2026, 3, 19), matricula()).overdue == 101500
 
 
 def test_5_9_2_paid_in_full_on_day_7_has_no_fee() -> None:
@@ -235,7 +239,8 @@ def test_5_9_2_two_overdue_cuotas_two_fees_not_compounding() -> None:
         (1, 1500, 101500),
         (2, 1500, 101500),
     ]
-    assert (result.overdue, result.late_fees) == (203000, 3000)
+    # cuota 2's fee falls due on 18 April (D+8): owed that day, overdue from the next
+    assert (result.overdue, result.late_fees) == (201500, 3000)
     months_later = owed(date(2026, 4, 30), matricula())
     assert [o.late_fee for o in months_later.overdue_obligations] == [1500, 1500]
 
@@ -374,20 +379,77 @@ def test_5_2_ineligible_students_get_no_quote(
     assert (result.early_payment_status, result.early_payment_quote) == (status, None)
 
 
-def test_5_2_2_whole_cycle_paid_before_cuota_1_gets_the_discount() -> None:
+def test_5_2_2_c_paying_the_whole_cycle_early_without_a_grant_gets_no_discount() -> None:
+    # 5.2.2 c: the discount must be requested; paying early alone never earns it
     result = owed(
         date(2026, 4, 20),
         matricula(),
         pay(None, 5 * TARIFF + 4 * 4500 - 25000, date(2026, 3, 9)),
         insurance="contracted",
     )
-    assert result.early_payment_status == "applied"
-    assert result.balance == 0
-    cuotas = [o for o in result.obligations if o.concept == "cuota"]
-    assert [o.discount for o in cuotas] == [5000] * 5
-    # 5.2.2 b: never on the insurance or the matrícula
-    assert [o.amount for o in cuotas] == [95000, 99500, 99500, 99500, 99500]
-    assert result.obligations[0].amount == 40000
+    assert result.early_payment_status == "deadline_passed"
+    assert all(o.discount == 0 for o in result.obligations)
+    assert (result.balance, result.credit) == (25000, 0)
+
+
+def test_5_10_full_price_paid_early_without_a_grant_owes_nothing_and_has_no_credit() -> None:
+    result = owed(date(2026, 3, 9), matricula(), pay(None, 5 * TARIFF, date(2026, 3, 2)))
+    assert (result.balance, result.credit, result.early_payment_status) == (0, 0, "available")
+
+
+GRANTED = date(2026, 3, 5)  # a Thursday: the 2nd business day after it is Monday 9 March
+
+
+def test_5_2_2_d_granted_the_cuotas_are_at_95_percent_until_the_window_ends() -> None:
+    result = owed(date(2026, 3, 6), matricula(), early_payment_granted_on=GRANTED)
+    assert result.early_payment_status == "granted"
+    assert [o.amount for o in result.obligations if o.concept == "cuota"] == [95000] * 5
+    quote = result.early_payment_quote
+    assert quote is not None
+    assert (quote.discount, quote.amount, quote.deadline) == (25000, 475000, date(2026, 3, 9))
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "status", "balance"),
+    [
+        pytest.param(date(2026, 3, 5), "applied", 0, id="paid-the-day-granted"),
+        pytest.param(date(2026, 3, 9), "applied", 0, id="paid-on-the-2nd-business-day"),
+        pytest.param(date(2026, 3, 10), "lapsed", 25000, id="paid-on-the-3rd-business-day"),
+    ],
+)
+def test_5_2_2_d_the_whole_cycle_within_2_business_days_of_the_grant(
+    paid_on: date, status: str, balance: int
+) -> None:
+    result = owed(
+        date(2026, 4, 20),
+        matricula(),
+        pay(None, 475000, paid_on),
+        early_payment_granted_on=GRANTED,
+    )
+    assert (result.early_payment_status, result.balance, result.credit) == (status, balance, 0)
+    discounts = [o.discount for o in result.obligations if o.concept == "cuota"]
+    assert discounts == ([5000] * 5 if status == "applied" else [0] * 5)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status", "cuota_1"),
+    [
+        pytest.param(date(2026, 3, 9), "granted", 95000, id="last-day-of-the-window"),
+        pytest.param(date(2026, 3, 10), "lapsed", 100000, id="the-day-after"),
+    ],
+)
+def test_5_2_2_d_unpaid_the_regular_tariff_returns_after_the_2nd_business_day(
+    as_of: date, status: str, cuota_1: int
+) -> None:
+    result = owed(as_of, matricula(), early_payment_granted_on=GRANTED)
+    assert (result.early_payment_status, row(result, 1).amount) == (status, cuota_1)
+
+
+def test_5_2_2_d_business_days_skip_weekends_and_national_holidays() -> None:
+    # granted Wednesday 1 April 2026: Thursday 2 and Friday 3 April are Jueves and Viernes
+    # Santo (national holidays), so the two business days are Monday 6 and Tuesday 7 April
+    assert business_days_after(date(2026, 4, 1), 2) == date(2026, 4, 7)
+    assert business_days_after(GRANTED, 2) == date(2026, 3, 9)
 
 
 def test_5_2_2_paid_on_cuota_1_due_date_is_too_late_for_the_discount() -> None:
@@ -434,6 +496,38 @@ def test_5_1_3_paid_debt_is_not_reportable() -> None:
     assert row(result, 1).status == "paid"
     assert result.reportable is False
     assert result.overdue == 0
+
+
+@pytest.mark.parametrize(
+    ("as_of", "days", "reportable"),
+    [
+        pytest.param(date(2026, 5, 9), 52, False, id="cuota+60-fee+52"),
+        pytest.param(date(2026, 5, 10), 53, False, id="cuota+61-fee+53"),
+        pytest.param(date(2026, 5, 17), 60, False, id="fee+60"),
+        pytest.param(date(2026, 5, 18), 61, True, id="fee+61"),
+    ],
+)
+def test_5_1_3_a_late_fee_ages_from_the_8th_day_after_its_cuota(
+    as_of: date, days: int, reportable: bool
+) -> None:
+    # cuota 1 paid on day 9 (late): only its S/ 15 fee, due 18 March (5.9.2), is left
+    result = owed(
+        as_of,
+        matricula(),
+        pay(1, TARIFF, date(2026, 3, 19)),
+        *(pay(n, TARIFF, date(2026, 3, 1)) for n in (2, 3, 4, 5)),
+    )
+    cuota_1 = row(result, 1)
+    assert (cuota_1.outstanding, cuota_1.status, cuota_1.days_overdue) == (1500, "overdue", days)
+    assert (cuota_1.reportable, result.reportable) == (reportable, reportable)
+
+
+def test_5_9_2_the_fee_alone_is_overdue_from_the_day_after_it_falls_due() -> None:
+    paid_late = (matricula(), pay(1, TARIFF, date(2026, 3, 18)))
+    on_day_8 = row(owed(date(2026, 3, 18), *paid_late), 1)
+    assert (on_day_8.status, on_day_8.outstanding, on_day_8.days_overdue) == ("pending", 1500, 0)
+    on_day_9 = row(owed(date(2026, 3, 19), *paid_late), 1)
+    assert (on_day_9.status, on_day_9.days_overdue) == ("overdue", 1)
 
 
 # -- 5.1.4 and 5.3.1: certificates and enrolment ---------------------------------------------
@@ -542,7 +636,7 @@ def test_statement_to_json() -> None:
     result = owed(date(2026, 3, 18), matricula(), pay(1, 30000, date(2026, 3, 1)), credits=9)
     assert statement_to_json(result) == {
         "balance": "3465.00",
-        "overdue": "465.00",
+        "overdue": "450.00",  # the S/ 15 fee falls due on D+8, this very day: not yet overdue
         "late_fees": "15.00",
         "next_due": {
             "concept": "cuota",

@@ -202,6 +202,47 @@ def test_header_problems(tmp_path: Path, header: str, messages: list[str]) -> No
     assert read_export(write(tmp_path, "x.csv", header + "\n")).messages() == messages
 
 
+ENROLMENTS_HEADER = (
+    "student_code,term,tariff,credits,last_regular_cycle,insurance,extemporaneous,withdrawn_on"
+)
+
+
+def test_the_early_payment_grant_is_read_and_may_be_left_out(
+    tmp_path: Path, ledger: SqliteLedger
+) -> None:
+    load(ledger, "students.csv")
+    granted = write(
+        tmp_path,
+        "granted.csv",
+        f"{ENROLMENTS_HEADER},early_payment_granted_on\n"
+        "N00100001,2027-1,950.00,22,no,contracted,no,,2027-03-01\n"
+        "N00100002,2026-2,850.33,9,no,exonerated,no,,\n",
+    )
+    assert import_parsed(ledger, read_export(granted, known_terms=TERMS)).added == 2
+    account = ledger.load_account("N00100001")
+    assert account is not None
+    assert [e.early_payment_granted_on for e in account.enrolments] == [date(2027, 3, 1)]
+    older = write(
+        tmp_path, "older.csv", f"{ENROLMENTS_HEADER}\nN00100003,2026-2,790.50,5,si,exonerated,si,\n"
+    )
+    parsed = read_export(older, known_terms=TERMS)
+    assert parsed.problems == ()
+    assert import_parsed(ledger, parsed).added == 1
+
+
+def test_a_bad_grant_date_rejects_the_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "bad.csv",
+        f"{ENROLMENTS_HEADER},early_payment_granted_on\n"
+        "N00100001,2027-1,950.00,22,no,contracted,no,,1/3/2027\n",
+    )
+    assert read_export(path, known_terms=TERMS).messages() == [
+        "bad.csv:2: early_payment_granted_on: '1/3/2027' is not a date (write it as YYYY-MM-DD, "
+        "e.g. 2026-08-31)"
+    ]
+
+
 def test_kind_can_be_given_and_semicolons_are_read(tmp_path: Path, ledger: SqliteLedger) -> None:
     text = STUDENTS_HEADER.replace(",", ";") + "N00100009;45871236;regular;sí;no;0\n\n"
     parsed = read_export(write(tmp_path, "export.csv", "\ufeff" + text), "students")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def fill(ledger: SqliteLedger) -> None:
 
 
 def test_the_schema_is_created_and_versioned(ledger: SqliteLedger) -> None:
-    assert ledger.schema_version() == len(MIGRATIONS) == 1
+    assert ledger.schema_version() == len(MIGRATIONS) == 2
     conn = sqlite3.connect(ledger.path)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -62,14 +63,38 @@ def test_the_schema_is_created_and_versioned(ledger: SqliteLedger) -> None:
 def test_reopening_migrates_nothing_twice(make_ledger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     fill(make_ledger())
     again = make_ledger()
-    assert again.migrate() == 1
+    assert again.migrate() == 2
     conn = sqlite3.connect(tmp_path / "ledger.sqlite3")
     try:
         versions = conn.execute("SELECT version FROM schema_version").fetchall()
     finally:
         conn.close()
-    assert versions == [(1,)]
+    assert versions == [(1,), (2,)]
     assert again.count("students") == 2
+
+
+def test_version_1_gains_the_early_payment_grant_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.execute("INSERT INTO students VALUES ('N00000001', '00000001', 'regular', 0, 0, 0, 'x')")
+    conn.execute(
+        "INSERT INTO enrolments VALUES ('N00000001', '2026-2', 95000, 20, 0, 'contracted', 0, NULL)"
+    )
+    conn.commit()
+    conn.close()
+    ledger = SqliteLedger(path)
+    assert ledger.schema_version() == 2
+    account = ledger.load_account("N00000001")
+    assert account is not None
+    assert [(e.term, e.early_payment_granted_on) for e in account.enrolments] == [("2026-2", None)]
+    granted = replace(account.enrolments[0], early_payment_granted_on=date(2026, 8, 20))
+    ledger.import_enrolments([EnrolmentRecord("N00000001", granted, 2)])
+    again = ledger.load_account("N00000001")
+    assert again is not None and again.enrolments == (granted,)
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -79,7 +104,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.execute("INSERT INTO schema_version VALUES (7)")
     conn.commit()
     conn.close()
-    with pytest.raises(SchemaTooNewError, match="has schema version 7; this code knows up to 1"):
+    with pytest.raises(SchemaTooNewError, match="has schema version 7; this code knows up to 2"):
         SqliteLedger(path)
 
 

@@ -46,10 +46,10 @@ def test_summary_of_a_student_behind_on_payments() -> None:
         "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
         "céntimos.",
         "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos.",
-        "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo.",
         "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
         "cincuenta céntimos, y vence el lunes 30 de noviembre.",
+        "Su saldo incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
+        "a tiempo.",
         "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
         "Para matricularse debe estar al día en sus pagos.",
     )
@@ -94,13 +94,12 @@ def test_summary_of_an_up_to_date_student_enrolled_in_the_next_term() -> None:
         "noviembre.",
     )
     assert early_payment(result) == (
-        "Si paga todas las cuotas del ciclo dos mil veintisiete uno hasta el martes 30 de "
-        "marzo de 2027, recibe un descuento por pronto pago de doscientos treinta y siete "
-        "soles con cincuenta céntimos, y paga cuatro mil seiscientos sesenta y seis soles con "
-        "cincuenta céntimos por las cuotas.",
-        "El descuento es del cinco por ciento y se aplica solo a las cuotas, no a la matrícula, "
-        "al seguro ni a los gastos administrativos. Debe solicitarlo al área de Soluciones "
-        "Financieras antes de pagar.",
+        "El descuento por pronto pago es del cinco por ciento de las cuotas y se solicita por "
+        "correo a cobranzas@uwiener.edu.pe, hasta el martes 30 de marzo de 2027.",
+        "Cuando se le aprueba, tiene dos días hábiles para pagar todas las cuotas del ciclo dos "
+        "mil veintisiete uno: pagaría cuatro mil seiscientos sesenta y seis soles con cincuenta "
+        "céntimos, con un descuento de doscientos treinta y siete soles con cincuenta céntimos.",
+        "No se aplica a la matrícula, al seguro ni a los gastos administrativos.",
     )
 
 
@@ -155,11 +154,15 @@ def test_detail_of_an_extemporaneous_enrolment() -> None:
     )
 
 
+GRANTED_2026_2 = Enrolment("2026-2", 95000, 20, early_payment_granted_on=date(2026, 8, 20))
+
+
 def test_early_payment_already_applied() -> None:
     result = owed(
         MATRICULA,
         pay("cuota", None, 5 * 95000 - 23750 + 4 * 3850, date(2026, 8, 20)),
         as_of=date(2026, 9, 1),
+        enrolments=(GRANTED_2026_2,),
     )
     assert early_payment(result) == (
         "Ya tiene aplicado el descuento por pronto pago, de doscientos treinta y siete soles "
@@ -167,10 +170,37 @@ def test_early_payment_already_applied() -> None:
     )
 
 
+def test_early_payment_paid_early_without_a_grant_is_not_applied_and_leaves_no_credit() -> None:
+    result = owed(
+        MATRICULA,
+        pay("cuota", None, 5 * 95000 + 4 * 3850, date(2026, 8, 20)),
+        as_of=date(2026, 9, 1),
+    )
+    assert summary(result)[0] == "No tiene deuda pendiente."
+    assert "saldo a favor" not in " ".join(summary(result))
+
+
+def test_early_payment_granted_and_waiting_for_the_payment() -> None:
+    # granted Thursday 20 August 2026: two business days to pay, until Monday 24 August
+    result = owed(MATRICULA, as_of=date(2026, 8, 21), enrolments=(GRANTED_2026_2,))
+    assert early_payment(result) == (
+        "Tiene aprobado el descuento por pronto pago del ciclo dos mil veintiséis dos. Para "
+        "conservarlo, pague cuatro mil seiscientos sesenta y seis soles con cincuenta céntimos "
+        "por todas las cuotas hasta el lunes 24 de agosto; si no, vuelve la tarifa regular.",
+    )
+
+
+def test_early_payment_granted_but_not_paid_in_time() -> None:
+    result = owed(MATRICULA, as_of=date(2026, 8, 25), enrolments=(GRANTED_2026_2,))
+    assert early_payment(result)[0].startswith(
+        "El descuento por pronto pago que se le aprobó ya no aplica"
+    )
+
+
 def test_early_payment_after_the_deadline() -> None:
     assert early_payment(behind()) == (
-        "El descuento por pronto pago ya no está disponible para este ciclo: se obtiene pagando "
-        "el ciclo completo antes del vencimiento de la primera cuota.",
+        "El descuento por pronto pago ya no está disponible para este ciclo: se solicita y se "
+        "paga antes del vencimiento de la primera cuota.",
     )
 
 
@@ -205,3 +235,35 @@ def test_every_sentence_fits_one_say() -> None:
     sentences = summary(result) + detail(result) + early_payment(result)
     assert len(sentences) == 6 + 3 * 8 + 1
     assert max(len(s) for s in sentences) < SAY_LIMIT
+
+
+def test_the_statement_is_short_first_then_one_sentence_per_warning() -> None:
+    # balance, overdue and the next cuota first, in about 60 words at most, even with large
+    # amounts and two terms; then each warning that applies, one sentence each
+    cases = [
+        behind(),
+        owed(MATRICULA, as_of=date(2026, 12, 1)),
+        owed(
+            as_of=date(2026, 8, 1),
+            enrolments=(
+                Enrolment("2026-2", 9977777, 22, extemporaneous=True),
+                Enrolment("2027-1", 9977777, 22),
+            ),
+        ),
+    ]
+    for result in cases:
+        sentences = summary(result)
+        short = sentences[:3]
+        assert short[0].startswith(("Su saldo por pagar", "No tiene deuda"))
+        assert short[2].startswith(("Su próxima cuota", "Su próximo pago"))
+        assert len(" ".join(short).split()) <= 60
+        warnings = sentences[3:]
+        assert all(w.count(".") == 1 and w.endswith(".") for w in warnings)
+    assert summary(cases[1])[3:] == (
+        "Su saldo incluye cuarenta y cinco soles de gastos administrativos, por tres cuotas no "
+        "pagadas a tiempo.",
+        "Tiene deuda vencida hace más de sesenta días, que puede ser reportada a las centrales "
+        "de riesgo.",
+        "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
+        "Para matricularse debe estar al día en sus pagos.",
+    )

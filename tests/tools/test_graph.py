@@ -28,7 +28,7 @@ Menu tree at Wed 2026-11-18 10:00, America/Lima
 principal [menu] Menú principal  (start)
   1  información y canales de atención -> canales [menu] Canales de atención
     1  WhatsApp del estudiante -> whatsapp [message] WhatsApp del Estudiante
-      says: "Escríbanos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero…"
+      says: "Escríbanos por WhatsApp al {whatsapp}. Le pediremos su código de estudi…"
       next: back to the menu the caller came from
     2  registrar o seguir un ticket -> tickets [message] Tickets en Contacto UPN
       says: "Para registrar un ticket, ingrese a MiMundoUPN, elija Servicios y luego…"
@@ -47,8 +47,8 @@ principal [menu] Menú principal  (start)
       queue helpdesk
       line central: OPEN now (weekly hours)
       when closed (settings.after_hours) -> fuera-de-horario [message] Fuera de horario  (after_hours)
-        says: "En este momento la central está cerrada. Atendemos {hours}."
-        says: "Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, och…"
+        says: "{closed}"
+        says: "{alternatives}"
         next: back to the menu the caller came from
     2  Aula Virtual -> aula-virtual [transfer] Aula Virtual (Blackboard)
       says: "Le comunicamos con Aula Virtual."
@@ -80,7 +80,7 @@ orientacion-general [transfer] Orientación general (cuando no se entiende la el
   queue orientacion-estudiantes
   line central: OPEN now (weekly hours)
   when closed -> despedida [hangup] Despedida  (goodbye)
-    says: "También puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero c…"
+    says: "{alternatives}"
     says: "Gracias por llamar. Hasta pronto."
     then hang up
 """  # noqa: E501 - the lines are as wide as the tool prints them

@@ -18,7 +18,7 @@ from tests.tools.conftest import Run
 BRENA = "+5116044700"
 MAIN_MENU = (
     "Para información y canales de atención, marque 1. Para estudiantes, marque 2. "
-    "Para repetir, marque asterisco."
+    "Puede marcar la opción o decirla. Para repetir, marque asterisco."
 )
 STUDENT_MENU = (
     "Para Help Desk, marque 1. Para Aula Virtual, marque 2. Para orientación a estudiantes, "
@@ -26,16 +26,17 @@ STUDENT_MENU = (
     "marque 5. Para repetir, marque asterisco. Para volver, marque numeral. "
     "Para el menú principal, marque 0."
 )
-CLOSED_GREETING = (
-    "Gracias por llamar a UPN. En este momento nuestra central está cerrada. Puedes usar el "
-    "menú para escuchar información, escribirnos por el WhatsApp del Estudiante al 914 800 800, "
-    "o registrar tu consulta en contacto.upn.edu.pe."
-)
-AFTER_HOURS = [
-    "   says: En este momento la central está cerrada. Atendemos de lunes a viernes de 9 de la "
-    "mañana a 9 de la noche, y los sábados de 9 de la mañana a 2 de la tarde.",
+# Said once per call when the central is closed: the other channels, as the voice reads them.
+ALTERNATIVES = (
     "   says: Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero "
-    "cero, o registrar un ticket en MiMundoUPN, opción Servicios, Contacto UPN.",
+    "cero, registrar un ticket en contacto punto u pe ene punto edu punto pe, o acudir a "
+    "Contacto u pe ene en su campus, de lunes a sábado de 8 de la mañana a 8 de la noche."
+)
+CLOSED_GREETING = [
+    "   says: Gracias por llamar a la central telefónica de la universidad.",
+    "   says: En este momento la central está cerrada.",
+    "   says: Volvemos a atender mañana, lunes 23 de noviembre, a las 9 de la mañana.",
+    ALTERNATIVES,
 ]
 
 
@@ -81,7 +82,7 @@ def test_walk_2_1_on_a_sunday_hears_the_after_hours_message_with_whatsapp(run_cl
         "   active messages: saludo_fuera_de_horario (greeting)",
         "",
         "1. Twilio requests /voice",
-        f"   says: {CLOSED_GREETING}",
+        *CLOSED_GREETING,
         f"   asks (one key or words): {MAIN_MENU}",
         "   caller presses 2",
         "",
@@ -92,7 +93,8 @@ def test_walk_2_1_on_a_sunday_hears_the_after_hours_message_with_whatsapp(run_cl
         "3. Twilio requests /voice/menu/estudiantes",
         "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
         "line central: closed (after hours) until Mon 2026-11-23 09:00",
-        *AFTER_HOURS,
+        # the closure and the channels were said at the greeting: not again
+        "   says: Help Desk atiende cuando la central está abierta.",
         f"   asks (one key or words): {STUDENT_MENU}",
         "   (no more --press steps: the caller hangs up)",
         "",
@@ -110,15 +112,19 @@ def test_a_national_holiday_via_at_says_the_holiday_message(run_cli: Run) -> Non
     assert out[1] == (
         "   line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00"
     )
-    assert out[-11:] == [
+    assert out[5:9] == [
+        "   says: Gracias por llamar a la central telefónica de la universidad.",
+        "   says: Hoy es feriado, Día de la Independencia, y la central está cerrada.",
+        "   says: Volvemos a atender el jueves 30 de julio a las 9 de la mañana.",
+        ALTERNATIVES,
+    ]
+    assert out[-9:] == [
         '   caller says "aula virtual"',
         "",
         "3. Twilio requests /voice/menu/estudiantes",
         "   -> AFTER HOURS: Aula Virtual (Blackboard) (aula-virtual) is not available: "
         "line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00",
-        "   says: Hoy es feriado nacional y la central está cerrada. Puedes escribirnos por el "
-        "WhatsApp del Estudiante al 914 800 800, o registrar tu consulta en contacto.upn.edu.pe.",
-        *AFTER_HOURS,
+        "   says: Aula Virtual atiende cuando la central está abierta.",
         f"   asks (one key or words): {STUDENT_MENU}",
         "   (no more --press steps: the caller hangs up)",
         "",
@@ -299,14 +305,61 @@ def test_an_emergency_override_closes_the_desks_with_its_message(app: Flask, run
     assert result.exit_code == 0, result.output
     out = lines(result.output)
     assert out[1] == "   line central: closed (emergency override) until Wed 2026-11-18 12:00"
-    assert out[-8:-4] == [
+    assert out[6:9] == [
+        "   says: Por una emergencia la central está cerrada.",
+        "   says: Volvemos a atender hoy al mediodía.",
+        ALTERNATIVES,
+    ]
+    assert out[-6:-4] == [
         "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
         "line central: closed (emergency override) until Wed 2026-11-18 12:00",
-        "   says: Por una emergencia la central está cerrada.",
-        *AFTER_HOURS,
+        "   says: Help Desk atiende cuando la central está abierta.",
     ]
     # At noon the override has ended: the same walk reaches the desk.
     result = run_cli(
         simulate_command, ["--to", BRENA, "--at", "2026-11-18 12:00", "--press", "2,1"]
     )
     assert lines(result.output)[-1] == "Result: transferred to queue helpdesk."
+
+
+def test_words_counts_each_answer_and_the_call(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command,
+        ["--to", BRENA, "--at", "2026-11-18 10:00", "--press", "2,1", "--words"],
+    )
+    assert result.exit_code == 0, result.output
+    out = lines(result.output)
+    # 10 + 22 words at the greeting, 47 in the student menu, 5 before the transfer; 150 a minute
+    assert [line for line in out if line.startswith("   (")] == [
+        "   (32 words, 13 s)",
+        "   (47 words, 19 s)",
+        "   (5 words, 2 s)",
+    ]
+    assert out[-1] == "Spoken in the call: 84 words, 34 s at 150 words a minute, in 3 answers."
+
+
+def test_the_readme_figures_for_the_shipped_menus_are_what_simulate_prints(
+    app: Flask, run_cli: Run
+) -> None:
+    from pathlib import Path
+
+    from ivr.storage.ledger.demo import generate
+
+    generate(app.extensions["ivr"].ledger, students=20)  # the demo's named students
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = [
+        line.split("|")[1:-1]
+        for line in readme.splitlines()
+        if line.startswith("| ") and "`--to +5116044700`" not in line and '`"20' in line
+    ]
+    assert len(rows) == 4
+    for _, at, press, words, seconds in rows:
+        result = run_cli(
+            simulate_command,
+            ["--to", BRENA, "--at", at.strip(' `"'), "--press", press.strip(" `"), "--words"],
+        )
+        assert result.exit_code == 0, result.output
+        assert lines(result.output)[-1] == (
+            f"Spoken in the call: {words.strip()} words, {seconds.strip()} s at 150 words a "
+            f"minute, in {lines(result.output)[-1].rsplit('in ', 1)[1]}"
+        )

@@ -16,14 +16,15 @@ def url_for(route: str, state: State) -> str:
 
 
 def test_a_menu_question_is_a_gather_with_speech_then_a_redirect() -> None:
+    """What is said before the question is inside the <Gather>: a key interrupts it."""
     ask = Ask(("Para A, marque 1.", "Para B, marque 2."), State("m", steps=3), ("a", "b"))
     xml = render((Say("Hola."), ask), VOICE, url_for)
     assert xml == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        f"<Say {SPEAK}>Hola.</Say>"
         '<Gather action="/voice/menu/m?s=3" actionOnEmptyResult="false" finishOnKey="" '
         'hints="a, b" input="dtmf speech" language="es-PE" method="POST" numDigits="1" '
         'speechTimeout="auto" timeout="6">'
+        f"<Say {SPEAK}>Hola.</Say>"
         f"<Say {SPEAK}>Para A, marque 1. Para B, marque 2.</Say></Gather>"
         '<Redirect method="POST">/voice/menu/m?s=3</Redirect></Response>'
     )

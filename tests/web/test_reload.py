@@ -71,7 +71,8 @@ def test_node_removed_mid_call_continues_at_the_main_menu(caller: Caller, config
         config_dir,
         "menus/main.yaml",
         "      1:\n        label: información y canales de atención\n        goto: canales\n"
-        "        speech: [información, canales, canales de atención, whatsapp, ticket]\n",
+        "        speech: [información, canales, canales de atención, whatsapp, guasap, wasap, "
+        "ticket]\n",
         "",
     )
     data = caller.follow(in_channels, Digits="1").data

@@ -31,7 +31,7 @@ def says(data: bytes) -> list[str]:
 
 def identify(caller: Caller, code: str, dni: str) -> bytes:
     asked_dni = caller.post(ENTRY, Digits=code)
-    assert "cuatro últimos dígitos de su DNI" in says(asked_dni.data)[0]
+    assert "cuatro últimos dígitos de su de ene i" in says(asked_dni.data)[0]
     return bytes(caller.follow(asked_dni, Digits=dni).data)
 
 
@@ -39,21 +39,26 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
     asked_code = caller.follow(caller.follow(caller.post("/voice"), Digits="2"), Digits="5")
     assert "código de estudiante" in says(asked_code.data)[0]
     asked_dni = caller.follow(asked_code, Digits="00012345")
-    spoken = says(caller.follow(asked_dni, Digits="2468").data)
+    statement = caller.follow(asked_dni, Digits="2468").data
+    spoken = says(statement)
     # The whole summary is one <Say>: one synthesis, no gaps between sentences.
     assert spoken[0] == (
         "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
         "céntimos. "
         "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos. "
-        "Ese monto incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo. "
         "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
         "cincuenta céntimos, y vence el lunes 30 de noviembre. "
+        "Su saldo incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
+        "a tiempo. "
         "Mientras tenga deuda vencida, no podrá obtener certificados de estudios. "
         "Para matricularse debe estar al día en sus pagos."
     )
     assert len(spoken) == 2
     assert "Para hablar con Facturación, marque 4." in spoken[-1]
+    # barge-in: the statement is inside the <Gather>, so a key interrupts it
+    doc = etree.fromstring(statement)
+    assert [el.tag for el in doc] == ["Gather", "Redirect"]
+    assert [el.tag for el in doc.find("Gather")] == ["Say", "Say"]
 
 
 def test_code_with_its_letter_prefix_typed_as_digits_only(caller: Caller) -> None:

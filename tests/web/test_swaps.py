@@ -46,4 +46,7 @@ def test_two_instances_agree_and_one_started_mid_window(make_app: object, clock:
     clock.set(clock() + timedelta(seconds=1))  # 21:00:00: the after-hours greeting swaps in
     after = greeting(early)
     assert after == greeting(late)
-    assert after[0].startswith("Gracias por llamar a UPN. En este momento nuestra central")
+    assert after[:2] == [
+        "Gracias por llamar a la central telefónica de la universidad.",
+        "En este momento la central está cerrada.",
+    ]

@@ -15,14 +15,18 @@ from tests.helpers import Caller, Clock, assert_valid_twiml
 
 SAY = 'language="es-MX" voice="Polly.Mia-Neural"'
 MAIN_MENU_GATHER = (
-    '<Gather action="/voice/menu/principal?s=1" actionOnEmptyResult="false" finishOnKey="" '
+    '<Gather action="/voice/menu/principal?s=1&amp;h=4" actionOnEmptyResult="false" '
+    'finishOnKey="" '
     'hints="información y canales de atención, información, canales, canales de atención, '
-    "whatsapp, ticket, "
+    "whatsapp, guasap, wasap, ticket, "
     'estudiantes, estudiante, alumno, alumnos" input="dtmf speech" language="es-PE" '
     'method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
+)
+MAIN_MENU_PROMPT = (
     f"<Say {SAY}>Para información y canales de atención, marque 1. "
-    "Para estudiantes, marque 2. Para repetir, marque asterisco.</Say></Gather>"
-    '<Redirect method="POST">/voice/menu/principal?s=1</Redirect>'
+    "Para estudiantes, marque 2. Puede marcar la opción o decirla. "
+    "Para repetir, marque asterisco.</Say></Gather>"
+    '<Redirect method="POST">/voice/menu/principal?s=1&amp;h=4</Redirect>'
 )
 
 
@@ -51,9 +55,12 @@ def test_greeting_golden_twiml(caller: Caller) -> None:
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
     assert response.data.decode() == (
+        # the greeting is inside the <Gather>: a key interrupts it (barge-in); the main menu
+        # says once that options may be said as well as pressed (h=4 remembers it)
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        f"{MAIN_MENU_GATHER}"
         f"<Say {SAY}>Bienvenido a la central telefónica de la universidad, sede Breña.</Say>"
-        f"{MAIN_MENU_GATHER}</Response>"
+        f"{MAIN_MENU_PROMPT}</Response>"
     )
 
 
@@ -83,7 +90,7 @@ def test_unknown_number_gets_the_general_greeting_and_menu(caller: Caller, to: s
     response = caller.post("/voice")
     assert response.status_code == 200
     assert says(response.data)[0] == "Bienvenido a la central telefónica de la universidad."
-    assert verbs(response.data) == ["Say", "Gather", "Redirect"]
+    assert verbs(response.data) == ["Gather", "Redirect"]
 
 
 # -- the student menu ------------------------------------------------------------------------
@@ -107,7 +114,7 @@ def test_student_options_transfer_to_their_queue_when_open(
     assert data == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
         f"<Say {SAY}>{said}</Say>"
-        f'<Enqueue action="/voice/transfer/{node}?s=3&amp;t=principal.estudiantes" '
+        f'<Enqueue action="/voice/transfer/{node}?s=3&amp;t=principal.estudiantes&amp;h=4" '
         f'method="POST">{queue}</Enqueue></Response>'
     )
 
@@ -126,11 +133,17 @@ def test_sunday_walk_ends_in_after_hours_message_with_whatsapp(
     caller: Caller, clock: Clock
 ) -> None:
     clock.set(datetime(2026, 11, 22, 11, 0, tzinfo=LIMA))  # Sunday
+    greeting = " ".join(says(caller.post("/voice").data))
+    # said once, at the greeting: closed, when it opens again, and the other channels
+    assert "En este momento la central está cerrada." in greeting
+    assert "Volvemos a atender mañana, lunes 23 de noviembre, a las 9 de la mañana." in greeting
+    assert "ocho cero cero" in greeting and "WhatsApp" in greeting
     data = walk(caller, "2", "1")
     assert "Enqueue" not in verbs(data)
     spoken = " ".join(says(data))
-    assert "la central está cerrada" in spoken
-    assert "ocho cero cero" in spoken and "WhatsApp" in spoken
+    # asking for a desk names it, without repeating the closure or the channels
+    assert spoken.startswith("Help Desk atiende cuando la central está abierta.")
+    assert "WhatsApp" not in spoken and "Volvemos" not in spoken
     # Menus stay available: the caller is back in the student menu.
     gather = etree.fromstring(data).find("Gather")
     assert gather is not None and gather.get("action", "").startswith("/voice/menu/estudiantes")
@@ -231,7 +244,8 @@ def test_silence_reprompts_then_goes_to_the_failure_desk_or_goodbye_when_closed(
 def test_garbage_digits_get_ordinary_menu_handling(caller: Caller, digits: str) -> None:
     response = caller.post("/voice/menu/estudiantes?s=2&t=principal", Digits=digits)
     assert response.status_code == 200
-    assert verbs(response.data)[:2] == ["Say", "Gather"]
+    assert verbs(response.data) == ["Gather", "Redirect"]
+    assert says(response.data)[0] in ("Esa opción no es válida.", "No recibimos ninguna opción.")
 
 
 def test_star_repeats_hash_goes_back_zero_to_main_menu(caller: Caller) -> None:
@@ -252,7 +266,8 @@ def test_star_repeats_hash_goes_back_zero_to_main_menu(caller: Caller) -> None:
         ("Aula virtual, por favor.", "aula-virtual"),
         ("BLACKBOARD", "aula-virtual"),
         ("orientacion a padres", "orientacion-padres"),
-        ("Orientación", "orientacion-estudiantes"),
+        ("orientación para estudiantes", "orientacion-estudiantes"),
+        ("orientación para padres", "orientacion-padres"),
         ("opción uno", "helpdesk"),
         ("soporte técnico", "helpdesk"),
     ],
@@ -266,10 +281,41 @@ def test_speech_selects_options_by_name_and_synonyms(
     assert enqueue is not None and enqueue.text == queue
 
 
-def test_speech_that_matches_nothing_is_invalid(caller: Caller) -> None:
+def test_speech_that_matches_nothing_is_not_understood_and_hears_the_options(
+    caller: Caller,
+) -> None:
     in_students = caller.follow(caller.post("/voice"), Digits="2")
     data = caller.follow(in_students, SpeechResult="quiero una pizza").data
-    assert says(data)[0] == "Esa opción no es válida."
+    assert says(data)[0] == "No le entendí."
+    assert says(data)[1].startswith("Para Help Desk, marque 1.")
+
+
+def test_a_word_two_options_share_asks_the_caller_to_choose_by_key(caller: Caller) -> None:
+    in_students = caller.follow(caller.post("/voice"), Digits="2")
+    data = caller.follow(in_students, SpeechResult="orientación", Confidence="0.92").data
+    assert data.decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Gather action="/voice/menu/estudiantes?s=3&amp;t=principal&amp;h=4" '
+        'actionOnEmptyResult="false" finishOnKey="" '
+        f'hints="{etree.fromstring(in_students.data).find("Gather").get("hints")}" '
+        'input="dtmf speech" language="es-PE" method="POST" numDigits="1" '
+        'speechTimeout="auto" timeout="6">'
+        f"<Say {SAY}>¿Quiso decir orientación a estudiantes o orientación a padres? "
+        "Para orientación a estudiantes, marque 3. Para orientación a padres, marque 4.</Say>"
+        "</Gather>"
+        '<Redirect method="POST">/voice/menu/estudiantes?s=3&amp;t=principal&amp;h=4</Redirect>'
+        "</Response>"
+    )
+    chosen = caller.follow(caller.post("/voice"), Digits="2")
+    enqueue = etree.fromstring(caller.follow(chosen, Digits="4").data).find("Enqueue")
+    assert enqueue is not None and enqueue.text == "orientacion-padres"
+
+
+def test_low_speech_confidence_asks_to_confirm_by_key(caller: Caller) -> None:
+    in_students = caller.follow(caller.post("/voice"), Digits="2")
+    data = caller.follow(in_students, SpeechResult="aula virtual", Confidence="0.21").data
+    assert "Enqueue" not in verbs(data)
+    assert says(data) == ["¿Quiso decir Aula Virtual? Para Aula Virtual, marque 2."]
 
 
 # -- transfers ending --------------------------------------------------------------------------
@@ -418,7 +464,9 @@ def test_a_request_an_hour_later_is_still_answered(caller: Caller, clock: Clock)
 def test_holiday_message_is_said_at_the_greeting(caller: Caller, clock: Clock) -> None:
     clock.set(datetime(2026, 7, 28, 10, 0, tzinfo=LIMA))  # Fiestas Patrias, a Tuesday
     spoken = says(caller.post("/voice").data)
-    assert spoken[1].startswith("Hoy es feriado nacional y la central está cerrada.")
+    # the holiday's name, and when the central opens again (29 July is a holiday too)
+    assert spoken[1] == "Hoy es feriado, Día de la Independencia, y la central está cerrada."
+    assert spoken[2] == "Volvemos a atender el jueves 30 de julio a las 9 de la mañana."
 
 
 def test_emergency_override_is_said_at_the_greeting_and_closes_desks(
@@ -427,6 +475,64 @@ def test_emergency_override_is_said_at_the_greeting_and_closes_desks(
     app.extensions["ivr"].override_store.set("Cerrado por emergencia.", None, clock())
     spoken = says(caller.post("/voice").data)
     assert "Cerrado por emergencia." in spoken
+    # an override with no end names no date; the other channels follow
+    assert "Por ahora no podemos indicarle cuándo volveremos a atender." in spoken
+    assert any("WhatsApp" in text for text in spoken)
     data = walk(caller, "2", "1")
     assert "Enqueue" not in verbs(data)
-    assert says(data)[0] == "Cerrado por emergencia."
+    assert says(data)[0] == "Help Desk atiende cuando la central está abierta."
+
+
+# -- what a call hears once ----------------------------------------------------------------------
+def test_a_holiday_call_hears_the_closure_and_the_channels_once(
+    caller: Caller, clock: Clock
+) -> None:
+    clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=LIMA))  # Inmaculada Concepción, a Tuesday
+    heard: list[str] = []
+    response = caller.post("/voice")
+    heard += says(response.data)
+    for key in ("2", "1", "2", "#", "1", "1", "#"):  # two desks, then the WhatsApp information
+        response = caller.follow(response, Digits=key)
+        heard += says(response.data)
+    call = " ".join(heard)
+    assert call.count("la central está cerrada") == 1
+    assert call.count("Volvemos a atender el jueves 10 de diciembre a las 9 de la mañana.") == 1
+    assert "Hoy es feriado, Inmaculada Concepción, y la central está cerrada." in heard
+    # the channels once unasked; the caller who asks for WhatsApp hears the number again
+    assert call.count("nueve uno cuatro, ocho cero cero, ocho cero cero") == 2
+    assert "Help Desk atiende cuando la central está abierta." in heard
+    assert "Aula Virtual atiende cuando la central está abierta." in heard
+    # back in the main menu, the hint that options may be said is not repeated
+    assert sum("Puede marcar la opción o decirla." in text for text in heard) == 1
+
+
+def test_the_whatsapp_number_golden_twiml(caller: Caller) -> None:
+    data = walk(caller, "1", "1").decode()
+    assert data == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Gather action="/voice/menu/canales?s=3&amp;t=principal&amp;h=4" '
+        'actionOnEmptyResult="false" finishOnKey="" '
+        'hints="WhatsApp del estudiante, whatsapp, guasap, wasap, registrar o seguir un ticket, '
+        "ticket, tickets, registrar ticket, contacto upn, Contacto UPN en su campus, campus, "
+        "sede, contacto en campus, quejas y reclamos, queja, quejas, reclamo, reclamos, libro "
+        'de reclamaciones" '
+        'input="dtmf speech" language="es-PE" method="POST" numDigits="1" '
+        'speechTimeout="auto" timeout="6">'
+        f"<Say {SAY}>Escríbanos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero "
+        "cero. Le pediremos su código de estudiante para identificarle.</Say>"
+        f"<Say {SAY}>Para WhatsApp del estudiante, marque 1. Para registrar o seguir un ticket, "
+        "marque 2. Para Contacto u pe ene en su campus, marque 3. Para quejas y reclamos, marque "
+        "4. Para repetir, marque asterisco. Para volver, marque numeral. Para el menú principal, "
+        "marque 0.</Say></Gather>"
+        '<Redirect method="POST">/voice/menu/canales?s=3&amp;t=principal&amp;h=4</Redirect>'
+        "</Response>"
+    )
+
+
+def test_the_last_words_before_a_hangup_are_outside_any_gather(
+    caller: Caller, clock: Clock
+) -> None:
+    clock.set(datetime(2026, 11, 22, 10, 0, tzinfo=LIMA))  # Sunday: the failure desk is closed
+    data = caller.post("/voice/menu/estudiantes?s=4&iv=2", Digits="9").data
+    assert verbs(data) == ["Say", "Say", "Say", "Hangup"]
+    assert says(data)[-1] == "Gracias por llamar. Hasta pronto."

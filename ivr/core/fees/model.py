@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from ivr.core.schedule.peru import holiday_name
+
 CUOTAS_PER_TERM = 5  # policy 5.1.2: the semester is paid in five monthly cuotas
 
 Insurance = Literal["contracted", "exonerated", "not_contracted"]
@@ -95,6 +97,9 @@ class Enrolment:
     insurance: Insurance = "contracted"  # policy 5.6.1, 5.6.3
     extemporaneous: bool = False  # policy 5.3.3: enrolled in the extemporaneous period
     withdrawn_on: date | None = None  # policy 5.4.1: date of the withdrawal from the cycle
+    # policy 5.2.2 c-d: the day the billing office granted the early-payment discount for this
+    # term (it then shows in the payment schedule); None: not granted. Never inferred.
+    early_payment_granted_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,22 @@ class Account:
     student: Student
     enrolments: tuple[Enrolment, ...] = ()
     payments: tuple[Payment, ...] = ()
+
+
+def is_business_day(day: date) -> bool:
+    """Return whether ``day`` is a día hábil: Monday to Friday and not a national holiday."""
+    return day.weekday() < 5 and holiday_name(day) is None
+
+
+def business_days_after(day: date, count: int) -> date:
+    """Return the ``count``-th business day after ``day`` (``day`` itself not counted)."""
+    current = day
+    left = count
+    while left > 0:
+        current += timedelta(days=1)
+        if is_business_day(current):
+            left -= 1
+    return current
 
 
 def business_day_before(day: date) -> date:

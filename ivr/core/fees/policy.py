@@ -20,12 +20,22 @@ Conventions where the policy is silent (see also ``docs/domain.md``):
 - The late fee is only for the tuition cuotas (5.9.2 "cada cuota de pensión"), never for the
   matrícula or the extemporaneous fee; a cuota includes its insurance instalment (5.6.1), so
   the fee is charged when tuition plus insurance is not fully paid by the end of D+7.
-- The early-payment discount (5.2.2) is taken as granted when the payments a term's cuotas
-  received before cuota 1's due date (concepts ``cuota`` and ``seguro`` naming that term)
-  cover the whole cycle's cuotas with the discount: the request by e-mail (5.2.2 c) and the
-  two business days to pay after it (5.2.2 d) happen at the billing office, outside the
-  ledger. A student enrolled by credits at a regular tariff keeps the discount. It is 5% of
-  the term's tuition, shared among the five cuotas with ``spread``.
+- The early-payment discount (5.2.2) is never inferred from payments. It must be requested
+  (5.2.2 c) and exists only when the billing export says it was granted for a term
+  (``Enrolment.early_payment_granted_on``). From that day the term's cuotas are at 95% of
+  their tuition; once the discount shows in the schedule the student has 2 business days
+  (Monday to Friday, not national holidays) to pay the whole cycle (5.2.2 d): the payments
+  naming that term's cuotas (concepts ``cuota`` and ``seguro``) received by the end of the
+  2nd business day after the grant must cover the discounted cuotas, or the regular tariff
+  applies again from the 3rd. A student without a grant who paid the full price early owes
+  nothing and has no credit: nothing is refunded (5.10). It is 5% of the term's tuition,
+  shared among the five cuotas with ``spread``.
+- Every amount ages from the day it fell due: a cuota from its due date, its late fee from
+  the 8th day after that date, the day it accrues (5.9.2). An obligation is overdue while
+  an unpaid part is past its own due day, and ``days_overdue`` counts from the oldest such
+  day. "Reportable" (5.1.3, "deuda vencida mayor a 60 días calendario") means some unpaid
+  amount is more than 60 days past its own due day: a cuota from D+61, a late fee left alone
+  from D+69.
 - A withdrawal (5.4.1) on or before the term's withdrawal deadline keeps the matrícula (5.10.1)
   and the cuotas due on or before the withdrawal date; the later cuotas are annulled. Later
   withdrawals owe the whole term on its calendar.
@@ -48,6 +58,7 @@ from ivr.core.fees.model import (
     PriceList,
     Student,
     TermCalendar,
+    business_days_after,
 )
 from ivr.core.fees.money import percent_of, spread
 from ivr.core.fees.statement import (
@@ -64,6 +75,7 @@ from ivr.core.fees.statement import (
 FULL_LOAD_CREDITS = 12  # policy 5.3.4 c: from 12 credits on, the full regular tariff
 HALF_LOAD_MAX_CREDITS = 6  # policy 5.3.4 c: "matrícula hasta 6 créditos" -> 50%
 LATE_FEE_GRACE_DAYS = 7  # policy 5.9.2: the fee accrues on the 8th day after the due date
+EARLY_PAYMENT_BUSINESS_DAYS = 2  # policy 5.2.2 d: days to pay the whole cycle once granted
 REPORTABLE_AFTER_DAYS = 60  # policy 5.1.3: "deuda vencida mayor a 60 días calendario"
 EARLY_PAYMENT_PERCENT = 5  # policy 5.2.2 a
 EARLY_PAYMENT_CONCEPTS = frozenset({"cuota", "seguro"})
@@ -140,10 +152,15 @@ class _Row:
     def amount(self) -> int:
         return self.tuition - self.discount + self.insurance
 
+    @property
+    def fee_due(self) -> date:
+        # policy 5.9.2: the fee "se devengará al octavo día": it falls due on D+8
+        return self.due + timedelta(days=LATE_FEE_GRACE_DAYS + 1)
+
     def fee_accrued(self, on: date) -> bool:
         # policy 5.9.2: not fully paid by the end of D+7 -> one fee, from D+8 on, and a later
         # payment does not remove it; never more than one per cuota.
-        if self.fee_price == 0 or on < self.due + timedelta(days=LATE_FEE_GRACE_DAYS + 1):
+        if self.fee_price == 0 or on < self.fee_due:
             return False
         grace_end = self.due + timedelta(days=LATE_FEE_GRACE_DAYS)
         return self.paid_in_full_on is None or self.paid_in_full_on > grace_end
@@ -178,22 +195,22 @@ def statement(account: Account, billing: Billing, as_of: date) -> Statement:
     )
     calendars: dict[str, TermCalendar] = {}
     rows: list[_Row] = []
-    discount_earned: dict[str, bool] = {}
+    grants: dict[str, _Grant] = {}
     for enrolment in account.enrolments:
         calendar = billing.term(enrolment.term)
         if calendar is None:
             raise UnknownTermError(f"term {enrolment.term} is not in billing/terms.yaml")
         calendars[enrolment.term] = calendar
-        term_rows, earned = _bill_term(student, enrolment, calendar, prices, payments)
-        rows.extend(term_rows)
-        discount_earned[enrolment.term] = earned
+        grant = _grant(enrolment, calendar, prices, payments, as_of)
+        rows.extend(_bill_term(enrolment, calendar, prices, grant))
+        if grant is not None:
+            grants[enrolment.term] = grant
     rows.sort(key=lambda r: r.sort_key)
 
     credit = _apply_payments(rows, payments)
     obligations = tuple(_settle(row, as_of) for row in rows)
 
-    overdue = tuple(o for o in obligations if o.status == "overdue")
-    overdue_total = sum(o.outstanding for o in overdue)
+    overdue_total = sum(o.overdue_amount for o in obligations)
     upcoming = [o for o in obligations if o.outstanding > 0 and o.due >= as_of]
     next_due = (
         None
@@ -206,7 +223,7 @@ def statement(account: Account, billing: Billing, as_of: date) -> Statement:
             upcoming[0].outstanding,
         )
     )
-    early_status, quote = _early_payment(account, calendars, obligations, discount_earned, as_of)
+    early_status, quote = _early_payment(account, calendars, obligations, grants, as_of)
     return Statement(
         code=student.code,
         as_of=as_of,
@@ -216,7 +233,7 @@ def statement(account: Account, billing: Billing, as_of: date) -> Statement:
         late_fees=sum(o.late_fee_outstanding for o in obligations),
         credit=credit,
         next_due=next_due,
-        # policy 5.1.3: debt overdue more than 60 calendar days may be reported
+        # policy 5.1.3: some amount overdue more than 60 calendar days past its own due day
         reportable=any(o.reportable for o in obligations),
         # policy 5.1.4: a pending obligation (here: any overdue, unpaid amount) blocks them
         certificates_blocked=overdue_total > 0,
@@ -228,14 +245,59 @@ def statement(account: Account, billing: Billing, as_of: date) -> Statement:
     )
 
 
-def _bill_term(
-    student: Student,
+@dataclass(frozen=True, slots=True)
+class _Grant:
+    """An early-payment discount the billing office granted for one term (policy 5.2.2 c-d)."""
+
+    granted_on: date
+    pay_by: date  # the 2nd business day after the grant (5.2.2 d)
+    discounts: tuple[int, ...]  # per cuota
+    paid_in_time: bool  # the whole discounted cycle received by ``pay_by``
+    lapsed: bool  # ``pay_by`` is over without the whole cycle paid: regular tariff again
+
+    @property
+    def in_force(self) -> bool:
+        return not self.lapsed
+
+
+def _grant(
     enrolment: Enrolment,
     calendar: TermCalendar,
     prices: PriceList,
     payments: list[Payment],
-) -> tuple[list[_Row], bool]:
-    """Return the obligations one enrolment creates, and whether it earned the 5% discount."""
+    as_of: date,
+) -> _Grant | None:
+    """Return the term's early-payment grant as of ``as_of``, or None when there is none.
+
+    Policy 5.2.2 c: the discount exists only when requested and granted, which the billing
+    export records; it is never inferred from payments. 5.2.2 d: once granted, the whole cycle
+    is due within 2 business days, or the regular tariff returns.
+    """
+    granted_on = enrolment.early_payment_granted_on
+    if granted_on is None or granted_on > as_of:
+        return None
+    tuition = tuition_cuotas(enrolment, prices)
+    insurance = insurance_instalments(enrolment, prices)
+    # policy 5.2.2 a-b: 5% off the cuotas (tuition only, never insurance, matrícula or fees)
+    discounts = spread(percent_of(sum(tuition), EARLY_PAYMENT_PERCENT), CUOTAS_PER_TERM)
+    pay_by = business_days_after(granted_on, EARLY_PAYMENT_BUSINESS_DAYS)
+    owed = sum(tuition) - sum(discounts) + sum(insurance)
+    received = sum(
+        p.amount
+        for p in payments
+        if p.term == enrolment.term and p.concept in EARLY_PAYMENT_CONCEPTS and p.paid_on <= pay_by
+    )
+    paid = owed > 0 and received >= owed
+    return _Grant(granted_on, pay_by, discounts, paid, lapsed=not paid and as_of > pay_by)
+
+
+def _bill_term(
+    enrolment: Enrolment,
+    calendar: TermCalendar,
+    prices: PriceList,
+    grant: _Grant | None,
+) -> list[_Row]:
+    """Return the obligations one enrolment creates (a grant in force discounts its cuotas)."""
     term = enrolment.term
     # policy 5.3.1, 5.3.2: the matrícula is paid on enrolling; due when that period closes
     enrolled_by = (
@@ -258,11 +320,8 @@ def _bill_term(
         )
     tuition = tuition_cuotas(enrolment, prices)
     insurance = insurance_instalments(enrolment, prices)
-    # policy 5.2.2 a-b: 5% off the cuotas (tuition only, never insurance, matrícula or fees)
-    discounts = spread(percent_of(sum(tuition), EARLY_PAYMENT_PERCENT), CUOTAS_PER_TERM)
-    earned = early_payment_ineligibility(student, enrolment) is None and _paid_cycle_early(
-        term, calendar, payments, sum(tuition) - sum(discounts) + sum(insurance)
-    )
+    # policy 5.2.2 d: the discount holds while the grant is in force or was paid in time
+    discounts = grant.discounts if grant is not None and grant.in_force else (0,) * len(tuition)
     for index, due in enumerate(calendar.cuota_due_dates):
         withdrawn = enrolment.withdrawn_on
         if withdrawn is not None and withdrawn <= calendar.withdrawal_deadline and due > withdrawn:
@@ -277,23 +336,11 @@ def _bill_term(
                 due,
                 tuition[index],
                 insurance[index],
-                discounts[index] if earned else 0,
+                discounts[index],
                 prices.late_fee,  # policy 5.9.2-5.9.3: S/ 15 per overdue cuota
             )
         )
-    return rows, earned
-
-
-def _paid_cycle_early(
-    term: str, calendar: TermCalendar, payments: list[Payment], discounted_total: int
-) -> bool:
-    # policy 5.2.2 a: the whole cycle paid before cuota 1 falls due
-    received = sum(
-        p.amount
-        for p in payments
-        if p.term == term and p.concept in EARLY_PAYMENT_CONCEPTS and p.paid_on < calendar.first_due
-    )
-    return discounted_total > 0 and received >= discounted_total
+    return rows
 
 
 def _row(
@@ -365,14 +412,20 @@ def _settle(row: _Row, as_of: date) -> Obligation:
     late_fee = row.fee_price if row.fee_accrued(as_of) else 0
     paid = row.principal_paid + row.fee_paid
     outstanding = row.amount + late_fee - paid
+    principal_left = row.amount - row.principal_paid
+    fee_left = late_fee - row.fee_paid
+    # Every amount ages from its own due day: the cuota from its due date (the last day to
+    # pay it), its late fee from the 8th day after (policy 5.9.2).
+    principal_days = (as_of - row.due).days if principal_left and row.due < as_of else 0
+    fee_days = (as_of - row.fee_due).days if fee_left and row.fee_due < as_of else 0
+    days_overdue = max(principal_days, fee_days)
     status: Status
     if outstanding == 0:
         status = "paid"
-    elif row.due < as_of:
-        status = "overdue"  # the due date is the last day to pay
+    elif days_overdue:
+        status = "overdue"
     else:
         status = "pending"
-    days_overdue = (as_of - row.due).days if status == "overdue" else 0
     return Obligation(
         term=row.term,
         concept=row.concept,
@@ -387,9 +440,10 @@ def _settle(row: _Row, as_of: date) -> Obligation:
         tuition=row.tuition if row.concept == "cuota" else 0,
         insurance=row.insurance,
         discount=row.discount,
-        # policy 5.1.3: overdue more than 60 calendar days and unpaid -> reportable
+        # policy 5.1.3: an unpaid amount more than 60 calendar days past its own due day
         reportable=days_overdue > REPORTABLE_AFTER_DAYS,
-        late_fee_outstanding=late_fee - row.fee_paid,
+        late_fee_outstanding=fee_left,
+        overdue_amount=(principal_left if principal_days else 0) + (fee_left if fee_days else 0),
     )
 
 
@@ -416,23 +470,35 @@ def _early_payment(
     account: Account,
     calendars: dict[str, TermCalendar],
     obligations: tuple[Obligation, ...],
-    discount_earned: dict[str, bool],
+    grants: dict[str, _Grant],
     as_of: date,
 ) -> tuple[EarlyPaymentStatus, EarlyPaymentQuote | None]:
-    """Say whether the newest term can still get the early-payment discount (policy 5.2)."""
+    """Say where the newest term stands with the early-payment discount (policy 5.2)."""
     if not account.enrolments:
         return "no_term", None
     enrolment = _by_term_order(account, calendars)[-1]
     calendar = calendars[enrolment.term]
-    if discount_earned[enrolment.term]:
-        return "applied", None
+    cuotas = [o for o in obligations if o.term == enrolment.term and o.concept == "cuota"]
+    grant = grants.get(enrolment.term)
+    if grant is not None:
+        if grant.paid_in_time:
+            return "applied", None
+        if grant.lapsed:
+            return "lapsed", None  # policy 5.2.2 d: the regular tariff applies again
+        # policy 5.2.2 d: granted; the whole cycle is due by the 2nd business day after
+        return "granted", EarlyPaymentQuote(
+            term=enrolment.term,
+            discount=sum(o.discount for o in cuotas),
+            amount=sum(o.outstanding for o in cuotas),
+            deadline=grant.pay_by,
+        )
     reason = early_payment_ineligibility(account.student, enrolment)
     if reason is not None:
         return reason, None
     if as_of >= calendar.first_due:
         # policy 5.2.2 a: "antes del vencimiento de la primera cuota"
         return "deadline_passed", None
-    cuotas = [o for o in obligations if o.term == enrolment.term and o.concept == "cuota"]
+    # policy 5.2.2 c: it must be requested; the quote says what paying early would cost
     discount = percent_of(sum(o.tuition for o in cuotas), EARLY_PAYMENT_PERCENT)
     to_pay = max(sum(o.outstanding for o in cuotas) - discount, 0)
     return "available", EarlyPaymentQuote(

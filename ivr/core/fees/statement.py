@@ -11,8 +11,10 @@ from ivr.core.fees.money import format_amount
 ObligationConcept = Literal["matricula", "matricula_extemporanea", "cuota"]
 Status = Literal["paid", "pending", "overdue"]
 EarlyPaymentStatus = Literal[
-    "available",  # eligible and still in time: see Statement.early_payment_quote
-    "applied",  # the whole cycle was paid in time: the discount is in the cuotas' amounts
+    "available",  # eligible, not granted, still in time to request it: see the quote
+    "granted",  # policy 5.2.2 d: granted; the quote says what to pay and by when
+    "applied",  # granted and the whole cycle paid in time: the discount is in the cuotas
+    "lapsed",  # policy 5.2.2 d: granted but not paid in 2 business days: regular tariff
     "deadline_passed",  # cuota 1 is already due
     "not_regular_tariff",  # policy 5.2.2 a
     "agreement",  # policy 5.2.3
@@ -49,6 +51,7 @@ class Obligation:
     discount: int = 0
     reportable: bool = False
     late_fee_outstanding: int = 0  # the part of ``late_fee`` still unpaid
+    overdue_amount: int = 0  # the unpaid part past its own due day (the fee's is D+8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,17 @@ class NextDue:
 
 @dataclass(frozen=True, slots=True)
 class EarlyPaymentQuote:
-    """Policy 5.2.2: what paying the whole cycle before cuota 1 falls due would cost."""
+    """Policy 5.2.2: what paying the whole cycle early costs, and by when.
+
+    ``available``: what it would cost if requested and granted; ``deadline`` is the last day
+    to request it, the day before cuota 1 falls due (5.2.2 a, c). ``granted``: what is left to
+    pay, already discounted, and ``deadline`` the 2nd business day after the grant (5.2.2 d).
+    """
 
     term: str
     discount: int  # 5% of the term's tuition cuotas
     amount: int  # the term's cuotas still to pay (with insurance), less the discount
-    deadline: date  # the last day to pay: the day before cuota 1's due date
+    deadline: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +94,9 @@ class Statement:
     """Everything a student owes as of a date, with the flags the policy attaches to it.
 
     ``balance`` is everything still to pay, due or not, fees included; ``overdue`` is the part
-    past its due date, fees included; ``late_fees`` is the part of ``overdue`` that is unpaid
-    late fees. ``credit`` is money received beyond everything billed (saldo a favor).
+    past its own due day (a late fee's is the 8th day after its cuota's, policy 5.9.2);
+    ``late_fees`` is the unpaid late fees. ``credit`` is money received beyond everything
+    billed (saldo a favor): never an early-payment discount nobody granted (5.2.2 c, 5.10).
     """
 
     code: str

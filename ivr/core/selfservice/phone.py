@@ -33,9 +33,8 @@ from ivr.core.selfservice import script
 
 MAX_FAILURES = 3  # wrong code or DNI in one call
 CHANNELS = (
-    "Puede consultar su estado de cuenta escribiendo al WhatsApp del Estudiante, nueve uno "
-    "cuatro, ocho cero cero, ocho cero cero, o registrando un ticket de Facturación en "
-    "MiMundoUPN, opción Servicios, Contacto UPN."
+    "Puede consultar su estado de cuenta escribiendo al WhatsApp del Estudiante, {whatsapp}, "
+    "o registrando un ticket de Facturación en MiMundoUPN, opción Servicios, Contacto UPN."
 )
 ASK_DNI = "Ahora marque los cuatro últimos dígitos de su DNI, y al final la tecla numeral."
 MISMATCH = "Los datos ingresados no coinciden con nuestros registros."
@@ -194,14 +193,14 @@ def _menu(
         ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
         return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
     if keyed == "4" and node.billing_desk:
-        nxt = enter(ctx, State(node.billing_desk, state.trail, steps=state.steps))
+        nxt = enter(ctx, state.at(node.billing_desk))
         return replace(nxt, said="4")
     if keyed == nav.repeat:
         return Outcome((_menu_ask(ctx, node, state),), node.id, "repeat")
     if keyed == nav.main_menu:
-        return replace(enter(ctx, State(settings.start, steps=state.steps)), event="main_menu")
+        return replace(enter(ctx, state.at(settings.start, ())), event="main_menu")
     if keyed == nav.back:
-        return replace(enter(ctx, State(node.next, state.trail, steps=state.steps)), event="back")
+        return replace(enter(ctx, state.at(node.next)), event="back")
     if state.invalid + 1 >= settings.max_invalid:
         return _leave(ctx, node, state, (settings.texts.too_many_failures,), "failed")
     again = _menu_ask(ctx, node, replace(state, invalid=state.invalid + 1, no_input=0))
@@ -244,8 +243,8 @@ def _silence(ctx: CallContext, node: SelfServiceNode, state: State, again: Ask) 
 def _leave(
     ctx: CallContext, node: SelfServiceNode, state: State, texts: tuple[str, ...], event: str
 ) -> Outcome:
-    nxt = enter(ctx, State(node.next, state.trail, steps=state.steps))
-    return Outcome((*(Say(t) for t in texts), *nxt.actions), node.id, event)
+    nxt = enter(ctx, state.at(node.next))
+    return Outcome((*(Say(ctx.fill(t)) for t in texts), *nxt.actions), node.id, event)
 
 
 def _unavailable(ctx: CallContext, node: SelfServiceNode, state: State) -> Outcome:
@@ -253,7 +252,7 @@ def _unavailable(ctx: CallContext, node: SelfServiceNode, state: State) -> Outco
     said = (Say(UNAVAILABLE),)
     desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
     if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
-        nxt = enter(ctx, State(desk.id, state.trail, steps=state.steps))
+        nxt = enter(ctx, state.at(desk.id))
         return Outcome((*said, *nxt.actions), node.id, "selfservice_unavailable")
     return _leave(ctx, node, state, (UNAVAILABLE, CHANNELS), "selfservice_unavailable")
 

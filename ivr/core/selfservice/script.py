@@ -18,7 +18,7 @@ _INELIGIBLE = frozenset({"not_regular_tariff", "agreement", "other_benefit", "st
 
 
 def summary(statement: Statement) -> tuple[str, ...]:
-    """Return the balance, what is overdue, the late fees, the next cuota and the warnings."""
+    """Return the balance, what is overdue and the next cuota, then one sentence per warning."""
     sentences: list[str] = []
     if statement.balance == 0:
         if statement.credit:
@@ -34,13 +34,6 @@ def summary(statement: Statement) -> tuple[str, ...]:
             sentences.append(f"De ese monto, {money_words(statement.overdue)} están vencidos.")
         else:
             sentences.append("No tiene montos vencidos.")
-    if statement.late_fees:
-        charged = sum(1 for o in statement.obligations if o.late_fee_outstanding)
-        cuotas = "cuota no pagada" if charged == 1 else "cuotas no pagadas"
-        sentences.append(
-            f"Ese monto incluye {money_words(statement.late_fees)} de gastos administrativos, "
-            f"por {number_words(charged, 'feminine')} {cuotas} a tiempo."
-        )
     next_due = statement.next_due
     if next_due is not None:
         when = _due_phrase(statement, next_due.date)
@@ -55,6 +48,16 @@ def summary(statement: Statement) -> tuple[str, ...]:
                 f"Su próximo pago es {_article_label(next_due.concept)}{of_term}, "
                 f"por {money_words(next_due.amount)}, y {when}."
             )
+    # The short part ends here (balance, overdue, next cuota: about 60 words at most); then
+    # each warning that applies, one sentence each. Details are on key 2.
+    if statement.late_fees:
+        # policy 5.9.2
+        charged = sum(1 for o in statement.obligations if o.late_fee_outstanding)
+        cuotas = "cuota no pagada" if charged == 1 else "cuotas no pagadas"
+        sentences.append(
+            f"Su saldo incluye {money_words(statement.late_fees)} de gastos administrativos, "
+            f"por {number_words(charged, 'feminine')} {cuotas} a tiempo."
+        )
     if statement.reportable:
         # policy 5.1.3
         sentences.append(
@@ -85,50 +88,58 @@ def detail(statement: Statement) -> tuple[str, ...]:
     return tuple(sentences)
 
 
+# policy 5.2.2 c: the discount is requested by e-mail to the billing office's address
+EARLY_PAYMENT_EMAIL = "cobranzas@uwiener.edu.pe"
+
+
 def early_payment(statement: Statement) -> tuple[str, ...]:
-    """Return the early-payment quote, or why the discount does not apply (policy 5.2)."""
+    """Return how the early-payment discount stands and how to request it (policy 5.2.2)."""
     status = statement.early_payment_status
     quote = statement.early_payment_quote
     if status == "available" and quote is not None:
-        deadline = date_words(quote.deadline, with_year=quote.deadline.year != statement.as_of.year)
-        return tuple(
-            [
-                f"Si paga todas las cuotas del ciclo {term_words(quote.term)} hasta el "
-                f"{deadline}, recibe un descuento por pronto pago de "
-                f"{money_words(quote.discount)}, y paga {money_words(quote.amount)} por las "
-                "cuotas.",
-                # policy 5.2.2 b-c
-                "El descuento es del cinco por ciento y se aplica solo a las cuotas, no a la "
-                "matrícula, al seguro ni a los gastos administrativos. Debe solicitarlo al área "
-                "de Soluciones Financieras antes de pagar.",
-            ]
+        return (
+            # policy 5.2.2 a, c: requested by e-mail before cuota 1 falls due
+            "El descuento por pronto pago es del cinco por ciento de las cuotas y se solicita "
+            f"por correo a {EARLY_PAYMENT_EMAIL}, hasta el {_date(statement, quote.deadline)}.",
+            # policy 5.2.2 d: once granted, two business days to pay the whole cycle
+            "Cuando se le aprueba, tiene dos días hábiles para pagar todas las cuotas del ciclo "
+            f"{term_words(quote.term)}: pagaría {money_words(quote.amount)}, con un descuento "
+            f"de {money_words(quote.discount)}.",
+            # policy 5.2.2 b
+            "No se aplica a la matrícula, al seguro ni a los gastos administrativos.",
+        )
+    if status == "granted" and quote is not None:
+        return (
+            # policy 5.2.2 d
+            f"Tiene aprobado el descuento por pronto pago del ciclo {term_words(quote.term)}. "
+            f"Para conservarlo, pague {money_words(quote.amount)} por todas las cuotas hasta el "
+            f"{_date(statement, quote.deadline)}; si no, vuelve la tarifa regular.",
         )
     if status == "applied":
         discount = sum(o.discount for o in statement.obligations)
-        return tuple(
-            [
-                "Ya tiene aplicado el descuento por pronto pago, de "
-                f"{money_words(discount)}, en sus cuotas."
-            ]
+        return (
+            "Ya tiene aplicado el descuento por pronto pago, de "
+            f"{money_words(discount)}, en sus cuotas.",
+        )
+    if status == "lapsed":
+        return (
+            # policy 5.2.2 d: the regular tariff returns; it may be requested again
+            "El descuento por pronto pago que se le aprobó ya no aplica, porque el ciclo no se "
+            "pagó completo en los dos días hábiles siguientes: sus cuotas vuelven a la tarifa "
+            "regular. Puede solicitarlo de nuevo antes de que termine la matrícula.",
         )
     if status == "deadline_passed":
-        return tuple(
-            [
-                "El descuento por pronto pago ya no está disponible para este ciclo: se obtiene "
-                "pagando el ciclo completo antes del vencimiento de la primera cuota."
-            ]
+        return (
+            "El descuento por pronto pago ya no está disponible para este ciclo: se solicita y "
+            "se paga antes del vencimiento de la primera cuota.",
         )
     if status in _INELIGIBLE:
         # said generically: the caller hears the rule, not which of their conditions failed
-        return tuple(
-            [
-                "El descuento por pronto pago no aplica en su caso. Es solo para estudiantes "
-                "con tarifa regular, sin convenio ni otro beneficio."
-            ]
+        return (
+            "El descuento por pronto pago no aplica en su caso. Es solo para estudiantes "
+            "con tarifa regular, sin convenio ni otro beneficio.",
         )
-    return tuple(
-        ["No tiene un ciclo por pagar en el que pueda aplicarse el descuento por pronto pago."]
-    )
+    return ("No tiene un ciclo por pagar en el que pueda aplicarse el descuento por pronto pago.",)
 
 
 def _obligation_sentence(statement: Statement, o: Obligation) -> str:

@@ -343,14 +343,18 @@ def _current_term(
         enrolment = replace(base, withdrawn_on=calendar.first_due + timedelta(rng.randint(1, span)))
     elif profile == "withdrawn_after_midterms":
         enrolment = replace(base, withdrawn_on=calendar.midterms_start + timedelta(days=8))
+    elif profile == "early_paid":
+        # policy 5.2.2 c: requested and granted by the billing office before cuota 1 falls due
+        granted = calendar.first_due - timedelta(days=rng.randint(5, 12))
+        enrolment = replace(base, early_payment_granted_on=granted)
     amounts = builder.enrol(code, enrolment)
     builder.pay_matricula(code, enrolment, rng.randint(1, 6))
     if profile == "early_paid":
-        # policy 5.2.2: the whole cycle, less 5% of the tuition, before cuota 1 falls due
+        # policy 5.2.2 d: the whole cycle, less 5% of the tuition, on the day it was granted
         tuition = sum(tuition_cuotas(enrolment, builder.prices))
         total = sum(amounts) - percent_of(tuition, EARLY_PAYMENT_PERCENT)
-        on = calendar.first_due - timedelta(days=rng.randint(2, 10))
-        builder.pay(code, "cuota", total, on, CURRENT_TERM)
+        assert enrolment.early_payment_granted_on is not None
+        builder.pay(code, "cuota", total, enrolment.early_payment_granted_on, CURRENT_TERM)
         return
     paid = {
         "overdue_one": past[:-1],

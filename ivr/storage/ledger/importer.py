@@ -61,9 +61,12 @@ COLUMNS: dict[ExportKind, tuple[str, ...]] = {
         "insurance",
         "extemporaneous",
         "withdrawn_on",
+        "early_payment_granted_on",
     ),
     "payments": ("payment_id", "student_code", "term", "concept", "cuota", "amount", "paid_on"),
 }
+# Columns an export may leave out (older billing exports lack them): read as empty.
+OPTIONAL_COLUMNS = frozenset({"early_payment_granted_on"})
 # The column that only one kind of export has, to tell them apart.
 _SIGNATURE: dict[str, ExportKind] = {"dni": "students", "credits": "enrolments"}
 _SIGNATURE["payment_id"] = "payments"
@@ -276,7 +279,7 @@ def _check_header(header: Sequence[str], expected: tuple[str, ...]) -> list[RowP
             hint = f"did you mean '{close[0]}'?" if close else "expected: " + ", ".join(expected)
             problems.append(RowProblem(1, column or "header", f"unknown column ({hint})"))
     for column in expected:
-        if column not in seen:
+        if column not in seen and column not in OPTIONAL_COLUMNS:
             problems.append(RowProblem(1, column, "missing column"))
     return problems
 
@@ -309,6 +312,8 @@ def _enrolment(row: _Row, known_terms: Collection[str] | None) -> EnrolmentRecor
     insurance = row.choice("insurance", INSURANCE_VALUES)
     late = row.flag("extemporaneous")
     withdrawn = row.day("withdrawn_on", optional=True)
+    # policy 5.2.2 c-d: the early-payment discount exists only when billing granted it
+    granted = row.day("early_payment_granted_on", optional=True)
     if (
         code is None
         or term is None
@@ -320,7 +325,9 @@ def _enrolment(row: _Row, known_terms: Collection[str] | None) -> EnrolmentRecor
         or row.problems
     ):
         return None
-    enrolment = Enrolment(term, tariff, credits, last, cast(Insurance, insurance), late, withdrawn)
+    enrolment = Enrolment(
+        term, tariff, credits, last, cast(Insurance, insurance), late, withdrawn, granted
+    )
     return EnrolmentRecord(code, enrolment, row.line)
 
 

@@ -78,6 +78,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             locked_until TEXT NOT NULL
         )""",
     ),
+    # policy 5.2.2 c-d: the day billing granted the early-payment discount for the term
+    ("ALTER TABLE enrolments ADD COLUMN early_payment_granted_on TEXT",),
 )
 
 _STUDENT_COLUMNS = (
@@ -85,7 +87,8 @@ _STUDENT_COLUMNS = (
     "dni_verifier"
 )
 _ENROLMENT_COLUMNS = (
-    "code, term, tariff, credits, last_regular_cycle, insurance, extemporaneous, withdrawn_on"
+    "code, term, tariff, credits, last_regular_cycle, insurance, extemporaneous, withdrawn_on, "
+    "early_payment_granted_on"
 )
 _PAYMENT_COLUMNS = "payment_id, code, term, concept, cuota, amount, paid_on"
 
@@ -296,6 +299,7 @@ class SqliteLedger:
                 r.enrolment.insurance,
                 int(r.enrolment.extemporaneous),
                 _iso_day(r.enrolment.withdrawn_on),
+                _iso_day(r.enrolment.early_payment_granted_on),
             )
             for r in records
         ]
@@ -528,6 +532,7 @@ def _enrolment(row: tuple[Any, ...]) -> Enrolment:
         insurance=cast(Insurance, row[5]),
         extemporaneous=bool(row[6]),
         withdrawn_on=None if row[7] is None else date.fromisoformat(str(row[7])),
+        early_payment_granted_on=None if row[8] is None else date.fromisoformat(str(row[8])),
     )
 
 
