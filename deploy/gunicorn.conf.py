@@ -135,18 +135,26 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 class _EscapedAtoms(glogging.SafeAtoms):
-    """The access log's values, each escaped onto one line and redacted as it is used."""
+    r"""The access log's values, each escaped onto one line and redacted as it is used.
+
+    In a quoted field every backslash then starts an escape (``\\``, ``\"``, ``\n``, ``\x00``):
+    a path ending in a backslash cannot close its quotes early.
+    """
+
+    def __init__(self, atoms: dict[str, Any]) -> None:
+        doubled = {k: v.replace("\\", "\\\\") if isinstance(v, str) else v for k, v in atoms.items()}
+        super().__init__(doubled)  # then gunicorn escapes the quotes
 
     def __getitem__(self, key: str) -> Any:
         value = super().__getitem__(key)
-        return redact(escape(value)) if isinstance(value, str) else value
+        return escape(redact(value)) if isinstance(value, str) else value
 
 
 class _OneLine(logging.Filter):
     """Gunicorn's own messages (``Invalid request from ip=...: ...`` quotes the request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(escape(record.getMessage())), None
+        record.msg, record.args = escape(redact(record.getMessage())), None
         return True
 
 

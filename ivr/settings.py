@@ -150,7 +150,7 @@ def addresses(raw: str) -> list[str]:
         if part.startswith("unix:") and len(part) > 5:
             continue
         host, sep, port = part.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not host or not port.isdigit() or int(port) > 65535:
             raise ValueError("HOST:PORT or unix:PATH, several separated by commas")
     if not parts:
         raise ValueError("HOST:PORT or unix:PATH, several separated by commas")
