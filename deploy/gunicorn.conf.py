@@ -142,7 +142,9 @@ class _EscapedAtoms(glogging.SafeAtoms):
     """
 
     def __init__(self, atoms: dict[str, Any]) -> None:
-        doubled = {k: v.replace("\\", "\\\\") if isinstance(v, str) else v for k, v in atoms.items()}
+        doubled = {
+            k: v.replace("\\", "\\\\") if isinstance(v, str) else v for k, v in atoms.items()
+        }
         super().__init__(doubled)  # then gunicorn escapes the quotes
 
     def __getitem__(self, key: str) -> Any:

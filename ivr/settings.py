@@ -25,11 +25,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 T = TypeVar("T")
-S = TypeVar("S")
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 HIDDEN = "(hidden)"  # a secret's value never appears in a message
+GUNICORN_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 class SettingsError(RuntimeError):
@@ -241,7 +241,7 @@ class ServerSettings:
     proc_name: str = var("IVR_PROC_NAME", text, "campus-ivr")
     access_log: str | None = var("IVR_ACCESS_LOG", text, "-", blank=None)  # "": no access log
     error_log: str = var("IVR_ERROR_LOG", text, "-")
-    log_level: str = var("IVR_LOG_LEVEL", choice("debug", "info", "warning", "error"), "info")
+    log_level: str = var("IVR_LOG_LEVEL", choice(*GUNICORN_LOG_LEVELS), "info")
     config_dir: Path = _config_dir()
     data_dir: Path = _data_dir()
     metrics_dir: Path = var(
@@ -250,15 +250,19 @@ class ServerSettings:
 
 
 # -- reading -------------------------------------------------------------------------------------
-def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, serving: bool = False
+) -> AppSettings:
     """Read the app's settings from the environment, ``overrides`` (same names) first.
 
-    Raises SettingsError naming every bad variable, and when neither a Twilio token nor the
-    development setting lets webhooks be answered (unless loaded by an operator command).
+    Raises SettingsError naming every bad variable; with ``serving`` (the web app), also when
+    neither a Twilio token nor the development setting lets webhooks be answered, unless the app
+    is loaded by an operator command (``IVR_CLI``).
     """
     values, problems = _read(AppSettings, {**os.environ, **(overrides or {})})
     token_named = any(problem.startswith("TWILIO_AUTH_TOKEN=") for problem in problems)
-    if not (values["auth_token"] or values["skip_signature"] or values["cli"] or token_named):
+    allowed = values["auth_token"] or values["skip_signature"] or values["cli"] or token_named
+    if serving and not allowed:
         problems.append(
             "TWILIO_AUTH_TOKEN is not set: set it to your Twilio auth token, or for local "
             "development only set IVR_SKIP_SIGNATURE=1 to accept unsigned requests"
@@ -283,16 +287,19 @@ def _read(cls: type[Any], source: Mapping[str, Any]) -> tuple[dict[str, Any], li
         spec: Var = item.metadata["var"]
         raw = _as_text(source.get(spec.name))
         if raw is None or not raw.strip():
-            chosen = spec.default if raw is None else spec.blank
-            values[item.name] = chosen(values) if callable(chosen) else chosen
+            values[item.name] = _value(spec.default if raw is None else spec.blank, values)
             continue
         try:
             values[item.name] = spec.read(raw)
         except ValueError as expected:
             shown = HIDDEN if spec.secret else _shown(raw)
             problems.append(f"{spec.name}={shown}: expected {expected}")
-            values[item.name] = spec.default(values) if callable(spec.default) else spec.default
+            values[item.name] = _value(spec.default, values)  # so later defaults can follow
     return values, problems
+
+
+def _value(default: Any, values: dict[str, Any]) -> Any:
+    return default(values) if callable(default) else default
 
 
 def _as_text(raw: Any) -> str | None:

@@ -13,7 +13,7 @@ TOKEN = {"TWILIO_AUTH_TOKEN": "secret-token"}
 
 def problems(**values: str) -> list[str]:
     with pytest.raises(SettingsError) as raised:
-        load_settings({**TOKEN, **values})
+        load_settings({**TOKEN, **values}, serving=True)
     return raised.value.problems
 
 
@@ -153,7 +153,7 @@ def test_a_bad_value_is_named_with_what_is_expected(name: str, value: str, messa
 
 def test_every_bad_value_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as raised:
-        load_settings({"IVR_TRUSTED_PROXIES": "two", "IVR_RELOAD_SECONDS": "-1"})
+        load_settings({"IVR_TRUSTED_PROXIES": "two", "IVR_RELOAD_SECONDS": "-1"}, serving=True)
     assert str(raised.value).splitlines() == [
         "cannot start: 3 bad settings in the environment",
         "  IVR_TRUSTED_PROXIES='two': expected the number of proxies in front, "
@@ -185,8 +185,10 @@ def test_serving_needs_a_token_or_the_development_setting() -> None:
         "TWILIO_AUTH_TOKEN is not set: set it to your Twilio auth token, or for local "
         "development only set IVR_SKIP_SIGNATURE=1 to accept unsigned requests"
     ]
-    assert load_settings({"IVR_SKIP_SIGNATURE": "1"}).serving_allowed
-    assert not load_settings({"IVR_CLI": "1"}).serving_allowed  # operator commands serve nothing
+    assert load_settings({"IVR_SKIP_SIGNATURE": "1"}, serving=True).serving_allowed
+    # Operator commands serve nothing: they start without a token, and so do file checks.
+    assert not load_settings({"IVR_CLI": "1"}, serving=True).serving_allowed
+    assert not load_settings({}).serving_allowed
 
 
 def test_python_values_from_create_app_are_read_like_text() -> None:
@@ -217,7 +219,7 @@ def test_server_bad_values_are_named() -> None:
     assert raised.value.problems == [
         "IVR_BIND='localhost': expected HOST:PORT or unix:PATH, several separated by commas",
         "IVR_WORKERS='two': expected a whole number from 1 up",
-        "IVR_LOG_LEVEL='loud': expected one of debug, info, warning, error",
+        "IVR_LOG_LEVEL='loud': expected one of debug, info, warning, error, critical",
     ]
 
 

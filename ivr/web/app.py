@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     options = dict(config or {})
     clock: Clock | None = options.pop("CLOCK", None)
-    settings = load_settings(options)  # SettingsError names every bad variable
+    settings = load_settings(options, serving=True)  # SettingsError names every bad one
     if not options.get("TESTING"):  # tests keep pytest's own log capture
         configure_logging(settings.log_json)
     app = Flask("ivr")

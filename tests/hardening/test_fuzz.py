@@ -107,7 +107,7 @@ def test_signed_requests_always_get_valid_twiml(
         assert response.status_code == 413
         return
     sid = response.headers.get("X-Call-Sid")
-    assert sid is None or (CALL_SID.fullmatch(sid) and sid in data.getlist("CallSid") + [""])
+    assert sid is None or (CALL_SID.fullmatch(sid) and sid in [*data.getlist("CallSid"), ""])
     if route == "/voice/status":
         assert response.status_code == 204
         return
@@ -170,7 +170,5 @@ def test_tampered_signed_requests_get_403(
         data.add("Digits", (extra or "1") + "#")
     if sign(f"http://{host}{url}", data) == signature:  # type: ignore[arg-type]
         return  # the change left what was signed unchanged (e.g. a value repeated)
-    response = client.post(
-        url, data=data, headers={"X-Twilio-Signature": signature, "Host": host}
-    )
+    response = client.post(url, data=data, headers={"X-Twilio-Signature": signature, "Host": host})
     assert response.status_code == 403

@@ -32,6 +32,7 @@ from tests.hardening.hostile import HOSTILE, PLANTED, PLANTED_CODE, PLANTED_DNI,
 from tests.helpers import ROOT, TOKEN, assert_valid_twiml, copy_config, sign
 
 LIMIT = 64 * 1024
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 FUZZED = 10_000  # the whole attack, under the slow marker (CI runs it)
 FUZZED_QUICK = 1_000  # every other run
 NODES = ["principal", "estudiantes", "help-desk", "estado-de-cuenta", "canales", "nope"]
@@ -42,7 +43,8 @@ ROUTES = [
 STATES = ["s=1", "s=2&t=principal", "s=3&t=principal.estudiantes&st=code",
           "s=4&t=principal.estudiantes&st=dni", "s=1000000&ni=9&iv=9", ""]  # fmt: skip
 # An access log line: every character of the quoted request printable, every backslash an escape.
-QUOTED = r'"[A-Z]+ (?:[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]|\\(?:[\\"nrt]|x[0-9a-f]{2}|u[0-9a-f]{4}))*"'
+PRINTABLE = r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]'
+QUOTED = rf'"[A-Z]+ (?:{PRINTABLE}|\\(?:[\\"nrt]|x[0-9a-f]{{2}}|u[0-9a-f]{{4}}))*"'
 ACCESS_LINE = re.compile(
     rf"127\.0\.0\.1 {QUOTED} \d{{3}} (?:\d+|-) \d+ms call=(?:CA[0-9a-fA-F]{{32}}|-) pid=<\d+>"
 )
@@ -163,7 +165,7 @@ def check(served: Served, request: Fuzzed) -> str | None:
     signed = MultiDict(request.params) if request.method == "POST" else {}
     headers = {"X-Twilio-Signature": sign(served.base + request.path, signed)}  # type: ignore[arg-type]
     if request.method == "POST":
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers.update(FORM)
     status, answer_headers, body = served.send(request.method, request.path, request.body, headers)
     if len(request.body) > LIMIT:
         return None if status == 413 else f"{status} for a body over the limit"
@@ -208,10 +210,9 @@ def test_forged_and_tampered_requests_are_refused(served: Served) -> None:
     params = call_params("CA" + "1" * 32, "+51999888777")
     path = "/voice/menu/principal?s=1"
     good = sign(served.base + path, params)
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
 
     def status(path: str, params: dict[str, str], **headers: str) -> int:
-        return served.send("POST", path, urlencode(params).encode(), {**form, **headers})[0]
+        return served.send("POST", path, urlencode(params).encode(), {**FORM, **headers})[0]
 
     assert status(path, params, **{"X-Twilio-Signature": good}) == 200
     assert status(path, params) == 403  # unsigned
@@ -265,14 +266,16 @@ def chunked_head(served: Served, path: str, signature: str) -> bytes:
 def test_a_chunked_body_over_the_limit_is_refused(served: Served) -> None:
     params = {"CallSid": "CA" + "2" * 32, "Pad": "p" * (LIMIT + 10)}
     signature = sign(served.base + "/voice", params)
-    answer = raw_exchange(served, chunked_head(served, "/voice", signature), chunked(urlencode(params).encode()))
+    parts = chunked(urlencode(params).encode())
+    answer = raw_exchange(served, chunked_head(served, "/voice", signature), parts)
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 
 def test_a_chunked_signed_body_under_the_limit_is_answered(served: Served) -> None:
     params = {**call_params("CA" + "3" * 32, "+51999888777"), "Pad": "p" * (LIMIT - 2000)}
     signature = sign(served.base + "/voice", params)
-    answer = raw_exchange(served, chunked_head(served, "/voice", signature), chunked(urlencode(params).encode()))
+    parts = chunked(urlencode(params).encode())
+    answer = raw_exchange(served, chunked_head(served, "/voice", signature), parts)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
     assert_valid_twiml(body)
@@ -290,12 +293,12 @@ def test_forged_requests_plant_nothing_in_the_logs(served: Served) -> None:
         params = {"CallSid": value, "Digits": value, "SpeechResult": value, "From": value}
         path = "/voice/menu/" + quote(value + forged_line, safe="") + "?t=" + quote(value)
         for headers in ({}, {"X-Twilio-Signature": "Zm9yZ2Vk"}):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers.update(FORM)
             assert served.send("POST", path, urlencode(params).encode(), headers)[0] == 403
         # The same values, signed: answered, and their traces in the logs are masked.
         params["CallSid"] = f"CA{n:032x}"
         signature = sign(served.base + path, params)
-        headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+        headers = {"X-Twilio-Signature": signature, **FORM}
         assert served.send("POST", path, urlencode(params).encode(), headers)[0] == 200
     logs = served.logs()
     for name, lines in logs.items():
