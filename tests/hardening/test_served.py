@@ -79,22 +79,26 @@ class Served:
         }
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("served")
+def server_env(folder: Path) -> dict[str, str]:
+    """A production-like environment for a server on the shipped files copied into ``folder``."""
     config = copy_config(folder / "config")
-    env = {
+    (folder / "prometheus").mkdir()
+    return {
         "IVR_CONFIG_DIR": str(config),
         "IVR_DATA_DIR": str(folder / "var"),
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
         "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_LOG_JSON": "1",
         "IVR_CLI": "",
         "IVR_SKIP_SIGNATURE": "",
         "IVR_TRUSTED_PROXIES": "",
         "IVR_MAX_BODY_BYTES": "",  # the default, 64 kB
     }
-    (folder / "prometheus").mkdir()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("served")
+    env = {**server_env(folder), "IVR_LOG_JSON": "1"}
     demo = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "ivr", "ledger", "demo",
          "--students", "30"],
@@ -321,18 +325,7 @@ def test_forged_requests_plant_nothing_in_the_logs(served: Served) -> None:
 
 # -- a bad setting stops the start, without a traceback --------------------------------------
 def start(command: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    config = copy_config(tmp_path / "config")
-    (tmp_path / "prometheus").mkdir()
-    environ = {
-        **os.environ,
-        "IVR_CONFIG_DIR": str(config),
-        "IVR_DATA_DIR": str(tmp_path / "var"),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_CLI": "",
-        "IVR_BIND": "127.0.0.1:0",
-        **env,
-    }
+    environ = {**os.environ, **server_env(tmp_path), "IVR_BIND": "127.0.0.1:0", **env}
     return subprocess.run(
         command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
     )
