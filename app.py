@@ -1,5 +1,8 @@
-"""The WSGI entry point: ``flask --app app run`` or ``gunicorn app:app``."""
+"""The WSGI entry point: ``flask --app app run`` or ``gunicorn app:app``.
 
-from ivr import create_app
+A bad setting or operator file stops the start with what to fix, and a non-zero exit.
+"""
 
-app = create_app()
+from ivr.web.app import create_app_for_server
+
+app = create_app_for_server()

@@ -16,14 +16,17 @@ from ivr.config.errors import ConfigError, Problem
 from ivr.config.loader import load_config
 from ivr.core.schedule.listing import describe_override
 from ivr.core.schedule.snapshot import take_snapshot
-from ivr.settings import load_settings
+from ivr.settings import SettingsError, load_settings
 from ivr.storage.override import OverrideStore
 
 
 @click.command("check")
 def check_command() -> None:
     """Validate every operator file; exit non-zero with located messages if anything is wrong."""
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
     try:
         config = load_config(settings.config_dir)
     except ConfigError as error:

@@ -9,13 +9,21 @@ request that carries one: ``flask.g.call_sid``, set by the voice blueprint) and 
 (the formatted traceback, only with an exception). Every line passes the redaction filter first
 (``ivr.observability.privacy.redact``): the net under the rule that no log line holds a
 student code, DNI or balance.
+
+No value can start a line of its own: every value interpolated into a message is escaped
+(``escape``: line breaks, other control characters and bidirectional overrides become ``\n``,
+``\x00``, ``\u2028`` ...). Only our own texts (a message template, a traceback) span lines: a
+JSON line encodes them, and a plain-text record indents every line after its first, so a line
+that starts at column 0 always starts a record.
 """
 
 from __future__ import annotations
 
 import json as jsonlib
 import logging
+import re
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import IO
 
@@ -25,6 +33,41 @@ from ivr.observability.privacy import redact
 
 _OURS = "_ivr_observability"  # marks the handler configure_logging installed
 
+# What could end a line, or hide or reorder text on a terminal: C0 and C1 controls (with DEL),
+# the Unicode line and paragraph separators, and the bidirectional embeddings and isolates.
+_UNSAFE_CHARS = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+_UNSAFE = re.compile(_UNSAFE_CHARS)
+_UNSAFE_BUT_NEWLINE = re.compile(r"(?!\n)" + _UNSAFE_CHARS)
+_NAMED = {"\n": r"\n", "\r": r"\r", "\t": r"\t"}
+CONTINUATION = "    "  # starts every line of a plain-text record after its first
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape(value: str) -> str:
+    """Return ``value`` on one line: line breaks and other control characters as escapes."""
+    return _UNSAFE.sub(_escaped, value) if _UNSAFE.search(value) else value
+
+
+def _escape_lines(text: str) -> str:
+    """Escape what is unsafe in our own multi-line text (a traceback), keeping its line breaks."""
+    return _UNSAFE_BUT_NEWLINE.sub(_escaped, text)
+
+
+def _escape_arg(value: object) -> object:
+    """Escape a value given to a log call: numbers pass (for ``%d``), an exception keeps its
+    lines, like a traceback (ConfigError lists one problem a line), anything else is one line.
+    """
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, BaseException):
+        return _escape_lines(str(value))
+    return escape(value if isinstance(value, str) else str(value))
+
 
 class CallSidFilter(logging.Filter):
     """Attach the request's CallSid (``record.call_sid``, '' outside a call) to every record."""
@@ -32,27 +75,31 @@ class CallSidFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         sid = ""
         if has_app_context():  # flask.g lives in the app context pushed for each request
-            sid = str(g.get("call_sid", "") or "")
+            sid = escape(str(g.get("call_sid", "") or ""))
         record.call_sid = sid
         return True
 
 
 class RedactionFilter(logging.Filter):
-    """Mask student codes, DNIs and amounts in the message and the traceback of every record."""
+    """Escape every value of a record, then mask student codes, DNIs and amounts in its text."""
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, Mapping):
+            record.args = {key: _escape_arg(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(_escape_arg(value) for value in record.args)
         message = record.getMessage()
-        clean = redact(message)
+        clean = redact(_escape_lines(message))
         if clean != message or record.args:
             record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = redact(_escape_lines(record.exc_text))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = redact(_escape_lines(record.stack_info))
         return True
 
 
@@ -84,7 +131,10 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
-    """``2026-11-18T15:00:00.123Z INFO ivr.voice [CA...] message`` (the SID only in a call)."""
+    """``2026-11-18T15:00:00.123Z INFO ivr.voice [CA...] message`` (the SID only in a call).
+
+    Lines after a record's first (a multi-line message, a traceback) are indented.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         sid = getattr(record, "call_sid", "")
@@ -97,7 +147,7 @@ class PlainFormatter(logging.Formatter):
             text += "\n" + record.exc_text
         if record.stack_info:
             text += "\n" + record.stack_info
-        return text
+        return text.replace("\n", "\n" + CONTINUATION)
 
 
 def configure_logging(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,14 +12,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import clock as clock_module
 from ivr.clock import Clock
+from ivr.config.errors import ConfigError
 from ivr.observability.logs import configure_logging
 from ivr.observability.metrics import instrument
 from ivr.runtime import EXTENSION, Runtime
 from ivr.scheduler import start_in_process
-from ivr.settings import load_settings
+from ivr.settings import AppSettings, SettingsError, load_settings
 from ivr.web import voice
+from ivr.web.security import BodyLimit
 
 log = logging.getLogger("ivr")
+
+# The exit status of a server that cannot start: gunicorn's "App failed to load", so that a
+# worker that exits with it stops gunicorn instead of being started again and again (Werkzeug's
+# reloader, under ``flask run --debug``, reads 3 as "restart": never use 3).
+CANNOT_START = 4
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,23 +39,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     options = dict(config or {})
     clock: Clock | None = options.pop("CLOCK", None)
-    settings = load_settings(options)
-    if not settings.serving_allowed and not settings.cli:
-        raise RuntimeError(
-            "TWILIO_AUTH_TOKEN is not set. Set it to your Twilio auth token, or for local "
-            "development only set IVR_SKIP_SIGNATURE=1 to accept unsigned requests."
-        )
+    settings = load_settings(options, serving=True)  # SettingsError names every bad one
     if not options.get("TESTING"):  # tests keep pytest's own log capture
         configure_logging(settings.log_json)
     app = Flask("ivr")
     app.config.update(options)
+    # Bodies over the limit are refused unread by BodyLimit (below); MAX_CONTENT_LENGTH makes
+    # Werkzeug never read past it, whatever reads the body.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    if settings.metrics_token:
+        app.config.setdefault("IVR_METRICS_TOKEN", settings.metrics_token)
     runtime = Runtime.start(settings, clock or clock_module.now)
     app.extensions[EXTENSION] = runtime
-    if settings.skip_signature:
-        log.warning(
-            "IVR_SKIP_SIGNATURE is set: webhooks accept requests without a valid Twilio "
-            "signature. Never use this in production."
-        )
+    _warn_about_risks(settings)
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
@@ -56,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_host=settings.trusted_proxies,
             x_port=settings.trusted_proxies,
         )
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     # No redirects of our own: Twilio would get an HTML page for "//" or a trailing "/". Such
     # paths are unknown, and unknown paths under /voice still answer TwiML.
     app.url_map.merge_slashes = False
@@ -64,3 +69,42 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instrument(app)  # GET /metrics, and request latency per route
     start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice
     return app
+
+
+def _warn_about_risks(settings: AppSettings) -> None:
+    """Log, at start, the settings that weaken the check that a request comes from Twilio."""
+    if settings.skip_signature:
+        log.warning(
+            "IVR_SKIP_SIGNATURE is set: webhooks accept requests without a valid Twilio "
+            "signature. Never use this in production."
+        )
+    elif not settings.public_url and not settings.cli:
+        log.warning(
+            "IVR_PUBLIC_URL is not set: Twilio signatures are checked against the URL rebuilt "
+            "from each request's Host header%s, so a request Twilio signed for another host of "
+            "the same account is accepted here. Set IVR_PUBLIC_URL to the base URL Twilio calls "
+            "(e.g. https://ivr.example.edu).",
+            " (and X-Forwarded-Host, from IVR_TRUSTED_PROXIES)" if settings.trusted_proxies else "",
+        )
+
+
+def create_app_for_server() -> Flask:
+    """Build the app from the environment for ``flask run`` or gunicorn (``app.py``).
+
+    A bad setting or operator file prints its report and exits with CANNOT_START: an operator
+    reads what to fix, not a traceback.
+    """
+    try:
+        return create_app()
+    except (SettingsError, ConfigError) as error:
+        if isinstance(error, ConfigError):
+            count = len(error.problems)
+            print(
+                f"cannot start: {count} problem{'s' if count != 1 else ''} in the operator files:",
+                file=sys.stderr,
+            )
+            print("\n".join(f"  {problem}" for problem in error.problems), file=sys.stderr)
+        else:
+            print(error, file=sys.stderr)
+        sys.stderr.flush()
+        raise SystemExit(CANNOT_START) from None

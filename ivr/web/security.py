@@ -1,14 +1,79 @@
-"""Check that a webhook really comes from Twilio (X-Twilio-Signature)."""
+"""What the edge checks before a request's values are used: size, Twilio signature, CallSid."""
 
 from __future__ import annotations
 
 import hmac
+import io
+import logging
+import re
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
-from flask import Request
+from flask import Request, Response
 from twilio.request_validator import RequestValidator
+from werkzeug.wsgi import get_content_length
 
 from ivr.settings import AppSettings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger("ivr.web")
+
+# A Twilio CallSid: "CA" and 32 hex digits.
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+
+
+def call_sid(value: str) -> str:
+    """Return ``value`` if it is shaped like a Twilio CallSid, else '' (treated as absent).
+
+    Only such a value is ever copied into a response header, a log line or a call record.
+    """
+    return value if CALL_SID.fullmatch(value) else ""
+
+
+class BodyLimit:
+    """WSGI: refuse a request body over ``limit`` bytes with 413 before the app reads it.
+
+    A Content-Length over the limit is refused unread. A streamed (chunked) body is read up to
+    one byte past the limit: longer, it is refused; else the app gets it with its length. (On a
+    streamed body Werkzeug's MAX_CONTENT_LENGTH stops reading at the limit without an error,
+    and the app would parse a truncated form.)
+    """
+
+    def __init__(self, app: WSGIApplication, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        length = get_content_length(environ)
+        if length is None and environ.get("wsgi.input_terminated"):  # the server dechunks
+            body = _read_at_most(environ["wsgi.input"], self.limit + 1)
+            length = len(body)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(length)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        if length is not None and length > self.limit:
+            log.warning("refused a request body over %d bytes (IVR_MAX_BODY_BYTES)", self.limit)
+            return too_large(self.limit)(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def too_large(limit: int) -> Response:
+    return Response(f"Request body over {limit} bytes\n", 413, mimetype="text/plain")
+
+
+def _read_at_most(stream: IO[bytes], size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = stream.read(min(left, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def signed_url(request: Request, settings: AppSettings) -> str:
@@ -34,7 +99,7 @@ def _raw_target(request: Request) -> str:
 def is_valid(request: Request, settings: AppSettings, validator: RequestValidator) -> bool:
     """Return True when the X-Twilio-Signature header matches this request."""
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
+    if not signature or not signature.isascii():  # base64: anything else is no signature
         return False
     # Twilio signs the URL plus, for form-encoded POSTs, the sorted body parameters.
     params = _Params(request.form.lists()) if request.method == "POST" else _Params()
@@ -43,7 +108,10 @@ def is_valid(request: Request, settings: AppSettings, validator: RequestValidato
     # bodySHA256) only when that one does not match.
     if hmac.compare_digest(validator.compute_signature(url, params), signature):
         return True
-    return bool(validator.validate(url, params, signature))
+    try:
+        return bool(validator.validate(url, params, signature))
+    except ValueError:  # twilio parses the URL again: a forged Host with a bad port fails there
+        return False
 
 
 class _Params(dict[str, list[str]]):

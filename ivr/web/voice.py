@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from twilio.request_validator import RequestValidator
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ivr import twiml
 from ivr.core import flow
@@ -31,7 +31,7 @@ from ivr.core.selfservice import phone
 from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.phone import PhoneStore
-from ivr.web.security import is_valid
+from ivr.web.security import call_sid, is_valid, too_large
 
 log = logging.getLogger("ivr.voice")
 blueprint = Blueprint("voice", __name__)
@@ -49,18 +49,30 @@ def _validator(token: str) -> RequestValidator:
 # -- request plumbing ----------------------------------------------------------------------------
 @blueprint.before_app_request
 def _check_request() -> Response | None:
+    """Refuse an unsigned webhook; only then use the request's values.
+
+    Until the signature is checked nothing of the request is logged or stored: the lines
+    written before say which route was asked, never a value the request carried. (Bodies over
+    IVR_MAX_BODY_BYTES never get here: ``security.BodyLimit`` refuses them unread.)
+    """
     rt = current_runtime()
     rt.maybe_reload()
-    g.call_sid = _param("CallSid")[:64]
-    if not request.path.startswith("/voice"):
-        return None
-    if rt.settings.skip_signature:
-        return None
-    token = rt.settings.auth_token
-    if not token or not is_valid(request, rt.settings, _validator(token)):
-        log.warning("rejected a request with a missing or wrong Twilio signature: %s", request.path)
-        return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
+    if request.path.startswith("/voice") and not rt.settings.skip_signature:
+        token = rt.settings.auth_token
+        if not token or not is_valid(request, rt.settings, _validator(token)):
+            log.warning("rejected a request with a missing or wrong Twilio signature: %s", _route())
+            return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
+    g.checked = True
+    g.call_sid = call_sid(_param("CallSid"))  # '' unless shaped like Twilio's
     return None
+
+
+def _route() -> str:
+    """Method and path once the request is signed; before, only the route it matched (ours)."""
+    if g.get("checked"):
+        return f"{request.method[:16]} {request.path[:MAX_PARAM]}"
+    method = request.method if request.method in ("GET", "POST") else "other method"
+    return f"{method} {request.url_rule.rule if request.url_rule else '(no such route)'}"
 
 
 def _param(name: str) -> str:
@@ -276,14 +288,16 @@ def healthz() -> Response:
 @blueprint.app_errorhandler(Exception)
 def _on_error(error: Exception) -> Response | HTTPException:
     """Under /voice every failure still answers TwiML; elsewhere HTTP errors stay HTTP errors."""
+    if isinstance(error, RequestEntityTooLarge):  # MAX_CONTENT_LENGTH, under BodyLimit's check
+        return too_large(current_runtime().settings.max_body_bytes)
     if not request.path.startswith("/voice"):
         if isinstance(error, HTTPException):
             return error
-        log.exception("unexpected error on %s", request.path)
+        log.exception("unexpected error on %s", _route())
         return Response("internal error\n", 500, mimetype="text/plain")
     if isinstance(error, HTTPException) and error.code in (404, 405):
         # A path or method we do not serve: carry on at the main menu.
-        log.warning("unexpected %s %s", request.method, request.path)
+        log.warning("unexpected request: %s", _route())
         try:
             ctx = context(current_runtime())
             start = ctx.tree.settings.start
@@ -291,7 +305,7 @@ def _on_error(error: Exception) -> Response | HTTPException:
         except Exception:
             log.exception("could not answer an unexpected request")
             return Response(twiml.apology(), 200, mimetype=TWIML)
-    log.exception("error while answering %s", request.path)
+    log.exception("error while answering %s", _route())
     try:
         ctx = context(current_runtime())
         return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)

@@ -292,3 +292,16 @@ def test_bad_configuration_fails_start_up(config_dir: Path, make_app: object) ->
     edit(config_dir, STUDENTS, "goto: help-desk", "goto: helpdesk")
     with pytest.raises(ConfigError, match="goes to 'helpdesk'"):
         make_app()  # type: ignore[operator]
+
+
+def test_ivr_check_names_a_bad_setting_without_a_traceback(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.cli import ivr
+
+    monkeypatch.setenv("IVR_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("IVR_TRUSTED_PROXIES", "two")
+    result = Flask("check").test_cli_runner().invoke(ivr, ["check"])
+    assert result.exit_code == 1
+    assert "IVR_TRUSTED_PROXIES='two': expected the number of proxies" in result.output
+    assert "Traceback" not in result.output

@@ -47,7 +47,7 @@ def test_brute_force_against_verification_holds_and_reveals_nothing(
     # Unknown codes go through the same answers: nothing tells which codes exist.
     unknown: set[str] = set()
     for n in range(40):
-        caller.call["CallSid"] = f"CB{n:032d}"
+        caller.call["CallSid"] = f"CAb{n:031d}"
         unknown.add(attempt(caller, "77777777", f"{n:04d}")[0])
     assert answers == unknown
     assert len(answers) == 2  # "no coinciden" and the lock message, for both
