@@ -52,9 +52,10 @@ def build_ledger(database: Path, students: int, sample: int) -> tuple[list[Calle
             [],
             "no ivr.storage.ledger in this tree: self-service skipped",
         )
+    from ivr.storage.ledger.sqlite import SqliteLedger
+
     from ivr.core.codes import digits_of
     from ivr.storage.ledger import demo
-    from ivr.storage.ledger.sqlite import SqliteLedger
 
     started = time.perf_counter()
     data = demo.build(students)

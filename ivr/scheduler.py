@@ -9,9 +9,11 @@ app:
   ``start_in_process(app)``, which starts nothing in the Werkzeug reloader's watching parent,
   in CLI commands, or a second time in one process.
 
-Both take an exclusive lock on ``<data dir>/scheduler.lock``, so gunicorn workers that each run
-``create_app``, or a scheduler process next to an in-process one, still give one scheduler per
-host.
+Both must first lead (``ivr.storage.leadership``). On PostgreSQL every host may run a
+scheduler: one leads through an advisory lock, the others wait and take over within
+``LEAD_POLL`` seconds when it dies. On SQLite (one host) an exclusive lock on
+``<data dir>/scheduler.lock`` keeps a second scheduler from starting, so gunicorn workers that
+each run ``create_app``, or a scheduler process next to an in-process one, still give one.
 
 Jobs (each logs its outcome; an exception is logged and the scheduler carries on):
 
@@ -24,8 +26,9 @@ Jobs (each logs its outcome; an exception is logged and the scheduler carries on
 - ``purge-expired``: hourly, forget expired self-service sessions and verification
   failures/lockouts, and remove an emergency override whose end has passed;
 - ``ledger-import``: nightly at 02:00 when a drop folder is configured, import every ``*.csv``
-  in it (students, then enrolments, then payments), moving each to ``done/`` or ``rejected/``
-  (with ``<file>.errors.txt`` beside it).
+  in it (students, then enrolments, then payments), one transaction per file, moving each to
+  ``done/`` only once its transaction committed, or to ``rejected/`` (with
+  ``<file>.errors.txt`` beside it). It runs on the leader only, into the shared database.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 from apscheduler.jobstores.base import JobLookupError
@@ -57,11 +60,8 @@ from ivr.core.schedule.listing import boundaries
 from ivr.core.schedule.model import Override
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.runtime import Runtime
-
-try:  # POSIX; elsewhere the lock is skipped and "one scheduler" rests on the deployment
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.leadership import Leadership, leadership_for
 
 log = logging.getLogger("ivr.scheduler")
 
@@ -75,12 +75,12 @@ SWAP_PREFIX = "swap:"
 PLAN_AHEAD = timedelta(days=2)
 PURGE_EVERY = timedelta(hours=1)
 IMPORT_HOUR, IMPORT_MINUTE = 2, 0  # nightly, Lima time: after the billing system's exports
-LOCK_FILE = "scheduler.lock"
+LEAD_POLL = 10.0  # seconds: a follower asks this often; a leader checks its lead as often
 _JUST_BEFORE = timedelta(microseconds=1)
 
 _started: BaseScheduler | None = None  # the in-process scheduler of this process, if any
 _start_lock = threading.Lock()
-_lock_handle: IO[str] | None = None  # kept open while this process holds the scheduler lock
+_leadership: Leadership | None = None  # this process's lead, while it leads or waits
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -271,8 +271,8 @@ class Jobs:
         override = store.get()
         if override is None or override.until is None or override.until > now:
             return
-        # Read again just before clearing, so an override set meanwhile from the CLI stays.
-        if store.get() == override and store.clear():
+        # Only the override read here: one set meanwhile from any host stays.
+        if store.clear(only=override):
             log.info("emergency override that ended at %s removed", when(override.until))
 
     # -- (d) nightly ledger import ---------------------------------------------------------
@@ -306,7 +306,20 @@ class Jobs:
                 self._reject(path, export.messages(), stamp)
                 continue
             try:
+                # One transaction per file: when this returns, the rows are committed.
                 result = importer.import_parsed(ledger, export)
+            except STORE_ERRORS as error:
+                # The database, not the file, failed: leave this file and the ones after it
+                # (they may refer to it) for the next run.
+                log.error(
+                    "ledger import: the database failed on %s (%s); it and %d later file(s) "
+                    "stay in %s for the next run",
+                    path.name,
+                    describe(error),
+                    len(exports) - exports.index((path, export)) - 1,
+                    folder,
+                )
+                return
             except Exception as error:
                 log.exception("ledger import: %s failed", path.name)
                 self._reject(path, [f"{path.name}: {type(error).__name__}: {error}"], stamp)
@@ -375,9 +388,14 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
         if reason is not None:
             log.info("in-process scheduler not started: %s", reason)
             return None
-        holder = _claim(runtime.settings.data_dir / LOCK_FILE)
+        leadership = _lead_for(runtime)
+        holder = leadership.try_acquire()
         if holder is not None:
-            log.warning("in-process scheduler not started: %s", holder)
+            if not leadership.waits:
+                log.warning("in-process scheduler not started: %s", holder)
+                return None
+            log.info("in-process scheduler waiting to lead: %s", holder)
+            _follow_in_background(runtime, leadership, None)
             return None
         try:
             scheduler = build_scheduler(runtime, blocking=False)
@@ -389,6 +407,8 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
             return None
         _started = scheduler
         log.info("in-process scheduler started (pid %d)", os.getpid())
+        if leadership.waits:  # several hosts: watch the lead, hand over if it is lost
+            _follow_in_background(runtime, leadership, scheduler)
         return scheduler
 
 
@@ -409,33 +429,75 @@ def _not_here() -> str | None:
     return "this is the reloader's watching process" if reload else None
 
 
-def _claim(path: Path) -> str | None:
-    """Take the host-wide scheduler lock for this process; return who holds it if taken."""
-    global _lock_handle
-    if fcntl is None or _lock_handle is not None:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "?"
-        handle.close()
-        return f"another scheduler holds {path} (pid {holder})"
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    _lock_handle = handle
-    return None
+def _lead_for(runtime: Runtime) -> Leadership:
+    global _leadership
+    if _leadership is None:
+        _leadership = leadership_for(runtime.engine, runtime.settings.data_dir)
+    return _leadership
 
 
 def _release() -> None:
-    global _lock_handle
-    if _lock_handle is not None:
-        _lock_handle.close()  # closing the file releases the flock
-        _lock_handle = None
+    global _leadership
+    if _leadership is not None:
+        _leadership.release()
+        _leadership = None
+
+
+def lead(
+    runtime: Runtime,
+    leadership: Leadership,
+    stop: threading.Event,
+    *,
+    leading: BaseScheduler | None = None,
+    poll: float | None = None,
+) -> None:
+    """Run the jobs whenever this process leads, until ``stop``; wait while another leads.
+
+    ``leading``: a scheduler already started under ``leadership``. A leader that loses its
+    lead (its database session ended) stops its jobs at once and waits like any follower.
+    """
+    every = LEAD_POLL if poll is None else poll
+    scheduler = leading
+    said = ""
+    while not stop.is_set():
+        if scheduler is None:
+            holder = leadership.try_acquire()
+            if holder is not None:
+                if holder != said:
+                    log.info("scheduler waiting to lead: %s", holder)
+                    said = holder
+                stop.wait(every)
+                continue
+            said = ""
+            log.info("this process leads the scheduler now (pid %d)", os.getpid())
+            scheduler = build_scheduler(runtime, blocking=False)
+            scheduler.start()
+        lost = False
+        try:
+            while not stop.wait(every):
+                if not leadership.held():
+                    lost = True
+                    break
+        finally:
+            scheduler.shutdown(wait=False)
+            scheduler = None
+        if lost:
+            log.warning("scheduler stopped: this process no longer leads")
+    leadership.release()
+
+
+def _follow_in_background(
+    runtime: Runtime, leadership: Leadership, scheduler: BaseScheduler | None
+) -> None:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=lead,
+        args=(runtime, leadership, stop),
+        kwargs={"leading": scheduler},
+        name="ivr-scheduler-lead",
+        daemon=True,
+    )
+    thread.start()
 
 
 @click.command("scheduler")
@@ -446,8 +508,9 @@ def scheduler_command() -> None:
     assert isinstance(runtime, Runtime)
     if _started is not None:
         raise click.ClickException("the in-process scheduler already runs in this process")
-    holder = _claim(runtime.settings.data_dir / LOCK_FILE)
-    if holder is not None:
+    leadership = _lead_for(runtime)
+    holder = leadership.try_acquire()
+    if holder is not None and not leadership.waits:
         raise click.ClickException(f"not starting: {holder}")
     if not logging.getLogger().handlers:  # create_app configures logging unless TESTING
         logging.basicConfig(
@@ -455,14 +518,22 @@ def scheduler_command() -> None:
         )
     # APScheduler logs every run of every job at INFO; our jobs log their outcomes.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = build_scheduler(runtime, blocking=True)
-    for job in scheduler.get_jobs():
-        if not job.id.startswith(SWAP_PREFIX):
-            click.echo(f"  {job.id}: {job.name} ({job.trigger})")
-    click.echo("Scheduler running in America/Lima time; stop it with Ctrl-C.")
+    if holder is not None:
+        click.echo(f"Waiting to lead: {holder}. Jobs start here when that scheduler stops.")
+    click.echo("Scheduler in America/Lima time; stop it with Ctrl-C.")
+    stop = threading.Event()
+    leading = None
+    if holder is None:
+        log.info("this process leads the scheduler (pid %d)", os.getpid())
+        leading = build_scheduler(runtime, blocking=False)
+        for job in leading.get_jobs():
+            if not job.id.startswith(SWAP_PREFIX):
+                click.echo(f"  {job.id}: {job.name} ({job.trigger})")
+        leading.start()
     try:
-        scheduler.start()
+        lead(runtime, leadership, stop, leading=leading)
     except (KeyboardInterrupt, SystemExit):
+        stop.set()
         click.echo("Scheduler stopped.")
     finally:
         _release()

@@ -15,7 +15,8 @@ TRUE = {"1", "true", "yes", "on"}
 class AppSettings:
     config_dir: Path
     data_dir: Path
-    database: Path
+    database: Path  # the SQLite file of the default database URL
+    database_url: str  # every shared store: SQLite (one host) or PostgreSQL (several hosts)
     auth_token: str | None
     skip_signature: bool
     public_url: str | None
@@ -31,10 +32,6 @@ class AppSettings:
         """Whether webhooks can be answered: a token to check signatures, or the dev setting."""
         return bool(self.auth_token) or self.skip_signature
 
-    @property
-    def override_file(self) -> Path:
-        return self.data_dir / "override.json"
-
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
     """Read settings from the environment, with ``overrides`` (same names) taking precedence."""
@@ -46,10 +43,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
 
     config_dir = Path(source.get("IVR_CONFIG_DIR") or Path.cwd())
     data_dir = Path(source.get("IVR_DATA_DIR") or config_dir / "var")
+    database = Path(source.get("IVR_DATABASE") or data_dir / "ivr.sqlite3")
     return AppSettings(
         config_dir=config_dir,
         data_dir=data_dir,
-        database=Path(source.get("IVR_DATABASE") or data_dir / "ivr.sqlite3"),
+        database=database,
+        database_url=source.get("IVR_DATABASE_URL") or f"sqlite:///{database}",
         auth_token=source.get("TWILIO_AUTH_TOKEN") or None,
         skip_signature=flag("IVR_SKIP_SIGNATURE"),
         public_url=(source.get("IVR_PUBLIC_URL") or "").rstrip("/") or None,

@@ -9,8 +9,12 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from lxml import etree
+from sqlalchemy import Engine, select, text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
+
+from ivr.storage.database import make_engine, upgrade
+from ivr.storage.schema import metadata
 
 TOKEN = "test-auth-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,3 +113,32 @@ def assert_valid_twiml(data: bytes) -> None:
             if element.get("voice", "").endswith("-Neural"):
                 element.set("voice", element.get("voice", "").removesuffix("-Neural"))
         assert schema.validate(doc), schema.error_log
+
+
+def upgrade_url(url: str) -> None:
+    """Bring the database at ``url`` to the code's schema."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def empty_tables(url: str) -> None:
+    """Delete every row of every table of the schema (a PostgreSQL database shared by tests)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Return every row of every table, sorted: two equal dumps hold the same data."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
+            for table in metadata.sorted_tables
+        }

@@ -12,6 +12,8 @@ import sys
 import click
 
 from ivr import clock
+from ivr.cli.db import db_group
+from ivr.cli.fallback import fallback_command
 from ivr.cli.graph import graph_command
 from ivr.cli.ledger import ledger_group, statement_command
 from ivr.cli.schedule import override_group, schedule_command
@@ -24,7 +26,7 @@ from ivr.observability.demo import simulate_command as simulate_calls_command
 from ivr.observability.report import report_command
 from ivr.scheduler import scheduler_command
 from ivr.settings import load_settings
-from ivr.storage.override import OverrideStore
+from ivr.storage.override import read_override
 
 
 @click.group("ivr")
@@ -44,6 +46,8 @@ ivr.add_command(override_group)
 ivr.add_command(report_command)
 ivr.add_command(simulate_calls_command)
 ivr.add_command(schedule_command)
+ivr.add_command(db_group)
+ivr.add_command(fallback_command)
 
 
 @ivr.command("check")
@@ -68,7 +72,7 @@ def check() -> None:
     )
     click.echo(f"  menus/: {len(menus.nodes)} nodes, starting at '{menus.settings.start}'")
     now = clock.now()
-    override = OverrideStore(settings.override_file).get(now)
+    override = read_override(settings.database_url, now)
     snapshot = take_snapshot(config.schedules, now, override)  # what the webhooks see now
     for name, state in snapshot.lines:
         shown = "OPEN" if state.open else "CLOSED"

@@ -16,7 +16,7 @@ from ivr.core.fees.model import Account, Billing
 from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
 from ivr.observability.metrics import count_verification
 from ivr.runtime import Runtime
-from ivr.storage.sqlite import STORE_ERRORS
+from ivr.storage.database import STORE_ERRORS, describe
 
 log = logging.getLogger("ivr.selfservice")
 
@@ -35,7 +35,7 @@ class PhoneStore:
             outcome = self.runtime.ledger.verify(code_digits, dni_last4, self.now)
         except STORE_ERRORS as error:
             count_verification("unavailable")
-            log.error("ledger unavailable during verification: %s", error)
+            log.error("ledger unavailable during verification: %s", describe(error))
             raise Unavailable from error
         count_verification(outcome.status)
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
@@ -45,7 +45,7 @@ class PhoneStore:
         try:
             return self.runtime.ledger.load_account(code)
         except STORE_ERRORS as error:
-            log.error("ledger unavailable for a statement: %s", error)
+            log.error("ledger unavailable for a statement: %s", describe(error))
             raise Unavailable from error
 
     def session(self) -> dict[str, Any]:

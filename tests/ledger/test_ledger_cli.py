@@ -14,13 +14,13 @@ from freezegun import freeze_time
 
 from ivr.cli.ledger import ledger_group, statement_command
 from ivr.storage.ledger.demo import DEMO_BILLING, generate
-from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 
 
 @pytest.fixture
-def runner(ledger: SqliteLedger) -> FlaskCliRunner:
+def runner(ledger: SqlLedger) -> FlaskCliRunner:
     app = Flask("test")
     app.extensions["ivr"] = types.SimpleNamespace(
         ledger=ledger, config=types.SimpleNamespace(billing=DEMO_BILLING)
@@ -29,7 +29,7 @@ def runner(ledger: SqliteLedger) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def demo_runner(runner: FlaskCliRunner, ledger: SqliteLedger) -> FlaskCliRunner:
+def demo_runner(runner: FlaskCliRunner, ledger: SqlLedger) -> FlaskCliRunner:
     generate(ledger, students=20)
     return runner
 
@@ -160,7 +160,7 @@ def test_import_the_examples_twice(runner: FlaskCliRunner) -> None:
     assert again.stdout.splitlines()[2].endswith("12 payments: 0 added, 0 updated, 12 unchanged")
 
 
-def test_import_a_bad_file(runner: FlaskCliRunner, ledger: SqliteLedger, tmp_path: Path) -> None:
+def test_import_a_bad_file(runner: FlaskCliRunner, ledger: SqlLedger, tmp_path: Path) -> None:
     path = tmp_path / "students.csv"
     path.write_text(
         "student_code,dni,tariff_category,has_agreement,has_benefit,is_staff_or_family\n"
@@ -185,7 +185,7 @@ def test_import_with_kind(runner: FlaskCliRunner, tmp_path: Path) -> None:
     assert f"{path}:1: dni: missing column" in result.stderr
 
 
-def test_demo_command(runner: FlaskCliRunner, ledger: SqliteLedger) -> None:
+def test_demo_command(runner: FlaskCliRunner, ledger: SqlLedger) -> None:
     result = runner.invoke(ledger_group, ["demo", "--students", "40"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [

@@ -22,7 +22,9 @@ from ivr.core.schedule import (
     default_schedules,
     render_schedule,
 )
+from ivr.storage.database import make_engine, sqlite_url
 from ivr.storage.override import OverrideStore
+from tests.helpers import upgrade_url
 
 
 def at(*parts: int) -> datetime:
@@ -52,7 +54,9 @@ class Cli:
 
     def __init__(self, tmp_path: Path) -> None:
         self.now = at(2026, 3, 4, 10, 5)
-        self.store = OverrideStore(tmp_path / "override.json")
+        url = sqlite_url(tmp_path / "ivr.sqlite3")
+        upgrade_url(url)
+        self.store = OverrideStore(make_engine(url))
         app = Flask("schedule-cli-test")
         app.extensions["ivr"] = types.SimpleNamespace(
             config=types.SimpleNamespace(schedules=SCHEDULES),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 
 import pytest
 from flask import Flask
 from lxml import etree
+from sqlalchemy.exc import OperationalError
 
 from ivr.clock import LIMA
 from ivr.storage.ledger.demo import generate
@@ -121,7 +121,7 @@ def test_ledger_down_apologises_and_offers_the_desk(
     caller: Caller, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def down(*args: object) -> None:
-        raise sqlite3.OperationalError("database is locked")
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(app.extensions["ivr"].ledger, "verify", down)
     data = identify(caller, "00012345", "2468")

@@ -1,20 +1,20 @@
-"""The SQLite ledger: schema and migration, round trips, the DNI kept only as a salted hash."""
+"""The ledger on both backends: round trips, the DNI kept only as a salted hash."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect, select
 
 from ivr.core.fees import Account, Enrolment, Payment, Student
 from ivr.storage.ledger.base import EnrolmentRecord, PaymentRecord, StudentRecord
-from ivr.storage.ledger.sqlite import MIGRATIONS, SchemaTooNewError, SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
+from ivr.storage.schema import students
 
 
-def fill(ledger: SqliteLedger) -> None:
+def fill(ledger: SqlLedger) -> None:
     ledger.import_students(
         [
             StudentRecord(Student("N00123456", has_agreement=True), "5678"),
@@ -40,50 +40,7 @@ def fill(ledger: SqliteLedger) -> None:
     )
 
 
-def test_the_schema_is_created_and_versioned(ledger: SqliteLedger) -> None:
-    assert ledger.schema_version() == len(MIGRATIONS) == 1
-    conn = sqlite3.connect(ledger.path)
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-    finally:
-        conn.close()
-    assert tables == {
-        "schema_version",
-        "students",
-        "enrolments",
-        "payments",
-        "verification_failures",
-        "lockouts",
-    }
-    assert mode == "wal"
-
-
-def test_reopening_migrates_nothing_twice(make_ledger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    fill(make_ledger())
-    again = make_ledger()
-    assert again.migrate() == 1
-    conn = sqlite3.connect(tmp_path / "ledger.sqlite3")
-    try:
-        versions = conn.execute("SELECT version FROM schema_version").fetchall()
-    finally:
-        conn.close()
-    assert versions == [(1,)]
-    assert again.count("students") == 2
-
-
-def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "newer.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    conn.execute("INSERT INTO schema_version VALUES (7)")
-    conn.commit()
-    conn.close()
-    with pytest.raises(SchemaTooNewError, match="has schema version 7; this code knows up to 1"):
-        SqliteLedger(path)
-
-
-def test_an_account_round_trips(ledger: SqliteLedger) -> None:
+def test_an_account_round_trips(ledger: SqlLedger) -> None:
     fill(ledger)
     account = ledger.load_account("N00123456")
     assert account == Account(
@@ -111,9 +68,7 @@ def test_an_account_round_trips(ledger: SqliteLedger) -> None:
         pytest.param("N-123", None, id="not-a-code"),
     ],
 )
-def test_find_a_student_by_code_or_digits(
-    ledger: SqliteLedger, code: str, found: str | None
-) -> None:
+def test_find_a_student_by_code_or_digits(ledger: SqlLedger, code: str, found: str | None) -> None:
     fill(ledger)
     student = ledger.find_student(code)
     assert (student.code if student else None) == found
@@ -121,21 +76,19 @@ def test_find_a_student_by_code_or_digits(
     assert (account.student.code if account else None) == found
 
 
-def test_the_dni_is_kept_only_as_a_salted_hash(ledger: SqliteLedger) -> None:
+def test_the_dni_is_kept_only_as_a_salted_hash(ledger: SqlLedger) -> None:
     fill(ledger)
-    conn = sqlite3.connect(ledger.path)
-    try:
-        verifiers = [r[0] for r in conn.execute("SELECT dni_verifier FROM students ORDER BY code")]
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(students)")]
-    finally:
-        conn.close()
+    with ledger.engine.connect() as conn:
+        query = select(students.c.dni_verifier).order_by(students.c.code)
+        verifiers = list(conn.execute(query).scalars())
+        columns = [c["name"] for c in inspect(conn).get_columns("students")]
     assert all(v.startswith("pbkdf2_sha256$1000$") for v in verifiers)
     assert verifiers[0] != verifiers[1]  # same four digits, different salts
     assert "5678" not in "".join(verifiers)
     assert not any("dni" in c and c != "dni_verifier" for c in columns)
 
 
-def test_each_thread_uses_its_own_connection(ledger: SqliteLedger) -> None:
+def test_each_thread_uses_its_own_connection(ledger: SqlLedger) -> None:
     fill(ledger)
     seen: list[str | None] = []
 
@@ -149,7 +102,7 @@ def test_each_thread_uses_its_own_connection(ledger: SqliteLedger) -> None:
     assert seen == ["N00123456"]
 
 
-def test_reset_empties_the_ledger(ledger: SqliteLedger) -> None:
+def test_reset_empties_the_ledger(ledger: SqlLedger) -> None:
     fill(ledger)
     ledger.reset()
     assert [ledger.count(t) for t in ("students", "enrolments", "payments")] == [0, 0, 0]
