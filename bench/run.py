@@ -72,6 +72,7 @@ class Options:
     loads: tuple[Load, ...]
     keep: bool
     env: dict[str, str]  # overrides of deploy/gunicorn.conf.py's environment
+    database: str  # "sqlite" or "postgresql"
     only: tuple[str, ...]
 
     def wants(self, step: str) -> bool:
@@ -105,6 +106,13 @@ def parse(argv: Sequence[str] | None) -> Options:
         "--only", default="", help="comma-separated words: measure only the steps naming one"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="where the app keeps its state: an SQLite file (default), or a throwaway "
+        "PostgreSQL cluster the benchmark starts (initdb and pg_ctl of the machine's server)",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     counts = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -128,6 +136,7 @@ def parse(argv: Sequence[str] | None) -> Options:
         keep=bool(args.keep),
         env=env,
         only=tuple(w.strip() for w in args.only.split(",") if w.strip()),
+        database=args.database,
     )
 
 
@@ -375,8 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         try:
-            code = _run(opts, holder[0], workers)
-        except RuntimeError as error:  # a server did not start
+            with database(opts) as url:
+                code = _run(opts, holder[0], workers, url)
+        except RuntimeError as error:  # a server or the database did not start
             print(f"bench: {error}")
             code = 1
         if code:
@@ -384,14 +394,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
 
-def _run(opts: Options, folder: Path, workers: int) -> int:
+@contextlib.contextmanager
+def database(opts: Options) -> Iterator[str]:
+    """Yield the database URL for the app: "" (SQLite in the run's folder) or a new cluster."""
+    if opts.database == "sqlite":
+        yield ""
+        return
+    from tests.pgcluster import Cluster  # the tests' throwaway cluster: loopback, fsync off
+
+    cluster = Cluster().start()
+    try:
+        print(f"bench: PostgreSQL from {cluster.bindir} on 127.0.0.1:{cluster.port}", flush=True)
+        yield cluster.create_database("bench")
+    finally:
+        cluster.stop()
+
+
+def _run(opts: Options, folder: Path, workers: int, database_url: str = "") -> int:
     top = max(spec.connections for spec in opts.loads)
+    database_url = database_url or f"sqlite:///{folder / 'var' / 'ivr.sqlite3'}"
     config_dir, data_dir = folder / "config", folder / "var"
     copy_config(config_dir)
     data_dir.mkdir()
     first_ms, median_ms = config_load_ms(config_dir, 5 if opts.quick else 20)
     sample = top * walks.STUDENTS_PER_CONNECTION
-    callers, ledger_note = walks.build_ledger(data_dir / "ivr.sqlite3", opts.students, sample)
+    callers, ledger_note = walks.build_ledger(database_url, opts.students, sample)
     print(ledger_note, flush=True)
     rows: list[Row] = []
     memory: dict[str, list[tuple[float, float]]] = {}
@@ -429,7 +456,7 @@ def _run(opts: Options, folder: Path, workers: int) -> int:
         **opts.env,
         "IVR_CONFIG_DIR": str(config_dir),
         "IVR_DATA_DIR": str(data_dir),
-        "IVR_DATABASE": str(data_dir / "ivr.sqlite3"),
+        "IVR_DATABASE_URL": database_url,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_SKIP_SIGNATURE": "",
         "IVR_PUBLIC_URL": "",  # the signed URL is the one gunicorn's request rebuilds

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.observability.privacy import scrub_detail, scrub_said
 from ivr.storage.database import STORE_ERRORS, describe, make_engine, prepare, sqlite_url
@@ -83,6 +84,7 @@ class CallRecorder(Protocol):
         detail: str,
         *,
         said: str = "",
+        request: str = "",
     ) -> None: ...
 
     def status(
@@ -116,6 +118,7 @@ class NullCallRecorder:
         detail: str,
         *,
         said: str = "",
+        request: str = "",
     ) -> None:
         return None
 
@@ -133,8 +136,8 @@ class NullCallRecorder:
 
 
 # -- the database recorder -----------------------------------------------------------------------
-# call_sid, at, campus, node, event, detail, said
-_StepRow = tuple[str, datetime, str, str, str, str, str]
+# call_sid, at, campus, node, event, detail, said, request
+_StepRow = tuple[str, datetime, str, str, str, str, str, str | None]
 _StatusRow = tuple[str, datetime, str, int | None]  # call_sid, at, call_status, duration_s
 _Row = tuple[str, _StepRow | _StatusRow]  # ("step" | "status", row)
 
@@ -197,8 +200,13 @@ class SqlCallRecorder:
         detail: str,
         *,
         said: str = "",
+        request: str = "",
     ) -> None:
-        """Buffer one step of a call: masked, trimmed, timestamped in UTC."""
+        """Buffer one step of a call: masked, trimmed, timestamped in UTC.
+
+        ``request`` names the webhook it answered: the same request retried (on another host,
+        say) is recorded once.
+        """
         try:
             row: _StepRow = (
                 call_sid[:MAX_NAME],
@@ -208,6 +216,7 @@ class SqlCallRecorder:
                 event[:MAX_NAME],
                 scrub_detail(detail)[:MAX_DETAIL],
                 scrub_said(said)[:MAX_DETAIL],
+                request[:MAX_NAME] or None,
             )
         except Exception:
             log.exception("call=%s a call record step was malformed; dropped", call_sid[:MAX_NAME])
@@ -302,7 +311,7 @@ class SqlCallRecorder:
                 log.exception("the call record writer failed; will retry")
 
     def _write(self, rows: Sequence[_Row]) -> None:
-        names = ("call_sid", "at", "campus", "node", "event", "detail", "said")
+        names = ("call_sid", "at", "campus", "node", "event", "detail", "said", "request")
         steps = [dict(zip(names, r, strict=True)) for kind, r in rows if kind == "step"]
         statuses = [
             dict(zip(("call_sid", "at", "call_status", "duration_s"), r, strict=True))
@@ -311,7 +320,9 @@ class SqlCallRecorder:
         ]
         with self.engine.begin() as conn:  # one transaction per batch
             if steps:
-                conn.execute(insert(call_steps), steps)
+                dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+                once = dialect.insert(call_steps).on_conflict_do_nothing(index_elements=["request"])
+                conn.execute(once, steps)
             if statuses:
                 conn.execute(insert(call_statuses), statuses)
 

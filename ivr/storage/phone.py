@@ -24,15 +24,25 @@ log = logging.getLogger("ivr.selfservice")
 class PhoneStore:
     """The ledger and the session store, seen from one call at one instant."""
 
-    def __init__(self, runtime: Runtime, billing: Billing, call_sid: str, now: datetime) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        billing: Billing,
+        call_sid: str,
+        now: datetime,
+        request: str | None = None,
+    ) -> None:
         self.runtime = runtime
         self.billing = billing
         self.call_sid = call_sid
         self.now = now
+        self.request = request  # names the webhook: the same request retried counts once
 
     def verify(self, code_digits: str, dni_last4: str) -> VerifyOutcome:
         try:
-            outcome = self.runtime.ledger.verify(code_digits, dni_last4, self.now)
+            outcome = self.runtime.ledger.verify(
+                code_digits, dni_last4, self.now, attempt=self.request
+            )
         except STORE_ERRORS as error:
             count_verification("unavailable")
             log.error("ledger unavailable during verification: %s", describe(error))

@@ -152,6 +152,8 @@ call_steps = Table(
     Column("event", Text, nullable=False),  # ivr.core.flow.Outcome.event
     Column("detail", Text, nullable=False),  # Outcome.detail, masked
     Column("said", Text, nullable=False),  # the key pressed or the words said, masked
+    # the webhook request it answered: a retried request is recorded once
+    Column("request", Text, nullable=True, unique=True),
     Index(None, "call_sid", "at"),
 )
 

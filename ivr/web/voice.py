@@ -7,6 +7,7 @@ sensible to hear, never an HTML error page.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -58,6 +59,7 @@ def _check_request() -> Response | None:
     rt = runtime()
     rt.maybe_reload()
     g.call_sid = _param("CallSid")[:64]
+    g.request_key = _request_key()
     if not request.path.startswith("/voice"):
         return None
     if rt.settings.skip_signature:
@@ -67,6 +69,22 @@ def _check_request() -> Response | None:
         log.warning("rejected a request with a missing or wrong Twilio signature: %s", request.path)
         return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
     return None
+
+
+def _request_key() -> str:
+    """Name this webhook: the same request sent again (a balancer retrying it) has the same name.
+
+    Within a call every step's URL differs (it carries the step count), so the call, the URL and
+    what the caller keyed or said identify a step; a hash keeps the digits out of storage.
+    """
+    parts = (
+        g.call_sid,
+        request.method,
+        request.full_path,
+        _param("Digits"),
+        _param("SpeechResult"),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def _param(name: str) -> str:
@@ -154,7 +172,14 @@ def _answer(outcome: Outcome, ctx: CallContext, *, cache: bool = True) -> Respon
     if sid:
         campus = ctx.line.names if ctx.line else None
         rt.calls.step(
-            sid, rt.clock(), campus, outcome.node, outcome.event, outcome.detail, said=outcome.said
+            sid,
+            rt.clock(),
+            campus,
+            outcome.node,
+            outcome.event,
+            outcome.detail,
+            said=outcome.said,
+            request=g.get("request_key", ""),
         )
     metrics.count_event(outcome.event)
     # Call records keep every step; the log line is for debugging only.
@@ -225,7 +250,9 @@ def selfservice(node: str) -> Response:
     if not isinstance(here, SelfServiceNode):  # stale URL after a reload
         return _answer(flow.enter(ctx, State(ctx.tree.settings.start, steps=state.steps)), ctx)
     billing = rt.config.billing
-    services = PhoneStore(rt, billing, g.call_sid, now) if billing and g.call_sid else None
+    services = (
+        PhoneStore(rt, billing, g.call_sid, now, g.request_key) if billing and g.call_sid else None
+    )
     return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx, cache=False)
 
 

@@ -313,7 +313,7 @@ class SqlLedger:
             # This very attempt was counted already (a retried webhook): answer as it was then.
             with self.engine.connect() as conn:
                 locked = _locked(conn, key, at)
-            return VerifyOutcome("locked" if locked else "rejected")
+            return VerifyOutcome("locked" if locked else "rejected", repeated=True)
 
     def purge_expired(self, now: datetime) -> int:
         at = _instant(now)

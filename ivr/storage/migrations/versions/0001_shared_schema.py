@@ -70,7 +70,9 @@ def upgrade() -> None:
         sa.Column("event", sa.Text(), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("said", sa.Text(), nullable=False),
+        sa.Column("request", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_steps")),
+        sa.UniqueConstraint("request", name=op.f("uq_call_steps_request")),
     )
     with op.batch_alter_table("call_steps", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_call_steps_at"), ["at"], unique=False)
