@@ -92,6 +92,16 @@ def caller(app: Flask) -> Iterator[Caller]:
 
 
 # -- databases: every store test runs on SQLite and on a real PostgreSQL -----------------------
+def start_cluster() -> Cluster:
+    """Start a throwaway PostgreSQL; skip without a server, except in CI, where it fails."""
+    try:
+        return Cluster().start()
+    except ClusterUnavailable as missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests: {missing}")
+        pytest.skip(str(missing))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """Return the URL of an upgraded PostgreSQL database for this test session.
@@ -105,13 +115,8 @@ def postgres_url() -> Iterator[str]:
         upgrade_url(given)
         yield given
         return
-    try:
-        cluster = Cluster().start()
-        _CLUSTERS.append(cluster)
-    except ClusterUnavailable as missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the PostgreSQL tests: {missing}")
-        pytest.skip(str(missing))
+    cluster = start_cluster()
+    _CLUSTERS.append(cluster)
     try:
         url = cluster.create_database("ivr_test")
         upgrade_url(url)

@@ -13,6 +13,7 @@ that is behind).
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import Executable
 
 # What a store raises when its database cannot be used; adapters turn it into a polite answer.
 STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
@@ -140,17 +142,26 @@ def upsert(
     """Insert ``rows``, updating the ``update`` columns (default: all but the key) on conflict."""
     if not rows:
         return
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(table)
     columns = update if update is not None else [c for c in rows[0] if c not in key]
-    if columns:
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: statement.excluded[name] for name in columns},
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    statement = _upsert_statement(conn.dialect.name, table, tuple(key), tuple(columns))
     conn.execute(statement, list(rows))
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect_name: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]
+) -> Executable:
+    # Built once per shape: constructing an INSERT .. ON CONFLICT costs more than running it.
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    if not columns:
+        done: Executable = statement.on_conflict_do_nothing(index_elements=list(key))
+        return done
+    updated: Executable = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: statement.excluded[name] for name in columns},
+    )
+    return updated
 
 
 # -- the schema ----------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ __all__ = ["Override", "OverrideStore"]
 log = logging.getLogger(__name__)
 
 _ROW = 1  # the table holds at most this one row
+_READ = select(
+    emergency_override.c.message, emergency_override.c.set_at, emergency_override.c.until
+).where(emergency_override.c.id == _ROW)
 
 
 class OverrideStore:
@@ -86,12 +89,9 @@ class OverrideStore:
         now = time.monotonic()
         if now - self._read_at < self.ttl:
             return self._last
-        query = select(
-            emergency_override.c.message, emergency_override.c.set_at, emergency_override.c.until
-        ).where(emergency_override.c.id == _ROW)
         try:
             with self.engine.connect() as conn:
-                row = conn.execute(query).first()
+                row = conn.execute(_READ).first()
         except STORE_ERRORS as error:
             if not self._failing:
                 log.error(

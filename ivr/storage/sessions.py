@@ -11,10 +11,16 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, bindparam, delete, select
 
 from ivr.storage.database import upsert
-from ivr.storage.schema import call_sessions
+from ivr.storage.schema import Instant, call_sessions
+
+# Built once: a webhook reads its session at every self-service step.
+_GET = select(call_sessions.c.data).where(
+    call_sessions.c.call_sid == bindparam("call_sid"),
+    call_sessions.c.expires_at > bindparam("now", type_=Instant()),
+)
 
 
 class SessionStore:
@@ -28,11 +34,8 @@ class SessionStore:
         """Return the call's data, or {} when there is none or it expired."""
         if not call_sid:
             return {}
-        query = select(call_sessions.c.data).where(
-            call_sessions.c.call_sid == call_sid, call_sessions.c.expires_at > now
-        )
         with self.engine.connect() as conn:
-            text = conn.execute(query).scalar_one_or_none()
+            text = conn.execute(_GET, {"call_sid": call_sid, "now": now}).scalar_one_or_none()
         data: dict[str, Any] = json.loads(text) if text else {}
         return data
 

@@ -89,8 +89,8 @@ def test_a_released_lead_goes_back_to_the_pool_unlocked(hosts: list[Engine]) -> 
     for thread in threads:
         thread.join()
     assert sorted(results, key=str) == [
-        "another host's scheduler leads (PostgreSQL advisory lock)",
         None,
+        "another host's scheduler leads (PostgreSQL advisory lock)",
     ]
     for contender in contenders:
         contender.release()
