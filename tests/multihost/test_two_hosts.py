@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bench.calls import call_params, keys
-from bench.server import Server
+from bench.server import Server, free_port
 from ivr.core.selfservice.phone import ASK_DNI, LOCKED, MISMATCH
 from tests.helpers import ROOT, copy_config
 from tests.pgcluster import Cluster
@@ -263,3 +265,128 @@ def test_one_scheduler_leads_and_the_other_takes_over_when_it_dies(
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(timeout=20)
+
+
+# -- last in this module: it kills a host -------------------------------------------------------
+def nginx_config(folder: Path, port: int, upstreams: list[int]) -> Path:
+    """Return nginx.conf around docs/deploy.md's example, pointed at loopback ports."""
+    doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    example = doc[doc.index("upstream ivr {") :]
+    example = example[: example.index("```")]
+    example = example.replace("10.0.0.11:8000", f"127.0.0.1:{upstreams[0]}")
+    example = example.replace("10.0.0.12:8000", f"127.0.0.1:{upstreams[1]}")
+    example = example.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
+    assert "10.0.0." not in example
+    temp = folder / "nginx-temp"
+    temp.mkdir()
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"""
+pid {folder / "nginx.pid"};
+error_log {folder / "nginx-error.log"} info;
+worker_processes 1;
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder / "nginx-access.log"};
+    client_body_temp_path {temp};
+    proxy_temp_path {temp};
+    fastcgi_temp_path {temp};
+    uwsgi_temp_path {temp};
+    scgi_temp_path {temp};
+    {example}
+}}
+""",
+        encoding="utf-8",
+    )
+    return conf
+
+
+def _through(port: int, sid: str, path: str, extra: dict[str, str]) -> ET.Element:
+    params = {**call_params(sid, "+51999000222"), **extra}
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=urlencode(params),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature,
+            },
+        )
+        response = conn.getresponse()
+        body = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 200, (path, response.status, body)
+    return ET.fromstring(body)
+
+
+def _self_service_call(port: int, sid: str) -> list[str]:
+    """A whole self-service call through the balancer; return what each step said."""
+    heard = []
+    answer = _through(port, sid, "/voice", {})
+    for digits in ("2", "5", "00054321", "1357"):
+        gather = answer.find("Gather")
+        assert gather is not None, (sid, heard, said(answer))
+        action = str(gather.get("action")).removeprefix(PUBLIC)
+        answer = _through(port, sid, action, keys(digits))
+        heard.append(said(answer))
+    return heard
+
+
+def test_a_host_killed_under_load_loses_no_step(deployment: Deployment) -> None:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).is_file():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI must run the failover test: apt-get install nginx-light")
+        pytest.skip("no nginx on this machine")
+    port = free_port()
+    conf = nginx_config(deployment.folder, port, [h.port for h in deployment.hosts])
+    proxy = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"], cwd=deployment.folder)
+    # the locked code of the lockout test is free again: a right DNI now hears the statement
+    deployment.ivr(0, "ledger", "demo", "--students", "50", "--reset")
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                _through(port, "CA" + "f" * 32, "/voice", {})
+                break
+            except (OSError, AssertionError):
+                assert time.monotonic() < deadline, deployment.folder / "nginx-error.log"
+                time.sleep(0.1)
+        results: dict[str, list[str] | BaseException] = {}
+        killed = threading.Event()
+
+        def caller(n: int) -> None:
+            for k in range(6):  # bounded: 6 calls of 5 steps per caller
+                sid = f"CA{n:02d}{k:02d}" + "e" * 28
+                try:
+                    results[sid] = _self_service_call(port, sid)
+                except BaseException as error:
+                    results[sid] = error
+                if n == 0 and k == 1:
+                    for pid in deployment.hosts[0].pids():  # host A dies mid-load
+                        os.kill(pid, signal.SIGKILL)
+                    killed.set()
+
+        threads = [threading.Thread(target=caller, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        assert killed.is_set()
+        # webhooks were in flight on host A when it died, and nginx sent them to host B
+        log = (deployment.folder / "nginx-error.log").read_text()
+        assert "while reading response header from upstream" in log
+        failed = {sid: r for sid, r in results.items() if isinstance(r, BaseException)}
+        assert failed == {}
+        assert len(results) == 36
+        for sid, heard in results.items():
+            assert isinstance(heard, list)
+            assert heard[2] == ASK_DNI, (sid, heard)
+            assert "soles" in heard[3], (sid, heard)
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
