@@ -14,6 +14,7 @@ that is behind).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +39,10 @@ UPGRADE_LOCK = 0x1F0_0001
 SCHEDULER_LOCK = 0x1F0_0002
 
 _WRITE = "ivr_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+
+log = logging.getLogger("ivr.storage")
+# Alembic logs its plugins and DDL mode at INFO on every start; an upgrade is logged here.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class DatabaseError(RuntimeError):
@@ -249,7 +254,8 @@ def prepare(engine: Engine) -> None:
             f"this code knows ({head}): upgrade the application"
         )
     if not is_postgresql(engine):
-        upgrade(engine)
+        before, after = upgrade(engine)
+        log.info("database %s: schema upgraded from %s to %s", safe_url(engine.url), before, after)
         return
     raise DatabaseError(
         f"the database {safe_url(engine.url)} has schema revision {current or 'none (empty)'}; "
