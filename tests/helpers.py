@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from datetime import datetime
 from functools import lru_cache
@@ -50,6 +51,10 @@ def sign(url: str, params: dict[str, str], token: str = TOKEN) -> str:
     return str(RequestValidator(token).compute_signature(url, params))
 
 
+# The self-service code prompt, reached by the main menu's 2 then the students' menu's 5.
+CODE_PROMPT = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"
+
+
 class Caller:
     """Posts signed Twilio webhooks to the app, as Twilio would."""
 
@@ -57,6 +62,15 @@ class Caller:
         self.client = client
         self.base = base
         self.call = {"CallSid": "CA" + "0" * 32, "To": "+5116044700", "From": "+51999888777"}
+        self._steps = itertools.count(3)
+
+    def code_prompt(self) -> str:
+        """Return the code prompt's URL as the next step of this call.
+
+        Every step's URL carries its count, so no two steps of a call are the same request;
+        the same URL posted twice is a retry of one webhook, answered the same way.
+        """
+        return CODE_PROMPT.replace("s=3", f"s={next(self._steps)}")
 
     def post(self, path: str, **params: str) -> TestResponse:
         data = {**self.call, **params}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import itertools
 import os
 import random
 import threading
@@ -16,21 +15,9 @@ from flask import Flask
 from lxml import etree
 
 from ivr.storage.ledger.demo import generate
-from tests.helpers import Caller, Clock, assert_valid_twiml
+from tests.helpers import CODE_PROMPT, Caller, Clock, assert_valid_twiml
 
-ENTRY = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"
-_STEPS = itertools.count(3)
-
-
-@pytest.fixture(autouse=True)
-def _steps_from_the_start() -> None:
-    global _STEPS
-    _STEPS = itertools.count(3)
-
-
-def entry() -> str:
-    """The code prompt's URL as a later step of a call (each step's URL carries its count)."""
-    return ENTRY.replace("s=3", f"s={next(_STEPS)}")
+ENTRY = CODE_PROMPT
 
 
 def says(data: bytes) -> list[str]:
@@ -38,7 +25,7 @@ def says(data: bytes) -> list[str]:
 
 
 def attempt(caller: Caller, code: str, dni: str) -> list[str]:
-    asked = caller.post(entry(), Digits=code)
+    asked = caller.post(caller.code_prompt(), Digits=code)
     return says(caller.follow(asked, Digits=dni).data)
 
 

@@ -71,29 +71,10 @@ class Call:
     hosts_used: list[int] = field(default_factory=list)
 
     def post(self, path: str, extra: dict[str, str] | None = None) -> ET.Element:
-        params = {**call_params(self.sid, "+51999000111"), **(extra or {})}
-        signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
         host = self.turn % 2
         self.turn += 1
         self.hosts_used.append(host)
-        server = self.deployment.hosts[host]
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
-        try:
-            conn.request(
-                "POST",
-                path,
-                body=urlencode(params),
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Twilio-Signature": signature,
-                },
-            )
-            response = conn.getresponse()
-            body = response.read().decode()
-        finally:
-            conn.close()
-        assert response.status == 200, (host, path, body)
-        return ET.fromstring(body)
+        return signed_post(self.deployment.hosts[host].port, self.sid, path, extra or {})
 
     def press(self, answer: ET.Element, digits: str) -> ET.Element:
         gather = answer.find("Gather")
@@ -101,6 +82,29 @@ class Call:
         action = gather.get("action")
         assert action is not None
         return self.post(action.removeprefix(PUBLIC), keys(digits))
+
+
+def signed_post(port: int, sid: str, path: str, extra: dict[str, str]) -> ET.Element:
+    """Post one webhook as Twilio signs it (for the public URL) to 127.0.0.1:``port``."""
+    params = {**call_params(sid, "+51999000111"), **extra}
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)  # one per webhook
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=urlencode(params),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature,
+            },
+        )
+        response = conn.getresponse()
+        body = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 200, (port, path, response.status, body)
+    return ET.fromstring(body)
 
 
 def said(answer: ET.Element) -> str:
@@ -301,37 +305,15 @@ http {{
     return conf
 
 
-def _through(port: int, sid: str, path: str, extra: dict[str, str]) -> ET.Element:
-    params = {**call_params(sid, "+51999000222"), **extra}
-    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        conn.request(
-            "POST",
-            path,
-            body=urlencode(params),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": signature,
-            },
-        )
-        response = conn.getresponse()
-        body = response.read().decode()
-    finally:
-        conn.close()
-    assert response.status == 200, (path, response.status, body)
-    return ET.fromstring(body)
-
-
 def _self_service_call(port: int, sid: str) -> list[str]:
     """A whole self-service call through the balancer; return what each step said."""
     heard = []
-    answer = _through(port, sid, "/voice", {})
+    answer = signed_post(port, sid, "/voice", {})
     for digits in ("2", "5", "00054321", "1357"):
         gather = answer.find("Gather")
         assert gather is not None, (sid, heard, said(answer))
         action = str(gather.get("action")).removeprefix(PUBLIC)
-        answer = _through(port, sid, action, keys(digits))
+        answer = signed_post(port, sid, action, keys(digits))
         heard.append(said(answer))
     return heard
 
@@ -351,7 +333,7 @@ def test_a_host_killed_under_load_loses_no_step(deployment: Deployment) -> None:
         deadline = time.monotonic() + 10
         while True:
             try:
-                _through(port, "CA" + "f" * 32, "/voice", {})
+                signed_post(port, "CA" + "f" * 32, "/voice", {})
                 break
             except (OSError, AssertionError):
                 assert time.monotonic() < deadline, deployment.folder / "nginx-error.log"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 from datetime import datetime
 
@@ -15,21 +14,9 @@ from sqlalchemy.exc import OperationalError
 from ivr.clock import LIMA
 from ivr.storage.ledger.demo import generate
 from ivr.storage.schema import call_steps, verification_failures
-from tests.helpers import Caller, Clock
+from tests.helpers import CODE_PROMPT, Caller, Clock
 
-ENTRY = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"
-_STEPS = itertools.count(3)
-
-
-@pytest.fixture(autouse=True)
-def _steps_from_the_start() -> None:
-    global _STEPS
-    _STEPS = itertools.count(3)
-
-
-def entry() -> str:
-    """The code prompt's URL as a later step of a call (each step's URL carries its count)."""
-    return ENTRY.replace("s=3", f"s={next(_STEPS)}")
+ENTRY = CODE_PROMPT
 
 
 @pytest.fixture
@@ -45,7 +32,7 @@ def says(data: bytes) -> list[str]:
 
 
 def identify(caller: Caller, code: str, dni: str) -> bytes:
-    asked_dni = caller.post(entry(), Digits=code)
+    asked_dni = caller.post(caller.code_prompt(), Digits=code)
     assert "cuatro últimos dígitos de su DNI" in says(asked_dni.data)[0]
     return bytes(caller.follow(asked_dni, Digits=dni).data)
 
@@ -156,10 +143,10 @@ def test_silence_at_the_code_prompt_reprompts_then_leaves(caller: Caller) -> Non
 def test_a_retried_step_gets_the_same_answer_and_counts_once(caller: Caller, app: Flask) -> None:
     """A balancer sends a webhook again (its first host died): same answer, no double count."""
     runtime = app.extensions["ivr"]
-    asked_dni = caller.post(entry(), Digits="00012345")
+    asked_dni = caller.post(caller.code_prompt(), Digits="00012345")
     wrong = caller.follow(asked_dni, Digits="0000")
     assert caller.follow(asked_dni, Digits="0000").data == wrong.data
-    asked_dni = caller.post(entry(), Digits="00012345")
+    asked_dni = caller.post(caller.code_prompt(), Digits="00012345")
     right = caller.follow(asked_dni, Digits="2468")
     assert says(right.data)[0].startswith("Su saldo por pagar es de")
     assert caller.follow(asked_dni, Digits="2468").data == right.data  # the code is not used up
