@@ -81,6 +81,8 @@ _JUST_BEFORE = timedelta(microseconds=1)
 _started: BaseScheduler | None = None  # the in-process scheduler of this process, if any
 _start_lock = threading.Lock()
 _leadership: Leadership | None = None  # this process's lead, while it leads or waits
+# the in-process leadership thread, and the event that stops it
+_following: tuple[threading.Thread, threading.Event] | None = None
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -412,6 +414,19 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
         return scheduler
 
 
+def stop_in_process() -> None:
+    """Stop this process's in-process scheduler and its lead (tests; a clean shutdown)."""
+    global _started, _following
+    if _following is not None:
+        thread, stop = _following
+        stop.set()  # the leadership thread shuts its scheduler down and lets go
+        thread.join(timeout=10)
+        _following = None
+    elif _started is not None and _started.running:
+        _started.shutdown(wait=False)
+    _started = None
+
+
 def _not_here() -> str | None:
     """Return why this process must not start the in-process scheduler, or None."""
     if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
@@ -489,6 +504,7 @@ def lead(
 def _follow_in_background(
     runtime: Runtime, leadership: Leadership, scheduler: BaseScheduler | None
 ) -> None:
+    global _following
     stop = threading.Event()
     thread = threading.Thread(
         target=lead,
@@ -497,6 +513,7 @@ def _follow_in_background(
         name="ivr-scheduler-lead",
         daemon=True,
     )
+    _following = (thread, stop)
     thread.start()
 
 

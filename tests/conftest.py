@@ -63,8 +63,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Callable[..., Flask]:
-    """Return a factory of apps on the copied configuration, signed with TOKEN, on ``clock``."""
+def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Flask]]:
+    """Return a factory of apps on the copied configuration, signed with TOKEN, on ``clock``.
+
+    Each app's database connections are closed after the test.
+    """
+    made: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
         options: dict[str, Any] = {
@@ -75,9 +79,15 @@ def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Callable[..., Fl
             "TESTING": True,
         }
         options.update(overrides)
-        return create_app(options)
+        app = create_app(options)
+        made.append(app)
+        return app
 
-    return factory
+    yield factory
+    for app in made:
+        runtime = app.extensions["ivr"]
+        runtime.calls.close()
+        runtime.engine.dispose()
 
 
 @pytest.fixture

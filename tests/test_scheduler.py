@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import logging
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from ivr.scheduler import (
     start_in_process,
 )
 from ivr.storage.database import make_engine
+from ivr.storage.leadership import AdvisoryLeadership
 from ivr.storage.ledger.sql import SqlLedger
 from tests.conftest import WEEKDAY_10AM
 from tests.helpers import Clock
@@ -85,9 +87,7 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
     monkeypatch.delenv("IVR_CLI", raising=False)  # set by any earlier run of the ivr group
     yield
-    started = scheduler_module._started
-    if started is not None and started.running:
-        started.shutdown(wait=False)
+    scheduler_module.stop_in_process()
     if scheduler_module._leadership is not None:
         scheduler_module._leadership.release()
 
@@ -512,3 +512,34 @@ def test_another_process_holding_the_lock_keeps_it_from_starting(
     ]
     assert result.exit_code == 1
     assert result.output == f"Error: not starting: another scheduler holds {lock} (pid 4242)\n"
+
+
+def test_in_process_on_postgresql_waits_for_the_lead_then_takes_over(
+    make_app: Callable[..., Flask],
+    fresh_process: None,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(scheduler_module, "LEAD_POLL", 0.1)
+    other_host = make_engine(postgres_url)
+    other = AdvisoryLeadership(other_host)
+    try:
+        assert other.try_acquire() is None
+        app = scheduled_app(make_app, IVR_DATABASE_URL=postgres_url)
+        caplog.set_level(logging.INFO, LOG)
+        assert start_in_process(app) is None
+        assert messages(caplog) == [
+            "in-process scheduler waiting to lead: another host's scheduler leads "
+            "(PostgreSQL advisory lock)"
+        ]
+        other.release()  # the other host's scheduler stops
+        deadline = time.monotonic() + 10
+        while not any("leads the scheduler now" in m for m in messages(caplog)):
+            assert time.monotonic() < deadline, messages(caplog)
+            time.sleep(0.05)
+        assert other.try_acquire() == ("another host's scheduler leads (PostgreSQL advisory lock)")
+    finally:
+        scheduler_module.stop_in_process()
+        other.release()
+        other_host.dispose()

@@ -8,6 +8,7 @@ sensible to hear, never an HTML error page.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Mapping
@@ -59,7 +60,7 @@ def _check_request() -> Response | None:
     rt = runtime()
     rt.maybe_reload()
     g.call_sid = _param("CallSid")[:64]
-    g.request_key = _request_key()
+    g.request_key = _request_key(rt)
     if not request.path.startswith("/voice"):
         return None
     if rt.settings.skip_signature:
@@ -71,11 +72,13 @@ def _check_request() -> Response | None:
     return None
 
 
-def _request_key() -> str:
+def _request_key(rt: Runtime) -> str:
     """Name this webhook: the same request sent again (a balancer retrying it) has the same name.
 
     Within a call every step's URL differs (it carries the step count), so the call, the URL and
-    what the caller keyed or said identify a step; a hash keeps the digits out of storage.
+    what the caller keyed or said identify a step. The name is an HMAC keyed with the Twilio
+    token every host shares and the database never holds: stored with a verification failure
+    or a call step, it reveals nothing of the digits it covers.
     """
     parts = (
         g.call_sid,
@@ -84,7 +87,8 @@ def _request_key() -> str:
         _param("Digits"),
         _param("SpeechResult"),
     )
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    secret = (rt.settings.auth_token or "").encode()
+    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _param(name: str) -> str:
