@@ -195,3 +195,17 @@ def test_a_ledger_file_from_before_alembic_is_adopted_with_its_data(tmp_path: Pa
     }
     assert "schema_version" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_a_call_records_file_from_before_alembic_gains_the_tables(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+            "CREATE TABLE steps (id INTEGER PRIMARY KEY, call_sid TEXT NOT NULL);"
+        )
+    db.close()
+    engine = make_engine(sqlite_url(path))
+    prepare(engine)
+    assert {"steps", "call_steps", "students"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

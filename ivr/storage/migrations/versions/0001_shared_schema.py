@@ -1,7 +1,8 @@
 """The shared schema: ledger, verification, calls, override.
 
-A ledger file of the versions before Alembic (it has a ``schema_version`` table) is adopted:
-its students, enrolments and payments stay; its failures and lockouts, short-lived, start anew.
+A ledger file of the versions before Alembic (``schema_version`` and ``students`` tables) is
+adopted: its students, enrolments and payments stay; its failures and lockouts, short-lived,
+start anew. Another file of those versions (call records, sessions) just gains these tables.
 
 Revision ID: 0001
 Revises:
@@ -22,10 +23,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    legacy = "schema_version" in sa.inspect(op.get_bind()).get_table_names()
+    tables = set(sa.inspect(op.get_bind()).get_table_names())
+    legacy = {"schema_version", "students"} <= tables  # a ledger file of the earlier versions
     if legacy:
         for name in ("verification_failures", "lockouts", "schema_version"):
-            op.drop_table(name)
+            if name in tables:
+                op.drop_table(name)
     op.create_table(
         "call_sessions",
         sa.Column("call_sid", sa.Text(), nullable=False),
