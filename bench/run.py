@@ -72,6 +72,7 @@ class Options:
     loads: tuple[Load, ...]
     keep: bool
     env: dict[str, str]  # overrides of deploy/gunicorn.conf.py's environment
+    database: str  # "sqlite" or "postgresql"
     only: tuple[str, ...]
 
     def wants(self, step: str) -> bool:
@@ -105,6 +106,13 @@ def parse(argv: Sequence[str] | None) -> Options:
         "--only", default="", help="comma-separated words: measure only the steps naming one"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: measure the app on SQLite and then on a throwaway PostgreSQL cluster "
+        "the benchmark starts (initdb and pg_ctl of the machine's server), side by side",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     counts = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -128,6 +136,7 @@ def parse(argv: Sequence[str] | None) -> Options:
         keep=bool(args.keep),
         env=env,
         only=tuple(w.strip() for w in args.only.split(",") if w.strip()),
+        database=args.database,
     )
 
 
@@ -297,10 +306,72 @@ def print_table(rows: Sequence[Row]) -> None:
     )
     if any(r.derived for r in rows):
         print(
-            "* the DNI answer consumes the code held in the call's session, so code and DNI are\n"
-            "  replayed in pairs on each connection; req/s is what the DNI step alone would do,\n"
-            "  1 / (2 / pair req/s - 1 / code req/s), us/req likewise; p50/p99 are measured."
+            "* the DNI answer reads the code the code step keeps in the call's session, so code\n"
+            "  and DNI are replayed in pairs on each connection; req/s is what the DNI step alone\n"
+            "  would do, 1 / (2 / pair req/s - 1 / code req/s), us/req likewise; p50/p99 are\n"
+            "  measured."
         )
+
+
+# issue 9, "Benchmark": PostgreSQL against SQLite, same machine, same steps
+TARGET_PG_RATIO = {"menu": 0.9, "self-service": 0.8}
+
+
+def print_comparison(sqlite_rows: Sequence[Row], pg_rows: Sequence[Row]) -> None:
+    """Print each app row on SQLite and on PostgreSQL side by side, with their ratio."""
+    header = (
+        f"{'step (SQLite | PostgreSQL)':<32} {'conns':>9} {'req/s':>6} {'req/s':>6} "
+        f"{'pg/sq':>5} {'p99 ms':>6} {'p99 ms':>6} {'us/req':>6} {'us/req':>6}  target"
+    )
+    print(header)
+    print("-" * len(header))
+    on_sqlite = {(row.step, row.load): row for row in sqlite_rows}
+    for row in pg_rows:
+        base = on_sqlite.get((row.step, row.load))
+        if base is None or not base.rate:
+            continue
+        ratio = row.rate / base.rate
+        target = TARGET_PG_RATIO.get(row.kind)
+        verdict = (
+            f"pg/sq>={target:.1f} " + ("PASS" if ratio >= target else "MISS") if target else ""
+        )
+        print(
+            f"{row.step + (' *' if row.derived else ''):<32} {row.load!s:>9} {base.rate:>6.0f} "
+            f"{row.rate:>6.0f} {ratio:>5.2f} {base.p99:>6.1f} {row.p99:>6.1f} "
+            f"{base.cpu_us:>6.0f} {row.cpu_us:>6.0f}  {verdict}"
+        )
+
+
+def measure_app(
+    name: str,
+    env: dict[str, str],
+    callers: Sequence[walks.Caller],
+    opts: Options,
+    folder: Path,
+    workers: int,
+) -> tuple[Server, walks.Walk, list[Row], list[tuple[float, float]], float] | None:
+    """Serve the app with ``env`` and measure every step; None when the call walk failed."""
+    app = Server(name, "app:app", env, folder)
+    rows: list[Row] = []
+    try:
+        app.start(workers)
+        signer = Signer(app.port)
+        try:
+            walk = walks.discover(signer, callers)
+            for step in walk.steps:
+                if opts.wants(step.name):
+                    build = partial(walks.menu_sequences, signer, step)
+                    rows += measure_step(app, step, build, opts)
+            if walk.selfservice and opts.wants("self-service"):
+                rows += measure_selfservice(app, signer, walk, callers, opts)
+        except walks.WalkError as error:
+            print(f"bench: the call walk failed ({name}): {error}")
+            return None
+        memory = [memory_mb(pid) for pid in app.workers()]
+        master_rss = memory_mb(app.process.pid)[0] if app.process else 0.0
+    finally:
+        app.stop()
+    return app, walk, rows, memory, master_rss
 
 
 def access_log_check(path: Path) -> str:
@@ -375,8 +446,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         try:
-            code = _run(opts, holder[0], workers)
-        except RuntimeError as error:  # a server did not start
+            with database(opts) as url:
+                code = _run(opts, holder[0], workers, url)
+        except RuntimeError as error:  # a server or the database did not start
             print(f"bench: {error}")
             code = 1
         if code:
@@ -384,15 +456,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
 
-def _run(opts: Options, folder: Path, workers: int) -> int:
+@contextlib.contextmanager
+def database(opts: Options) -> Iterator[str]:
+    """Yield the database URL for the app: "" (SQLite in the run's folder) or a new cluster."""
+    if opts.database == "sqlite":
+        yield ""
+        return
+    from tests.pgcluster import Cluster  # the tests' throwaway cluster: loopback, fsync off
+
+    cluster = Cluster().start()
+    try:
+        print(f"bench: PostgreSQL from {cluster.bindir} on 127.0.0.1:{cluster.port}", flush=True)
+        yield cluster.create_database("bench")
+    finally:
+        cluster.stop()
+
+
+def _run(opts: Options, folder: Path, workers: int, postgresql_url: str = "") -> int:
     top = max(spec.connections for spec in opts.loads)
+    database_url = f"sqlite:///{folder / 'var' / 'ivr.sqlite3'}"
     config_dir, data_dir = folder / "config", folder / "var"
     copy_config(config_dir)
     data_dir.mkdir()
     first_ms, median_ms = config_load_ms(config_dir, 5 if opts.quick else 20)
     sample = top * walks.STUDENTS_PER_CONNECTION
-    callers, ledger_note = walks.build_ledger(data_dir / "ivr.sqlite3", opts.students, sample)
+    callers, ledger_note = walks.build_ledger(database_url, opts.students, sample)
     print(ledger_note, flush=True)
+    if postgresql_url:
+        pg_callers, pg_note = walks.build_ledger(postgresql_url, opts.students, sample)
+        print(f"on PostgreSQL, {pg_note}", flush=True)
     rows: list[Row] = []
     memory: dict[str, list[tuple[float, float]]] = {}
 
@@ -429,31 +521,27 @@ def _run(opts: Options, folder: Path, workers: int) -> int:
         **opts.env,
         "IVR_CONFIG_DIR": str(config_dir),
         "IVR_DATA_DIR": str(data_dir),
-        "IVR_DATABASE": str(data_dir / "ivr.sqlite3"),
         "TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_SKIP_SIGNATURE": "",
         "IVR_PUBLIC_URL": "",  # the signed URL is the one gunicorn's request rebuilds
         "IVR_TRUSTED_PROXIES": "",
     }
-    app = Server("app", "app:app", app_env, folder)
-    try:
-        app.start(workers)
-        signer = Signer(app.port)
-        try:
-            walk = walks.discover(signer, callers)
-            for step in walk.steps:
-                if opts.wants(step.name):
-                    build = partial(walks.menu_sequences, signer, step)
-                    rows += measure_step(app, step, build, opts)
-            if walk.selfservice and opts.wants("self-service"):
-                rows += measure_selfservice(app, signer, walk, callers, opts)
-        except walks.WalkError as error:
-            print(f"bench: the call walk failed: {error}")
+    measured = measure_app(
+        "app", {**app_env, "IVR_DATABASE_URL": database_url}, callers, opts, folder, workers
+    )
+    if measured is None:
+        return 1
+    app, walk, app_rows, memory["app"], master_rss = measured
+    rows += app_rows
+    pg_rows: list[Row] = []
+    if postgresql_url:
+        # 3. The same app on PostgreSQL (a data folder of its own: nothing shared by files).
+        pg_env = {**app_env, "IVR_DATA_DIR": str(folder / "var-pg")}
+        pg_env["IVR_DATABASE_URL"] = postgresql_url
+        on_pg = measure_app("app-pg", pg_env, pg_callers, opts, folder, workers)
+        if on_pg is None:
             return 1
-        memory["app"] = [memory_mb(pid) for pid in app.workers()]
-        master_rss = memory_mb(app.process.pid)[0] if app.process else 0.0
-    finally:
-        app.stop()
+        _, _, pg_rows, memory["app on PostgreSQL"], _ = on_pg
 
     bare_rate = {row.load: row.rate for row in rows if row.kind == "bare"}
     ref_rate = {row.load: row.rate for row in rows if row.kind == "ref"}
@@ -465,6 +553,9 @@ def _run(opts: Options, folder: Path, workers: int) -> int:
     print()
     print_table(rows)
     print()
+    if pg_rows:
+        print_comparison(app_rows, pg_rows)
+        print()
     for name, values in memory.items():
         rss, pss = max(v[0] for v in values), max(v[1] for v in values)
         print(
@@ -481,7 +572,7 @@ def _run(opts: Options, folder: Path, workers: int) -> int:
     print(access_log_check(app.access_log))
     for note in walk.notes:
         print(f"note: {note}")
-    failed = sum(row.errors for row in rows)
+    failed = sum(row.errors for row in (*rows, *pg_rows))
     if failed:
         print(f"bench: {failed} failed requests (non-200 or connection errors); logs: {folder}")
         return 1

@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from bench.calls import (
@@ -40,21 +39,22 @@ class Caller:
     dni_last4: str
 
 
-def build_ledger(database: Path, students: int, sample: int) -> tuple[list[Caller], str]:
-    """Write the demo ledger at ``database``; return ``sample`` callers and what was built.
+def build_ledger(database_url: str, students: int, sample: int) -> tuple[list[Caller], str]:
+    """Write the demo ledger into ``database_url``; return ``sample`` callers and what was built.
 
     The demo's synthetic students carry a token hashing cost so that 100,000 load in seconds;
     the callers the benchmark uses get the ledger's production cost instead, so the statement
     step pays the real price of a verification.
     """
-    if not all(importlib.util.find_spec(f"ivr.storage.ledger.{m}") for m in ("demo", "sqlite")):
+    if not all(importlib.util.find_spec(f"ivr.storage.ledger.{m}") for m in ("demo", "sql")):
         return (
             [],
             "no ivr.storage.ledger in this tree: self-service skipped",
         )
     from ivr.core.codes import digits_of
+    from ivr.storage.database import make_engine, upgrade
     from ivr.storage.ledger import demo
-    from ivr.storage.ledger.sqlite import SqliteLedger
+    from ivr.storage.ledger.sql import SqlLedger
 
     started = time.perf_counter()
     data = demo.build(students)
@@ -62,12 +62,14 @@ def build_ledger(database: Path, students: int, sample: int) -> tuple[list[Calle
     synthetic = [i for i, r in enumerate(data.students) if r.student.code.startswith("N002")]
     chosen = set(rng.sample(synthetic, min(sample, len(synthetic))))
     records = tuple(_production_cost(r) if i in chosen else r for i, r in enumerate(data.students))
-    ledger = SqliteLedger(database)
+    engine = make_engine(database_url)
     try:
+        upgrade(engine)
+        ledger = SqlLedger(engine)
         demo.write(ledger, replace(data, students=records))
         cost = ledger.hash_iterations
     finally:
-        ledger.close()
+        engine.dispose()
     callers = []
     for i in sorted(chosen):
         digits = digits_of(records[i].student.code)

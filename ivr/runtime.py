@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import Engine
 
 from ivr import clock as clock_module
 from ivr.clock import Clock, to_lima
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
-from ivr.observability.calls import CallRecorder, NullCallRecorder, SqliteCallRecorder
+from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
 from ivr.observability.metrics import count_reload
 from ivr.settings import AppSettings
+from ivr.storage.database import make_engine, prepare
 from ivr.storage.ledger.base import Ledger
-from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
 
@@ -36,6 +38,7 @@ class Runtime:
     override_store: OverrideStore
     ledger: Ledger
     sessions: SessionStore
+    engine: Engine
     clock: Clock = clock_module.now
     calls: CallRecorder = field(default_factory=NullCallRecorder)
     loaded_at: datetime | None = None
@@ -47,21 +50,28 @@ class Runtime:
 
     @classmethod
     def start(cls, settings: AppSettings, clock: Clock = clock_module.now) -> Runtime:
-        """Load the configuration or raise ConfigError: a bad file fails at start-up."""
+        """Load the configuration or raise ConfigError: a bad file fails at start-up.
+
+        The database must be reachable and its schema current (SQLite is upgraded here;
+        PostgreSQL waits for ``ivr db upgrade``), else ``DatabaseError`` says what to do.
+        """
         config = load_config(settings.config_dir)
-        store = OverrideStore(settings.override_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        ledger = SqliteLedger(settings.database)
-        ledger.migrate()
-        sessions = SessionStore(settings.data_dir / "sessions.sqlite3")
+        engine = make_engine(settings.database_url)
+        try:
+            prepare(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(
             settings,
             config,
-            store,
-            ledger,
-            sessions,
+            OverrideStore(engine),
+            SqlLedger(engine),
+            SessionStore(engine),
+            engine,
             clock,
-            calls=SqliteCallRecorder(settings.data_dir / "calls.sqlite3"),
+            calls=SqlCallRecorder(engine),
             loaded_at=clock(),
             _checked=time.monotonic(),
             _seen=config.fingerprint,

@@ -4,14 +4,16 @@ One scheduler per deployment, started in one of two ways and never by importing 
 app:
 
 - ``flask --app app ivr scheduler``: a process of its own that runs the jobs until stopped
-  (``ivr.cli.scheduler``, inside ``sole_scheduler``);
+  (``scheduler_command``);
 - in the web process when ``IVR_IN_PROCESS_SCHEDULER`` is true: ``create_app`` calls
   ``start_in_process(app)``, which starts nothing in the Werkzeug reloader's watching parent,
   in CLI commands, or a second time in one process.
 
-Both take an exclusive lock on ``<data dir>/scheduler.lock``, so gunicorn workers that each run
-``create_app``, or a scheduler process next to an in-process one, still give one scheduler per
-host.
+Both must first lead (``ivr.storage.leadership``). On PostgreSQL every host may run a
+scheduler: one leads through an advisory lock, the others wait and take over within
+``LEAD_POLL`` seconds when it dies. On SQLite (one host) an exclusive lock on
+``<data dir>/scheduler.lock`` keeps a second scheduler from starting, so gunicorn workers that
+each run ``create_app``, or a scheduler process next to an in-process one, still give one.
 
 Jobs (each logs its outcome; an exception is logged and the scheduler carries on):
 
@@ -24,8 +26,9 @@ Jobs (each logs its outcome; an exception is logged and the scheduler carries on
 - ``purge-expired``: hourly, forget expired self-service sessions and verification
   failures/lockouts, and remove an emergency override whose end has passed;
 - ``ledger-import``: nightly at 02:00 when a drop folder is configured, import every ``*.csv``
-  in it (students, then enrolments, then payments), moving each to ``done/`` or ``rejected/``
-  (with ``<file>.errors.txt`` beside it).
+  in it (students, then enrolments, then payments), one transaction per file, moving each to
+  ``done/`` only once its transaction committed, or to ``rejected/`` (with
+  ``<file>.errors.txt`` beside it). It runs on the leader only, into the shared database.
 """
 
 from __future__ import annotations
@@ -35,10 +38,10 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 from apscheduler.jobstores.base import JobLookupError
@@ -56,11 +59,8 @@ from ivr.core.schedule.listing import boundaries
 from ivr.core.schedule.model import Override
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.runtime import Runtime, current_runtime
-
-try:  # POSIX; elsewhere the lock is skipped and "one scheduler" rests on the deployment
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.leadership import Leadership, leadership_for
 
 log = logging.getLogger("ivr.scheduler")
 
@@ -74,12 +74,14 @@ SWAP_PREFIX = "swap:"
 PLAN_AHEAD = timedelta(days=2)
 PURGE_EVERY = timedelta(hours=1)
 IMPORT_HOUR, IMPORT_MINUTE = 2, 0  # nightly, Lima time: after the billing system's exports
-LOCK_FILE = "scheduler.lock"
+LEAD_POLL = 10.0  # seconds: a follower asks this often; a leader checks its lead as often
 _JUST_BEFORE = timedelta(microseconds=1)
 
 _started: BaseScheduler | None = None  # the in-process scheduler of this process, if any
 _start_lock = threading.Lock()
-_lock_handle: IO[str] | None = None  # kept open while this process holds the scheduler lock
+_leadership: Leadership | None = None  # this process's lead, while it leads or waits
+# the in-process leadership thread, and the event that stops it
+_following: tuple[threading.Thread, threading.Event] | None = None
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -267,8 +269,8 @@ class Jobs:
         override = store.get()
         if override is None or override.until is None or override.until > now:
             return
-        # Read again just before clearing, so an override set meanwhile from the CLI stays.
-        if store.get() == override and store.clear():
+        # Only the override read here: one set meanwhile from any host stays.
+        if store.clear(only=override):
             log.info("emergency override that ended at %s removed", when(override.until))
 
     # -- (d) nightly ledger import ---------------------------------------------------------
@@ -302,7 +304,20 @@ class Jobs:
                 self._reject(path, export.messages(), stamp)
                 continue
             try:
+                # One transaction per file: when this returns, the rows are committed.
                 result = importer.import_parsed(ledger, export)
+            except STORE_ERRORS as error:
+                # The database, not the file, failed: leave this file and the ones after it
+                # (they may refer to it) for the next run.
+                log.error(
+                    "ledger import: the database failed on %s (%s); it and %d later file(s) "
+                    "stay in %s for the next run",
+                    path.name,
+                    describe(error),
+                    len(exports) - exports.index((path, export)) - 1,
+                    folder,
+                )
+                return
             except Exception as error:
                 log.exception("ledger import: %s failed", path.name)
                 self._reject(path, [f"{path.name}: {type(error).__name__}: {error}"], stamp)
@@ -371,9 +386,14 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
         if reason is not None:
             log.info("in-process scheduler not started: %s", reason)
             return None
-        holder = _claim(runtime.settings.data_dir / LOCK_FILE)
+        leadership = _lead_for(runtime)
+        holder = leadership.try_acquire()
         if holder is not None:
-            log.warning("in-process scheduler not started: %s", holder)
+            if not leadership.waits:
+                log.warning("in-process scheduler not started: %s", holder)
+                return None
+            log.info("in-process scheduler waiting to lead: %s", holder)
+            _follow_in_background(runtime, leadership, None)
             return None
         try:
             scheduler = build_scheduler(runtime, blocking=False)
@@ -385,7 +405,22 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
             return None
         _started = scheduler
         log.info("in-process scheduler started (pid %d)", os.getpid())
+        if leadership.waits:  # several hosts: watch the lead, hand over if it is lost
+            _follow_in_background(runtime, leadership, scheduler)
         return scheduler
+
+
+def stop_in_process() -> None:
+    """Stop this process's in-process scheduler and its lead (tests; a clean shutdown)."""
+    global _started, _following
+    if _following is not None:
+        thread, stop = _following
+        stop.set()  # the leadership thread shuts its scheduler down and lets go
+        thread.join(timeout=10)
+        _following = None
+    elif _started is not None and _started.running:
+        _started.shutdown(wait=False)
+    _started = None
 
 
 def _not_here() -> str | None:
@@ -405,52 +440,98 @@ def _not_here() -> str | None:
     return "this is the reloader's watching process" if reload else None
 
 
-def _claim(path: Path) -> str | None:
-    """Take the host-wide scheduler lock for this process; return who holds it if taken."""
-    global _lock_handle
-    if fcntl is None or _lock_handle is not None:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "?"
-        handle.close()
-        return f"another scheduler holds {path} (pid {holder})"
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    _lock_handle = handle
-    return None
+def _lead_for(runtime: Runtime) -> Leadership:
+    global _leadership
+    if _leadership is None:
+        _leadership = leadership_for(runtime.engine, runtime.settings.data_dir)
+    return _leadership
 
 
 def _release() -> None:
-    global _lock_handle
-    if _lock_handle is not None:
-        _lock_handle.close()  # closing the file releases the flock
-        _lock_handle = None
+    global _leadership
+    if _leadership is not None:
+        _leadership.release()
+        _leadership = None
+
+
+def lead(
+    runtime: Runtime,
+    leadership: Leadership,
+    stop: threading.Event,
+    *,
+    leading: BaseScheduler | None = None,
+    poll: float | None = None,
+) -> None:
+    """Run the jobs whenever this process leads, until ``stop``; wait while another leads.
+
+    ``leading``: a scheduler already started under ``leadership``. A leader that loses its
+    lead (its database session ended) stops its jobs at once and waits like any follower.
+    """
+    every = LEAD_POLL if poll is None else poll
+    scheduler = leading
+    said = ""
+    while not stop.is_set():
+        if scheduler is None:
+            holder = leadership.try_acquire()
+            if holder is not None:
+                if holder != said:
+                    log.info("scheduler waiting to lead: %s", holder)
+                    said = holder
+                stop.wait(every)
+                continue
+            said = ""
+            log.info("this process leads the scheduler now (pid %d)", os.getpid())
+            scheduler = build_scheduler(runtime, blocking=False)
+            scheduler.start()
+        lost = False
+        try:
+            while not stop.wait(every):
+                if not leadership.held():
+                    lost = True
+                    break
+        finally:
+            scheduler.shutdown(wait=False)
+            scheduler = None
+        if lost:
+            log.warning("scheduler stopped: this process no longer leads")
+    leadership.release()
+
+
+def _follow_in_background(
+    runtime: Runtime, leadership: Leadership, scheduler: BaseScheduler | None
+) -> None:
+    global _following
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=lead,
+        args=(runtime, leadership, stop),
+        kwargs={"leading": scheduler},
+        name="ivr-scheduler-lead",
+        daemon=True,
+    )
+    _following = (thread, stop)
+    thread.start()
 
 
 class SchedulerBusy(Exception):
-    """Another scheduler runs: in this process, or in another one holding the lock."""
+    """Another scheduler runs in this process, or (SQLite) in another process of this host."""
 
 
-@contextlib.contextmanager
-def sole_scheduler(runtime: Runtime) -> Iterator[None]:
-    """Hold the host-wide scheduler lock while the block runs a scheduler of its own.
+def claim_lead(runtime: Runtime) -> tuple[Leadership, str | None]:
+    """Try to lead the deployment's scheduler; return the leadership and who else leads.
 
-    Raise SchedulerBusy, saying which, when the in-process scheduler already runs here or
-    another process holds the lock.
+    Raise SchedulerBusy when the in-process scheduler already runs here, or when another
+    process holds a lead that cannot be waited for (SQLite's lock file of this host).
     """
     if _started is not None:
         raise SchedulerBusy("the in-process scheduler already runs in this process")
-    holder = _claim(runtime.settings.data_dir / LOCK_FILE)
-    if holder is not None:
+    leadership = _lead_for(runtime)
+    holder = leadership.try_acquire()
+    if holder is not None and not leadership.waits:
         raise SchedulerBusy(f"not starting: {holder}")
-    try:
-        yield
-    finally:
-        _release()
+    return leadership, holder
+
+
+def release_lead() -> None:
+    """Let go of the lead this process holds (the job process, at exit)."""
+    _release()

@@ -133,6 +133,17 @@ def base_url(raw: str) -> str:
     return value.rstrip("/")
 
 
+def database_url(raw: str) -> str:
+    """A SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME."""
+    url = raw.strip()
+    if not url.startswith(("sqlite:", "postgresql")):
+        raise ValueError(
+            "a database URL such as postgresql+psycopg://ivr:PASSWORD@db.example.edu/ivr "
+            "or sqlite:////var/lib/ivr/ivr.sqlite3"
+        )
+    return url
+
+
 def choice(*options: str) -> Reader[str]:
     def read(raw: str) -> str:
         value = raw.strip().lower()
@@ -200,6 +211,10 @@ class AppSettings:
     config_dir: Path = _config_dir()
     data_dir: Path = _data_dir()
     database: Path = var("IVR_DATABASE", path, lambda s: s["data_dir"] / "ivr.sqlite3")
+    # Every shared store: SQLite in the data folder (one host) or PostgreSQL (several hosts).
+    database_url: str = var(
+        "IVR_DATABASE_URL", database_url, lambda s: f"sqlite:///{s['database']}"
+    )
     auth_token: str | None = var("TWILIO_AUTH_TOKEN", token, secret=True)
     skip_signature: bool = var("IVR_SKIP_SIGNATURE", flag, False)
     public_url: str | None = var("IVR_PUBLIC_URL", base_url)
@@ -218,10 +233,6 @@ class AppSettings:
     def serving_allowed(self) -> bool:
         """Whether webhooks can be answered: a token to check signatures, or the dev setting."""
         return bool(self.auth_token) or self.skip_signature
-
-    @property
-    def override_file(self) -> Path:
-        return self.data_dir / "override.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -10,11 +11,16 @@ from typing import Any
 import freezegun.api
 import pytest
 from flask import Flask
+from sqlalchemy import Engine
 
 import ivr.clock
 from ivr import create_app
 from ivr.clock import LIMA
-from tests.helpers import TOKEN, Caller, Clock, copy_config
+from ivr.storage.database import make_engine
+from tests.helpers import TOKEN, Caller, Clock, copy_config, empty_tables, upgrade_url
+from tests.pgcluster import Cluster, ClusterUnavailable
+
+_CLUSTERS: list[Cluster] = []
 
 # Wednesday 2026-11-18 10:00 in Lima: the central is open.
 WEEKDAY_10AM = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
@@ -32,7 +38,13 @@ def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(ivr.clock, "now", guarded_now)
     monkeypatch.chdir(tmp_path)
-    for name in ("IVR_CONFIG_DIR", "IVR_DATA_DIR", "IVR_DATABASE", "TWILIO_AUTH_TOKEN"):
+    for name in (
+        "IVR_CONFIG_DIR",
+        "IVR_DATA_DIR",
+        "IVR_DATABASE",
+        "IVR_DATABASE_URL",
+        "TWILIO_AUTH_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("IVR_SKIP_SIGNATURE", raising=False)
     monkeypatch.delenv("IVR_PUBLIC_URL", raising=False)
@@ -51,8 +63,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Callable[..., Flask]:
-    """Return a factory of apps on the copied configuration, signed with TOKEN, on ``clock``."""
+def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Flask]]:
+    """Return a factory of apps on the copied configuration, signed with TOKEN, on ``clock``.
+
+    Each app's database connections are closed after the test.
+    """
+    made: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
         options: dict[str, Any] = {
@@ -63,9 +79,15 @@ def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Callable[..., Fl
             "TESTING": True,
         }
         options.update(overrides)
-        return create_app(options)
+        app = create_app(options)
+        made.append(app)
+        return app
 
-    return factory
+    yield factory
+    for app in made:
+        runtime = app.extensions["ivr"]
+        runtime.calls.close()
+        runtime.engine.dispose()
 
 
 @pytest.fixture
@@ -77,3 +99,62 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 def caller(app: Flask) -> Iterator[Caller]:
     with app.test_client() as client:
         yield Caller(client)
+
+
+# -- databases: every store test runs on SQLite and on a real PostgreSQL -----------------------
+def start_cluster() -> Cluster:
+    """Start a throwaway PostgreSQL; skip without a server, except in CI, where it fails."""
+    try:
+        return Cluster().start()
+    except ClusterUnavailable as missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests: {missing}")
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """Return the URL of an upgraded PostgreSQL database for this test session.
+
+    ``IVR_TEST_DATABASE_URL`` names one to use (its tables are emptied by the tests); otherwise
+    a throwaway cluster is started. Without a PostgreSQL server the tests skip, except in CI
+    (``CI=true``), where a missing server fails them.
+    """
+    given = os.environ.get("IVR_TEST_DATABASE_URL")
+    if given:
+        upgrade_url(given)
+        yield given
+        return
+    cluster = start_cluster()
+    _CLUSTERS.append(cluster)
+    try:
+        url = cluster.create_database("ivr_test")
+        upgrade_url(url)
+        yield url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(postgres_url: str) -> Iterator[Cluster | None]:
+    """The session's cluster when the tests started it (None with IVR_TEST_DATABASE_URL)."""
+    yield _CLUSTERS[-1] if _CLUSTERS else None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return an empty, upgraded database of each kind: SQLite in tmp_path, or PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'var' / 'ivr.sqlite3'}"
+        upgrade_url(url)
+        return url
+    url = str(request.getfixturevalue("postgres_url"))
+    empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    made = make_engine(database_url)
+    yield made
+    made.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from datetime import datetime
 from functools import lru_cache
@@ -10,8 +11,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from lxml import etree
+from sqlalchemy import Engine, select, text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
+
+from ivr.storage.database import make_engine, upgrade
+from ivr.storage.schema import metadata
 
 TOKEN = "test-auth-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +52,10 @@ def sign(url: str, params: dict[str, str], token: str = TOKEN) -> str:
     return str(RequestValidator(token).compute_signature(url, params))
 
 
+# The self-service code prompt, reached by the main menu's 2 then the students' menu's 5.
+CODE_PROMPT = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"
+
+
 class Caller:
     """Posts signed Twilio webhooks to the app, as Twilio would."""
 
@@ -54,6 +63,15 @@ class Caller:
         self.client = client
         self.base = base
         self.call = {"CallSid": "CA" + "0" * 32, "To": "+5116044700", "From": "+51999888777"}
+        self._steps = itertools.count(3)
+
+    def code_prompt(self) -> str:
+        """Return the code prompt's URL as the next step of this call.
+
+        Every step's URL carries its count, so no two steps of a call are the same request;
+        the same URL posted twice is a retry of one webhook, answered the same way.
+        """
+        return CODE_PROMPT.replace("s=3", f"s={next(self._steps)}")
 
     def post(self, path: str, **params: str) -> TestResponse:
         data = {**self.call, **params}
@@ -114,3 +132,32 @@ def assert_valid_twiml(data: bytes) -> None:
         if element.get("voice", "").endswith("-Neural"):
             element.set("voice", element.get("voice", "").removesuffix("-Neural"))
     assert schema.validate(doc), schema.error_log
+
+
+def upgrade_url(url: str) -> None:
+    """Bring the database at ``url`` to the code's schema."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def empty_tables(url: str) -> None:
+    """Delete every row of every table of the schema (a PostgreSQL database shared by tests)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Return every row of every table, sorted: two equal dumps hold the same data."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
+            for table in metadata.sorted_tables
+        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import logging
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 import ivr.scheduler as scheduler_module
 from ivr.cli.scheduler import scheduler_command
@@ -32,6 +34,9 @@ from ivr.scheduler import (
     build_scheduler,
     start_in_process,
 )
+from ivr.storage.database import make_engine
+from ivr.storage.leadership import AdvisoryLeadership
+from ivr.storage.ledger.sql import SqlLedger
 from tests.conftest import WEEKDAY_10AM
 from tests.helpers import Clock
 
@@ -78,15 +83,13 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """
     monkeypatch.setattr(scheduler_module, "PLAN_AHEAD", timedelta(0))
     monkeypatch.setattr(scheduler_module, "_started", None)
-    monkeypatch.setattr(scheduler_module, "_lock_handle", None)
+    monkeypatch.setattr(scheduler_module, "_leadership", None)
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
     monkeypatch.delenv("IVR_CLI", raising=False)  # set by any earlier run of the ivr group
     yield
-    started = scheduler_module._started
-    if started is not None and started.running:
-        started.shutdown(wait=False)
-    if scheduler_module._lock_handle is not None:
-        scheduler_module._lock_handle.close()
+    scheduler_module.stop_in_process()
+    if scheduler_module._leadership is not None:
+        scheduler_module._leadership.release()
 
 
 # -- the jobs and their triggers -------------------------------------------------------------
@@ -337,6 +340,56 @@ def test_the_import_job_imports_in_order_and_files_each_export(
     assert runtime.ledger.find_student("N00100001") is not None
 
 
+def test_a_file_moves_to_done_only_once_its_rows_are_committed(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "students.csv").write_text(STUDENTS + "N00100001,45871236,regular,no,no,no\n")
+    seen_by_another_host: list[bool] = []
+    real_move = scheduler_module._move
+
+    def move(path: Path, folder: Path, stamp: str) -> Path:
+        other = make_engine(runtime.settings.database_url)  # another connection, another host
+        seen_by_another_host.append(SqlLedger(other).find_student("N00100001") is not None)
+        other.dispose()
+        return real_move(path, folder, stamp)
+
+    monkeypatch.setattr(scheduler_module, "_move", move)
+    jobs_of(build_scheduler(runtime, blocking=False, drop_folder=drop))[IMPORT_JOB].func()
+    assert seen_by_another_host == [True]
+    assert (drop / "done" / "students.csv").is_file()
+
+
+def test_a_database_failure_leaves_the_file_for_the_next_run(
+    runtime: Runtime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a-students.csv").write_text(STUDENTS + "N00100001,45871236,regular,no,no,no\n")
+    (drop / "b-payments.csv").write_text(
+        PAYMENTS + "B-2026-000101,N00100001,2026-2,matricula,,390.00,2026-08-10\n"
+    )
+
+    def down(*args: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(runtime.ledger, "import_payments", down)
+    caplog.set_level(logging.INFO, LOG)
+    jobs_of(build_scheduler(runtime, blocking=False, drop_folder=drop))[IMPORT_JOB].func()
+    assert sorted(str(p.relative_to(drop)) for p in drop.rglob("*") if p.is_file()) == [
+        "b-payments.csv",
+        "done/a-students.csv",
+    ]
+    assert messages(caplog, logging.ERROR) == [
+        "ledger import: the database failed on b-payments.csv (server closed the connection); "
+        f"it and 0 later file(s) stay in {drop} for the next run"
+    ]
+
+
 def test_the_import_job_keeps_an_earlier_file_of_the_same_name(
     runtime: Runtime, tmp_path: Path
 ) -> None:
@@ -459,3 +512,34 @@ def test_another_process_holding_the_lock_keeps_it_from_starting(
     ]
     assert result.exit_code == 1
     assert result.output == f"Error: not starting: another scheduler holds {lock} (pid 4242)\n"
+
+
+def test_in_process_on_postgresql_waits_for_the_lead_then_takes_over(
+    make_app: Callable[..., Flask],
+    fresh_process: None,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(scheduler_module, "LEAD_POLL", 0.1)
+    other_host = make_engine(postgres_url)
+    other = AdvisoryLeadership(other_host)
+    try:
+        assert other.try_acquire() is None
+        app = scheduled_app(make_app, IVR_DATABASE_URL=postgres_url)
+        caplog.set_level(logging.INFO, LOG)
+        assert start_in_process(app) is None
+        assert messages(caplog) == [
+            "in-process scheduler waiting to lead: another host's scheduler leads "
+            "(PostgreSQL advisory lock)"
+        ]
+        other.release()  # the other host's scheduler stops
+        deadline = time.monotonic() + 10
+        while not any("leads the scheduler now" in m for m in messages(caplog)):
+            assert time.monotonic() < deadline, messages(caplog)
+            time.sleep(0.05)
+        assert other.try_acquire() == ("another host's scheduler leads (PostgreSQL advisory lock)")
+    finally:
+        scheduler_module.stop_in_process()
+        other.release()
+        other_host.dispose()

@@ -13,6 +13,8 @@ import os
 import click
 
 from ivr.cli.check import check_command
+from ivr.cli.db import db_group
+from ivr.cli.fallback import fallback_command
 from ivr.cli.graph import graph_command
 from ivr.cli.ledger import ledger_group
 from ivr.cli.override import override_group
@@ -43,5 +45,7 @@ for _command in (
     report_command,
     simulate_calls_command,
     scheduler_command,
+    db_group,
+    fallback_command,
 ):
     ivr.add_command(_command)

@@ -17,7 +17,7 @@ from ivr.config.loader import load_config
 from ivr.core.schedule.listing import describe_override
 from ivr.core.schedule.snapshot import take_snapshot
 from ivr.settings import SettingsError, load_settings
-from ivr.storage.override import OverrideStore
+from ivr.storage.override import read_override
 
 
 @click.command("check")
@@ -47,7 +47,7 @@ def check_command() -> None:
     )
     click.echo(f"  menus/: {len(menus.nodes)} nodes, starting at '{menus.settings.start}'")
     now = clock.now()  # no runtime here (see above): the one clock seam directly
-    override = OverrideStore(settings.override_file).get(now)
+    override = read_override(settings.database_url, now)
     snapshot = take_snapshot(config.schedules, now, override)  # what the webhooks see now
     for name, state in snapshot.lines:
         shown = "OPEN" if state.open else "CLOSED"

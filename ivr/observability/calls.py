@@ -1,14 +1,15 @@
 """Call records: each call's path through the tree, kept off the webhook's critical path.
 
 A webhook calls ``step`` (and the status callback ``status``); the row goes into a bounded
-in-memory buffer and a background thread writes buffered rows to the recorder's own SQLite file
-about once a second. A request never waits for the disk: when the writer falls behind, the
-oldest rows are dropped and counted instead.
+in-memory buffer and a background thread writes buffered rows to the shared database about once
+a second. Every host writes its steps into the same tables, keyed by CallSid, so ``ivr report``
+on any host sees each call whole, whichever hosts answered its steps. A request never waits for
+the database: when the writer falls behind, the oldest rows are dropped and counted instead.
 
 Under gunicorn the app may be created in the master and forked into workers. The writer thread
 is therefore started lazily by the first row a process records, and a forked child starts from
-an empty buffer, new locks and no connection (``os.register_at_fork``, with an ``os.getpid()``
-check as a second line): rows buffered in the parent stay the parent's to write.
+an empty buffer and new locks (``os.register_at_fork``, with an ``os.getpid()`` check as a
+second line): rows buffered in the parent stay the parent's to write.
 """
 
 from __future__ import annotations
@@ -16,50 +17,29 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import sqlite3
 import threading
 import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
 from ivr.observability.privacy import scrub_detail, scrub_said
-from ivr.storage.sqlite import open_database
+from ivr.storage.database import STORE_ERRORS, describe, make_engine, prepare, sqlite_url
+from ivr.storage.schema import call_statuses, call_steps
 
 log = logging.getLogger("ivr.calls")
 
-SCHEMA_VERSION = 1
 MAX_DETAIL = 100  # speech text trimmed to 100 characters; no detail needs more
 MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.voice.NODE_ID)
 UNKNOWN_CAMPUS = "unknown"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS steps (
-    id INTEGER PRIMARY KEY,
-    call_sid TEXT NOT NULL,
-    at TEXT NOT NULL,          -- UTC, ISO 8601, fixed width: text order is time order
-    campus TEXT NOT NULL,      -- the names of the dialled line's campuses, or 'unknown'
-    node TEXT NOT NULL,        -- where the caller is after this step
-    event TEXT NOT NULL,       -- ivr.core.flow.Outcome.event
-    detail TEXT NOT NULL,      -- ivr.core.flow.Outcome.detail, masked (queue, reason, result ...)
-    said TEXT NOT NULL         -- the key pressed or the words said, masked
-);
-CREATE INDEX IF NOT EXISTS steps_by_call ON steps (call_sid, at);
-CREATE INDEX IF NOT EXISTS steps_by_time ON steps (at);
-CREATE TABLE IF NOT EXISTS statuses (
-    id INTEGER PRIMARY KEY,
-    call_sid TEXT NOT NULL,
-    at TEXT NOT NULL,
-    call_status TEXT NOT NULL, -- Twilio's CallStatus: completed, busy, no-answer, failed ...
-    duration_s INTEGER         -- Twilio's CallDuration, when it sent one
-);
-CREATE INDEX IF NOT EXISTS statuses_by_call ON statuses (call_sid);
-"""
 
 # -- records -------------------------------------------------------------------------------------
 
@@ -104,6 +84,7 @@ class CallRecorder(Protocol):
         detail: str,
         *,
         said: str = "",
+        request: str = "",
     ) -> None: ...
 
     def status(
@@ -137,6 +118,7 @@ class NullCallRecorder:
         detail: str,
         *,
         said: str = "",
+        request: str = "",
     ) -> None:
         return None
 
@@ -153,17 +135,11 @@ class NullCallRecorder:
         return iter(())
 
 
-# -- the SQLite recorder -------------------------------------------------------------------------
-# call_sid, at, campus, node, event, detail, said; `at` becomes UTC text in the writer thread
-_StepRow = tuple[str, datetime, str, str, str, str, str]
+# -- the database recorder -----------------------------------------------------------------------
+# call_sid, at, campus, node, event, detail, said, request
+_StepRow = tuple[str, datetime, str, str, str, str, str, str | None]
 _StatusRow = tuple[str, datetime, str, int | None]  # call_sid, at, call_status, duration_s
 _Row = tuple[str, _StepRow | _StatusRow]  # ("step" | "status", row)
-
-
-def utc_text(moment: datetime) -> str:
-    """Return an aware instant as fixed-width UTC text, so that text order is time order."""
-    utc = _aware(moment).astimezone(UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="microseconds") + "Z"  # 2026-11-18T15:00:05.250000Z
 
 
 def _aware(moment: datetime) -> datetime:
@@ -172,11 +148,7 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
-def _from_utc_text(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-_live: weakref.WeakSet[SqliteCallRecorder] = weakref.WeakSet()
+_live: weakref.WeakSet[SqlCallRecorder] = weakref.WeakSet()
 
 
 def close_all() -> None:
@@ -188,8 +160,8 @@ def close_all() -> None:
 atexit.register(close_all)
 
 
-class SqliteCallRecorder:
-    """Call records in their own SQLite file (WAL), written by a background thread."""
+class SqlCallRecorder:
+    """Call records in the shared database, written by a background thread."""
 
     # Per process: replaced in a forked child by _reset().
     _pid: int
@@ -197,29 +169,22 @@ class SqliteCallRecorder:
     _write_lock: threading.Lock  # one flush at a time, so rows reach the file in order
     _buffer: deque[_Row]
     _writer: threading.Thread | None
-    _db: sqlite3.Connection | None
     _failing: bool
 
     def __init__(
         self,
-        path: Path,
+        engine: Engine,
         *,
         flush_seconds: float = 1.0,
         batch_rows: int = 500,
         max_buffered: int = 20_000,
     ) -> None:
-        """Create the file and its schema now (start-up), but start no thread yet."""
-        self.path = Path(path)
+        """Use ``engine`` (its schema up to date), but start no thread yet."""
+        self.engine = engine
         self.flush_seconds = flush_seconds
         self.batch_rows = batch_rows
         self.max_buffered = max_buffered
         self.dropped = 0  # rows lost: buffer full, recorded after close, or malformed
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = self._connect()
-        try:
-            self._migrate(db)
-        finally:
-            db.close()
         self._reset()
         self._closed = False
         _live.add(self)
@@ -235,8 +200,13 @@ class SqliteCallRecorder:
         detail: str,
         *,
         said: str = "",
+        request: str = "",
     ) -> None:
-        """Buffer one step of a call: masked, trimmed, timestamped in UTC."""
+        """Buffer one step of a call: masked, trimmed, timestamped in UTC.
+
+        ``request`` names the webhook it answered: the same request retried (on another host,
+        say) is recorded once.
+        """
         try:
             row: _StepRow = (
                 call_sid[:MAX_NAME],
@@ -246,6 +216,7 @@ class SqliteCallRecorder:
                 event[:MAX_NAME],
                 scrub_detail(detail)[:MAX_DETAIL],
                 scrub_said(said)[:MAX_DETAIL],
+                request[:MAX_NAME] or None,
             )
         except Exception:
             log.exception("call=%s a call record step was malformed; dropped", call_sid[:MAX_NAME])
@@ -294,10 +265,10 @@ class SqliteCallRecorder:
                 return 0
             try:
                 self._write(rows)
-            except sqlite3.Error as error:
+            except STORE_ERRORS as error:
                 self._put_back(rows)
                 if not self._failing:
-                    log.warning("call records not written yet (%s); will retry", error)
+                    log.warning("call records not written yet (%s); will retry", describe(error))
                 self._failing = True
                 return 0
             if self._failing:
@@ -316,10 +287,6 @@ class SqliteCallRecorder:
         if writer is not None and writer is not threading.current_thread():
             writer.join(timeout=5)
         self.flush()
-        with self._write_lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
         _live.discard(self)
 
     def _start_writer(self) -> None:
@@ -344,21 +311,20 @@ class SqliteCallRecorder:
                 log.exception("the call record writer failed; will retry")
 
     def _write(self, rows: Sequence[_Row]) -> None:
-        if self._db is None:
-            self._db = self._connect()
-        db = self._db
-        steps = [(r[0], utc_text(r[1]), *r[2:]) for kind, r in rows if kind == "step"]
-        statuses = [(r[0], utc_text(r[1]), *r[2:]) for kind, r in rows if kind == "status"]
-        with db:  # one transaction per batch
-            db.executemany(
-                "INSERT INTO steps (call_sid, at, campus, node, event, detail, said) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                steps,
-            )
-            db.executemany(
-                "INSERT INTO statuses (call_sid, at, call_status, duration_s) VALUES (?, ?, ?, ?)",
-                statuses,
-            )
+        names = ("call_sid", "at", "campus", "node", "event", "detail", "said", "request")
+        steps = [dict(zip(names, r, strict=True)) for kind, r in rows if kind == "step"]
+        statuses = [
+            dict(zip(("call_sid", "at", "call_status", "duration_s"), r, strict=True))
+            for kind, r in rows
+            if kind == "status"
+        ]
+        with self.engine.begin() as conn:  # one transaction per batch
+            if steps:
+                dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+                once = dialect.insert(call_steps).on_conflict_do_nothing(index_elements=["request"])
+                conn.execute(once, steps)
+            if statuses:
+                conn.execute(insert(call_statuses), statuses)
 
     def _put_back(self, rows: list[_Row]) -> None:
         """Return unwritten rows to the front of the buffer, dropping the oldest beyond its size."""
@@ -381,45 +347,48 @@ class SqliteCallRecorder:
         self._write_lock = threading.Lock()
         self._buffer = deque(maxlen=self.max_buffered)
         self._writer = None
-        self._db = None
         self._failing = False
 
     def _reset_in_child(self) -> None:
-        """In a forked child: forget the parent's buffer, thread, locks and connection."""
-        if self._db is not None:
-            _inherited.append(self._db)  # never close a connection opened by another process
+        """In a forked child: forget the parent's buffer, thread and locks."""
         self._reset()
 
     # -- reading ------------------------------------------------------------------------------
     def calls(self, start: datetime, end: datetime) -> Iterator[CallRecord]:
         """Yield the calls whose first step is in [start, end), in order of that step."""
-        chosen = """
-            WITH chosen AS (
-                SELECT c.call_sid, min(c.at) AS first_at FROM steps AS c
-                WHERE c.at >= :start AND c.at < :end AND NOT EXISTS (
-                    SELECT 1 FROM steps AS p WHERE p.call_sid = c.call_sid AND p.at < :start
-                )
-                GROUP BY c.call_sid
+        first = (
+            select(call_steps.c.call_sid, func.min(call_steps.c.at).label("first_at"))
+            .group_by(call_steps.c.call_sid)
+            .having(and_(func.min(call_steps.c.at) >= start, func.min(call_steps.c.at) < end))
+            .cte("chosen")
+        )
+        ended: dict[str, tuple[str, int | None]] = {}
+        statuses = (
+            select(
+                call_statuses.c.call_sid, call_statuses.c.call_status, call_statuses.c.duration_s
             )
-        """
-        bounds = {"start": utc_text(start), "end": utc_text(end)}
-        db = self._connect()
-        try:
-            ended: dict[str, tuple[str, int | None]] = {}
-            for sid, call_status, duration in db.execute(
-                chosen + "SELECT s.call_sid, s.call_status, s.duration_s FROM statuses AS s "
-                "JOIN chosen USING (call_sid) ORDER BY s.at, s.id",
-                bounds,
-            ):
+            .join(first, first.c.call_sid == call_statuses.c.call_sid)
+            .order_by(call_statuses.c.at, call_statuses.c.id)
+        )
+        steps = (
+            select(
+                call_steps.c.call_sid,
+                call_steps.c.at,
+                call_steps.c.campus,
+                call_steps.c.node,
+                call_steps.c.event,
+                call_steps.c.detail,
+                call_steps.c.said,
+            )
+            .join(first, first.c.call_sid == call_steps.c.call_sid)
+            .order_by(first.c.first_at, call_steps.c.call_sid, call_steps.c.at, call_steps.c.id)
+        )
+        with self.engine.connect() as conn:
+            for sid, call_status, duration in conn.execute(statuses):
                 # the last status wins; a duration, once sent, is kept
                 previous = ended.get(sid, ("", None))[1]
                 ended[sid] = (call_status, duration if duration is not None else previous)
-            rows = db.execute(
-                chosen + "SELECT s.call_sid, s.at, s.campus, s.node, s.event, s.detail, s.said "
-                "FROM steps AS s JOIN chosen USING (call_sid) "
-                "ORDER BY chosen.first_at, s.call_sid, s.at, s.id",
-                bounds,
-            )
+            rows = conn.execute(steps)
             for sid, group in groupby(rows, key=lambda row: str(row[0])):
                 items = list(group)
                 call_status, duration = ended.get(sid, (None, None))
@@ -427,36 +396,22 @@ class SqliteCallRecorder:
                     call_sid=sid,
                     campus=items[0][2],
                     steps=tuple(
-                        Step(_from_utc_text(at), node, event, detail, said)
+                        Step(at, node, event, detail, said)
                         for _, at, _, node, event, detail, said in items
                     ),
                     call_status=call_status,
                     duration_s=duration,
                 )
-        finally:
-            db.close()
-
-    # -- the file -----------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        # Used by the writer thread and by flush() at exit, one at a time (_write_lock).
-        return open_database(self.path, autocommit=False)
-
-    @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        db.executescript(_SCHEMA)
-        row = db.execute("SELECT max(version) FROM schema_version").fetchone()
-        version = row[0] if row and row[0] is not None else 0
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"call records schema version {version} is newer than this code "
-                f"({SCHEMA_VERSION}): upgrade the application"
-            )
-        if version < SCHEMA_VERSION:
-            with db:
-                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
 
 
-_inherited: list[sqlite3.Connection] = []
+class SqliteCallRecorder(SqlCallRecorder):
+    """Call records in an SQLite file of their own (``simulate-calls``, ``report --records``)."""
+
+    def __init__(self, path: Path, **options: float) -> None:
+        self.path = Path(path)
+        engine = make_engine(sqlite_url(self.path))
+        prepare(engine)  # an SQLite file is brought up to date
+        super().__init__(engine, **options)  # type: ignore[arg-type]
 
 
 def _reset_all_in_child() -> None:

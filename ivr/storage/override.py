@@ -1,47 +1,51 @@
-"""The emergency override's file store: the one module of ``ivr.core.schedule`` that does I/O.
+"""The emergency override: one row of the shared database, read by every webhook of every host.
 
-The override is set and cleared from the CLI while the server runs as several gunicorn workers,
-so it lives in a small JSON file that every process reads, not in YAML and not in memory:
-
-- writes go to a temporary file in the same folder and then ``os.replace`` it, so a reader sees
-  the old file or the new one, never half of one (POSIX rename is atomic);
-- reads are cheap enough for every request: one ``stat``, and the file is parsed again only
-  when its modification time, size or inode changed;
-- a corrupt or unreadable file is logged once and read as "no override": a bad file must not
-  take the phone lines down.
+Set or cleared from the CLI on any host, it is heard on every host within ``ttl`` (a second):
+a process asks the database (one primary-key lookup) at most once per ``ttl``, not at every
+webhook, because the lookup would cost every menu step more than the rest of its work. When
+the database cannot answer, a read returns the override last read in this process (logged once
+per outage): menus keep working while the database is down, and an emergency closure stays in
+force.
 
 The store never reads the clock: pass ``now`` to hide an expired override.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
+import math
+import time
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import ArgumentError
 
 from ivr.clock import to_lima
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override
+from ivr.storage.database import STORE_ERRORS, upsert
+from ivr.storage.schema import emergency_override
 
 __all__ = ["Override", "OverrideStore"]
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 1  # bump when the JSON shape changes
-
-_Signature = tuple[int, int, int]
+_ROW = 1  # the table holds at most this one row
+_READ = select(
+    emergency_override.c.message, emergency_override.c.set_at, emergency_override.c.until
+).where(emergency_override.c.id == _ROW)
 
 
 class OverrideStore:
-    """Read and write the emergency override kept in one JSON file at ``path``."""
+    """Read and write the emergency override kept in the shared database."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        # (file signature, parsed override); one tuple so a reader thread never sees half.
-        self._cache: tuple[_Signature | None, Override | None] | None = None
+    def __init__(self, engine: Engine, ttl: float = 1.0) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._last: Override | None = None  # what the last successful read found
+        self._read_at = -math.inf  # time.monotonic() of that read
+        self._failing = False
 
     def get(self, now: datetime | None = None) -> Override | None:
         """Return the stored override; with ``now``, None when it has expired by then."""
@@ -65,82 +69,86 @@ class OverrideStore:
         if end is not None and end <= start:
             raise ValueError("'until' must be later than the time the override is set")
         override = Override(message=text, set_at=start, until=end)
-        payload = {
-            "format": _FORMAT,
-            "message": override.message,
-            "set_at": override.set_at.isoformat(),
-            "until": override.until.isoformat() if override.until is not None else None,
-        }
-        self._write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        row = {"id": _ROW, "message": text, "set_at": start, "until": end}
+        with self.engine.begin() as conn:
+            upsert(conn, emergency_override, [row], ["id"])
+        self._last, self._read_at = override, time.monotonic()
         return override
 
-    def clear(self) -> bool:
-        """Remove the override; return whether there was one to remove."""
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        self._cache = None
-        return True
-
-    # -- internals ------------------------------------------------------------------------
+    def clear(self, only: Override | None = None) -> bool:
+        """Remove the override (with ``only``: just that one); return whether one went."""
+        query = delete(emergency_override).where(emergency_override.c.id == _ROW)
+        if only is not None:  # not one set meanwhile from another host
+            query = query.where(emergency_override.c.set_at == only.set_at)
+        with self.engine.begin() as conn:
+            removed = conn.execute(query).rowcount
+        self._read_at = -math.inf  # read it again: another may be in force
+        return bool(removed)
 
     def _read(self) -> Override | None:
+        now = time.monotonic()
+        if now - self._read_at < self.ttl:
+            return self._last
         try:
-            info = self.path.stat()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.error("cannot read the emergency override file %s: %s", self.path, exc)
-            return None
-        signature = (info.st_mtime_ns, info.st_size, info.st_ino)
-        cached = self._cache
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        override = self._parse()
-        self._cache = (signature, override)
-        return override
-
-    def _parse(self) -> Override | None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            message = data["message"]
-            if not isinstance(message, str) or not message.strip():
-                raise ValueError("no message")
-            set_at = to_lima(datetime.fromisoformat(data["set_at"]))
-            until_text = data.get("until")
-            until = to_lima(datetime.fromisoformat(until_text)) if until_text else None
-        except FileNotFoundError:
-            return None  # cleared between stat() and read
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            # A corrupt file is logged and read as no override, never a crash.
-            log.error(
-                "ignoring the emergency override file %s: it is not valid (%s); "
-                "run 'ivr override clear' or set it again",
-                self.path,
-                exc,
+            with self.engine.connect() as conn:
+                row = conn.execute(_READ).first()
+        except STORE_ERRORS as error:
+            if not self._failing:
+                log.error(
+                    "cannot read the emergency override (%s); keeping the last one read: %s",
+                    type(error).__name__,
+                    "none" if self._last is None else "active",
+                )
+            self._failing = True
+            self._read_at = now  # ask again after ttl, not at every webhook of the outage
+            return self._last
+        if self._failing:
+            log.info("the emergency override is readable again")
+        self._failing = False
+        override = (
+            None
+            if row is None
+            else Override(
+                message=row.message,
+                set_at=to_lima(row.set_at),
+                until=None if row.until is None else to_lima(row.until),
             )
-            return None
-        return Override(message=message.strip(), set_at=set_at, until=until)
-
-    def _write(self, text: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            # Readable by the server's workers even when an operator's account runs the CLI.
-            os.chmod(temp, 0o644)
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        self._cache = None
+        )
+        self._last, self._read_at = override, now
+        return override
 
 
 def _unexpired(override: Override, now: datetime) -> bool:
     return override.until is None or to_lima(now) < override.until
+
+
+def read_override(url: str, now: datetime) -> Override | None:
+    """Return the override in force at ``now`` in the database at ``url`` (for ``ivr check``).
+
+    Never creates or upgrades anything: a database without the schema has no override, and one
+    that cannot be read is logged and read as none.
+    """
+    from sqlalchemy.engine import make_url
+
+    from ivr.storage.database import DatabaseError, current_revision, head_revision, make_engine
+
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+            return None  # no database yet: nothing set
+    except ArgumentError:
+        pass  # make_engine says what is wrong
+    try:
+        engine = make_engine(url)
+    except DatabaseError as error:
+        log.warning("%s", error)
+        return None
+    try:
+        if current_revision(engine) != head_revision():
+            return None
+        return OverrideStore(engine).get(now)
+    except DatabaseError as error:
+        log.warning("%s", error)
+        return None
+    finally:
+        engine.dispose()

@@ -16,7 +16,7 @@ from ivr.core.fees.model import Account, Billing
 from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
 from ivr.observability.metrics import count_verification
 from ivr.runtime import Runtime
-from ivr.storage.sqlite import STORE_ERRORS
+from ivr.storage.database import STORE_ERRORS, describe
 
 log = logging.getLogger("ivr.selfservice")
 
@@ -24,18 +24,28 @@ log = logging.getLogger("ivr.selfservice")
 class PhoneStore:
     """The ledger and the session store, seen from one call at one instant."""
 
-    def __init__(self, runtime: Runtime, billing: Billing, call_sid: str, now: datetime) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        billing: Billing,
+        call_sid: str,
+        now: datetime,
+        request: str | None = None,
+    ) -> None:
         self.runtime = runtime
         self.billing = billing
         self.call_sid = call_sid
         self.now = now
+        self.request = request  # names the webhook: the same request retried counts once
 
     def verify(self, code_digits: str, dni_last4: str) -> VerifyOutcome:
         try:
-            outcome = self.runtime.ledger.verify(code_digits, dni_last4, self.now)
+            outcome = self.runtime.ledger.verify(
+                code_digits, dni_last4, self.now, attempt=self.request
+            )
         except STORE_ERRORS as error:
             count_verification("unavailable")
-            log.error("ledger unavailable during verification: %s", error)
+            log.error("ledger unavailable during verification: %s", describe(error))
             raise Unavailable from error
         count_verification(outcome.status)
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
@@ -45,7 +55,7 @@ class PhoneStore:
         try:
             return self.runtime.ledger.load_account(code)
         except STORE_ERRORS as error:
-            log.error("ledger unavailable for a statement: %s", error)
+            log.error("ledger unavailable for a statement: %s", describe(error))
             raise Unavailable from error
 
     def session(self) -> dict[str, Any]:

@@ -7,6 +7,8 @@ sensible to hear, never an HTML error page.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Mapping
@@ -64,6 +66,7 @@ def _check_request() -> Response | None:
             return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
     g.checked = True
     g.call_sid = call_sid(_param("CallSid"))  # '' unless shaped like Twilio's
+    g.request_key = _request_key(rt)
     return None
 
 
@@ -73,6 +76,25 @@ def _route() -> str:
         return f"{request.method[:16]} {request.path[:MAX_PARAM]}"
     method = request.method if request.method in ("GET", "POST") else "other method"
     return f"{method} {request.url_rule.rule if request.url_rule else '(no such route)'}"
+
+
+def _request_key(rt: Runtime) -> str:
+    """Name this webhook: the same request sent again (a balancer retrying it) has the same name.
+
+    Within a call every step's URL differs (it carries the step count), so the call, the URL and
+    what the caller keyed or said identify a step. The name is an HMAC keyed with the Twilio
+    token every host shares and the database never holds: stored with a verification failure
+    or a call step, it reveals nothing of the digits it covers.
+    """
+    parts = (
+        g.call_sid,
+        request.method,
+        request.full_path,
+        _param("Digits"),
+        _param("SpeechResult"),
+    )
+    secret = (rt.settings.auth_token or "").encode()
+    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _param(name: str) -> str:
@@ -163,7 +185,14 @@ def _answer(outcome: Outcome, ctx: CallContext, *, cache: bool = True) -> Respon
     if sid:
         campus = ctx.line.names if ctx.line else None
         rt.calls.step(
-            sid, rt.clock(), campus, outcome.node, outcome.event, outcome.detail, said=outcome.said
+            sid,
+            rt.clock(),
+            campus,
+            outcome.node,
+            outcome.event,
+            outcome.detail,
+            said=outcome.said,
+            request=g.get("request_key", ""),
         )
     metrics.count_event(outcome.event)
     # Call records keep every step; the log line is for debugging only.
@@ -245,7 +274,9 @@ def selfservice(node: str) -> Response:
     if not isinstance(here, SelfServiceNode):  # stale URL after a reload
         return _answer(flow.enter(ctx, state.at(ctx.tree.settings.start, ())), ctx)
     billing = rt.config.billing
-    services = PhoneStore(rt, billing, g.call_sid, now) if billing and g.call_sid else None
+    services = (
+        PhoneStore(rt, billing, g.call_sid, now, g.request_key) if billing and g.call_sid else None
+    )
     return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx, cache=False)
 
 

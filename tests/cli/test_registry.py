@@ -21,6 +21,8 @@ COMMANDS = {
     "report": "ivr.cli.report",
     "simulate-calls": "ivr.cli.simulate_calls",
     "scheduler": "ivr.cli.scheduler",
+    "db": "ivr.cli.db",
+    "fallback-twiml": "ivr.cli.fallback",
 }
 
 

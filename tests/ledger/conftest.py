@@ -1,38 +1,28 @@
-"""A fresh SQLite ledger per test, closed afterwards."""
+"""A fresh ledger per test, on SQLite and on PostgreSQL (the ``engine`` fixture's params)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy import Engine
 
 from ivr.storage.ledger.base import LockoutPolicy
-from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
 
-MakeLedger = Callable[..., SqliteLedger]
-
-
-@pytest.fixture
-def make_ledger(tmp_path: Path) -> Iterator[MakeLedger]:
-    """Return a factory of ledgers in ``tmp_path`` (same file unless ``name`` differs)."""
-    opened: list[SqliteLedger] = []
-
-    def make(
-        name: str = "ledger.sqlite3",
-        *,
-        hash_iterations: int = 1000,
-        lockout: LockoutPolicy | None = None,
-    ) -> SqliteLedger:
-        ledger = SqliteLedger(tmp_path / name, hash_iterations=hash_iterations, lockout=lockout)
-        opened.append(ledger)
-        return ledger
-
-    yield make
-    for ledger in opened:
-        ledger.close()
+MakeLedger = Callable[..., SqlLedger]
 
 
 @pytest.fixture
-def ledger(make_ledger: MakeLedger) -> SqliteLedger:
+def make_ledger(engine: Engine) -> MakeLedger:
+    """Return a factory of ledgers on the test's (empty) database."""
+
+    def make(*, hash_iterations: int = 1000, lockout: LockoutPolicy | None = None) -> SqlLedger:
+        return SqlLedger(engine, hash_iterations=hash_iterations, lockout=lockout)
+
+    return make
+
+
+@pytest.fixture
+def ledger(make_ledger: MakeLedger) -> SqlLedger:
     return make_ledger()

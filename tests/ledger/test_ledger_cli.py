@@ -17,13 +17,13 @@ from ivr.cli.ledger import ledger_group
 from ivr.cli.statement import statement_command
 from ivr.clock import LIMA
 from ivr.storage.ledger.demo import DEMO_BILLING, generate
-from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
 from tests.helpers import Clock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 
 
-def runner_on(app: Flask, ledger: SqliteLedger) -> FlaskCliRunner:
+def runner_on(app: Flask, ledger: SqlLedger) -> FlaskCliRunner:
     """Return a runner of ``app``, on the shipped billing files (the demo's) and ``ledger``."""
     runtime = app.extensions["ivr"]
     assert runtime.config.billing == DEMO_BILLING
@@ -33,12 +33,12 @@ def runner_on(app: Flask, ledger: SqliteLedger) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def runner(make_app: Callable[..., Flask], ledger: SqliteLedger) -> FlaskCliRunner:
+def runner(make_app: Callable[..., Flask], ledger: SqlLedger) -> FlaskCliRunner:
     return runner_on(make_app(), ledger)
 
 
 @pytest.fixture
-def demo_runner(runner: FlaskCliRunner, ledger: SqliteLedger) -> FlaskCliRunner:
+def demo_runner(runner: FlaskCliRunner, ledger: SqlLedger) -> FlaskCliRunner:
     generate(ledger, students=20)
     return runner
 
@@ -139,7 +139,7 @@ def test_statement_defaults_to_today_in_lima(demo_runner: FlaskCliRunner, clock:
 
 
 def test_statement_dates_by_the_clock_given_to_create_app(
-    make_app: Callable[..., Flask], ledger: SqliteLedger
+    make_app: Callable[..., Flask], ledger: SqlLedger
 ) -> None:
     app = make_app(CLOCK=Clock(datetime(2026, 11, 21, 23, 30, tzinfo=LIMA)))
     generate(ledger, students=20)
@@ -181,7 +181,7 @@ def test_import_the_examples_twice(runner: FlaskCliRunner) -> None:
     assert again.stdout.splitlines()[2].endswith("12 payments: 0 added, 0 updated, 12 unchanged")
 
 
-def test_import_a_bad_file(runner: FlaskCliRunner, ledger: SqliteLedger, tmp_path: Path) -> None:
+def test_import_a_bad_file(runner: FlaskCliRunner, ledger: SqlLedger, tmp_path: Path) -> None:
     path = tmp_path / "students.csv"
     path.write_text(
         "student_code,dni,tariff_category,has_agreement,has_benefit,is_staff_or_family\n"
@@ -206,7 +206,7 @@ def test_import_with_kind(runner: FlaskCliRunner, tmp_path: Path) -> None:
     assert f"{path}:1: dni: missing column" in result.stderr
 
 
-def test_demo_command(runner: FlaskCliRunner, ledger: SqliteLedger) -> None:
+def test_demo_command(runner: FlaskCliRunner, ledger: SqlLedger) -> None:
     result = runner.invoke(ledger_group, ["demo", "--students", "40"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [

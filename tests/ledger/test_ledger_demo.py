@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 import pytest
@@ -10,24 +9,25 @@ import pytest
 from ivr.clock import LIMA
 from ivr.core.fees import Billing, Statement, statement, statement_to_json
 from ivr.storage.ledger import demo
-from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
+from tests.helpers import dump
 
 NOW = datetime(2026, 11, 21, 11, 0, tzinfo=LIMA)
 
 
 @pytest.fixture
-def loaded(ledger: SqliteLedger) -> SqliteLedger:
+def loaded(ledger: SqlLedger) -> SqlLedger:
     demo.generate(ledger)
     return ledger
 
 
-def owed(ledger: SqliteLedger, code: str) -> Statement:
+def owed(ledger: SqlLedger, code: str) -> Statement:
     account = ledger.load_account(code)
     assert account is not None
     return statement(account, demo.DEMO_BILLING, demo.DEMO_TODAY)
 
 
-def test_the_student_behind_on_payments(loaded: SqliteLedger) -> None:
+def test_the_student_behind_on_payments(loaded: SqlLedger) -> None:
     student = demo.OVERDUE_STUDENT
     assert (student.code, student.dni_last4) == ("N00012345", "2468")
     assert loaded.verify("00012345", "2468", NOW).verified
@@ -58,7 +58,7 @@ def test_the_student_behind_on_payments(loaded: SqliteLedger) -> None:
     ]
 
 
-def test_the_student_up_to_date_with_the_early_payment_quote(loaded: SqliteLedger) -> None:
+def test_the_student_up_to_date_with_the_early_payment_quote(loaded: SqlLedger) -> None:
     student = demo.UP_TO_DATE_STUDENT
     assert (student.code, student.dni_last4) == ("N00054321", "1357")
     assert loaded.verify("00054321", "1357", NOW).verified
@@ -85,7 +85,7 @@ def test_the_student_up_to_date_with_the_early_payment_quote(loaded: SqliteLedge
     }
 
 
-def test_every_tariff_case_is_there(loaded: SqliteLedger) -> None:
+def test_every_tariff_case_is_there(loaded: SqlLedger) -> None:
     cases: set[str] = set()
     for index in range(298):
         code = f"N{200000 + index:08d}"
@@ -127,20 +127,16 @@ def test_every_tariff_case_is_there(loaded: SqliteLedger) -> None:
 
 
 def test_the_same_seed_gives_the_same_rows_and_rerunning_changes_nothing(
-    loaded: SqliteLedger,
+    loaded: SqlLedger,
 ) -> None:
     assert demo.build() == demo.build()
     assert demo.build(seed=1) != demo.build(seed=2)
-    conn = sqlite3.connect(loaded.path)
-    try:
-        before = list(conn.iterdump())
-        demo.generate(loaded)
-        assert list(conn.iterdump()) == before
-    finally:
-        conn.close()
+    before = dump(loaded.engine)
+    demo.generate(loaded)
+    assert dump(loaded.engine) == before
 
 
-def test_the_requested_number_of_students(ledger: SqliteLedger) -> None:
+def test_the_requested_number_of_students(ledger: SqlLedger) -> None:
     result = demo.generate(ledger, students=3000, seed=7)
     assert result.students == ledger.count("students") == 3000
     assert result.payments == ledger.count("payments")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,14 +12,15 @@ from ivr.core.fees import statement, statement_to_json
 from ivr.storage.ledger.base import RowProblem
 from ivr.storage.ledger.demo import DEMO_BILLING
 from ivr.storage.ledger.importer import ParsedExport, detect_kind, import_parsed, read_export
-from ivr.storage.ledger.sqlite import SqliteLedger
+from ivr.storage.ledger.sql import SqlLedger
+from tests.helpers import dump as dump_tables
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 TERMS = [t.code for t in DEMO_BILLING.terms]
 STUDENTS_HEADER = "student_code,dni,tariff_category,has_agreement,has_benefit,is_staff_or_family\n"
 
 
-def load(ledger: SqliteLedger, *names: str) -> list[str]:
+def load(ledger: SqlLedger, *names: str) -> list[str]:
     """Import example files in order; return one summary per file."""
     out = []
     for name in names:
@@ -31,12 +31,8 @@ def load(ledger: SqliteLedger, *names: str) -> list[str]:
     return out
 
 
-def dump(ledger: SqliteLedger) -> list[str]:
-    conn = sqlite3.connect(ledger.path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+def dump(ledger: SqlLedger) -> dict[str, list[tuple[object, ...]]]:
+    return dump_tables(ledger.engine)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -45,7 +41,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_the_example_exports_import(ledger: SqliteLedger) -> None:
+def test_the_example_exports_import(ledger: SqlLedger) -> None:
     assert load(ledger, "students.csv", "enrolments.csv", "payments.csv") == [
         "students: +4 ~0 =0",
         "enrolments: +5 ~0 =0",
@@ -65,7 +61,7 @@ def test_the_example_exports_import(ledger: SqliteLedger) -> None:
     assert ledger.verify("00100002", "2358", datetime(2026, 11, 21, 9, 0, tzinfo=LIMA)).verified
 
 
-def test_importing_the_same_files_twice_changes_nothing(ledger: SqliteLedger) -> None:
+def test_importing_the_same_files_twice_changes_nothing(ledger: SqlLedger) -> None:
     files = ("students.csv", "enrolments.csv", "payments.csv")
     load(ledger, *files)
     before = dump(ledger)
@@ -77,7 +73,7 @@ def test_importing_the_same_files_twice_changes_nothing(ledger: SqliteLedger) ->
     assert dump(ledger) == before
 
 
-def test_a_corrected_row_is_updated(ledger: SqliteLedger, tmp_path: Path) -> None:
+def test_a_corrected_row_is_updated(ledger: SqlLedger, tmp_path: Path) -> None:
     load(ledger, "students.csv")
     text = (EXAMPLES / "students.csv").read_text(encoding="utf-8")
     path = write(
@@ -92,7 +88,7 @@ def test_a_corrected_row_is_updated(ledger: SqliteLedger, tmp_path: Path) -> Non
 
 
 def test_bad_rows_reject_the_whole_file_with_every_problem(
-    ledger: SqliteLedger, tmp_path: Path
+    ledger: SqlLedger, tmp_path: Path
 ) -> None:
     load(ledger, "students.csv", "enrolments.csv", "payments.csv")
     before = dump(ledger)
@@ -146,7 +142,7 @@ def test_a_student_row_never_echoes_the_code_or_the_dni(tmp_path: Path) -> None:
     ]
 
 
-def test_rows_for_unknown_students_reject_the_file(ledger: SqliteLedger, tmp_path: Path) -> None:
+def test_rows_for_unknown_students_reject_the_file(ledger: SqlLedger, tmp_path: Path) -> None:
     load(ledger, "students.csv")
     before = dump(ledger)
     path = write(
@@ -165,7 +161,7 @@ def test_rows_for_unknown_students_reject_the_file(ledger: SqliteLedger, tmp_pat
     assert dump(ledger) == before
 
 
-def test_two_codes_with_the_same_digits_are_refused(ledger: SqliteLedger, tmp_path: Path) -> None:
+def test_two_codes_with_the_same_digits_are_refused(ledger: SqlLedger, tmp_path: Path) -> None:
     load(ledger, "students.csv")
     path = write(tmp_path, "more.csv", STUDENTS_HEADER + "A00100001,12345678,regular,0,0,0\n")
     result = import_parsed(ledger, read_export(path))
@@ -208,7 +204,7 @@ ENROLMENTS_HEADER = (
 
 
 def test_the_early_payment_grant_is_read_and_may_be_left_out(
-    tmp_path: Path, ledger: SqliteLedger
+    tmp_path: Path, ledger: SqlLedger
 ) -> None:
     load(ledger, "students.csv")
     granted = write(
@@ -243,7 +239,7 @@ def test_a_bad_grant_date_rejects_the_file(tmp_path: Path) -> None:
     ]
 
 
-def test_kind_can_be_given_and_semicolons_are_read(tmp_path: Path, ledger: SqliteLedger) -> None:
+def test_kind_can_be_given_and_semicolons_are_read(tmp_path: Path, ledger: SqlLedger) -> None:
     text = STUDENTS_HEADER.replace(",", ";") + "N00100009;45871236;regular;sí;no;0\n\n"
     parsed = read_export(write(tmp_path, "export.csv", "\ufeff" + text), "students")
     assert parsed.problems == ()

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
-from ivr.observability.calls import SqliteCallRecorder
+from ivr.observability.calls import SqlCallRecorder
 
-MakeRecorder = Callable[..., SqliteCallRecorder]
+MakeRecorder = Callable[..., SqlCallRecorder]
 
 
 @pytest.fixture
-def make_recorder(tmp_path: Path) -> Iterator[MakeRecorder]:
-    """Return a factory of recorders in tmp_path; a long flush interval unless told otherwise."""
-    made: list[SqliteCallRecorder] = []
+def make_recorder(engine: Engine) -> Iterator[MakeRecorder]:
+    """Return a factory of recorders on the test's database; a long flush interval by default."""
+    made: list[SqlCallRecorder] = []
 
-    def factory(name: str = "calls.sqlite3", **options: Any) -> SqliteCallRecorder:
+    def factory(**options: Any) -> SqlCallRecorder:
         options.setdefault("flush_seconds", 60.0)  # tests flush() explicitly
-        recorder = SqliteCallRecorder(tmp_path / name, **options)
+        recorder = SqlCallRecorder(engine, **options)
         made.append(recorder)
         return recorder
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import time
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -12,10 +11,14 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from ivr.clock import LIMA
 from ivr.observability import calls
 from ivr.observability.calls import CallRecord, SqliteCallRecorder, Step
+from ivr.storage.database import make_engine, sqlite_url
+from ivr.storage.schema import Instant
 from tests.observability.conftest import MakeRecorder
 
 AT = datetime(2026, 11, 18, 10, 0, 5, 250000, tzinfo=LIMA)
@@ -23,40 +26,23 @@ SID = "CA" + "a" * 32
 OTHER = "CA" + "b" * 32
 
 
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+def rows(where: Engine | Path, sql: str) -> list[tuple[object, ...]]:
+    engine = where if isinstance(where, Engine) else make_engine(sqlite_url(where))
+    query = text(sql).columns(at=Instant()) if " at," in sql else text(sql)  # as datetimes
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+STEP_AT = datetime(2026, 11, 18, 15, 0, 5, 250000, tzinfo=UTC)  # stored in UTC
+STATUS_AT = datetime(2026, 11, 18, 15, 1, 35, 250000, tzinfo=UTC)
 
 
 def dropped_metric() -> float:
     return REGISTRY.get_sample_value("ivr_call_records_dropped_total") or 0.0
 
 
-def test_schema_created_at_start_up_in_wal(make_recorder: MakeRecorder, tmp_path: Path) -> None:
-    make_recorder()
-    path = tmp_path / "calls.sqlite3"
-    assert rows(path, "SELECT version FROM schema_version") == [(1,)]
-    assert rows(path, "PRAGMA journal_mode") == [("wal",)]
-    make_recorder()  # a second process opening the same file adds nothing
-    assert rows(path, "SELECT version FROM schema_version") == [(1,)]
-
-
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "calls.sqlite3"
-    SqliteCallRecorder(path).close()
-    db = sqlite3.connect(path)
-    with db:
-        db.execute("INSERT INTO schema_version VALUES (2)")
-    db.close()
-    with pytest.raises(RuntimeError, match="schema version 2 is newer than this code"):
-        SqliteCallRecorder(path)
-
-
 def test_step_and_status_are_written_masked_and_in_utc(
-    make_recorder: MakeRecorder, tmp_path: Path
+    make_recorder: MakeRecorder, engine: Engine
 ) -> None:
     recorder = make_recorder()
     recorder.step(SID, AT, "Breña", "principal", "call_start", "")
@@ -64,49 +50,49 @@ def test_step_and_status_are_written_masked_and_in_utc(
     recorder.step(SID, AT, "Breña", "estudiantes", "entered", "x" * 150, said="e" * 150)
     recorder.step(SID, AT, "Breña", "estado-de-cuenta", "selfservice", "", said="45678912")
     recorder.status(SID, AT + timedelta(seconds=90), "completed", 90)
-    assert rows(tmp_path / "calls.sqlite3", "SELECT count(*) FROM steps") == [(0,)]  # buffered
+    assert rows(engine, "SELECT count(*) FROM call_steps") == [(0,)]  # buffered
     assert recorder.flush() == 5
     assert rows(
-        tmp_path / "calls.sqlite3",
-        "SELECT call_sid, at, campus, node, event, detail, said FROM steps ORDER BY id",
+        engine,
+        "SELECT call_sid, at, campus, node, event, detail, said FROM call_steps ORDER BY id",
     ) == [
-        (SID, "2026-11-18T15:00:05.250000Z", "Breña", "principal", "call_start", "", ""),
-        (SID, "2026-11-18T15:00:05.250000Z", "unknown", "estado-de-cuenta", "selfservice",
+        (SID, STEP_AT, "Breña", "principal", "call_start", "", ""),
+        (SID, STEP_AT, "unknown", "estado-de-cuenta", "selfservice",
          "verified ***456", ""),
-        (SID, "2026-11-18T15:00:05.250000Z", "Breña", "estudiantes", "entered", "x" * 100,
+        (SID, STEP_AT, "Breña", "estudiantes", "entered", "x" * 100,
          "e" * 100),
-        (SID, "2026-11-18T15:00:05.250000Z", "Breña", "estado-de-cuenta", "selfservice", "",
+        (SID, STEP_AT, "Breña", "estado-de-cuenta", "selfservice", "",
          "***"),
     ]  # fmt: skip
-    assert rows(
-        tmp_path / "calls.sqlite3", "SELECT call_sid, at, call_status, duration_s FROM statuses"
-    ) == [(SID, "2026-11-18T15:01:35.250000Z", "completed", 90)]
+    assert rows(engine, "SELECT call_sid, at, call_status, duration_s FROM call_statuses") == [
+        (SID, STATUS_AT, "completed", 90)
+    ]
     assert recorder.flush() == 0
 
 
 def test_background_thread_flushes_without_being_asked(
-    make_recorder: MakeRecorder, tmp_path: Path
+    make_recorder: MakeRecorder, engine: Engine
 ) -> None:
     recorder = make_recorder(flush_seconds=0.02)
     recorder.step(SID, AT, "Breña", "principal", "call_start", "")
     deadline = time.monotonic() + 5
-    while rows(tmp_path / "calls.sqlite3", "SELECT count(*) FROM steps") != [(1,)]:
+    while rows(engine, "SELECT count(*) FROM call_steps") != [(1,)]:
         assert time.monotonic() < deadline, "the writer thread never flushed"
         time.sleep(0.01)
 
 
-def test_a_full_batch_wakes_the_writer_early(make_recorder: MakeRecorder, tmp_path: Path) -> None:
+def test_a_full_batch_wakes_the_writer_early(make_recorder: MakeRecorder, engine: Engine) -> None:
     recorder = make_recorder(flush_seconds=60, batch_rows=3)
     for n in range(3):
         recorder.step(SID, AT + timedelta(seconds=n), "Breña", "principal", "no_input", "")
     deadline = time.monotonic() + 5
-    while rows(tmp_path / "calls.sqlite3", "SELECT count(*) FROM steps") != [(3,)]:
+    while rows(engine, "SELECT count(*) FROM call_steps") != [(3,)]:
         assert time.monotonic() < deadline, "a full batch did not wake the writer"
         time.sleep(0.01)
 
 
 def test_a_full_buffer_drops_the_oldest_rows_and_counts_them(
-    make_recorder: MakeRecorder, tmp_path: Path
+    make_recorder: MakeRecorder, engine: Engine
 ) -> None:
     before = dropped_metric()
     recorder = make_recorder(max_buffered=3, batch_rows=100)
@@ -115,7 +101,7 @@ def test_a_full_buffer_drops_the_oldest_rows_and_counts_them(
     assert recorder.dropped == 2
     assert dropped_metric() - before == 2
     recorder.flush()
-    assert rows(tmp_path / "calls.sqlite3", "SELECT node FROM steps ORDER BY id") == [
+    assert rows(engine, "SELECT node FROM call_steps ORDER BY id") == [
         ("node-2",),
         ("node-3",),
         ("node-4",),
@@ -124,7 +110,7 @@ def test_a_full_buffer_drops_the_oldest_rows_and_counts_them(
 
 def test_a_failed_write_keeps_the_rows_for_the_next_flush(
     make_recorder: MakeRecorder,
-    tmp_path: Path,
+    engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -133,7 +119,7 @@ def test_a_failed_write_keeps_the_rows_for_the_next_flush(
     real_write = recorder._write
 
     def locked(batch: object) -> None:
-        raise sqlite3.OperationalError("database is locked")
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(recorder, "_write", locked)
     with caplog.at_level(logging.WARNING, logger="ivr.calls"):
@@ -143,7 +129,7 @@ def test_a_failed_write_keeps_the_rows_for_the_next_flush(
     monkeypatch.setattr(recorder, "_write", real_write)
     recorder.step(SID, AT, "Breña", "estudiantes", "entered", "")
     assert recorder.flush() == 2
-    assert rows(tmp_path / "calls.sqlite3", "SELECT node FROM steps ORDER BY id") == [
+    assert rows(engine, "SELECT node FROM call_steps ORDER BY id") == [
         ("principal",),
         ("estudiantes",),
     ]
@@ -164,13 +150,13 @@ def test_a_naive_datetime_is_dropped_not_raised(
 
 
 def test_close_writes_what_is_left_and_later_steps_are_dropped(
-    make_recorder: MakeRecorder, tmp_path: Path
+    make_recorder: MakeRecorder, engine: Engine
 ) -> None:
     recorder = make_recorder()
     recorder.step(SID, AT, "Breña", "principal", "call_start", "")
     recorder.close()
     recorder.close()  # idempotent: atexit may close it again
-    assert rows(tmp_path / "calls.sqlite3", "SELECT count(*) FROM steps") == [(1,)]
+    assert rows(engine, "SELECT count(*) FROM call_steps") == [(1,)]
     recorder.step(SID, AT, "Breña", "estudiantes", "entered", "")
     assert recorder.dropped == 1
 
@@ -181,12 +167,12 @@ def test_close_all_closes_every_live_recorder(tmp_path: Path) -> None:
     first.step(SID, AT, "Breña", "principal", "call_start", "")
     second.step(OTHER, AT, "Comas", "principal", "call_start", "")
     calls.close_all()
-    assert rows(tmp_path / "one.sqlite3", "SELECT call_sid FROM steps") == [(SID,)]
-    assert rows(tmp_path / "two.sqlite3", "SELECT call_sid FROM steps") == [(OTHER,)]
+    assert rows(tmp_path / "one.sqlite3", "SELECT call_sid FROM call_steps") == [(SID,)]
+    assert rows(tmp_path / "two.sqlite3", "SELECT call_sid FROM call_steps") == [(OTHER,)]
 
 
 def test_a_forked_worker_writes_its_own_rows_only(
-    make_recorder: MakeRecorder, tmp_path: Path
+    make_recorder: MakeRecorder, engine: Engine
 ) -> None:
     """Like gunicorn with preload: the parent buffers a row, forks, the child records one."""
     recorder = make_recorder()
@@ -205,13 +191,13 @@ def test_a_forked_worker_writes_its_own_rows_only(
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert recorder.flush() == 1  # the parent's row, written once, by the parent
-    assert rows(tmp_path / "calls.sqlite3", "SELECT call_sid, campus FROM steps ORDER BY id") == [
+    assert rows(engine, "SELECT call_sid, campus FROM call_steps ORDER BY id") == [
         (OTHER, "Comas"),
         (SID, "Breña"),
     ]
 
 
-def test_a_changed_pid_starts_afresh(make_recorder: MakeRecorder, tmp_path: Path) -> None:
+def test_a_changed_pid_starts_afresh(make_recorder: MakeRecorder, engine: Engine) -> None:
     """The os.getpid() check: a recorder made by another process starts afresh in this one."""
     recorder = make_recorder()
     recorder.step(SID, AT, "Breña", "principal", "call_start", "")
@@ -221,7 +207,7 @@ def test_a_changed_pid_starts_afresh(make_recorder: MakeRecorder, tmp_path: Path
     assert recorder._pid == os.getpid()
     assert recorder._writer is not parent_writer
     assert recorder.flush() == 1
-    assert rows(tmp_path / "calls.sqlite3", "SELECT call_sid FROM steps") == [(OTHER,)]
+    assert rows(engine, "SELECT call_sid FROM call_steps") == [(OTHER,)]
     recorder.close()
     with parent_wake:  # let the "parent's" writer see the close instead of sleeping a minute
         parent_wake.notify_all()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,11 +11,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
+from sqlalchemy import text
 
 from ivr.cli.report import report_command
 from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.clock import LIMA
-from ivr.observability.calls import CallRecord, NullCallRecorder, SqliteCallRecorder, Step
+from ivr.observability.calls import (
+    CallRecord,
+    NullCallRecorder,
+    SqlCallRecorder,
+    SqliteCallRecorder,
+    Step,
+)
 from ivr.observability.demo import simulate_day
 from ivr.observability.report import (
     QueueTransfers,
@@ -25,6 +31,7 @@ from ivr.observability.report import (
     summarise,
     summarise_call,
 )
+from ivr.storage.database import make_engine, sqlite_url
 from tests.helpers import Clock
 from tests.observability.conftest import MakeRecorder
 
@@ -247,7 +254,7 @@ def invoke(make_app: Callable[..., Flask], make_recorder: MakeRecorder) -> Invok
     def run(*args: str, recorder: object = None, **simulate: int) -> Result:
         app = make_app(CLOCK=Clock(datetime(2026, 11, 19, 9, 0, tzinfo=LIMA)))
         records = recorder if recorder is not None else make_recorder()
-        if simulate and isinstance(records, SqliteCallRecorder):
+        if simulate and isinstance(records, SqlCallRecorder):
             simulate_day(records, DAY, **simulate)
         runtime = app.extensions["ivr"]
         runtime.calls.close()
@@ -338,34 +345,36 @@ def test_the_report_agrees_with_the_raw_records(make_recorder: MakeRecorder) -> 
     simulate_day(recorder, DAY, calls=300, seed=11)
     start = datetime(2026, 11, 18, tzinfo=LIMA)
     report = summarise(recorder.calls(start, start + timedelta(days=1)), DAY, DAY)
-    db = sqlite3.connect(recorder.path)
+    db = recorder.engine.connect()
 
     def sql(query: str) -> list[tuple[object, ...]]:
-        return db.execute(query).fetchall()
+        return [tuple(row) for row in db.execute(text(query))]
 
     try:
-        assert sql("SELECT count(DISTINCT call_sid) FROM steps") == [(report.calls,)]
+        assert sql("SELECT count(DISTINCT call_sid) FROM call_steps") == [(report.calls,)]
         assert report.calls == 300
         assert sql(
-            "SELECT campus, count(*) FROM steps WHERE event = 'call_start' GROUP BY campus"
+            "SELECT campus, count(*) FROM call_steps WHERE event = 'call_start' "
+            "GROUP BY campus ORDER BY 1"
         ) == sorted(report.per_campus)
         assert sql(
-            "SELECT detail, count(*) FROM steps WHERE event = 'transfer' GROUP BY detail"
+            "SELECT detail, count(*) FROM call_steps WHERE event = 'transfer' "
+            "GROUP BY detail ORDER BY 1"
         ) == sorted((t.queue, t.transfers) for t in report.transfers)
-        assert sql("SELECT count(DISTINCT call_sid) FROM steps WHERE event = 'after_hours'") == [
-            (report.after_hours,)
-        ]
         assert sql(
-            "SELECT count(DISTINCT call_sid) FROM steps WHERE event = 'selfservice_verified'"
+            "SELECT count(DISTINCT call_sid) FROM call_steps WHERE event = 'after_hours'"
+        ) == [(report.after_hours,)]
+        assert sql(
+            "SELECT count(DISTINCT call_sid) FROM call_steps WHERE event = 'selfservice_verified'"
         ) == [(dict(report.self_service)["success"],)]
         assert sql(
-            "SELECT event, count(*) FROM steps WHERE event IN ('selfservice_verified',"
+            "SELECT event, count(*) FROM call_steps WHERE event IN ('selfservice_verified',"
             " 'selfservice_rejected', 'selfservice_locked', 'selfservice_failed',"
-            " 'selfservice_unavailable') GROUP BY event"
+            " 'selfservice_unavailable') GROUP BY event ORDER BY 1"
         ) == sorted(report.self_service_events)
-        texts = sql("SELECT detail || ' ' || said FROM steps")
+        texts = sql("SELECT detail || ' ' || said FROM call_steps")
         assert not [text for (text,) in texts if re.search(r"\d{4}", str(text))]  # no codes
-        assert sql("SELECT sum(duration_s), count(*) FROM statuses") == [
+        assert sql("SELECT sum(duration_s), count(*) FROM call_statuses") == [
             (report.total_duration_s, report.with_duration)
         ]
     finally:
@@ -507,15 +516,23 @@ def test_bad_dates(invoke: Invoke, args: tuple[str, ...], message: str) -> None:
     assert result.output.splitlines()[-1] == f"Error: {message}"
 
 
+class _WriteOnly:
+    """A recorder that cannot read its calls back (what ``ivr report`` refuses)."""
+
+    def close(self) -> None:
+        return None
+
+
 def test_without_call_records(invoke: Invoke) -> None:
-    result = invoke(recorder=object())
+    result = invoke(recorder=_WriteOnly())
     assert result.exit_code == 1
     assert result.output == "Error: this deployment keeps no call records\n"
 
 
-def test_records_option_reads_another_file(invoke: Invoke, make_recorder: MakeRecorder) -> None:
-    demo = make_recorder("demo.sqlite3")
+def test_records_option_reads_another_file(invoke: Invoke, tmp_path: Path) -> None:
+    demo = SqliteCallRecorder(tmp_path / "demo.sqlite3", flush_seconds=60)
     simulate_day(demo, DAY, calls=7, seed=2)
+    demo.close()
     result = invoke("--from", "2026-11-18", "--to", "2026-11-18", "--records", str(demo.path))
     assert result.output.startswith("Calls on 2026-11-18 (America/Lima): 7\n")
 
@@ -528,8 +545,7 @@ def test_simulate_calls_command(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output == f"Recorded 25 simulated calls on 2026-11-18 in {into}\n"
-    db = sqlite3.connect(into)
-    try:
-        assert db.execute("SELECT count(DISTINCT call_sid) FROM steps").fetchall() == [(25,)]
-    finally:
-        db.close()
+    engine = make_engine(sqlite_url(into))
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(DISTINCT call_sid) FROM call_steps")).all() == [(25,)]
+    engine.dispose()

@@ -1,54 +1,51 @@
-"""OverrideStore: a JSON file shared by every worker; atomic, cached, never crashing on junk."""
+"""OverrideStore: one row of the shared database, seen by every process of every host."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import stat
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, select
 
 from ivr.clock import LIMA
 from ivr.core.schedule import Override
-from ivr.storage.override import OverrideStore
+from ivr.storage.database import make_engine, sqlite_url
+from ivr.storage.override import OverrideStore, read_override
+from ivr.storage.schema import emergency_override
+from tests.helpers import upgrade_url
 
 
 def at(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=LIMA)  # type: ignore[misc,arg-type]
 
 
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "var" / "override.json"
+def test_no_row_is_no_override(engine: Engine) -> None:
+    assert OverrideStore(engine).get() is None
+    assert OverrideStore(engine).get(at(2026, 3, 4, 10)) is None
 
 
-def test_no_file_is_no_override(path: Path) -> None:
-    assert OverrideStore(path).get() is None
-    assert OverrideStore(path).get(at(2026, 3, 4, 10)) is None
-
-
-def test_set_writes_json_and_reads_back(path: Path) -> None:
-    store = OverrideStore(path)
+def test_set_writes_one_row_and_reads_back(engine: Engine) -> None:
+    store = OverrideStore(engine)
     written = store.set("  Corte de luz en el campus.  ", at(2026, 3, 4, 18), at(2026, 3, 4, 10, 5))
     assert written == Override(
         "Corte de luz en el campus.", at(2026, 3, 4, 10, 5), at(2026, 3, 4, 18)
     )
     assert store.get() == written
-    assert json.loads(path.read_text(encoding="utf-8")) == {
-        "format": 1,
-        "message": "Corte de luz en el campus.",
-        "set_at": "2026-03-04T10:05:00-05:00",
-        "until": "2026-03-04T18:00:00-05:00",
-    }
+    store.set("Otro.", None, at(2026, 3, 4, 11))
+    with engine.connect() as conn:
+        rows = conn.execute(select(emergency_override)).all()
+    assert [(r.id, r.message, r.until) for r in rows] == [(1, "Otro.", None)]
 
 
-def test_times_are_stored_in_lima(path: Path) -> None:
-    store = OverrideStore(path)
+def test_times_are_read_back_in_lima(engine: Engine) -> None:
+    store = OverrideStore(engine)
     store.set("Sismo.", None, datetime(2026, 3, 4, 15, 0, tzinfo=UTC))
-    assert store.get() == Override("Sismo.", at(2026, 3, 4, 10), None)
+    got = OverrideStore(engine).get()
+    assert got == Override("Sismo.", at(2026, 3, 4, 10), None)
+    assert got is not None and got.set_at.tzinfo == LIMA
 
 
 @pytest.mark.parametrize(
@@ -60,102 +57,83 @@ def test_times_are_stored_in_lima(path: Path) -> None:
     ],
 )
 def test_expired_override_reads_as_none_given_now(
-    path: Path, now: datetime | None, expected: bool
+    engine: Engine, now: datetime | None, expected: bool
 ) -> None:
-    store = OverrideStore(path)
+    store = OverrideStore(engine)
     store.set("Corte de luz.", at(2026, 3, 4, 18), at(2026, 3, 4, 10))
     assert (store.get(now) is not None) is expected
 
 
-def test_another_worker_sees_set_and_clear(path: Path) -> None:
-    cli, worker = OverrideStore(path), OverrideStore(path)
-    assert worker.get() is None
-    cli.set("Primero.", None, at(2026, 3, 4, 10))
-    assert worker.get() == Override("Primero.", at(2026, 3, 4, 10))
-    cli.set("Segundo.", None, at(2026, 3, 4, 10, 1))
-    assert worker.get() == Override("Segundo.", at(2026, 3, 4, 10, 1))
-    assert cli.clear() is True
-    assert worker.get() is None
-    assert cli.clear() is False
+def test_another_host_sees_set_and_clear_at_once(database_url: str) -> None:
+    # Two engines: two processes, or two hosts on one PostgreSQL.
+    one, two = make_engine(database_url), make_engine(database_url)
+    try:
+        cli, worker = OverrideStore(one), OverrideStore(two, ttl=0)
+        assert worker.get() is None
+        cli.set("Primero.", None, at(2026, 3, 4, 10))
+        assert worker.get() == Override("Primero.", at(2026, 3, 4, 10))
+        cli.set("Segundo.", None, at(2026, 3, 4, 10, 1))
+        assert worker.get() == Override("Segundo.", at(2026, 3, 4, 10, 1))
+        assert cli.clear() is True
+        assert worker.get() is None
+        assert cli.clear() is False
+    finally:
+        one.dispose()
+        two.dispose()
 
 
-def test_reads_are_cached_until_the_file_changes(
-    path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_process_asks_the_database_at_most_once_per_ttl(database_url: str) -> None:
+    one, two = make_engine(database_url), make_engine(database_url)
+    try:
+        worker = OverrideStore(two, ttl=0.3)
+        assert worker.get() is None
+        OverrideStore(one).set("Corte.", None, at(2026, 3, 4, 10))
+        assert worker.get() is None  # read less than ttl ago
+        time.sleep(0.35)
+        assert worker.get() == Override("Corte.", at(2026, 3, 4, 10))
+    finally:
+        one.dispose()
+        two.dispose()
+
+
+def test_clearing_one_override_keeps_one_set_meanwhile(engine: Engine) -> None:
+    store = OverrideStore(engine)
+    old = store.set("Viejo.", at(2026, 3, 4, 12), at(2026, 3, 4, 10))
+    store.set("Nuevo.", None, at(2026, 3, 4, 11))
+    assert store.clear(only=old) is False
+    assert store.get() == Override("Nuevo.", at(2026, 3, 4, 11))
+
+
+def test_while_the_database_is_unreadable_the_last_override_read_stays(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    OverrideStore(path).set("Corte.", None, at(2026, 3, 4, 10))
-    worker = OverrideStore(path)
-    reads: list[Path] = []
-    original = Path.read_text
-
-    def counting(self: Path, *args: object, **kwargs: object) -> str:
-        reads.append(self)
-        return original(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Path, "read_text", counting)
-    for _ in range(5):
-        assert worker.get() is not None
-    assert reads == [path]
-    OverrideStore(path).set("Otro.", None, at(2026, 3, 4, 11))
-    assert worker.get() == Override("Otro.", at(2026, 3, 4, 11))
-    assert reads == [path, path]
-
-
-def test_write_is_atomic_and_readable_by_other_accounts(path: Path) -> None:
-    OverrideStore(path).set("Corte.", None, at(2026, 3, 4, 10))
-    assert sorted(p.name for p in path.parent.iterdir()) == ["override.json"]
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
-
-
-def test_a_failed_write_keeps_the_old_override_and_leaves_no_temp_file(
-    path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = OverrideStore(path)
-    store.set("Vigente.", None, at(2026, 3, 4, 10))
-
-    def failing(src: str, dst: str) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(OSError, match="disk full"):
-        store.set("Nuevo.", None, at(2026, 3, 4, 11))
-    assert OverrideStore(path).get() == Override("Vigente.", at(2026, 3, 4, 10))
-    assert sorted(p.name for p in path.parent.iterdir()) == ["override.json"]
-
-
-@pytest.mark.parametrize(
-    ("content", "reason"),
-    [
-        pytest.param(
-            "{not json", "Expecting property name enclosed in double quotes", id="not-json"
-        ),
-        pytest.param("[]", "not a JSON object", id="a-list"),
-        pytest.param('{"set_at": "2026-03-04T10:00:00-05:00"}', "'message'", id="no-message"),
-        pytest.param(
-            '{"message": " ", "set_at": "2026-03-04T10:00:00-05:00"}', "no message", id="blank"
-        ),
-        pytest.param(
-            '{"message": "x", "set_at": "2026-03-04T10:00:00"}',
-            "naive datetime: every instant must carry its timezone",
-            id="naive-time",
-        ),
-        pytest.param('{"message": "x", "set_at": "ayer"}', "Invalid isoformat", id="bad-time"),
-        pytest.param('{"message": "x", "set_at": 5}', "argument must be str", id="number"),
-    ],
-)
-def test_a_corrupt_file_is_logged_and_read_as_no_override(
-    path: Path, caplog: pytest.LogCaptureFixture, content: str, reason: str
-) -> None:
-    path.parent.mkdir(parents=True)
-    path.write_text(content, encoding="utf-8")
-    store = OverrideStore(path)
+    path = tmp_path / "ivr.sqlite3"
+    upgrade_url(sqlite_url(path))
+    engine = make_engine(sqlite_url(path))
+    store = OverrideStore(engine, ttl=0)
+    store.set("Corte.", None, at(2026, 3, 4, 10))
+    assert store.get() is not None
+    engine.dispose()
+    path.unlink()
+    path.mkdir()  # the file is gone and cannot be opened: every read fails
     with caplog.at_level(logging.ERROR, logger="ivr.storage.override"):
-        assert store.get() is None
-        assert store.get() is None  # logged once per version of the file, not per request
-    assert len(caplog.records) == 1
-    message = caplog.records[0].getMessage()
-    assert message.startswith(f"ignoring the emergency override file {path}: it is not valid (")
-    assert reason in message
-    assert message.endswith("); run 'ivr override clear' or set it again")
+        assert store.get() == Override("Corte.", at(2026, 3, 4, 10))
+        assert store.get() == Override("Corte.", at(2026, 3, 4, 10))
+    assert len(caplog.records) == 1  # once per outage, not per request
+    assert caplog.records[0].getMessage().startswith("cannot read the emergency override (")
+    engine.dispose()
+
+
+def test_ivr_check_reads_the_override_without_creating_a_database(
+    tmp_path: Path, database_url: str
+) -> None:
+    missing = tmp_path / "none" / "ivr.sqlite3"
+    assert read_override(sqlite_url(missing), at(2026, 3, 4, 10)) is None
+    assert not missing.exists()
+    engine = make_engine(database_url)
+    OverrideStore(engine).set("Corte.", None, at(2026, 3, 4, 10))
+    engine.dispose()
+    assert read_override(database_url, at(2026, 3, 4, 10)) == Override("Corte.", at(2026, 3, 4, 10))
 
 
 @pytest.mark.parametrize(
@@ -183,9 +161,10 @@ def test_a_corrupt_file_is_logged_and_read_as_no_override(
     ],
 )
 def test_set_refuses_bad_values(
-    path: Path, message: str, until: datetime | None, error: str
+    engine: Engine, message: str, until: datetime | None, error: str
 ) -> None:
+    store = OverrideStore(engine)
     with pytest.raises(ValueError) as raised:
-        OverrideStore(path).set(message, until, at(2026, 3, 4, 10))
+        store.set(message, until, at(2026, 3, 4, 10))
     assert str(raised.value) == error
-    assert not path.exists()
+    assert store.get() is None

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 
 import pytest
 from flask import Flask
 from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from ivr.clock import LIMA
 from ivr.storage.ledger.demo import generate
-from tests.helpers import Caller, Clock
+from ivr.storage.schema import call_steps, verification_failures
+from tests.helpers import CODE_PROMPT, Caller, Clock
 
-ENTRY = "/voice/selfservice/estado-de-cuenta?s=3&t=principal.estudiantes&st=code"
+ENTRY = CODE_PROMPT
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def says(data: bytes) -> list[str]:
 
 
 def identify(caller: Caller, code: str, dni: str) -> bytes:
-    asked_dni = caller.post(ENTRY, Digits=code)
+    asked_dni = caller.post(caller.code_prompt(), Digits=code)
     assert "cuatro últimos dígitos de su de ene i" in says(asked_dni.data)[0]
     return bytes(caller.follow(asked_dni, Digits=dni).data)
 
@@ -125,8 +127,8 @@ def test_logs_never_hold_the_code_dni_or_balance(
 def test_ledger_down_apologises_and_offers_the_desk(
     caller: Caller, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def down(*args: object) -> None:
-        raise sqlite3.OperationalError("database is locked")
+    def down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(app.extensions["ivr"].ledger, "verify", down)
     data = identify(caller, "00012345", "2468")
@@ -141,3 +143,26 @@ def test_silence_at_the_code_prompt_reprompts_then_leaves(caller: Caller) -> Non
     data = caller.post(ENTRY + "&ni=1").data
     data = caller.post(ENTRY + "&ni=2").data
     assert "WhatsApp del Estudiante" in says(data)[0]
+
+
+def test_a_retried_step_gets_the_same_answer_and_counts_once(caller: Caller, app: Flask) -> None:
+    """A balancer sends a webhook again (its first host died): same answer, no double count."""
+    runtime = app.extensions["ivr"]
+    asked_dni = caller.post(caller.code_prompt(), Digits="00012345")
+    wrong = caller.follow(asked_dni, Digits="0000")
+    assert caller.follow(asked_dni, Digits="0000").data == wrong.data
+    asked_dni = caller.post(caller.code_prompt(), Digits="00012345")
+    right = caller.follow(asked_dni, Digits="2468")
+    assert says(right.data)[0].startswith("Su saldo por pagar es de")
+    assert caller.follow(asked_dni, Digits="2468").data == right.data  # the code is not used up
+    runtime.calls.flush()
+    with runtime.engine.connect() as conn:
+        failures = conn.execute(select(func.count()).select_from(verification_failures))
+        assert failures.scalar_one() == 0  # the one failure, cleared by the success
+        events = conn.execute(select(call_steps.c.event).order_by(call_steps.c.id)).scalars()
+        assert list(events) == [
+            "selfservice_code",
+            "selfservice_rejected",
+            "selfservice_code",
+            "selfservice_verified",
+        ]

@@ -60,6 +60,7 @@ class VerifyOutcome:
 
     status: VerifyStatus
     code: str | None = None  # the full student code, only when verified
+    repeated: bool = False  # this very attempt was answered before (a retried webhook)
 
     @property
     def verified(self) -> bool:
@@ -139,17 +140,18 @@ def _dni(
     ctx: CallContext, node: SelfServiceNode, state: State, keyed: str, services: PhoneServices
 ) -> Outcome:
     session = services.session()
-    pending = str(session.pop("pending", ""))
-    if not pending:  # the session expired or the URL was replayed: start again
+    # The typed code stays in the session until another is typed: a retried webhook (a host
+    # that died mid-request, retried on another) gets the same answer as the first try.
+    pending = str(session.get("pending", ""))
+    if not pending:  # the session expired: start again
         return Outcome((ask_code(state),), node.id, "selfservice_restart")
     if not keyed:
-        services.save({**session, "pending": pending})
         again = Ask((ASK_DNI,), replace(state, no_input=state.no_input + 1), route="selfservice",
                     digits=4, speech=False)  # fmt: skip
         return _silence(ctx, node, state, again)
     outcome = services.verify(pending, keyed)
     if outcome.verified and outcome.code:
-        services.save({"code": outcome.code, "failures": session.get("failures", 0)})
+        services.save({**session, "code": outcome.code})
         statement = statement_of(services, outcome.code, ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)
@@ -163,7 +165,7 @@ def _dni(
     if outcome.status == "locked":
         services.save({**session, "failures": MAX_FAILURES})
         return _leave(ctx, node, state, (LOCKED, CHANNELS), "selfservice_locked")
-    failures = int(session.get("failures", 0)) + 1
+    failures = int(session.get("failures", 0)) + (0 if outcome.repeated else 1)
     services.save({**session, "failures": failures})
     if failures >= MAX_FAILURES:
         return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")

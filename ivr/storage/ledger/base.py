@@ -1,8 +1,7 @@
 """The ledger interface: what the phone, the CLI and the importer need from storage.
 
-``SqliteLedger`` implements it; another database can replace it by implementing the same
-methods. Money is integer céntimos; every instant is an aware datetime passed in (never read
-from a clock here).
+``SqlLedger`` implements it on SQLAlchemy Core, for SQLite and PostgreSQL alike. Money is
+integer céntimos; every instant is an aware datetime passed in (never read from a clock here).
 """
 
 from __future__ import annotations
@@ -89,10 +88,6 @@ class LockoutPolicy:
 class Ledger(Protocol):
     """Students, enrolments and payments, and the phone verification's memory of failures."""
 
-    def migrate(self) -> int:
-        """Create or update the schema; return its version."""
-        ...
-
     def find_student(self, code: str) -> Student | None:
         """Return the student with this code, or with these digits ("N00123456"/"00123456")."""
         ...
@@ -119,8 +114,14 @@ class Ledger(Protocol):
         """Upsert payments by the billing system's payment id, all or nothing."""
         ...
 
-    def verify(self, code_digits: str, dni_last4: str, now: datetime) -> VerifyOutcome:
-        """Check a caller's code digits and DNI digits, counting failures and locking."""
+    def verify(
+        self, code_digits: str, dni_last4: str, now: datetime, attempt: str | None = None
+    ) -> VerifyOutcome:
+        """Check a caller's code digits and DNI digits, counting failures and locking.
+
+        ``attempt`` names the request that asks (e.g. CallSid and step): the same attempt
+        asked again never counts a second failure.
+        """
         ...
 
     def purge_expired(self, now: datetime) -> int:

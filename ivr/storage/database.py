@@ -1,0 +1,263 @@
+"""The one database every store uses: an engine per URL, transactions, schema upgrades.
+
+``IVR_DATABASE_URL`` names it: SQLite (one host; the default, a file in ``IVR_DATA_DIR``) or
+PostgreSQL through psycopg 3 (several hosts). SQLAlchemy wraps each driver's exceptions in its
+own (``sqlalchemy.exc.SQLAlchemyError``), so ``STORE_ERRORS`` is the same on both backends and
+no caller ever names ``sqlite3`` or ``psycopg``.
+
+The schema is Alembic's (``ivr/storage/migrations``): ``upgrade`` brings a database to the
+code's revision, holding a PostgreSQL advisory lock so that two hosts upgrading at once take
+turns; ``prepare`` is what a process does at start (upgrade SQLite, refuse a PostgreSQL schema
+that is behind).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import Executable
+
+# What a store raises when its database cannot be used; adapters turn it into a polite answer.
+STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+UPGRADE_COMMAND = "flask --app app ivr db upgrade"
+# pg_advisory_lock keys (any bigint, fixed per purpose): upgrades take turns, one scheduler leads
+UPGRADE_LOCK = 0x1F0_0001
+SCHEDULER_LOCK = 0x1F0_0002
+
+_WRITE = "ivr_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+
+log = logging.getLogger("ivr.storage")
+# Alembic logs its plugins and DDL mode at INFO on every start; an upgrade is logged here.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used by this code as it is: unreachable, or a schema not ours."""
+
+
+def sqlite_url(path: Path | str) -> str:
+    return URL.create("sqlite", database=str(path)).render_as_string()
+
+
+def safe_url(url: URL | str) -> str:
+    """Return the URL as an operator may see it: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+def is_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+# -- engines -------------------------------------------------------------------------------------
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def make_engine(url: str | URL) -> Engine:
+    """Return an engine for ``url``; ``postgresql://`` means psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseError(f"IVR_DATABASE_URL is not a database URL: {error}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 5.0})
+        event.listen(engine, "connect", _sqlite_connected)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = create_engine(
+            parsed,
+            pool_pre_ping=True,  # a connection broken by a restart is replaced, not used
+            pool_size=5,
+            max_overflow=10,
+            pool_timeout=5,  # a webhook waits at most this for a connection, then apologises
+            connect_args={"connect_timeout": 3},
+        )
+    else:
+        raise DatabaseError(
+            f"IVR_DATABASE_URL names a {backend} database; use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        )
+    _engines.add(engine)
+    return engine
+
+
+def _sqlite_connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    # pysqlite's own transaction handling is switched off: we say BEGIN ourselves (below), so
+    # that a writer takes the write lock at once instead of failing to upgrade a read lock.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhooks' writes
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _dispose_in_child() -> None:
+    # A forked worker must not use the parent's connections (SQLAlchemy's pooling docs,
+    # "Using Connection Pools with Multiprocessing or os.fork()"): forget them, unclosed.
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_dispose_in_child)
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """Run a block as one write transaction (SQLite: the write lock taken at its start)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows``, updating the ``update`` columns (default: all but the key) on conflict."""
+    if not rows:
+        return
+    columns = update if update is not None else [c for c in rows[0] if c not in key]
+    statement = _upsert_statement(conn.dialect.name, table, tuple(key), tuple(columns))
+    conn.execute(statement, list(rows))
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect_name: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]
+) -> Executable:
+    # Built once per shape: constructing an INSERT .. ON CONFLICT costs more than running it.
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    if not columns:
+        done: Executable = statement.on_conflict_do_nothing(index_elements=list(key))
+        return done
+    updated: Executable = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: statement.excluded[name] for name in columns},
+    )
+    return updated
+
+
+# -- the schema ----------------------------------------------------------------------------------
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the database's schema revision (None: empty); raise DatabaseError if unreachable."""
+    from alembic.migration import MigrationContext
+
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as error:
+        raise unreachable(engine, error) from error
+
+
+def describe(error: BaseException) -> str:
+    """Return the driver's own one-line reason for a store error (no SQL, no parameters)."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def unreachable(engine: Engine, error: BaseException) -> DatabaseError:
+    return DatabaseError(f"cannot use the database {safe_url(engine.url)}: {describe(error)}")
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to the code's revision; return (revision before, revision after).
+
+    Safe to run twice and from several hosts at once: on PostgreSQL the upgrade holds an
+    advisory lock, so a second host waits, then finds nothing left to do; on SQLite the
+    upgrade is one write transaction.
+    """
+    from alembic import command
+
+    try:
+        with engine.connect() as conn:
+            if is_postgresql(engine):
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+                conn.commit()  # a session lock: held until unlocked, across transactions
+            try:
+                conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    from alembic.migration import MigrationContext
+
+                    before = MigrationContext.configure(conn).get_current_revision()
+                    command.upgrade(_alembic_config(conn), "head")
+            finally:
+                if is_postgresql(engine):
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+                    conn.commit()
+    except SQLAlchemyError as error:
+        raise unreachable(engine, error) from error
+    return before, head_revision()
+
+
+def prepare(engine: Engine) -> None:
+    """Make the database usable at start: upgrade SQLite; refuse a PostgreSQL schema behind."""
+    from alembic.script import ScriptDirectory
+
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseError(
+            f"the database {safe_url(engine.url)} has schema revision {current}, newer than "
+            f"this code knows ({head}): upgrade the application"
+        )
+    if not is_postgresql(engine):
+        before, after = upgrade(engine)
+        log.info("database %s: schema upgraded from %s to %s", safe_url(engine.url), before, after)
+        return
+    raise DatabaseError(
+        f"the database {safe_url(engine.url)} has schema revision {current or 'none (empty)'}; "
+        f"this code needs {head}: run '{UPGRADE_COMMAND}' once, from any host"
+    )

@@ -1,0 +1,502 @@
+"""The ledger on SQLAlchemy Core: the same code on SQLite and on PostgreSQL.
+
+Money is integer céntimos; instants are aware datetimes (stored as UTC). The schema is
+Alembic's (``ivr.storage.database``): a ledger never creates tables itself.
+
+Verification failures are counted one after the other per code, on any number of hosts: a
+failure first upserts the code's ``lockouts`` row, which locks that row (PostgreSQL) or the
+database (SQLite's write lock) until its transaction ends, so simultaneous wrong guesses are
+each counted once and the lock falls at exactly the ``max_failures``-th. A success only reads,
+and writes only when there are failures to clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Column, Connection, Engine, Row, Table, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ivr.core.codes import CODE, digits_of, mask_code, normalise_code
+from ivr.core.fees.model import Account, Enrolment, Insurance, Payment, PaymentConcept, Student
+from ivr.storage.database import upsert, writing
+from ivr.storage.ledger.base import (
+    EnrolmentRecord,
+    ExportKind,
+    ImportResult,
+    LockoutPolicy,
+    PaymentRecord,
+    Progress,
+    RowProblem,
+    StudentRecord,
+    VerifyOutcome,
+)
+from ivr.storage.ledger.secondfactor import DEFAULT_ITERATIONS, LAST4, check_verifier, make_verifier
+from ivr.storage.schema import enrolments, lockouts, payments, students, verification_failures
+
+T = TypeVar("T")
+AnyRow = Row[*tuple[Any, ...]]  # a result row of any width
+_CHUNK = 500  # values per "IN (...)" query, well under SQLite's parameter limit
+_MAX_DIGITS = 20  # what a failure row keeps of whatever a caller keyed
+_TABLES: dict[str, Table] = {"students": students, "enrolments": enrolments, "payments": payments}
+
+_STUDENT = (
+    "code",
+    "code_digits",
+    "tariff_category",
+    "has_agreement",
+    "has_benefit",
+    "is_staff_or_family",
+    "dni_verifier",
+)
+_ENROLMENT = (
+    "code",
+    "term",
+    "tariff",
+    "credits",
+    "last_regular_cycle",
+    "insurance",
+    "extemporaneous",
+    "withdrawn_on",
+    "early_payment_granted_on",
+)
+_PAYMENT = ("payment_id", "code", "term", "concept", "cuota", "amount", "paid_on")
+
+
+class _Rejected(Exception):
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+class SqlLedger:
+    """The ``Ledger`` in the shared database (an engine; connections come from its pool)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        hash_iterations: int = DEFAULT_ITERATIONS,
+        lockout: LockoutPolicy | None = None,
+    ) -> None:
+        self.engine = engine
+        self.hash_iterations = hash_iterations
+        self.lockout = lockout or LockoutPolicy()
+        # checked against when the code is unknown, so that answer takes as long as a wrong DNI
+        self._decoy = make_verifier("0000", hash_iterations)
+
+    def close(self) -> None:
+        """Nothing to do: the engine belongs to whoever made it."""
+
+    # -- reading ----------------------------------------------------------------------------
+    def _student_row(self, conn: Connection, code: str) -> AnyRow | None:
+        normal = normalise_code(code)
+        if normal is None:
+            return None
+        match = CODE.match(normal)
+        assert match is not None
+        prefix, digits = match.groups()
+        where = students.c.code == normal if prefix else students.c.code_digits == digits
+        query = select(
+            students.c.code,
+            students.c.tariff_category,
+            students.c.has_agreement,
+            students.c.has_benefit,
+            students.c.is_staff_or_family,
+        ).where(where)
+        return conn.execute(query).first()
+
+    def find_student(self, code: str) -> Student | None:
+        with self.engine.connect() as conn:
+            row = self._student_row(conn, code)
+        return None if row is None else _student(row)
+
+    def load_account(self, code: str) -> Account | None:
+        with self.engine.connect() as conn:
+            row = self._student_row(conn, code)
+            if row is None:
+                return None
+            found = conn.execute(
+                select(*_columns(enrolments, _ENROLMENT))
+                .where(enrolments.c.code == row.code)
+                .order_by(enrolments.c.term)
+            ).all()
+            paid = conn.execute(
+                select(*_columns(payments, _PAYMENT))
+                .where(payments.c.code == row.code)
+                .order_by(payments.c.paid_on, payments.c.payment_id)
+            ).all()
+        return Account(
+            student=_student(row),
+            enrolments=tuple(_enrolment(e) for e in found),
+            payments=tuple(_payment(p) for p in paid),
+        )
+
+    def count(self, table: str) -> int:
+        if table not in _TABLES:
+            raise ValueError(f"no table {table}")
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(_TABLES[table])).scalar_one())
+
+    # -- importing --------------------------------------------------------------------------
+    def import_students(
+        self, records: Sequence[StudentRecord], progress: Progress | None = None
+    ) -> ImportResult:
+        codes = [r.student.code for r in records]
+        with self.engine.connect() as conn:
+            known = _by_key(conn, students, _STUDENT, codes)
+        # Hash first, outside the write transaction: it is the slow part, and webhooks must
+        # still be able to record verification failures meanwhile. A verifier that already
+        # matches the DNI digits is kept, so re-importing the same export changes nothing.
+        verifiers: list[str] = []
+        for index, record in enumerate(records, start=1):
+            old = known.get(record.student.code)
+            if old is not None and check_verifier(old[6], record.dni_last4):
+                verifiers.append(old[6])
+            else:
+                cost = record.hash_iterations or self.hash_iterations
+                verifiers.append(make_verifier(record.dni_last4, cost))
+            if progress is not None and index % 100 == 0:
+                progress(100)
+        if progress is not None and len(records) % 100:
+            progress(len(records) % 100)
+        rows = [
+            (
+                r.student.code,
+                digits_of(r.student.code),
+                r.student.tariff_category,
+                r.student.has_agreement,
+                r.student.has_benefit,
+                r.student.is_staff_or_family,
+                verifier,
+            )
+            for r, verifier in zip(records, verifiers, strict=True)
+        ]
+        try:
+            with writing(self.engine) as conn:
+                problems = _digit_clashes(conn, records, rows)
+                if problems:
+                    raise _Rejected(problems)
+                existing = _by_key(conn, students, _STUDENT, codes)
+                return _upsert(conn, "students", _STUDENT, 1, rows, existing, None)
+        except _Rejected as rejected:
+            return ImportResult("students", len(records), problems=tuple(rejected.problems))
+
+    def import_enrolments(
+        self, records: Sequence[EnrolmentRecord], progress: Progress | None = None
+    ) -> ImportResult:
+        rows = [
+            (
+                r.code,
+                r.enrolment.term,
+                r.enrolment.tariff,
+                r.enrolment.credits,
+                r.enrolment.last_regular_cycle,
+                r.enrolment.insurance,
+                r.enrolment.extemporaneous,
+                r.enrolment.withdrawn_on,
+                r.enrolment.early_payment_granted_on,
+            )
+            for r in records
+        ]
+        try:
+            with writing(self.engine) as conn:
+                _check_students(conn, [(r.code, r.line) for r in records])
+                existing = _by_key(conn, enrolments, _ENROLMENT, [r.code for r in records], 2)
+                return _upsert(conn, "enrolments", _ENROLMENT, 2, rows, existing, progress)
+        except _Rejected as rejected:
+            return ImportResult("enrolments", len(records), problems=tuple(rejected.problems))
+
+    def import_payments(
+        self, records: Sequence[PaymentRecord], progress: Progress | None = None
+    ) -> ImportResult:
+        rows = [
+            (
+                r.payment.payment_id,
+                r.code,
+                r.payment.term,
+                r.payment.concept,
+                r.payment.cuota,
+                r.payment.amount,
+                r.payment.paid_on,
+            )
+            for r in records
+        ]
+        try:
+            with writing(self.engine) as conn:
+                _check_students(conn, [(r.code, r.line) for r in records])
+                missing = [r.line for r in records if not r.payment.payment_id]
+                if missing:
+                    raise _Rejected(
+                        [RowProblem(line, "payment_id", "is empty") for line in missing]
+                    )
+                existing = _by_key(conn, payments, _PAYMENT, [str(row[0]) for row in rows])
+                return _upsert(conn, "payments", _PAYMENT, 1, rows, existing, progress)
+        except _Rejected as rejected:
+            return ImportResult("payments", len(records), problems=tuple(rejected.problems))
+
+    def reset(self) -> None:
+        with writing(self.engine) as conn:
+            for table in (payments, enrolments, students, verification_failures, lockouts):
+                conn.execute(delete(table))
+
+    # -- phone verification -----------------------------------------------------------------
+    def verify(
+        self, code_digits: str, dni_last4: str, now: datetime, attempt: str | None = None
+    ) -> VerifyOutcome:
+        """Check a caller's digits; ``attempt`` names the request, so a retry counts once."""
+        at = _instant(now)
+        key = code_digits.strip()[:_MAX_DIGITS]
+        with self.engine.connect() as conn:
+            if _locked(conn, key, at):
+                return VerifyOutcome("locked")
+            row = None
+            if key.isdigit():
+                row = conn.execute(
+                    select(students.c.code, students.c.dni_verifier).where(
+                        students.c.code_digits == key
+                    )
+                ).first()
+            failed_before = _has_failures(conn, key)
+        well_formed = bool(LAST4.match(dni_last4))
+        # an unknown code costs the same hash as a wrong DNI: the answer and its timing match
+        verifier = str(row.dni_verifier) if row is not None else self._decoy
+        matches = check_verifier(verifier, dni_last4 if well_formed else "0000")
+        if row is not None and well_formed and matches:
+            if failed_before:  # the usual success writes nothing
+                with writing(self.engine) as write:
+                    write.execute(
+                        delete(verification_failures).where(
+                            verification_failures.c.code_digits == key
+                        )
+                    )
+            return VerifyOutcome("verified", str(row.code))
+        return self._fail(key, at, attempt)
+
+    def _fail(self, key: str, at: datetime, attempt: str | None) -> VerifyOutcome:
+        policy = self.lockout
+        try:
+            with writing(self.engine) as conn:
+                # Lock this code's row first: failures on one code are counted one at a time.
+                upsert(
+                    conn,
+                    lockouts,
+                    [{"code_digits": key, "locked_until": None}],
+                    ["code_digits"],
+                    ["code_digits"],
+                )
+                if _locked(conn, key, at):  # locked by a failure that went first
+                    return VerifyOutcome("locked")
+                conn.execute(
+                    verification_failures.insert().values(
+                        code_digits=key, failed_at=at, attempt=attempt
+                    )
+                )
+                failures = conn.execute(
+                    select(func.count()).where(
+                        verification_failures.c.code_digits == key,
+                        verification_failures.c.failed_at > at - policy.window,
+                    )
+                ).scalar_one()
+                if int(failures) < policy.max_failures:
+                    return VerifyOutcome("rejected")
+                conn.execute(
+                    lockouts.update()
+                    .where(lockouts.c.code_digits == key)
+                    .values(locked_until=at + policy.lock_for)
+                )
+                conn.execute(
+                    delete(verification_failures).where(verification_failures.c.code_digits == key)
+                )
+                return VerifyOutcome("locked")
+        except IntegrityError:
+            # This very attempt was counted already (a retried webhook): answer as it was then.
+            with self.engine.connect() as conn:
+                locked = _locked(conn, key, at)
+            return VerifyOutcome("locked" if locked else "rejected", repeated=True)
+
+    def purge_expired(self, now: datetime) -> int:
+        at = _instant(now)
+        with writing(self.engine) as conn:
+            failures = conn.execute(
+                delete(verification_failures).where(
+                    verification_failures.c.failed_at <= at - self.lockout.window
+                )
+            ).rowcount
+            # A code's row goes once its lock ended and no failure of the window is left.
+            recent = select(verification_failures.c.code_digits).where(
+                verification_failures.c.code_digits == lockouts.c.code_digits
+            )
+            locks = conn.execute(
+                delete(lockouts).where(
+                    or_(lockouts.c.locked_until.is_(None), lockouts.c.locked_until <= at),
+                    ~recent.exists(),
+                )
+            ).rowcount
+            ended = int(locks)
+        return int(failures) + ended
+
+
+def _locked(conn: Connection, key: str, at: datetime) -> bool:
+    query = select(lockouts.c.code_digits).where(
+        and_(lockouts.c.code_digits == key, lockouts.c.locked_until > at)
+    )
+    return conn.execute(query).first() is not None
+
+
+def _has_failures(conn: Connection, key: str) -> bool:
+    query = select(verification_failures.c.id).where(verification_failures.c.code_digits == key)
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def _instant(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime: pass an aware instant (ivr.clock.now())")
+    return moment
+
+
+def _columns(table: Table, names: Sequence[str]) -> list[Column[Any]]:
+    return [table.c[name] for name in names]
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _select_in(
+    conn: Connection, table: Table, names: Sequence[str], column: str, values: Sequence[str]
+) -> Iterable[tuple[Any, ...]]:
+    """Yield the rows of ``table`` whose ``column`` is one of ``values`` (chunked)."""
+    for chunk in _chunks(values, _CHUNK):
+        query = select(*_columns(table, names)).where(table.c[column].in_(chunk))
+        for row in conn.execute(query):
+            yield tuple(row)
+
+
+def _by_key(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    values: Sequence[str],
+    key_width: int = 1,
+) -> dict[Any, tuple[Any, ...]]:
+    """Return the rows whose first column is among ``values``, keyed by their first columns."""
+    unique = list(dict.fromkeys(values))
+    rows = _select_in(conn, table, names, names[0], unique)
+    return {(row[0] if key_width == 1 else tuple(row[:key_width])): row for row in rows}
+
+
+def _digit_clashes(
+    conn: Connection, records: Sequence[StudentRecord], rows: list[tuple[Any, ...]]
+) -> list[RowProblem]:
+    # Callers key only the digits, so two codes with the same digits cannot both exist.
+    digits = [str(row[1]) for row in rows]
+    owners = {
+        str(row[1]): str(row[0])
+        for row in _select_in(conn, students, ("code", "code_digits"), "code_digits", digits)
+    }
+    problems: list[RowProblem] = []
+    seen: dict[str, str] = {}
+    for record, row in zip(records, rows, strict=True):
+        code, key = str(row[0]), str(row[1])
+        other = owners.get(key)
+        if other == code:
+            other = None
+        if other is None:
+            first = seen.setdefault(key, code)
+            other = first if first != code else None
+        if other is not None:
+            problems.append(
+                RowProblem(
+                    record.line,
+                    "student_code",
+                    f"has the same digits as student {mask_code(other)}; callers key only "
+                    "the digits, so they could not be told apart",
+                )
+            )
+    return problems
+
+
+def _check_students(conn: Connection, codes: list[tuple[str, int]]) -> None:
+    wanted = sorted({code for code, _ in codes})
+    found = {str(r[0]) for r in _select_in(conn, students, ("code",), "code", wanted)}
+    problems = [
+        RowProblem(
+            line,
+            "student_code",
+            f"no student {mask_code(code)} in the ledger: import the students export first",
+        )
+        for code, line in codes
+        if code not in found
+    ]
+    if problems:
+        raise _Rejected(problems)
+
+
+def _upsert(
+    conn: Connection,
+    kind: ExportKind,
+    names: Sequence[str],
+    key_width: int,
+    rows: list[tuple[Any, ...]],
+    existing: dict[Any, tuple[Any, ...]],
+    progress: Progress | None,
+) -> ImportResult:
+    added = updated = 0
+    changed: list[dict[str, Any]] = []
+    for row in rows:
+        old = existing.get(row[0] if key_width == 1 else tuple(row[:key_width]))
+        if old is None:
+            added += 1
+        elif old != row:
+            updated += 1
+        else:
+            continue
+        changed.append(dict(zip(names, row, strict=True)))
+    key = names[:key_width]
+    for chunk in _chunks(changed, 5000):
+        upsert(conn, _TABLES[kind], chunk, key)
+        if progress is not None:
+            progress(len(chunk))
+    if progress is not None:
+        progress(len(rows) - len(changed))
+    return ImportResult(kind, len(rows), added, updated, len(rows) - added - updated)
+
+
+def _student(row: AnyRow) -> Student:
+    return Student(
+        code=str(row.code),
+        tariff_category=str(row.tariff_category),
+        has_agreement=bool(row.has_agreement),
+        has_benefit=bool(row.has_benefit),
+        is_staff_or_family=bool(row.is_staff_or_family),
+    )
+
+
+def _enrolment(row: AnyRow) -> Enrolment:
+    withdrawn: date | None = row.withdrawn_on
+    granted: date | None = row.early_payment_granted_on
+    return Enrolment(
+        term=str(row.term),
+        tariff=int(row.tariff),
+        credits=int(row.credits),
+        last_regular_cycle=bool(row.last_regular_cycle),
+        insurance=cast(Insurance, row.insurance),
+        extemporaneous=bool(row.extemporaneous),
+        withdrawn_on=withdrawn,
+        early_payment_granted_on=granted,
+    )
+
+
+def _payment(row: AnyRow) -> Payment:
+    return Payment(
+        concept=cast(PaymentConcept, row.concept),
+        cuota=None if row.cuota is None else int(row.cuota),
+        amount=int(row.amount),
+        paid_on=row.paid_on,
+        term=None if row.term is None else str(row.term),
+        payment_id=str(row.payment_id),
+    )

@@ -1,0 +1,179 @@
+"""Every table of the shared database, as SQLAlchemy Core tables (one ``MetaData``).
+
+The same tables serve SQLite (one host) and PostgreSQL (several hosts). Alembic's revisions in
+``ivr/storage/migrations`` create them; a test checks that the revisions produce exactly these
+tables on both dialects. Instants are stored as UTC without a zone (``Instant``), so that they
+sort the same way on both; money is integer céntimos.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite makes only an INTEGER PRIMARY KEY an alias of its rowid (autoincrementing).
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Instant(TypeDecorator[datetime]):
+    """An aware instant, stored as naive UTC: the same order and meaning on every dialect."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise ValueError("naive datetime: pass an aware instant (ivr.clock.now())")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+# -- the ledger ----------------------------------------------------------------------------------
+students = Table(
+    "students",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("code_digits", Text, nullable=False, unique=True),  # what callers key
+    Column("tariff_category", Text, nullable=False),
+    Column("has_agreement", Boolean, nullable=False),
+    Column("has_benefit", Boolean, nullable=False),
+    Column("is_staff_or_family", Boolean, nullable=False),
+    Column("dni_verifier", Text, nullable=False),  # ivr.storage.ledger.secondfactor
+)
+
+enrolments = Table(
+    "enrolments",
+    metadata,
+    Column("code", Text, ForeignKey("students.code", ondelete="CASCADE"), nullable=False),
+    Column("term", Text, nullable=False),
+    Column("tariff", Integer, nullable=False),
+    Column("credits", Integer, nullable=False),
+    Column("last_regular_cycle", Boolean, nullable=False),
+    Column("insurance", Text, nullable=False),
+    Column("extemporaneous", Boolean, nullable=False),
+    Column("withdrawn_on", Date, nullable=True),
+    Column("early_payment_granted_on", Date, nullable=True),
+    PrimaryKeyConstraint("code", "term"),
+    CheckConstraint("tariff >= 0", name="tariff"),
+    CheckConstraint("credits > 0", name="credits"),
+    CheckConstraint(
+        "insurance IN ('contracted', 'exonerated', 'not_contracted')", name="insurance"
+    ),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", Text, primary_key=True),  # the billing system's id
+    Column("code", Text, ForeignKey("students.code", ondelete="CASCADE"), nullable=False),
+    Column("term", Text, nullable=True),
+    Column("concept", Text, nullable=False),
+    Column("cuota", Integer, nullable=True),
+    Column("amount", Integer, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    CheckConstraint("cuota BETWEEN 1 AND 5", name="cuota"),
+    CheckConstraint("amount > 0", name="amount"),
+    Index(None, "code", "paid_on"),
+)
+
+# -- phone verification ---------------------------------------------------------------------------
+verification_failures = Table(
+    "verification_failures",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("code_digits", Text, nullable=False),
+    Column("failed_at", Instant, nullable=False),
+    # the webhook request that failed, so that Twilio retrying it does not count it twice
+    Column("attempt", Text, nullable=True, unique=True),
+    Index(None, "code_digits", "failed_at"),
+)
+
+# One row per code that failed: the row every failure on that code locks first, so that
+# failures on one code are counted one after the other on any number of hosts.
+lockouts = Table(
+    "lockouts",
+    metadata,
+    Column("code_digits", Text, primary_key=True),
+    Column("locked_until", Instant, nullable=True),  # NULL or past: not locked
+)
+
+# -- calls ----------------------------------------------------------------------------------------
+call_sessions = Table(
+    "call_sessions",
+    metadata,
+    Column("call_sid", Text, primary_key=True),
+    Column("data", Text, nullable=False),  # a JSON object
+    Column("expires_at", Instant, nullable=False, index=True),
+)
+
+call_steps = Table(
+    "call_steps",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("call_sid", Text, nullable=False),
+    Column("at", Instant, nullable=False, index=True),
+    Column("campus", Text, nullable=False),  # the dialled line's campus names, or 'unknown'
+    Column("node", Text, nullable=False),  # where the caller is after this step
+    Column("event", Text, nullable=False),  # ivr.core.flow.Outcome.event
+    Column("detail", Text, nullable=False),  # Outcome.detail, masked
+    Column("said", Text, nullable=False),  # the key pressed or the words said, masked
+    # the webhook request it answered: a retried request is recorded once
+    Column("request", Text, nullable=True, unique=True),
+    Index(None, "call_sid", "at"),
+)
+
+call_statuses = Table(
+    "call_statuses",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("call_sid", Text, nullable=False, index=True),
+    Column("at", Instant, nullable=False),
+    Column("call_status", Text, nullable=False),  # Twilio's CallStatus
+    Column("duration_s", Integer, nullable=True),  # Twilio's CallDuration, when sent
+)
+
+# -- the emergency override -----------------------------------------------------------------------
+emergency_override = Table(
+    "emergency_override",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one override
+    Column("message", Text, nullable=False),
+    Column("set_at", Instant, nullable=False),
+    Column("until", Instant, nullable=True),
+    CheckConstraint("id = 1", name="single"),
+)
