@@ -26,6 +26,8 @@ class AppSettings:
     log_json: bool
     cli: bool  # loaded by an operator command, not to serve calls
     ledger_drop_dir: Path | None  # billing exports dropped here are imported nightly
+    account_sid: str | None = None  # Twilio's REST API (SMS to waiting callers)
+    twilio_api_url: str = "https://api.twilio.com"
 
     @property
     def serving_allowed(self) -> bool:
@@ -60,4 +62,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> AppSettings:
         ledger_drop_dir=Path(source["IVR_LEDGER_DROP_DIR"])
         if source.get("IVR_LEDGER_DROP_DIR")
         else None,
+        account_sid=source.get("TWILIO_ACCOUNT_SID") or None,
+        twilio_api_url=source.get("IVR_TWILIO_API_URL") or "https://api.twilio.com",
     )

@@ -18,7 +18,7 @@ from ivr.storage.schema import metadata
 
 TOKEN = "test-auth-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
+CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing", "queues.yaml")
 
 
 def copy_config(target: Path) -> Path:
@@ -113,6 +113,39 @@ def assert_valid_twiml(data: bytes) -> None:
             if element.get("voice", "").endswith("-Neural"):
                 element.set("voice", element.get("voice", "").removesuffix("-Neural"))
         assert schema.validate(doc), schema.error_log
+
+
+# What Twilio allows in a document answering an <Enqueue> waitUrl (and the keys gathered in it).
+WAIT_VERBS = {"Play", "Say", "Pause", "Gather", "Redirect", "Leave", "Hangup"}
+
+
+def assert_valid_wait_twiml(data: bytes) -> None:
+    """Fail unless ``data`` is a wait document: only the verbs Twilio allows while queued.
+
+    The document may end with any of them (Twilio requests the wait URL again when it ends).
+    The public XSD predates <Leave>, so a copy without it is validated.
+    """
+    doc = etree.fromstring(data)
+    assert doc.tag == "Response", data
+    assert len(doc), "an empty wait document"
+    for verb in doc:
+        assert verb.tag in WAIT_VERBS, verb.tag
+        if verb.tag == "Gather":
+            assert {child.tag for child in verb} <= GATHER_CHILDREN
+            assert verb.get("action"), "a <Gather> without action"
+        if verb.tag == "Leave":
+            assert not len(verb) and not verb.attrib and not (verb.text or "").strip()
+        if verb.tag == "Say":
+            assert (verb.text or "").strip(), "an empty <Say>"
+    schema = _schema()
+    if schema is not None:
+        for leave in doc.findall("Leave"):
+            doc.remove(leave)
+        if len(doc):
+            for element in doc.iter():
+                if element.get("voice", "").endswith("-Neural"):
+                    element.set("voice", element.get("voice", "").removesuffix("-Neural"))
+            assert schema.validate(doc), schema.error_log
 
 
 def upgrade_url(url: str) -> None:

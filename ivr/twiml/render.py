@@ -8,6 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
 from ivr.core.menu import Voice
+from ivr.core.queue import Leave, Listen, Play, WaitAction
 
 UrlFor = Callable[[str, State], str]  # (route, state) -> URL Twilio calls back
 
@@ -55,7 +56,14 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
             # Twilio falls through to the next verb on silence: come back as "no input".
             response.redirect(url, method="POST")
         elif isinstance(action, Enqueue):
-            response.enqueue(action.queue, action=url_for("transfer", action.state), method="POST")
+            # Our wait answer (ivr.core.queue): the caller's place, the ways out, hold audio.
+            response.enqueue(
+                action.queue,
+                action=url_for("transfer", action.state),
+                method="POST",
+                wait_url=url_for("wait", action.state),
+                wait_url_method="POST",
+            )
         elif isinstance(action, Dial):
             dial = response.dial(
                 action=url_for("transfer", action.state), method="POST", timeout=30
@@ -75,4 +83,36 @@ def apology(voice: Voice | None = None) -> str:
     response = VoiceResponse()
     response.say(STATIC_APOLOGY, voice=voice.voice, language=voice.language)
     response.hangup()
+    return str(response.to_xml())
+
+
+def render_wait(actions: Iterable[WaitAction], voice: Voice, url_for: UrlFor) -> str:
+    """Return a wait document: only the verbs Twilio allows while a caller is queued."""
+    response = VoiceResponse()
+    speak = {"voice": voice.voice, "language": voice.language}
+    for action in actions:
+        if isinstance(action, Say):
+            response.say(action.text, **speak)
+        elif isinstance(action, Play):
+            response.play(action.url, loop=action.loop)
+        elif isinstance(action, Listen):
+            options: dict[str, object] = {
+                "action": url_for("wait_key", action.state),
+                "method": "POST",
+                "input": "dtmf",
+                "timeout": action.timeout,
+                "action_on_empty_result": False,
+            }
+            if action.digits == 1:
+                options.update(num_digits=1, finish_on_key="")
+            else:
+                options.update(finish_on_key="#")
+            gather = response.gather(**options)
+            for item in action.content:
+                if isinstance(item, Say):
+                    gather.say(item.text, **speak)
+                else:
+                    gather.play(item.url, loop=item.loop)
+        elif isinstance(action, Leave):
+            response.leave()
     return str(response.to_xml())
