@@ -12,6 +12,7 @@ import sys
 import click
 
 from ivr import clock
+from ivr.cli.callbacks import callbacks_group
 from ivr.cli.db import db_group
 from ivr.cli.fallback import fallback_command
 from ivr.cli.graph import graph_command
@@ -48,6 +49,7 @@ ivr.add_command(simulate_calls_command)
 ivr.add_command(schedule_command)
 ivr.add_command(db_group)
 ivr.add_command(fallback_command)
+ivr.add_command(callbacks_group)
 
 
 @ivr.command("check")

@@ -42,28 +42,12 @@ def parse_queues(
     )
     if top is None:
         return None
-    callback_from: str | None = None
-    callback_dial = False
-    callback_batch = 2
+    callback_on = False
     if "callback" in top:
-        fields = (
-            collector.mapping(
-                top["callback"], optional=["from", "dial", "at_most"], what="callback"
-            )
-            or {}
-        )
-        if "from" in fields:
-            callback_from = check_e164(collector, fields["from"])
-        if "dial" in fields:
-            callback_dial = bool(collector.boolean(fields["dial"]))
-        if "at_most" in fields:
-            callback_batch = collector.integer(fields["at_most"], minimum=1, maximum=20) or 2
-        if callback_dial and "from" not in fields:
-            collector.add(
-                top["callback"],
-                "callbacks are dialled automatically but no number to call from is given",
-                "add from: '+51...' (a Twilio number of the account), or set dial: false",
-            )
+        fields = collector.mapping(top["callback"], optional=["enabled"], what="callback") or {}
+        callback_on = True
+        if "enabled" in fields:
+            callback_on = bool(collector.boolean(fields["enabled"]))
     sms_from: str | None = None
     sms_text = DEFAULT_SMS_TEXT
     if "sms" in top:
@@ -80,7 +64,7 @@ def parse_queues(
                 )
             elif text is not None:
                 sms_text = text
-    features = {"callback": "callback" in top, "sms": sms_from is not None}
+    features = {"callback": callback_on, "sms": sms_from is not None}
     defaults = DeskWait(callback=features["callback"], sms=features["sms"])
     if "defaults" in top:
         defaults = _desk(collector, top["defaults"], defaults, features) or defaults
@@ -108,9 +92,6 @@ def parse_queues(
     return QueueSettings(
         defaults=defaults,
         desks=desks,
-        callback_from=callback_from,
-        callback_dial=callback_dial,
-        callback_batch=callback_batch,
         sms_from=sms_from,
         sms_text=sms_text,
     )
@@ -162,7 +143,10 @@ def _desk(
         for name, item in chosen.items():
             if not features[name]:
                 missing = (
-                    ("a callback, but queues.yaml has no 'callback:' block", "add callback:")
+                    (
+                        "a callback, but callbacks are not enabled in queues.yaml",
+                        "add callback: {enabled: true}",
+                    )
                     if name == "callback"
                     else ("an SMS, but no sending number is set", "add sms: from: '+51...'")
                 )

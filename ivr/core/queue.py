@@ -70,9 +70,6 @@ class QueueSettings:
 
     defaults: DeskWait = field(default_factory=DeskWait)
     desks: Mapping[str, DeskWait] = field(default_factory=dict)
-    callback_from: str | None = None  # the number callbacks are placed from
-    callback_dial: bool = False  # the scheduler places pending callbacks itself
-    callback_batch: int = 2  # at most this many placed into a desk's queue at a time
     sms_from: str | None = None  # a Twilio number that can send SMS; None: no SMS option
     sms_text: str = DEFAULT_SMS_TEXT
 

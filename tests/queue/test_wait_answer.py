@@ -79,7 +79,7 @@ def test_a_desk_configured_with_its_audio_interval_and_both_ways_out(
     config_dir: Path, make_app: Callable[..., Flask]
 ) -> None:
     (config_dir / "queues.yaml").write_text(
-        "defaults:\n  options: [callback]\ncallback:\n  dial: false\n"
+        "defaults:\n  options: [callback]\ncallback:\n  enabled: true\n"
         "sms:\n  from: '+15005550006'\n"
         "desks:\n  helpdesk:\n    interval: 60\n"
         "    audio: https://audio.example.edu/espera.mp3\n    audio_seconds: 20\n"

@@ -207,7 +207,7 @@ def test_the_maximum_wait_takes_the_caller_out(app: Flask, caller: Caller) -> No
 
 def test_maximum_wait_is_configurable(config_dir: Path, make_app: Callable[..., Flask]) -> None:
     (config_dir / "queues.yaml").write_text(
-        "defaults:\n  max_wait: 2\ncallback: {}\n", encoding="utf-8"
+        "defaults:\n  max_wait: 2\ncallback: {enabled: true}\n", encoding="utf-8"
     )
     with make_app().test_client() as client:
         caller = Caller(client)
