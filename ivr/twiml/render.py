@@ -29,17 +29,7 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
             response.say(action.text, **speak)
         elif isinstance(action, Ask):
             url = url_for(action.route, action.state)
-            options: dict[str, object] = {
-                "action": url,
-                "method": "POST",
-                "timeout": voice.input_timeout,
-                "action_on_empty_result": False,
-            }
-            if action.digits == 1:
-                # One key decides; '#' is a navigation key, so no key may end the input early.
-                options.update(num_digits=1, finish_on_key="")
-            else:
-                options.update(finish_on_key="#")
+            options = _gather_options(url, voice.input_timeout, action.digits)
             if action.speech:
                 options.update(
                     input="dtmf speech",
@@ -77,6 +67,22 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
     return str(response.to_xml())
 
 
+def _gather_options(url: str, timeout: int, digits: int) -> dict[str, object]:
+    """Return the <Gather> attributes shared by menus and wait answers."""
+    options: dict[str, object] = {
+        "action": url,
+        "method": "POST",
+        "timeout": timeout,
+        "action_on_empty_result": False,
+    }
+    if digits == 1:
+        # One key decides; '#' is a navigation key, so no key may end the input early.
+        options.update(num_digits=1, finish_on_key="")
+    else:
+        options.update(finish_on_key="#")
+    return options
+
+
 def apology(voice: Voice | None = None) -> str:
     """Return static TwiML that apologises and ends the call: safe when nothing else is."""
     voice = voice or Voice()
@@ -96,18 +102,10 @@ def render_wait(actions: Iterable[WaitAction], voice: Voice, url_for: UrlFor) ->
         elif isinstance(action, Play):
             response.play(action.url, loop=action.loop)
         elif isinstance(action, Listen):
-            options: dict[str, object] = {
-                "action": url_for("wait_key", action.state),
-                "method": "POST",
-                "input": "dtmf",
-                "timeout": action.timeout,
-                "action_on_empty_result": False,
-            }
-            if action.digits == 1:
-                options.update(num_digits=1, finish_on_key="")
-            else:
-                options.update(finish_on_key="#")
-            gather = response.gather(**options)
+            options = _gather_options(
+                url_for("wait_key", action.state), action.timeout, action.digits
+            )
+            gather = response.gather(input="dtmf", **options)
             for item in action.content:
                 if isinstance(item, Say):
                     gather.say(item.text, **speak)

@@ -53,6 +53,15 @@ def _desk(ctx: CallContext, state: State) -> TransferNode | None:
     return node if isinstance(node, TransferNode) and node.queue else None
 
 
+def _call(node: str) -> tuple[Runtime, datetime, CallContext, State, TransferNode | None]:
+    """Return what every queue webhook starts from: runtime, now, context, state, its desk."""
+    rt = runtime()
+    now = rt.clock()
+    ctx = context(rt, now)
+    state = _state(node)
+    return rt, now, ctx, state, _desk(ctx, state)
+
+
 def _campus(ctx: CallContext) -> str:
     return ctx.line.names if ctx.line else "unknown"
 
@@ -105,11 +114,7 @@ def _wait_answer(
 @blueprint.route("/voice/wait/<node>", methods=["GET", "POST"])
 def wait(node: str) -> Response:
     """Twilio's waitUrl: the caller's place, the estimate, the ways out, then hold audio."""
-    rt = runtime()
-    now = rt.clock()
-    ctx = context(rt, now)
-    state = _state(node)
-    desk_node = _desk(ctx, state)
+    rt, now, ctx, state, desk_node = _call(node)
     if desk_node is None or desk_node.queue is None:  # the desk vanished in a reload
         return _wait_answer((Leave(),), ctx, state.node, "queue_leave", "unknown")
     desk = rt.config.queues.desk(desk_node.queue)
@@ -125,11 +130,7 @@ def wait(node: str) -> Response:
 @blueprint.route("/voice/wait/<node>/key", methods=["GET", "POST"])
 def wait_key(node: str) -> Response:
     """A key pressed while waiting: the ways out, and the callback number's dialogue."""
-    rt = runtime()
-    now = rt.clock()
-    ctx = context(rt, now)
-    state = _state(node)
-    desk_node = _desk(ctx, state)
+    rt, now, ctx, state, desk_node = _call(node)
     if desk_node is None or desk_node.queue is None:
         return _wait_answer((Leave(),), ctx, state.node, "queue_leave", "unknown")
     desk = rt.config.queues.desk(desk_node.queue)
@@ -217,11 +218,7 @@ def _send_sms(
 # -- the <Enqueue> action: the caller is out of the queue --------------------------------------
 def queue_result(node: str) -> Response:
     """Record how a caller left a desk's queue, and answer what they hear next (if anything)."""
-    rt = runtime()
-    now = rt.clock()
-    ctx = context(rt, now)
-    state = _state(node)
-    desk_node = _desk(ctx, state)
+    rt, now, ctx, state, desk_node = _call(node)
     queue_name = desk_node.queue if desk_node and desk_node.queue else state.node or "unknown"
     result = _param("QueueResult")[:32]
     seconds = _seconds("QueueTime")
@@ -288,11 +285,7 @@ def _left(
 @blueprint.route("/voice/queue/<node>/after", methods=["GET", "POST"])
 def after(node: str) -> Response:
     """The callback offered after the line closed or the wait was too long: 1 accepts."""
-    rt = runtime()
-    now = rt.clock()
-    ctx = context(rt, now)
-    state = _state(node)
-    desk_node = _desk(ctx, state)
+    rt, now, ctx, state, desk_node = _call(node)
     own = waiting.callable_number(_param("From"))
     goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps + 1))
     if _param("Digits").strip() != waiting.KEY_CONFIRM or desk_node is None or own is None:
