@@ -7,6 +7,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Engine
@@ -18,11 +20,15 @@ from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
 from ivr.observability.metrics import count_reload
 from ivr.settings import AppSettings
+from ivr.storage.callbacks import CallbackStore
 from ivr.storage.database import make_engine, prepare
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
+
+if TYPE_CHECKING:
+    from ivr.web.sms import SmsSender
 
 log = logging.getLogger("ivr.config")
 
@@ -80,6 +86,22 @@ class Runtime:
     def now(self) -> datetime:
         """Return this runtime's "now" in Lima time (its clock, which a test or simulation sets)."""
         return to_lima(self.clock())
+
+    @cached_property
+    def callbacks(self) -> CallbackStore:
+        """Callback requests of callers who left a desk's queue."""
+        return CallbackStore(self.engine)
+
+    @cached_property
+    def sms(self) -> SmsSender | None:
+        """Texts to callers through Twilio's REST API; None without an account SID and token."""
+        from ivr.web.sms import TwilioSms  # late: the twilio REST client is only needed here
+
+        if not (self.settings.account_sid and self.settings.auth_token):
+            return None
+        return TwilioSms(
+            self.settings.account_sid, self.settings.auth_token, self.settings.twilio_api_url
+        )
 
     def maybe_reload(self) -> bool:
         """Reload when the operator files changed (checked at most every few seconds).

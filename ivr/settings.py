@@ -228,6 +228,9 @@ class AppSettings:
     # Twilio's webhooks take a few kB; a bigger body is refused (413) before it is read.
     max_body_bytes: int = var("IVR_MAX_BODY_BYTES", size(8 * 1024), 64 * 1024)
     metrics_token: str | None = var("IVR_METRICS_TOKEN", token, secret=True)
+    # Twilio's REST API (SMS to waiting callers); the base URL is settable for tests.
+    account_sid: str | None = var("TWILIO_ACCOUNT_SID", text)
+    twilio_api_url: str = var("IVR_TWILIO_API_URL", base_url, "https://api.twilio.com")
 
     @property
     def serving_allowed(self) -> bool:

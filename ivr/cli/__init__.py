@@ -12,6 +12,7 @@ import os
 
 import click
 
+from ivr.cli.callbacks import callbacks_group
 from ivr.cli.check import check_command
 from ivr.cli.db import db_group
 from ivr.cli.fallback import fallback_command
@@ -47,5 +48,6 @@ for _command in (
     scheduler_command,
     db_group,
     fallback_command,
+    callbacks_group,
 ):
     ivr.add_command(_command)

@@ -43,6 +43,7 @@ from ivr.twiml.reader import (
     Gathered,
     HungUp,
     Other,
+    Played,
     Redirected,
     Said,
     Verb,
@@ -144,8 +145,19 @@ def interactive_step(line: str) -> Step:
     help="After each answer, the words spoken and the seconds they take at 150 words a minute; "
     "the call's total at the end.",
 )
+@click.option(
+    "--queue-position",
+    type=click.IntRange(1, 1000),
+    help="When the call reaches a desk's queue, play the wait answer at this place in it.",
+)
 @with_appcontext
-def simulate_command(to: str, at: datetime | None, press_text: str | None, words: bool) -> None:
+def simulate_command(
+    to: str,
+    at: datetime | None,
+    press_text: str | None,
+    words: bool,
+    queue_position: int | None = None,
+) -> None:
     """Play a call in the terminal: what the caller hears and where they go, at that instant."""
     runtime = current_runtime()
     moment = at or runtime.now()
@@ -156,6 +168,7 @@ def simulate_command(to: str, at: datetime | None, press_text: str | None, words
     answer = _ask_terminal if steps is None else None  # interactive without --press
     with sandbox(runtime, moment), current_app.test_client() as client:
         call = SimulatedCall(client, runtime, to, words=words)
+        call.queue_position = queue_position
         click.echo(_header(runtime, to, moment))
         call.run(iter(steps) if steps is not None else None, answer)
 
@@ -230,6 +243,7 @@ class SimulatedCall:
             "CallStatus": "in-progress",
         }
         self.requests = 0
+        self.queue_position: int | None = None  # play the wait answer at this place
 
     def post(self, url: str, extra: dict[str, str] | None = None) -> tuple[Verb, ...]:
         """POST a webhook like Twilio does and return the TwiML verbs of the answer."""
@@ -339,6 +353,8 @@ class SimulatedCall:
                 click.echo(f"{INDENT}asks ({_how(verb)}): {' '.join(verb.prompt)}")
             elif isinstance(verb, Enqueued):
                 click.echo(f"{INDENT}-> TRANSFER to queue {verb.queue}{self._desk(verb.action)}")
+                if self.queue_position is not None and verb.wait_url:
+                    self._wait(verb.wait_url, self.queue_position)
                 return f"transferred to queue {verb.queue}"
             elif isinstance(verb, Dialled):
                 targets = ", ".join(verb.targets)
@@ -350,6 +366,32 @@ class SimulatedCall:
             elif isinstance(verb, Other):
                 click.echo(f"{INDENT}(TwiML <{verb.tag}> not shown by the simulator)")
         return None
+
+    def _wait(self, url: str, position: int) -> None:
+        """Print the wait answer Twilio gets for a caller at ``position`` in the queue."""
+        click.echo(f"\n   Twilio requests {_path(url)} (QueuePosition={position})")
+        extra = {
+            "QueuePosition": str(position),
+            "QueueTime": "0",
+            "CurrentQueueSize": str(position),
+        }
+        for verb in self.post(url, extra):
+            played: tuple[Played, ...] = ()
+            if isinstance(verb, Said):
+                click.echo(f"{INDENT}says: {verb.text}")
+            elif isinstance(verb, Gathered):
+                click.echo(
+                    f"{INDENT}says, a key interrupts ({_how(verb)}): {' '.join(verb.prompt)}"
+                )
+                played = verb.played
+            elif isinstance(verb, Played):
+                played = (verb,)
+            elif isinstance(verb, Other):
+                click.echo(f"{INDENT}<{verb.tag}>")  # <Leave/>: the caller is taken out
+            for audio in played:
+                times = f" {audio.loop} times" if audio.loop > 1 else ""
+                click.echo(f"{INDENT}plays hold audio{times}: {audio.url}")
+        click.echo(f"{INDENT}then Twilio requests the wait answer again, until a desk answers")
 
     def _chosen_desk(self, gather: Gathered, step: Step) -> TransferNode | None:
         """Return the transfer node the caller's answer picks in a menu, if it picks one."""

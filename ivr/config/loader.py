@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.config.billing import parse_billing
@@ -11,14 +11,17 @@ from ivr.config.campuses import FILE as CAMPUSES_FILE
 from ivr.config.campuses import parse_campuses
 from ivr.config.errors import ConfigError, Problem
 from ivr.config.menus import MENUS_DIR, parse_menus
+from ivr.config.queues import FILE as QUEUES_FILE
+from ivr.config.queues import parse_queues
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
 from ivr.core.directory import Directory
 from ivr.core.fees.model import Billing
-from ivr.core.menu import MenuTree
+from ivr.core.menu import MenuTree, TransferNode
+from ivr.core.queue import QueueSettings
 from ivr.core.schedule.model import Schedules
 
-WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing")
+WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing", QUEUES_FILE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Config:
     billing: Billing | None  # None when the folder has no billing/: self-service is off
     fingerprint: str
     warnings: tuple[Problem, ...] = ()  # worth fixing, but the files work (e.g. tú forms)
+    queues: QueueSettings = field(default_factory=QueueSettings)  # how callers wait for desks
 
 
 def load_config(config_dir: Path) -> Config:
@@ -42,10 +46,16 @@ def load_config(config_dir: Path) -> Config:
     lines = schedules.line_names if schedules is not None else ("central",)
     menus = parse_menus(collector, config_dir, lines)
     billing = parse_billing(collector, config_dir) if (config_dir / "billing").is_dir() else None
+    queues = None
+    if menus is not None:
+        desks = {n.queue for n in menus.nodes.values() if isinstance(n, TransferNode) and n.queue}
+        queues = parse_queues(collector, config_dir, desks)
     if collector.problems or directory is None or menus is None or schedules is None:
         raise ConfigError(collector.problems, collector.warnings)
     warnings = tuple(sorted(set(collector.warnings)))
-    return Config(directory, menus, schedules, billing, fingerprint, warnings)
+    return Config(
+        directory, menus, schedules, billing, fingerprint, warnings, queues or QueueSettings()
+    )
 
 
 def watched_files(config_dir: Path) -> list[Path]:

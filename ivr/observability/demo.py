@@ -66,11 +66,22 @@ class _Walk:
             self.add(node, "after_hours", node, said)
             return
         self.add(node, "transfer", queue, said)
-        if self.rng.random() < 0.88:
-            self.add(node, "transfer_done")
+        # ivr.web.queue: how the caller left the desk's queue, and after how many seconds. One
+        # draw and one step, as before queues were recorded, so a seed still gives the same day.
+        roll = self.rng.random()
+        if roll < 0.88:
             self.talk_s = self.rng.randint(60, 540)
+            self.add(node, "queue_answered", f"{queue} {self.talk_s % 240 + 5}")
+            return
+        wait = int(roll * 10_000) % 400 + 5
+        if roll < 0.94:
+            self.add(node, "queue_abandoned", f"{queue} {wait}")
+        elif roll < 0.97:
+            self.add(node, "queue_left", f"{queue} callback {wait}")
+        elif roll < 0.99:
+            self.add(node, "queue_left", f"{queue} max_wait 600")
         else:
-            self.add(node, "transfer_failed")
+            self.add(node, "queue_failed", f"{queue} error {wait}")
 
 
 def is_open(moment: datetime) -> bool:

@@ -90,6 +90,19 @@ DROPPED_RECORDS = Counter(
     "ivr_call_records_dropped",
     "Call record rows dropped: the writer fell behind, or they came after shutdown.",
 )
+QUEUE_WAIT_BUCKETS = (15, 30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 3600)
+QUEUE_SECONDS = Histogram(
+    "ivr_queue_wait_seconds",
+    "Time callers spent waiting in a desk's queue (Twilio's QueueTime), by desk.",
+    ["desk"],
+    buckets=QUEUE_WAIT_BUCKETS,
+)
+QUEUE_RESULTS = Counter(
+    "ivr_queue_results",
+    "Callers out of a desk's queue, by desk and result (answered, abandoned, left_callback, "
+    "left_sms, left_closing, left_max_wait, failed, redirected).",
+    ["desk", "result"],
+)
 
 
 def _label(value: str) -> str:
@@ -130,6 +143,13 @@ def count_reload(ok: bool) -> None:
 def count_verification(result: str) -> None:
     """Count a self-service identity check by its result."""
     VERIFICATIONS.labels(_label(result)).inc()
+
+
+def observe_queue(desk: str, result: str, seconds: int | None) -> None:
+    """Count a caller out of a desk's queue, and how long they waited when Twilio said."""
+    QUEUE_RESULTS.labels(_label(desk), _label(result)).inc()
+    if seconds is not None:
+        QUEUE_SECONDS.labels(_label(desk)).observe(max(seconds, 0))
 
 
 def count_dropped_records(rows: int) -> None:

@@ -22,6 +22,11 @@ Definitions (each section of the report follows one):
   rejected/locked/failed/unavailable without a later success). Calls that were in self-service
   but hung up before any result are shown apart, as ``no_result``.
 - Average duration: over the calls whose status callback carried a ``CallDuration``.
+- Queues, per desk (Twilio queue): ``offered`` callers put in it (``transfer`` steps naming
+  it), and how each left it, from the <Enqueue> action's ``QueueResult``: ``answered``
+  (bridged), ``abandoned`` (hung up while waiting), ``left`` with its reason (callback, sms,
+  closing, max_wait), ``failed`` (error, system-error, queue-full); the abandon rate is
+  abandoned over offered; average and longest wait are over the results with ``QueueTime``.
 
 Events read here (``ivr.core.flow.Outcome.event``, ``ivr.core.selfservice.phone``):
 ``transfer`` with the queue (or ``dial``) as detail, then ``transfer_done`` /
@@ -46,7 +51,17 @@ from typing import TextIO
 from ivr.clock import LIMA, to_lima
 from ivr.observability.calls import CallRecord
 
-TRANSFER_EVENTS = frozenset({"transfer", "transfer_done", "transfer_failed"})
+# ivr.web.queue: how a caller left a desk's queue (Twilio's QueueResult, the <Enqueue> action).
+# Their detail is "<desk> <seconds>", or "<desk> <reason> <seconds>" (left: callback, sms,
+# closing, max_wait; failed: Twilio's QueueResult); seconds is Twilio's QueueTime, or "-".
+QUEUE_RESULTS = {
+    "queue_answered": "answered",
+    "queue_abandoned": "abandoned",
+    "queue_left": "left",
+    "queue_failed": "failed",
+    "queue_redirected": "redirected",
+}
+TRANSFER_EVENTS = frozenset({"transfer", "transfer_done", "transfer_failed", *QUEUE_RESULTS})
 FLOW_END_EVENTS = frozenset({"hangup", "failed", "error"})
 # ivr.core.selfservice.phone: the outcomes of a verification, and of a dialogue that could not run.
 SELF_SERVICE_SUCCESS = frozenset({"selfservice_verified"})
@@ -109,11 +124,11 @@ def summarise_call(call: CallRecord) -> CallSummary:
             queues.append(step.detail or "unknown")
             connected.append(None)
             open_transfer = True
-        elif step.event in ("transfer_done", "transfer_failed"):
+        elif step.event in ("transfer_done", "transfer_failed") or step.event in QUEUE_RESULTS:
             if not open_transfer:  # its start was not recorded: count it under its node
                 queues.append(step.node)
                 connected.append(None)
-            connected[-1] = step.event == "transfer_done"
+            connected[-1] = step.event in ("transfer_done", "queue_answered")
             open_transfer = False
         result = self_service_result(step.event)
         if result is not None:
@@ -149,6 +164,89 @@ class QueueTransfers:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueResult:
+    """One caller out of a desk's queue, read back from a call record step."""
+
+    desk: str
+    result: str  # answered, abandoned, left, failed, redirected
+    reason: str  # why a caller left (callback, sms, closing, max_wait), or Twilio's failure
+    seconds: int | None
+
+
+def queue_result(event: str, detail: str) -> QueueResult | None:
+    """Read a queue result step; None for any other step."""
+    result = QUEUE_RESULTS.get(event)
+    if result is None:
+        return None
+    parts = detail.split()
+    desk = parts[0] if parts else "unknown"
+    seconds = int(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else None
+    reason = parts[1] if len(parts) > 2 else ""
+    return QueueResult(desk, result, reason, seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFigures:
+    """What callers of one desk's queue did (ivr report, "Queues")."""
+
+    desk: str
+    offered: int  # callers put in the queue
+    answered: int
+    abandoned: int  # hung up while waiting
+    left: tuple[tuple[str, int], ...]  # left with a reason: callback, sms, closing, max_wait
+    failed: int
+    redirected: int
+    timed: int  # results with Twilio's QueueTime
+    total_wait_s: int
+    longest_wait_s: int
+
+    @property
+    def left_total(self) -> int:
+        return sum(n for _, n in self.left)
+
+    @property
+    def average_wait_s(self) -> float | None:
+        return self.total_wait_s / self.timed if self.timed else None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        return self.abandoned / self.offered if self.offered else None
+
+
+def queue_figures(calls: Iterable[CallRecord]) -> tuple[QueueFigures, ...]:
+    """Add up, per desk, the callers offered to its queue and how each left it."""
+    offered: Counter[str] = Counter()
+    results: dict[str, list[QueueResult]] = {}
+    for call in calls:
+        for step in call.steps:
+            if step.event == "transfer" and step.detail and step.detail != "dial":
+                offered[step.detail] += 1
+            found = queue_result(step.event, step.detail)
+            if found is not None:
+                results.setdefault(found.desk, []).append(found)
+    figures = []
+    for desk in sorted(set(offered) | set(results)):
+        mine = results.get(desk, [])
+        kinds = Counter(r.result for r in mine)
+        waits = [r.seconds for r in mine if r.seconds is not None]
+        figures.append(
+            QueueFigures(
+                desk=desk,
+                offered=max(offered[desk], len(mine)),
+                answered=kinds["answered"],
+                abandoned=kinds["abandoned"],
+                left=_ranked(Counter(r.reason or "unknown" for r in mine if r.result == "left")),
+                failed=kinds["failed"],
+                redirected=kinds["redirected"],
+                timed=len(waits),
+                total_wait_s=sum(waits),
+                longest_wait_s=max(waits, default=0),
+            )
+        )
+    return tuple(figures)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The numbers of ``ivr report`` for a range of Lima days."""
 
@@ -166,6 +264,7 @@ class Report:
     self_service_events: tuple[tuple[str, int], ...]  # result steps by event
     with_duration: int
     total_duration_s: int
+    queues: tuple[QueueFigures, ...] = ()
 
     @property
     def average_duration_s(self) -> float | None:
@@ -197,7 +296,9 @@ def summarise(calls: Iterable[CallRecord], first_day: date, last_day: date) -> R
     self_service: Counter[str] = Counter({"success": 0, "failure": 0, "no_result": 0})
     self_service_events: Counter[str] = Counter()
     with_duration = total_duration = 0
+    seen: list[CallRecord] = []
     for call in calls:
+        seen.append(call)
         summary = summarise_call(call)
         total += 1
         campuses[call.campus] += 1
@@ -240,6 +341,7 @@ def summarise(calls: Iterable[CallRecord], first_day: date, last_day: date) -> R
         self_service_events=_ranked(self_service_events),
         with_duration=with_duration,
         total_duration_s=total_duration,
+        queues=queue_figures(seen),
     )
 
 
@@ -312,6 +414,25 @@ def render(report: Report) -> str:
         ("queue", "transfers", "connected", "not connected"),
         ((t.queue, t.transfers, t.connected, t.not_connected) for t in report.transfers),
     )
+    lines += _table(
+        "Queues: callers waiting for a desk",
+        ("desk", "offered", "answered", "abandoned", "left", "failed", "abandon rate",
+         "average wait", "longest wait"),
+        (
+            (
+                q.desk, q.offered, q.answered, q.abandoned, q.left_total, q.failed,
+                _percent(q.abandoned, q.offered),
+                "-" if q.average_wait_s is None else f"{q.average_wait_s:.0f} s",
+                f"{q.longest_wait_s} s" if q.timed else "-",
+            )
+            for q in report.queues
+        ),
+    )  # fmt: skip
+    lines += _table(
+        "Left the queue, by reason",
+        ("desk", "reason", "callers"),
+        ((q.desk, reason, n) for q in report.queues for reason, n in q.left),
+    )
     counts = dict(report.self_service)
     rate = report.self_service_rate
     lines += _table(
@@ -349,6 +470,19 @@ def summary_rows(report: Report) -> Iterator[tuple[str, str, str]]:
         yield ("transfers", t.queue, str(t.transfers))
         yield ("transfers_connected", t.queue, str(t.connected))
         yield ("transfers_not_connected", t.queue, str(t.not_connected))
+    for q in report.queues:
+        yield ("queue_offered", q.desk, str(q.offered))
+        yield ("queue_answered", q.desk, str(q.answered))
+        yield ("queue_abandoned", q.desk, str(q.abandoned))
+        yield ("queue_left", q.desk, str(q.left_total))
+        for reason, n in q.left:
+            yield (f"queue_left_{reason}", q.desk, str(n))
+        yield ("queue_failed", q.desk, str(q.failed))
+        rate = q.abandon_rate
+        yield ("queue_abandon_rate", q.desk, f"{rate:.3f}" if rate is not None else "")
+        average = q.average_wait_s
+        yield ("queue_average_wait_s", q.desk, f"{average:.1f}" if average is not None else "")
+        yield ("queue_longest_wait_s", q.desk, str(q.longest_wait_s) if q.timed else "")
     for event, n in report.self_service_events:
         yield ("selfservice_event", event, str(n))
     for key, n in report.self_service:

@@ -177,3 +177,23 @@ emergency_override = Table(
     Column("until", Instant, nullable=True),
     CheckConstraint("id = 1", name="single"),
 )
+
+# -- callback requests ----------------------------------------------------------------------------
+CALLBACK_STATUSES = ("pending", "called", "done", "abandoned")
+
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    # the call that asked: Twilio retrying the same webhook stores the request once
+    Column("call_sid", Text, nullable=True, unique=True),
+    Column("number", Text, nullable=False),  # E.164; masked wherever it is shown or logged
+    Column("desk", Text, nullable=False),  # the Twilio queue the caller was waiting for
+    Column("campus", Text, nullable=False),  # the dialled line's campus names, or 'unknown'
+    Column("requested_at", Instant, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),  # calls placed by the scheduler
+    Column("updated_at", Instant, nullable=False),
+    CheckConstraint("status IN ('pending', 'called', 'done', 'abandoned')", name="status"),
+    Index(None, "status", "desk", "requested_at"),
+)

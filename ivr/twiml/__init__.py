@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ivr.twiml.render import STATIC_APOLOGY, UrlFor, apology, render
+from ivr.twiml.render import STATIC_APOLOGY, UrlFor, apology, render, render_wait
 
-__all__ = ["STATIC_APOLOGY", "UrlFor", "apology", "render"]
+__all__ = ["STATIC_APOLOGY", "UrlFor", "apology", "render", "render_wait"]

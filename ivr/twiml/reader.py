@@ -25,6 +25,7 @@ class Gathered:
     inputs: tuple[str, ...]  # "dtmf", "speech"
     num_digits: int | None  # None: any number of keys, ended by finish_on_key
     finish_on_key: str
+    played: tuple[Played, ...] = ()  # audio inside it (a wait answer's hold music)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,13 @@ class Redirected:
 class Enqueued:
     queue: str
     action: str
+    wait_url: str = ""  # what Twilio requests while the caller waits
+
+
+@dataclass(frozen=True, slots=True)
+class Played:
+    url: str
+    loop: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +62,7 @@ class Other:
     tag: str
 
 
-Verb = Said | Gathered | Redirected | Enqueued | Dialled | HungUp | Other
+Verb = Said | Gathered | Redirected | Enqueued | Dialled | HungUp | Played | Other
 
 
 def read_twiml(body: bytes | str) -> tuple[Verb, ...]:
@@ -92,17 +100,25 @@ def _verb(element: ElementTree.Element) -> Verb:
             num_digits=int(digits) if digits.isdigit() else None,
             # Twilio's default finishOnKey is '#' (TwiML <Gather> docs: finishOnKey).
             finish_on_key=element.get("finishOnKey", "#"),
+            played=tuple(_played(play) for play in element.iter("Play")),
         )
     if element.tag == "Redirect":
         return Redirected(text)
     if element.tag == "Enqueue":
-        return Enqueued(text, element.get("action", ""))
+        return Enqueued(text, element.get("action", ""), element.get("waitUrl", ""))
+    if element.tag == "Play":
+        return _played(element)
     if element.tag == "Dial":
         targets = tuple((child.text or "").strip() for child in element if child.tag in _DIALLED)
         return Dialled(targets or (text,), element.get("action", ""))
     if element.tag == "Hangup":
         return HungUp()
     return Other(element.tag)
+
+
+def _played(element: ElementTree.Element) -> Played:
+    loop = element.get("loop", "1")
+    return Played((element.text or "").strip(), int(loop) if loop.isdigit() else 1)
 
 
 _DIALLED = frozenset({"Number", "Sip", "Client", "Queue"})

@@ -8,6 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
 from ivr.core.menu import Voice
+from ivr.core.queue import Leave, Listen, Play, WaitAction
 from ivr.core.spoken import for_voice
 
 UrlFor = Callable[[str, State], str]  # (route, state) -> URL Twilio calls back
@@ -36,7 +37,18 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
             continue
         if isinstance(action, Ask):
             url = url_for(action.route, action.state)
-            gather = response.gather(**_gather_options(action, voice, url))
+            options = _gather_options(url, voice.input_timeout, action.digits)
+            if action.speech:
+                options.update(
+                    input="dtmf speech",
+                    language=voice.speech_language,
+                    speech_timeout="auto",
+                )
+                if action.hints:
+                    options["hints"] = ", ".join(action.hints)
+            else:
+                options["input"] = "dtmf"
+            gather = response.gather(**options)
             for text in pending:
                 gather.say(text, **speak)
             # One <Say> for the whole prompt: one speech synthesis, no gaps between options.
@@ -49,7 +61,14 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
             response.say(text, **speak)
         pending.clear()
         if isinstance(action, Enqueue):
-            response.enqueue(action.queue, action=url_for("transfer", action.state), method="POST")
+            # Our wait answer (ivr.core.queue): the caller's place, the ways out, hold audio.
+            response.enqueue(
+                action.queue,
+                action=url_for("transfer", action.state),
+                method="POST",
+                wait_url=url_for("wait", action.state),
+                wait_url_method="POST",
+            )
         elif isinstance(action, Dial):
             dial = response.dial(
                 action=url_for("transfer", action.state), method="POST", timeout=30
@@ -65,28 +84,19 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
     return str(response.to_xml())
 
 
-def _gather_options(action: Ask, voice: Voice, url: str) -> dict[str, object]:
+def _gather_options(url: str, timeout: int, digits: int) -> dict[str, object]:
+    """Return the <Gather> attributes shared by menus and wait answers."""
     options: dict[str, object] = {
         "action": url,
         "method": "POST",
-        "timeout": voice.input_timeout,
+        "timeout": timeout,
         "action_on_empty_result": False,
     }
-    if action.digits == 1:
+    if digits == 1:
         # One key decides; '#' is a navigation key, so no key may end the input early.
         options.update(num_digits=1, finish_on_key="")
     else:
         options.update(finish_on_key="#")
-    if action.speech:
-        options.update(
-            input="dtmf speech",
-            language=voice.speech_language,
-            speech_timeout="auto",
-        )
-        if action.hints:
-            options["hints"] = ", ".join(action.hints)
-    else:
-        options["input"] = "dtmf"
     return options
 
 
@@ -96,4 +106,28 @@ def apology(voice: Voice | None = None) -> str:
     response = VoiceResponse()
     response.say(for_voice(STATIC_APOLOGY), voice=voice.voice, language=voice.language)
     response.hangup()
+    return str(response.to_xml())
+
+
+def render_wait(actions: Iterable[WaitAction], voice: Voice, url_for: UrlFor) -> str:
+    """Return a wait document: only the verbs Twilio allows while a caller is queued."""
+    response = VoiceResponse()
+    speak = {"voice": voice.voice, "language": voice.language}
+    for action in actions:
+        if isinstance(action, Say):
+            response.say(for_voice(action.text), **speak)
+        elif isinstance(action, Play):
+            response.play(action.url, loop=action.loop)
+        elif isinstance(action, Listen):
+            options = _gather_options(
+                url_for("wait_key", action.state), action.timeout, action.digits
+            )
+            gather = response.gather(input="dtmf", **options)
+            for item in action.content:
+                if isinstance(item, Say):
+                    gather.say(for_voice(item.text), **speak)
+                else:
+                    gather.play(item.url, loop=item.loop)
+        elif isinstance(action, Leave):
+            response.leave()
     return str(response.to_xml())

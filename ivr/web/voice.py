@@ -139,6 +139,9 @@ def _url_for(route: str, state: State) -> str:
         "menu": "voice.menu",
         "transfer": "voice.transfer",
         "selfservice": "voice.selfservice",
+        "wait": "queue.wait",  # ivr.web.queue: a caller waiting for a desk
+        "wait_key": "queue.wait_key",
+        "queue_after": "queue.after",
     }[route]
     return url_for(endpoint, node=state.node, **params)
 
@@ -254,12 +257,12 @@ def node(node: str) -> Response:
 @blueprint.route("/voice/transfer/<node>", methods=["GET", "POST"])
 def transfer(node: str) -> Response:
     """The action of a <Dial> or <Enqueue>: the call with a desk ended, or never began."""
+    if _param("QueueResult"):  # the <Enqueue> action: answered, abandoned, left or failed
+        from ivr.web.queue import queue_result
+
+        return queue_result(node)
     ctx = context(current_runtime())
-    connected = _param("DialCallStatus") in {"completed", "answered"} or _param("QueueResult") in {
-        "bridged",
-        "bridging-in-process",
-        "hangup",
-    }
+    connected = _param("DialCallStatus") in {"completed", "answered"}
     return _answer(flow.transfer_result(ctx, _state(node), connected), ctx)
 
 

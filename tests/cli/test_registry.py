@@ -23,6 +23,7 @@ COMMANDS = {
     "scheduler": "ivr.cli.scheduler",
     "db": "ivr.cli.db",
     "fallback-twiml": "ivr.cli.fallback",
+    "callbacks": "ivr.cli.callbacks",
 }
 
 

@@ -25,6 +25,7 @@ from ivr.observability.calls import (
 )
 from ivr.observability.demo import simulate_day
 from ivr.observability.report import (
+    QueueFigures,
     QueueTransfers,
     Report,
     self_service_result,
@@ -236,6 +237,20 @@ def test_summarise_hand_made_calls() -> None:
         self_service_events=(("selfservice_verified", 1),),
         with_duration=4,
         total_duration_s=350,
+        queues=(
+            QueueFigures(
+                desk="helpdesk",
+                offered=1,
+                answered=0,
+                abandoned=0,
+                left=(),
+                failed=0,
+                redirected=0,
+                timed=0,
+                total_wait_s=0,
+                longest_wait_s=0,
+            ),
+        ),
     )
     assert report.average_duration_s == 87.5
     assert report.self_service_rate == 1.0
@@ -322,6 +337,28 @@ GOLDEN_DAY = (
     "  orientacion-estudiantes         19         16              3\n"
     "  orientacion-padres               6          5              1\n"
     "  facturacion                      1          1              0\n"
+    "\n"
+    "Queues: callers waiting for a desk\n"
+    "  desk                     offered  answered  abandoned  lef"
+    "t  failed  abandon rate  average wait  longest wait\n"
+    "  aula-virtual                  39        31          3     "
+    "3       2          7.7%         145 s         387 s\n"
+    "  facturacion                    1         1          0     "
+    "0       0          0.0%          66 s          66 s\n"
+    "  helpdesk                      28        25          0     "
+    "2       1          0.0%         164 s         600 s\n"
+    "  orientacion-estudiantes       19        16          0     "
+    "2       1          0.0%         144 s         380 s\n"
+    "  orientacion-padres             6         5          0     "
+    "1       0          0.0%         237 s         600 s\n"
+    "\n"
+    "Left the queue, by reason\n"
+    "  desk                       reason  callers\n"
+    "  aula-virtual             callback        3\n"
+    "  helpdesk                 callback        1\n"
+    "  helpdesk                 max_wait        1\n"
+    "  orientacion-estudiantes  callback        2\n"
+    "  orientacion-padres       max_wait        1\n"
     "\n"
     "Self-service: 80.0% success (16 calls verified, 4 failed, 1 hung up before a result)\n"
     "  result                   times\n"

@@ -363,3 +363,22 @@ def test_the_readme_figures_for_the_shipped_menus_are_what_simulate_prints(
             f"Spoken in the call: {words.strip()} words, {seconds.strip()} s at 150 words a "
             f"minute, in {lines(result.output)[-1].rsplit('in ', 1)[1]}"
         )
+
+
+def test_queue_position_plays_the_wait_answer(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command,
+        ["--to", BRENA, "--at", "2026-11-18 10:00", "--press", "2,1", "--queue-position", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    assert lines(result.output)[-8:] == [
+        "   -> TRANSFER to queue helpdesk (Help Desk, node help-desk, line central)",
+        "",
+        "   Twilio requests /voice/wait/help-desk (QueuePosition=3)",
+        "   says, a key interrupts (one key): Usted es la tercera persona en espera. Si prefiere "
+        "que le devolvamos la llamada, marque 1.",
+        "   plays hold audio: https://s3.amazonaws.com/com.twilio.music.classical/BusyStrings.mp3",
+        "   then Twilio requests the wait answer again, until a desk answers",
+        "",
+        "Result: transferred to queue helpdesk.",
+    ]

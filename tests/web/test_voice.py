@@ -115,7 +115,8 @@ def test_student_options_transfer_to_their_queue_when_open(
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
         f"<Say {SAY}>{said}</Say>"
         f'<Enqueue action="/voice/transfer/{node}?s=3&amp;t=principal.estudiantes&amp;h=4" '
-        f'method="POST">{queue}</Enqueue></Response>'
+        f'method="POST" waitUrl="/voice/wait/{node}?s=3&amp;t=principal.estudiantes&amp;h=4" '
+        f'waitUrlMethod="POST">{queue}</Enqueue></Response>'
     )
 
 

@@ -1,0 +1,159 @@
+"""Parse ``queues.yaml``: how callers wait for each desk, the callback and the SMS.
+
+The file is optional: without it every desk waits with the defaults (45 s between
+announcements, Twilio's hold music, out after 10 minutes) and offers no way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from difflib import get_close_matches
+from pathlib import Path
+
+from ivr.config.campuses import check_e164
+from ivr.config.source import Collector, YNode
+from ivr.core.queue import (
+    DEFAULT_SMS_TEXT,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    SMS_LIMIT,
+    DeskWait,
+    QueueSettings,
+)
+
+FILE = "queues.yaml"
+OPTIONS = ("callback", "sms")
+DESK_KEYS = ["interval", "audio", "audio_seconds", "max_wait", "options"]
+
+
+def parse_queues(
+    collector: Collector, config_dir: Path, queues: Collection[str]
+) -> QueueSettings | None:
+    """Read queues.yaml (absent: the defaults); ``queues`` are the desks menus/ transfer to."""
+    path = config_dir / FILE
+    if not path.is_file():
+        return QueueSettings()
+    before = len(collector.problems)
+    root = collector.load(path, FILE)
+    if root is None:
+        return None
+    top = collector.mapping(
+        root, optional=["defaults", "callback", "sms", "desks"], what="queues.yaml"
+    )
+    if top is None:
+        return None
+    callback_on = False
+    if "callback" in top:
+        fields = collector.mapping(top["callback"], optional=["enabled"], what="callback") or {}
+        callback_on = True
+        if "enabled" in fields:
+            callback_on = bool(collector.boolean(fields["enabled"]))
+    sms_from: str | None = None
+    sms_text = DEFAULT_SMS_TEXT
+    if "sms" in top:
+        fields = collector.mapping(top["sms"], optional=["from", "text"], what="sms") or {}
+        if "from" in fields:
+            sms_from = check_e164(collector, fields["from"])
+        if "text" in fields:
+            text = collector.text(fields["text"])
+            if text is not None and len(text) > SMS_LIMIT:
+                collector.add(
+                    fields["text"],
+                    f"the SMS text is {len(text)} characters long; at most {SMS_LIMIT}",
+                    "shorten it: longer texts are split into more than two messages",
+                )
+            elif text is not None:
+                sms_text = text
+    features = {"callback": callback_on, "sms": sms_from is not None}
+    defaults = DeskWait(callback=features["callback"], sms=features["sms"])
+    if "defaults" in top:
+        defaults = _desk(collector, top["defaults"], defaults, features) or defaults
+    desks: dict[str, DeskWait] = {}
+    if "desks" in top:
+        entries = (
+            collector.mapping(top["desks"], optional=list(top["desks"].mapping), what="desks") or {}
+        )
+        for name, node in entries.items():
+            if name not in queues:
+                close = get_close_matches(name, list(queues), n=1, cutoff=0.6)
+                collector.add(
+                    node,
+                    f"'{name}' is not the queue of any transfer in menus/",
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "known queues: " + ", ".join(sorted(queues)),
+                )
+                continue
+            desk = _desk(collector, node, defaults, features)
+            if desk is not None:
+                desks[name] = desk
+    if len(collector.problems) > before:
+        return None
+    return QueueSettings(
+        defaults=defaults,
+        desks=desks,
+        sms_from=sms_from,
+        sms_text=sms_text,
+    )
+
+
+def _desk(
+    collector: Collector, node: YNode, base: DeskWait, features: dict[str, bool]
+) -> DeskWait | None:
+    """Read one desk's waiting (or the defaults), starting from ``base``."""
+    before = len(collector.problems)
+    fields = collector.mapping(node, optional=DESK_KEYS, what="a desk") or {}
+    interval = base.interval
+    if "interval" in fields:
+        value = collector.integer(fields["interval"])
+        if value is not None and not MIN_INTERVAL <= value <= MAX_INTERVAL:
+            too = "short" if value < MIN_INTERVAL else "long"
+            collector.add(
+                fields["interval"],
+                f"an interval of {value} seconds is too {too}",
+                f"use {MIN_INTERVAL} to {MAX_INTERVAL} seconds between announcements",
+            )
+        elif value is not None:
+            interval = value
+    audio = base.audio
+    if "audio" in fields:
+        url = collector.text(fields["audio"])
+        if url is not None and not url.startswith("https://"):
+            collector.add(
+                fields["audio"],
+                f"'{url}' is not an https URL",
+                "Twilio must fetch hold audio over https: https://...mp3",
+            )
+        elif url is not None:
+            audio = url
+    audio_seconds = base.audio_seconds if "audio" not in fields else None
+    if "audio_seconds" in fields:
+        audio_seconds = collector.integer(fields["audio_seconds"], minimum=1, maximum=3600)
+    max_wait = base.max_wait
+    if "max_wait" in fields:  # minutes in the file, seconds inside
+        minutes = collector.integer(fields["max_wait"], minimum=1, maximum=120)
+        max_wait = minutes * 60 if minutes else max_wait
+    callback, sms = base.callback, base.sms
+    if "options" in fields:
+        chosen = {
+            value: item
+            for item, value in collector.texts(fields["options"])
+            if collector.choice(item, OPTIONS) is not None
+        }
+        for name, item in chosen.items():
+            if not features[name]:
+                missing = (
+                    (
+                        "a callback, but callbacks are not enabled in queues.yaml",
+                        "add callback: {enabled: true}",
+                    )
+                    if name == "callback"
+                    else ("an SMS, but no sending number is set", "add sms: from: '+51...'")
+                )
+                collector.add(
+                    item, f"offers {missing[0]}", f"{missing[1]} or remove '{name}' from options"
+                )
+        callback, sms = "callback" in chosen, "sms" in chosen
+    if len(collector.problems) > before:
+        return None
+    return DeskWait(interval, audio, audio_seconds, max_wait, callback, sms)

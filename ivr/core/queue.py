@@ -1,0 +1,307 @@
+"""Waiting for a desk: what a queued caller hears, the ways out, and why a caller leaves.
+
+Twilio holds a caller put through to a desk (``<Enqueue>``) and requests our wait URL on entry
+and again each time the document we answered ends. The answer says where the caller stands
+(``QueuePosition``), the estimated wait (``AvgQueueTime``) when Twilio gives one, offers the
+ways out (a callback, an SMS with the other channels), then plays the desk's hold audio for its
+interval. Only ``Play``, ``Say``, ``Pause``, ``Gather``, ``Redirect``, ``Leave`` and ``Hangup``
+may appear in such a document (Twilio's <Enqueue> waitUrl); the actions here are that subset.
+
+Pure: the web layer hands in Twilio's parameters, whether the desk's line is open, the clock's
+reading; nothing here reads a clock or a database.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from ivr.core.flow import Ask, Say, State
+from ivr.core.schedule.wording import spoken_time
+from ivr.core.spoken import date_words, number_words
+
+# Twilio's public hold music (its default classical playlist), over https, path-style so that
+# the certificate matches the host; an operator sets their own clip per desk in queues.yaml.
+DEFAULT_AUDIO = "https://s3.amazonaws.com/com.twilio.music.classical/BusyStrings.mp3"
+DEFAULT_INTERVAL = 45  # seconds between two announcements of the caller's place
+DEFAULT_MAX_WAIT = 10 * 60  # seconds in the queue before the caller is taken out
+MIN_INTERVAL, MAX_INTERVAL = 15, 300
+SMS_LIMIT = 320  # characters: two concatenated SMS segments at most
+DEFAULT_SMS_TEXT = (
+    "Universidad: escribanos por WhatsApp al 914 800 800 (con su codigo de estudiante) o "
+    "registre un ticket en https://contacto.upn.edu.pe/"
+)
+
+# Why a caller left the queue without a desk (``Leave`` reasons, named in call records).
+CALLBACK, SMS, CLOSING, MAX_WAIT = "callback", "sms", "closing", "max_wait"
+LEAVE_REASONS = (CALLBACK, SMS, CLOSING, MAX_WAIT)
+
+# The keys of the wait answer.
+KEY_CALLBACK, KEY_SMS = "1", "2"
+KEY_CONFIRM, KEY_OTHER_NUMBER, KEY_KEEP_WAITING = "1", "2", "*"
+
+
+# -- configuration -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DeskWait:
+    """How callers wait for one desk (a Twilio queue)."""
+
+    interval: int = DEFAULT_INTERVAL  # seconds of hold audio between announcements
+    audio: str = DEFAULT_AUDIO  # an https URL Twilio plays
+    audio_seconds: int | None = None  # the clip's length, when known: repeated to fill interval
+    max_wait: int = DEFAULT_MAX_WAIT  # seconds
+    callback: bool = False  # offer "1: we call you back"
+    sms: bool = False  # offer "2: the other channels by SMS"
+
+    @property
+    def loops(self) -> int:
+        """How many times to play the clip so that it lasts the interval (Twilio cannot cut it)."""
+        if not self.audio_seconds:
+            return 1
+        return max(1, math.ceil(self.interval / self.audio_seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """Every desk's waiting, the callback and the SMS (``queues.yaml``)."""
+
+    defaults: DeskWait = field(default_factory=DeskWait)
+    desks: Mapping[str, DeskWait] = field(default_factory=dict)
+    sms_from: str | None = None  # a Twilio number that can send SMS; None: no SMS option
+    sms_text: str = DEFAULT_SMS_TEXT
+
+    def desk(self, queue: str) -> DeskWait:
+        return self.desks.get(queue, self.defaults)
+
+
+# -- the wait document's actions -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Play:
+    url: str
+    loop: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """Take the caller out of the queue: Twilio then requests the <Enqueue> action."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """A <Gather> of keys inside a wait document; a key interrupts what it holds.
+
+    When the caller keys nothing, Twilio goes on with the next action; at the end of the
+    document it requests the wait URL again, so silence means "keep waiting".
+    """
+
+    content: tuple[Say | Play, ...]
+    state: State  # state.step names the dialogue step the keys answer
+    digits: int = 1  # more than 1: up to that many, ended by '#'
+    timeout: int = 2  # seconds after the content before Twilio gives up
+
+
+WaitAction = Say | Play | Listen | Leave
+
+
+# -- wording -----------------------------------------------------------------------------------
+_ORDINALS = (
+    "primera", "segunda", "tercera", "cuarta", "quinta",
+    "sexta", "séptima", "octava", "novena", "décima",
+)  # fmt: skip
+_DIGITS = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve")
+
+
+def position_text(position: int) -> str:
+    """Say the caller's place: "Usted es la tercera persona en espera." (ordinals up to 10)."""
+    if position <= len(_ORDINALS):
+        return f"Usted es la {_ORDINALS[position - 1]} persona en espera."
+    # Spoken Spanish rarely uses ordinals past "décima": "la persona número doce".
+    return f"Usted es la persona número {number_words(position)} en espera."
+
+
+def estimate_text(average_s: int) -> str:
+    """Say the estimated wait in whole minutes, never "cero minutos"."""
+    minutes = max(1, (average_s + 30) // 60)
+    unit = "minuto" if minutes == 1 else "minutos"
+    return f"El tiempo de espera estimado es de {number_words(minutes, 'masculine')} {unit}."
+
+
+def spoken_digits(number: str) -> str:
+    """Read a phone number digit by digit in groups of three: "nueve nueve nueve, ocho ...".
+
+    A Peruvian number is read without its country code (+51), as callers know it.
+    """
+    digits = national(number)
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    return ", ".join(" ".join(_DIGITS[int(d)] for d in group) for group in groups)
+
+
+def options_text(desk: DeskWait) -> str:
+    parts = []
+    if desk.callback:
+        parts.append(f"Si prefiere que le devolvamos la llamada, marque {KEY_CALLBACK}.")
+    if desk.sms:
+        parts.append(
+            "Si prefiere recibir por mensaje de texto nuestro WhatsApp y el enlace para "
+            f"registrar un ticket, marque {KEY_SMS}."
+        )
+    return " ".join(parts)
+
+
+# -- numbers -----------------------------------------------------------------------------------
+E164_PERU = re.compile(r"^\+51\d{8,9}$")
+_MOBILE = re.compile(r"^9\d{8}$")
+_LIMA = re.compile(r"^1\d{7}$")  # Lima: area code 1 and seven digits
+_PROVINCE = re.compile(r"^(4[1-4]|5[1-6]|6[1-7]|7[2-6]|8[2-4])\d{6}$")  # other areas: 2 + 6
+
+
+def national(number: str) -> str:
+    """Return a Peruvian number's national digits ("+51999888777" -> "999888777")."""
+    return number[3:] if number.startswith("+51") else number.lstrip("+")
+
+
+def parse_number(keyed: str) -> str | None:
+    """Return the E.164 form of a Peruvian number a caller keyed, or None when it is not one.
+
+    A mobile is nine digits starting with 9; a landline is its area code and number (Lima 1 and
+    seven digits, the provinces two and six), with or without the leading 0 or the 51.
+    """
+    digits = keyed.strip().rstrip("#")
+    if not digits.isdigit():
+        return None
+    if digits.startswith("51") and len(digits) in (10, 11):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    if _MOBILE.match(digits) or _LIMA.match(digits) or _PROVINCE.match(digits):
+        return "+51" + digits
+    return None
+
+
+def callable_number(caller: str) -> str | None:
+    """Return the caller's own number when we can call it back (a Peruvian E.164 number)."""
+    return caller if E164_PERU.match(caller) and parse_number(national(caller)) else None
+
+
+# -- the wait answer -------------------------------------------------------------------------------
+def wait_answer(
+    desk: DeskWait, state: State, position: int | None, average_s: int | None
+) -> tuple[WaitAction, ...]:
+    """Return the wait document: the caller's place, the estimate, the ways out, hold audio."""
+    sentences: list[str] = []
+    if position and position > 0:
+        sentences.append(position_text(position))
+    if average_s and average_s > 0:  # Twilio sends 0 while it has no estimate
+        sentences.append(estimate_text(average_s))
+    options = options_text(desk)
+    if options:
+        sentences.append(options)
+    # One <Say> for all of it: one speech synthesis, no gaps between the sentences.
+    told: tuple[Say | Play, ...] = (Say(" ".join(sentences)),) if sentences else ()
+    hold = Play(desk.audio, desk.loops)
+    if not (desk.callback or desk.sms):
+        return (*told, hold)
+    return (Listen((*told, hold), replace(state, step="option")),)
+
+
+def exit_reason(desk: DeskWait, line_open: bool, queue_time_s: int) -> str | None:
+    """Return why a waiting caller must leave now (the line closed, waited too long), or None."""
+    if not line_open:
+        return CLOSING
+    if queue_time_s >= desk.max_wait:
+        return MAX_WAIT
+    return None
+
+
+def ask_confirm(number: str, state: State) -> tuple[WaitAction, ...]:
+    """Read a callback number back and ask the caller to confirm it."""
+    prompt = (
+        f"Le devolveremos la llamada al {spoken_digits(number)}. "
+        f"Si es correcto, marque {KEY_CONFIRM}. Para indicar otro número, marque "
+        f"{KEY_OTHER_NUMBER}. Para seguir esperando, marque asterisco."
+    )
+    return (Listen((Say(prompt),), replace(state, step="confirm"), timeout=6), Say(STILL_WAITING))
+
+
+def ask_number(state: State, *, again: bool = False) -> tuple[WaitAction, ...]:
+    """Ask for the number to call back, keyed with its area code and ended with '#'."""
+    prompt = (
+        "Marque el número al que debemos llamarle: un celular de nueve dígitos, o un teléfono "
+        "fijo con su código de ciudad. Al final, marque la tecla numeral."
+    )
+    said: tuple[Say, ...] = (Say(prompt),)
+    if again:
+        said = (Say("Ese número no está completo o no es válido."), *said)
+    return (
+        Listen(said, replace(state, step="number"), digits=15, timeout=8),
+        Say(STILL_WAITING),
+    )
+
+
+STILL_WAITING = "No recibimos ninguna opción. Sigue en espera."
+NOT_STORED = "Lo sentimos, no pudimos registrar su pedido. Sigue en espera."
+SMS_FAILED = (
+    "Lo sentimos, no pudimos enviarle el mensaje. Puede escribirnos por WhatsApp al nueve "
+    "uno cuatro, ocho cero cero, ocho cero cero, o registrar un ticket en MiMundoUPN, opción "
+    "Servicios, Contacto UPN. Sigue en espera."
+)
+SMS_ALREADY = "Ya le enviamos el mensaje de texto. Sigue en espera."
+INVALID_KEY = "Esa opción no es válida. Sigue en espera."
+
+
+# -- after leaving: the <Enqueue> action -------------------------------------------------------
+def left_texts(
+    reason: str,
+    *,
+    desk_title: str,
+    number: str | None,
+    next_open: datetime | None,
+    hours: str,
+) -> tuple[str, ...]:
+    """What a caller hears once out of the queue, before a goodbye or the callback offer."""
+    if reason == CALLBACK and number:
+        return (
+            f"Registramos su pedido. Le devolveremos la llamada al {spoken_digits(number)} "
+            "en cuanto un asesor esté disponible.",
+        )
+    if reason == SMS:
+        return (
+            "Le enviamos un mensaje de texto con nuestro WhatsApp y el enlace para registrar "
+            "un ticket.",
+        )
+    if reason == CLOSING:
+        when = (
+            f"Volvemos a atender el {date_words(next_open.date())} {at_time(next_open)}."
+            if next_open is not None
+            else f"Nuestro horario de atención es {hours}."
+        )
+        return (f"La central acaba de cerrar y ya no podemos comunicarle con {desk_title}.", when)
+    if reason == MAX_WAIT:
+        return (f"Lamentamos la demora: todos los asesores de {desk_title} siguen ocupados.",)
+    return ()
+
+
+def at_time(moment: datetime) -> str:
+    """Say "a las 9 de la mañana", "a la 1 de la tarde", "al mediodía"."""
+    said = spoken_time(moment.time())
+    if said == "mediodía":
+        return "al mediodía"
+    if said == "medianoche" or moment.hour % 12 == 1:
+        return f"a la {said}"
+    return f"a las {said}"
+
+
+def offer_callback(number: str, state: State) -> Ask:
+    """Offer, outside the queue, to call the caller back at ``number``."""
+    return Ask(
+        (
+            f"Si desea que le devolvamos la llamada al {spoken_digits(number)}, marque "
+            f"{KEY_CONFIRM}. Si no, puede colgar.",
+        ),
+        replace(state, step="offer"),
+        route="queue_after",
+        speech=False,
+    )

@@ -1,0 +1,68 @@
+"""Text messages to callers, through Twilio's REST API (the twilio library's client).
+
+Off unless ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set and queues.yaml names a
+sending number (``sms.from``). ``IVR_TWILIO_API_URL`` points the client at another base URL
+than https://api.twilio.com (a regional edge, or a local stand-in in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from requests import RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+log = logging.getLogger("ivr.sms")
+
+TWILIO_API = "https://api.twilio.com"
+TIMEOUT_S = 5.0  # Twilio waits 15 s for a webhook; the SMS is sent inside one
+
+
+class SmsError(Exception):
+    """The message was not accepted; ``status`` is Twilio's HTTP status (None: no answer)."""
+
+    def __init__(self, status: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class SmsSender(Protocol):
+    def send(self, to: str, from_: str, body: str) -> str:
+        """Send a text; return Twilio's message SID or raise SmsError."""
+        ...
+
+
+# twilio's HTTP client is Any to mypy (requests has no stubs); subclassing is its extension point
+class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]
+    """The library's HTTP client, sending api.twilio.com requests to another base URL."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if self.base_url != TWILIO_API and url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+class TwilioSms:
+    """Sends texts with twilio's ``Client.messages.create``."""
+
+    def __init__(
+        self, account_sid: str, auth_token: str, api_url: str = TWILIO_API, timeout: float = 5.0
+    ) -> None:
+        self.client = Client(account_sid, auth_token, http_client=_RebasedClient(api_url, timeout))
+
+    def send(self, to: str, from_: str, body: str) -> str:
+        try:
+            message = self.client.messages.create(to=to, from_=from_, body=body)
+        except TwilioRestException as error:
+            raise SmsError(error.status, f"Twilio error {error.code}: {error.msg}") from error
+        except (TwilioException, RequestException) as error:
+            raise SmsError(None, type(error).__name__) from error
+        return str(message.sid)
