@@ -43,7 +43,8 @@ def test_a_desk_is_an_enqueue_or_a_dial_with_its_action() -> None:
     here = State("helpdesk", steps=5)
     enqueue = render((Enqueue("helpdesk", here),), VOICE, url_for)
     assert (
-        '<Enqueue action="/voice/transfer/helpdesk?s=5" method="POST">helpdesk</Enqueue>' in enqueue
+        '<Enqueue action="/voice/transfer/helpdesk?s=5" method="POST" '
+        'waitUrl="/voice/wait/helpdesk?s=5" waitUrlMethod="POST">helpdesk</Enqueue>' in enqueue
     )
     dial = render((Dial("+5116044700", here),), VOICE, url_for)
     assert "<Number>+5116044700</Number>" in dial and 'timeout="30"' in dial
