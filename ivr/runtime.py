@@ -25,6 +25,7 @@ from ivr.storage.database import make_engine, prepare
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
+from ivr.storage.callers import CallerLimits, CallerPolicy
 from ivr.storage.sessions import SessionStore
 
 if TYPE_CHECKING:
@@ -86,6 +87,12 @@ class Runtime:
     def now(self) -> datetime:
         """Return this runtime's "now" in Lima time (its clock, which a test or simulation sets)."""
         return to_lima(self.clock())
+
+    @cached_property
+    def callers(self) -> CallerLimits:
+        """Failed verifications per calling number, and the alarm across all codes."""
+        policy = CallerPolicy(alarm_per_hour=self.settings.failure_alarm_per_hour)
+        return CallerLimits(self.engine, policy)
 
     @cached_property
     def callbacks(self) -> CallbackStore:

@@ -259,6 +259,7 @@ class Jobs:
         stores = (
             ("sessions", "expired self-service sessions"),
             ("ledger", "expired verification failures and lockouts"),
+            ("callers", "calling numbers whose hour of failures is over"),
         )
         for attribute, what in stores:
             purge = getattr(getattr(self.runtime, attribute, None), "purge_expired", None)

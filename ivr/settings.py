@@ -227,6 +227,14 @@ class AppSettings:
     ledger_drop_dir: Path | None = var("IVR_LEDGER_DROP_DIR", path)
     # Twilio's webhooks take a few kB; a bigger body is refused (413) before it is read.
     max_body_bytes: int = var("IVR_MAX_BODY_BYTES", size(8 * 1024), 64 * 1024)
+    # Policy: a verified self-service session ends this long after verification.
+    verified_minutes: int = var(
+        "IVR_VERIFIED_SESSION_MINUTES", whole(1, "minutes a verification lasts"), 10
+    )
+    # Failed verifications across all codes in an hour over this raise the alarm.
+    failure_alarm_per_hour: int = var(
+        "IVR_FAILURE_ALARM_PER_HOUR", whole(1, "failed verifications per hour"), 100
+    )
     metrics_token: str | None = var("IVR_METRICS_TOKEN", token, secret=True)
     # Twilio's REST API (SMS to waiting callers); the base URL is settable for tests.
     account_sid: str | None = var("TWILIO_ACCOUNT_SID", text)

@@ -86,6 +86,11 @@ VERIFICATIONS = Counter(
     "Self-service identity checks by result (verified, rejected, locked, unavailable).",
     ["result"],
 )
+FAILURE_ALARMS = Counter(
+    "ivr_verification_failure_alarms",
+    "Failed verifications that came while failures across all codes were over "
+    "IVR_FAILURE_ALARM_PER_HOUR in the last hour: any increase means someone may be guessing.",
+)
 DROPPED_RECORDS = Counter(
     "ivr_call_records_dropped",
     "Call record rows dropped: the writer fell behind, or they came after shutdown.",
@@ -143,6 +148,11 @@ def count_reload(ok: bool) -> None:
 def count_verification(result: str) -> None:
     """Count a self-service identity check by its result."""
     VERIFICATIONS.labels(_label(result)).inc()
+
+
+def count_failure_alarm() -> None:
+    """Count a failed verification made while the failure alarm is raised."""
+    FAILURE_ALARMS.inc()
 
 
 def observe_queue(desk: str, result: str, seconds: int | None) -> None:

@@ -8,7 +8,7 @@ the core's ``Unavailable``, which callers hear as "we cannot consult your accoun
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ivr.core.codes import mask_code
@@ -16,6 +16,7 @@ from ivr.core.fees.model import Account, Billing
 from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
 from ivr.observability.metrics import count_verification
 from ivr.runtime import Runtime
+from ivr.storage.callers import caller_key
 from ivr.storage.database import STORE_ERRORS, describe
 
 log = logging.getLogger("ivr.selfservice")
@@ -31,18 +32,30 @@ class PhoneStore:
         call_sid: str,
         now: datetime,
         request: str | None = None,
+        number: str = "",
     ) -> None:
         self.runtime = runtime
         self.billing = billing
         self.call_sid = call_sid
         self.now = now
         self.request = request  # names the webhook: the same request retried counts once
+        # the calling number (Twilio's From), only ever kept as a keyed hash
+        self.caller = caller_key(number, runtime.settings.auth_token or "")
 
     def verify(self, code_digits: str, dni_last4: str) -> VerifyOutcome:
+        callers = self.runtime.callers
         try:
+            # Policy: a number past its failures for the hour hears the locked-code answer,
+            # whatever code it tries.
+            if callers.blocked(self.caller, self.now):
+                count_verification("caller_limited")
+                log.warning("verification refused: this calling number used its tries for now")
+                return VerifyOutcome("locked")
             outcome = self.runtime.ledger.verify(
                 code_digits, dni_last4, self.now, attempt=self.request
             )
+            if not outcome.verified and not outcome.repeated:
+                callers.fail(self.caller, self.now)
         except STORE_ERRORS as error:
             count_verification("unavailable")
             log.error("ledger unavailable during verification: %s", describe(error))
@@ -60,11 +73,21 @@ class PhoneStore:
 
     def session(self) -> dict[str, Any]:
         try:
-            return self.runtime.sessions.get(self.call_sid, self.now)
+            data = self.runtime.sessions.get(self.call_sid, self.now)
         except STORE_ERRORS as error:
             raise Unavailable from error
+        # Policy: a verification lasts IVR_VERIFIED_SESSION_MINUTES; then the caller starts
+        # again from the code (the call's count of failures stays).
+        verified_at = data.get("verified_at")
+        if "code" in data and isinstance(verified_at, str):
+            lasts = timedelta(minutes=self.runtime.settings.verified_minutes)
+            if datetime.fromisoformat(verified_at) + lasts <= self.now:
+                return {k: v for k, v in data.items() if k == "failures"}
+        return data
 
     def save(self, data: dict[str, Any]) -> None:
+        if "code" in data and "verified_at" not in data:  # just verified
+            data = {**data, "verified_at": self.now.isoformat()}
         try:
             self.runtime.sessions.put(self.call_sid, data, self.now)
         except STORE_ERRORS as error:

@@ -132,6 +132,16 @@ lockouts = Table(
     Column("locked_until", Instant, nullable=True),  # NULL or past: not locked
 )
 
+# Failed verifications per calling number (a keyed hash of Twilio's From, never the number),
+# counted in a fixed window that starts at the number's first failure.
+caller_failures = Table(
+    "caller_failures",
+    metadata,
+    Column("caller", Text, primary_key=True),
+    Column("window_start", Instant, nullable=False, index=True),
+    Column("failures", Integer, nullable=False),
+)
+
 # -- calls ----------------------------------------------------------------------------------------
 call_sessions = Table(
     "call_sessions",
@@ -139,6 +149,8 @@ call_sessions = Table(
     Column("call_sid", Text, primary_key=True),
     Column("data", Text, nullable=False),  # a JSON object
     Column("expires_at", Instant, nullable=False, index=True),
+    # set when Twilio's status callback says the call ended: later webhooks hear a goodbye
+    Column("closed_at", Instant, nullable=True),
 )
 
 call_steps = Table(

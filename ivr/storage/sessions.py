@@ -3,6 +3,9 @@
 Twilio does not promise cookies on voice calls, and a student code must not appear in the URLs
 Twilio logs, so self-service keeps it here, keyed by CallSid, in the shared database (so that
 any host answers the next step), and forgotten after ``ttl``.
+
+Policy: a call Twilio reported finished is closed: its row keeps ``closed_at`` (and no data)
+for ``CLOSED_KEPT``, so that a replayed webhook of that call finds it closed and hears a goodbye.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.storage.database import upsert
 from ivr.storage.schema import Instant, call_sessions
@@ -20,7 +24,16 @@ from ivr.storage.schema import Instant, call_sessions
 _GET = select(call_sessions.c.data).where(
     call_sessions.c.call_sid == bindparam("call_sid"),
     call_sessions.c.expires_at > bindparam("now", type_=Instant()),
+    call_sessions.c.closed_at.is_(None),
 )
+_CLOSED = select(call_sessions.c.closed_at).where(
+    call_sessions.c.call_sid == bindparam("call_sid"),
+    call_sessions.c.expires_at > bindparam("now", type_=Instant()),
+)
+# Twilio ends any call within a day; a closed call is remembered well past that.
+CLOSED_KEPT = timedelta(days=30)
+# What Twilio's status callback calls a call that ended (CallStatus).
+FINISHED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 class SessionStore:
@@ -43,8 +56,33 @@ class SessionStore:
         if not call_sid:
             return
         row = {"call_sid": call_sid, "data": json.dumps(data), "expires_at": now + self.ttl}
+        dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
+        insert = dialect.insert(call_sessions).values(row)
+        # A closed call stays closed: a step that finishes after the status callback does not
+        # bring its data back nor shorten how long the call is remembered as closed.
+        statement = insert.on_conflict_do_update(
+            index_elements=["call_sid"],
+            set_={"data": insert.excluded.data, "expires_at": insert.excluded.expires_at},
+            where=call_sessions.c.closed_at.is_(None),
+        )
         with self.engine.begin() as conn:
-            upsert(conn, call_sessions, [row], ["call_sid"])
+            conn.execute(statement)
+
+    def close(self, call_sid: str, now: datetime) -> None:
+        """Close a finished call: forget its data, and refuse its webhooks from now on."""
+        if not call_sid:
+            return
+        row = {"call_sid": call_sid, "data": "{}", "expires_at": now + CLOSED_KEPT}
+        with self.engine.begin() as conn:
+            upsert(conn, call_sessions, [{**row, "closed_at": now}], ["call_sid"])
+
+    def closed(self, call_sid: str, now: datetime) -> bool:
+        """Whether Twilio reported this call finished."""
+        if not call_sid:
+            return False
+        with self.engine.connect() as conn:
+            at = conn.execute(_CLOSED, {"call_sid": call_sid, "now": now}).scalar_one_or_none()
+        return at is not None
 
     def purge_expired(self, now: datetime) -> int:
         """Delete expired sessions; return how many went."""

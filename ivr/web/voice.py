@@ -12,6 +12,7 @@ import hmac
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -32,7 +33,9 @@ from ivr.core.schedule.wording import describe_hours
 from ivr.core.selfservice import phone
 from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
+from ivr.storage.database import STORE_ERRORS, describe
 from ivr.storage.phone import PhoneStore
+from ivr.storage.sessions import FINISHED
 from ivr.web.security import call_sid, is_valid, too_large
 
 log = logging.getLogger("ivr.voice")
@@ -67,7 +70,26 @@ def _check_request() -> Response | None:
     g.checked = True
     g.call_sid = call_sid(_param("CallSid"))  # '' unless shaped like Twilio's
     g.request_key = _request_key(rt)
-    return None
+    return _closed_call(rt)
+
+
+def _closed_call(rt: Runtime) -> Response | None:
+    """Policy: once Twilio reported a call finished, any webhook of it hears only a goodbye."""
+    if not g.call_sid or request.path in ("/voice/status", "/voice/fallback"):
+        return None
+    if not request.path.startswith("/voice"):
+        return None
+    try:
+        closed = rt.sessions.closed(g.call_sid, rt.clock())
+    except STORE_ERRORS as error:  # menus go on without the database; self-service apologises
+        log.error("cannot tell whether the call ended: %s", describe(error))
+        return None
+    if not closed:
+        return None
+    log.warning("a webhook came for a call that had ended: answered with a goodbye")
+    ctx = context(rt)
+    goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=_int_arg("s") + 1))
+    return _answer(replace(goodbye, event="closed_call"), ctx)
 
 
 def _route() -> str:
@@ -278,7 +300,9 @@ def selfservice(node: str) -> Response:
         return _answer(flow.enter(ctx, state.at(ctx.tree.settings.start, ())), ctx)
     billing = rt.config.billing
     services = (
-        PhoneStore(rt, billing, g.call_sid, now, g.request_key) if billing and g.call_sid else None
+        PhoneStore(rt, billing, g.call_sid, now, g.request_key, _param("From"))
+        if billing and g.call_sid
+        else None
     )
     return _answer(phone.handle(ctx, here, state, _param("Digits"), services), ctx, cache=False)
 
@@ -292,6 +316,8 @@ def status_callback() -> Response:
     if sid:
         seconds = int(duration) if duration.isdigit() and len(duration) < 7 else None
         rt.calls.status(sid, rt.clock(), status, seconds)
+        if status in FINISHED:
+            rt.sessions.close(sid, rt.clock())
     log.info("status=%s duration=%s", status, duration[:8])
     return Response("", 204)
 

@@ -1,0 +1,117 @@
+"""Failed verifications per calling number, and the alarm on failures across all codes.
+
+Policy: a calling number has at most ``max_failures`` failed verifications in an hour; past
+that it hears the locked-code answer whatever code it tries, until its hour is over. The hour
+starts at the number's first failure (a fixed window: one row per number, counted by one atomic
+upsert, so simultaneous failures on any number of hosts are each counted once). Numbers are
+never stored: the row holds an HMAC of the number keyed with the Twilio token, which the
+database never holds. Withheld numbers (empty, "anonymous", "restricted", "unknown", or the
+"+266696687" Twilio sends for them) share one budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, case, delete, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ivr.observability.metrics import count_failure_alarm
+from ivr.storage.schema import Instant, caller_failures
+
+log = logging.getLogger("ivr.selfservice")
+
+WITHHELD = frozenset({"", "anonymous", "restricted", "unknown", "+266696687", "266696687"})
+ALARM_LOG_EVERY = 60.0  # seconds between two WARNING lines of one process while alarmed
+
+
+def caller_key(number: str, secret: str) -> str:
+    """Name a calling number without revealing it; every withheld number gets the same name."""
+    raw = number.strip().lower()
+    name = "withheld" if raw in WITHHELD else raw
+    digest = hmac.new(secret.encode(), f"caller\x1f{name}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class CallerPolicy:
+    max_failures: int = 10
+    window: timedelta = timedelta(hours=1)
+    alarm_per_hour: int = 100  # failures across every number in their current hour
+
+
+class CallerLimits:
+    """Counts failures per calling number in the shared database, and raises the alarm."""
+
+    def __init__(self, engine: Engine, policy: CallerPolicy | None = None) -> None:
+        self.engine = engine
+        self.policy = policy or CallerPolicy()
+        self._warned = 0.0
+        self._lock = threading.Lock()
+
+    def blocked(self, caller: str, now: datetime) -> bool:
+        """Whether this number used up its failures for its current hour."""
+        query = select(caller_failures.c.failures).where(
+            caller_failures.c.caller == caller,
+            caller_failures.c.window_start > literal(now - self.policy.window, Instant()),
+        )
+        with self.engine.connect() as conn:
+            failures = conn.execute(query).scalar_one_or_none()
+        return failures is not None and int(failures) >= self.policy.max_failures
+
+    def fail(self, caller: str, now: datetime) -> int:
+        """Count one failure of this number; return its failures in its current hour."""
+        expired = caller_failures.c.window_start <= literal(now - self.policy.window, Instant())
+        dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
+        insert = dialect.insert(caller_failures).values(caller=caller, window_start=now, failures=1)
+        # Every SET expression sees the row as it was: a past window starts again at one.
+        statement = insert.on_conflict_do_update(
+            index_elements=["caller"],
+            set_={
+                "failures": case((expired, 1), else_=caller_failures.c.failures + 1),
+                "window_start": case(
+                    (expired, literal(now, Instant())), else_=caller_failures.c.window_start
+                ),
+            },
+        ).returning(caller_failures.c.failures)
+        with self.engine.begin() as conn:
+            failures = int(conn.execute(statement).scalar_one())
+            recent = conn.execute(
+                select(func.coalesce(func.sum(caller_failures.c.failures), 0)).where(
+                    caller_failures.c.window_start > literal(now - self.policy.window, Instant())
+                )
+            ).scalar_one()
+        self._alarm(int(recent))
+        return failures
+
+    def _alarm(self, recent: int) -> None:
+        """Raise the alarm while failures across all codes exceed the configured rate."""
+        if recent <= self.policy.alarm_per_hour:
+            return
+        count_failure_alarm()
+        with self._lock:
+            if time.monotonic() - self._warned < ALARM_LOG_EVERY:
+                return
+            self._warned = time.monotonic()
+        log.warning(
+            "failed verifications across all codes: %d in the last hour, over the alarm "
+            "threshold of %d (IVR_FAILURE_ALARM_PER_HOUR): someone may be guessing codes",
+            recent,
+            self.policy.alarm_per_hour,
+        )
+
+    def purge_expired(self, now: datetime) -> int:
+        """Forget numbers whose hour is over; return how many went."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                delete(caller_failures).where(
+                    caller_failures.c.window_start <= literal(now - self.policy.window, Instant())
+                )
+            )
+        return int(result.rowcount)
