@@ -21,11 +21,11 @@ from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecor
 from ivr.observability.metrics import count_reload
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
+from ivr.storage.callers import CallerLimits, CallerPolicy
 from ivr.storage.database import make_engine, prepare
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
-from ivr.storage.callers import CallerLimits, CallerPolicy
 from ivr.storage.sessions import SessionStore
 
 if TYPE_CHECKING:
