@@ -35,9 +35,11 @@ def test_brute_force_against_verification_holds_and_reveals_nothing(
     generate(app.extensions["ivr"].ledger, students=30)
     rng = random.Random(7)
     answers: set[str] = set()
-    # An attacker tries every DNI ending for a known code, one call per try, a few seconds apart.
+    # An attacker tries every DNI ending for a known code, one call per try, a few seconds apart,
+    # each from another number (the limit per calling number is tested in test_caller_limits).
     for n, guess in enumerate(f"{d:04d}" for d in range(0, 40)):
         caller.call["CallSid"] = f"CA{n:032d}"
+        caller.call["From"] = f"+5199900{n:04d}"
         clock.set(clock() + timedelta(seconds=rng.randint(5, 20)))
         spoken = attempt(caller, "00012345", guess)
         answers.add(spoken[0])
@@ -48,12 +50,14 @@ def test_brute_force_against_verification_holds_and_reveals_nothing(
     unknown: set[str] = set()
     for n in range(40):
         caller.call["CallSid"] = f"CAb{n:031d}"
+        caller.call["From"] = f"+5198800{n:04d}"
         unknown.add(attempt(caller, "77777777", f"{n:04d}")[0])
     assert answers == unknown
     assert len(answers) == 2  # "no coinciden" and the lock message, for both
     # After the lock expires the student can get in again.
     clock.set(clock() + timedelta(minutes=31))
     caller.call["CallSid"] = "CA" + "d" * 32
+    caller.call["From"] = "+51977000000"
     assert attempt(caller, "00012345", "2468")[0].startswith("Su saldo por pagar")
 
 
