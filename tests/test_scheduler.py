@@ -274,6 +274,7 @@ def test_the_purge_job_purges_the_stores_and_removes_an_ended_override(
     assert messages(caplog) == [
         "purged 0 expired self-service sessions",
         "purged 3 expired verification failures and lockouts",
+        "purged 0 calling numbers whose hour of failures is over",
         "emergency override that ended at Wed 2026-11-18 09:30 removed",
     ]
 
