@@ -241,6 +241,27 @@ def raw_exchange(served: Served, head: bytes, body_parts: list[bytes]) -> bytes:
     return answer
 
 
+def read_whole_answer(sock: socket.socket) -> bytes:
+    """Read one answer whole: its head and body may come in separate segments.
+
+    The server closes the connection with part of the request unread, which may reach us as a
+    reset once the answer is in; what came before it is the answer.
+    """
+    answer = b""
+    while True:
+        head, ended, body = answer.partition(b"\r\n\r\n")
+        length = re.search(rb"Content-Length: (\d+)", head, re.IGNORECASE)
+        if ended and length and len(body) >= int(length[1]):
+            return answer
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return answer
+        if not chunk:
+            return answer
+        answer += chunk
+
+
 def test_a_body_announced_over_the_limit_is_refused_before_it_is_sent(served: Served) -> None:
     head = (
         "POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -249,7 +270,7 @@ def test_a_body_announced_over_the_limit_is_refused_before_it_is_sent(served: Se
     # Only the head goes out: the answer comes while 64 MB are still due, so none was awaited.
     with socket.create_connection(("127.0.0.1", served.port), timeout=30) as sock:
         sock.sendall(head + b"To=%2B5116044700&")
-        answer = sock.recv(65536)
+        answer = read_whole_answer(sock)
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert answer.endswith(b"\r\n\r\nRequest body over 65536 bytes\n")
 
