@@ -73,7 +73,8 @@ keepalive = settings.keepalive
 # runs as its own service, see docs/deploy.md; never in a worker, where each would run every
 # job) and no database connection that a worker would then share (SQLite forbids using a
 # connection opened before fork() in the child). With preload, SIGHUP does not load new code:
-# restart to deploy a release. Operator files reload in each worker by themselves.
+# restart to deploy a release. Operator files reload in each worker by themselves, in a
+# background thread (post_worker_init, below).
 preload_app = settings.preload
 
 # Each worker's heartbeat file: on tmpfs where there is one (a busy disk can delay the
@@ -132,6 +133,20 @@ def child_exit(server: Any, worker: Any) -> None:
     except ImportError:  # the bare benchmark endpoint, or metrics not installed
         return
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def post_worker_init(worker: Any) -> None:
+    """Start the worker's watcher of the operator files (``ivr.runtime.Runtime.watch``).
+
+    A worker forked from the preloaded master holds the files as they were when the master
+    started: it looks at them once now, before it serves, then every IVR_RELOAD_SECONDS in the
+    background. Found on the app rather than imported: the bare benchmark endpoint has none.
+    """
+    extensions = getattr(worker.wsgi, "extensions", None)
+    runtime = extensions.get("ivr") if isinstance(extensions, dict) else None
+    watch = getattr(runtime, "watch", None)
+    if callable(watch):
+        watch(check_first=True)
 
 
 class _EscapedAtoms(glogging.SafeAtoms):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -34,6 +36,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("ivr.config")
 
 EXTENSION = "ivr"  # the key under which create_app keeps the Runtime in app.extensions
+# The watcher looks at the files at most this often, whatever IVR_RELOAD_SECONDS says (0: "as
+# soon as possible" must not mean a thread spinning on stat()).
+MIN_WATCH_SECONDS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """The last time the watcher found the operator files changed, and what came of it."""
+
+    at: datetime  # the runtime's clock when the load ended
+    ok: bool  # True: the new configuration serves; False: rejected, the last good one serves
+    fingerprint: str  # of the files read
+    seconds: float  # how long loading and checking them took
+    messages: tuple[str, ...] = ()  # when rejected, every problem found, located (file:line)
 
 
 @dataclass
@@ -51,9 +67,16 @@ class Runtime:
     loaded_at: datetime | None = None
     last_error: ConfigError | None = None
     reload_failures: int = 0
+    last_reload: Reload | None = None  # None until an edit is found (what a console shows)
     _checked: float = field(default=0.0, repr=False)
     _seen: str = field(default="", repr=False)  # fingerprint of the files last read, good or bad
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one load at a time
+    _start_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _watching: int = field(default=0, repr=False)  # pid of the process whose watcher runs
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        _runtimes.append(weakref.ref(self))
 
     @classmethod
     def start(cls, settings: AppSettings, clock: Clock = clock_module.now) -> Runtime:
@@ -110,27 +133,79 @@ class Runtime:
             self.settings.account_sid, self.settings.auth_token, self.settings.twilio_api_url
         )
 
-    def maybe_reload(self) -> bool:
-        """Reload when the operator files changed (checked at most every few seconds).
+    # -- operator files: watched in the background, never loaded by a request -----------------
+    def watch(self, *, check_first: bool = False) -> None:
+        """Make sure this process has its watcher of the operator files; cheap when it has one.
 
-        Each worker process checks for itself, so every gunicorn worker picks up an edit within
-        ``reload_seconds``; a bad edit is logged with its located problems and the last good
-        configuration keeps serving.
+        The watcher is a daemon thread of the process that serves (started by its first request,
+        or by gunicorn's ``post_worker_init`` hook before it serves any), never of a parent
+        that forks: a thread does not survive ``fork()``. Every ``IVR_RELOAD_SECONDS`` (at
+        least ``MIN_WATCH_SECONDS``) it looks at the files and, when they changed, loads and
+        checks them; requests meanwhile keep using the configuration already loaded.
+        ``check_first``: look once now, in this thread, before the watcher starts (a worker
+        that has not served yet may have been forked from a parent with an older copy).
         """
-        now = time.monotonic()
-        if now - self._checked < self.settings.reload_seconds:
-            return False
+        pid = os.getpid()
+        if self._watching == pid:
+            return
+        with self._start_lock:
+            if self._watching == pid:
+                return
+            if check_first:
+                self._check_logged()
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=self._watch, args=(stop,), name="ivr-config-watcher", daemon=True
+            )
+            self._stop, self._watching = stop, pid
+            thread.start()
+
+    def stop_watching(self) -> None:
+        """Stop this process's watcher, if it has one (tests; a process shutting down)."""
+        with self._start_lock:
+            if self._watching == os.getpid():
+                self._stop.set()
+            self._watching = 0
+
+    def _watch(self, stop: threading.Event) -> None:
+        interval = max(float(self.settings.reload_seconds), MIN_WATCH_SECONDS)
+        while True:
+            self._check_logged()
+            if stop.wait(interval):
+                return
+
+    def _check_logged(self) -> None:
+        try:
+            self.check()
+        except Exception:  # the watcher must outlive anything a load throws
+            log.exception("looking for edited operator files failed; will look again")
+
+    def check(self) -> bool:
+        """Reload now if the operator files changed since last read; True when a new one serves.
+
+        Waits for a load under way in another thread (the watcher) rather than starting a
+        second one, so that when it returns the files as they are now have been judged.
+        """
         with self._lock:
-            if now - self._checked < self.settings.reload_seconds:
-                return False
-            self._checked = now
+            self._checked = time.monotonic()
             if files_fingerprint(self.settings.config_dir) == self._seen:
                 return False
-            return self.reload()
+            return self._reload()
+
+    def maybe_reload(self) -> bool:
+        """``check``, at most once every ``reload_seconds`` (the scheduler's reload job)."""
+        if time.monotonic() - self._checked < self.settings.reload_seconds:
+            return False
+        return self.check()
 
     def reload(self) -> bool:
         """Load the files again; keep the last good configuration if they are wrong."""
+        with self._lock:
+            return self._reload()
+
+    def _reload(self) -> bool:
         self._seen = files_fingerprint(self.settings.config_dir)
+        started = time.perf_counter()
         try:
             config = load_config(self.settings.config_dir)
         except ConfigError as error:
@@ -141,13 +216,47 @@ class Runtime:
                     "configuration change rejected, still serving the last good one:\n%s", error
                 )
             self.last_error = error
+            self.last_reload = Reload(
+                self.clock(),
+                ok=False,
+                fingerprint=self._seen,
+                seconds=time.perf_counter() - started,
+                messages=tuple(str(problem) for problem in error.problems),
+            )
             return False
-        self.config = config
+        self.config = config  # one assignment: a request sees the old or the new, never half
         self.last_error = None
         self.loaded_at = self.clock()
+        self.last_reload = Reload(
+            self.loaded_at,
+            ok=True,
+            fingerprint=config.fingerprint,
+            seconds=time.perf_counter() - started,
+        )
         count_reload(True)
         log.info("configuration reloaded (%s)", config.fingerprint)
         return True
+
+    def _forget_parent(self) -> None:
+        """In a forked child: new locks (the parent's may be held) and no watcher yet."""
+        self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._watching = 0
+
+
+_runtimes: list[weakref.ref[Runtime]] = []  # every runtime of this process, for _after_fork
+
+
+def _after_fork() -> None:
+    for ref in _runtimes:
+        runtime = ref()
+        if runtime is not None:
+            runtime._forget_parent()
+    _runtimes[:] = [ref for ref in _runtimes if ref() is not None]
+
+
+# Runs in a forked child before any other thread can: no lock of the parent survives.
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def current_runtime() -> Runtime:

@@ -86,6 +86,7 @@ def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callabl
     yield factory
     for app in made:
         runtime = app.extensions["ivr"]
+        runtime.stop_watching()
         runtime.calls.close()
         runtime.engine.dispose()
 

@@ -61,7 +61,7 @@ def _check_request() -> Response | None:
     IVR_MAX_BODY_BYTES never get here: ``security.BodyLimit`` refuses them unread.)
     """
     rt = current_runtime()
-    rt.maybe_reload()
+    rt.watch()  # edited operator files are loaded by this process's watcher, never here
     if request.path.startswith("/voice") and not rt.settings.skip_signature:
         token = rt.settings.auth_token
         if not token or not is_valid(request, rt.settings, _validator(token)):
