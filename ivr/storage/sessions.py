@@ -18,6 +18,7 @@ from sqlalchemy import Engine, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.storage.database import upsert
+from ivr.storage.quickread import QuickRead
 from ivr.storage.schema import Instant, call_sessions
 
 # Built once: a webhook reads its session at every self-service step.
@@ -42,6 +43,7 @@ class SessionStore:
     def __init__(self, engine: Engine, ttl: timedelta = timedelta(minutes=30)) -> None:
         self.engine = engine
         self.ttl = ttl
+        self._closed = QuickRead(engine, _CLOSED)  # asked by every webhook of a call
 
     def get(self, call_sid: str, now: datetime) -> dict[str, Any]:
         """Return the call's data, or {} when there is none or it expired."""
@@ -80,9 +82,7 @@ class SessionStore:
         """Whether Twilio reported this call finished."""
         if not call_sid:
             return False
-        with self.engine.connect() as conn:
-            at = conn.execute(_CLOSED, {"call_sid": call_sid, "now": now}).scalar_one_or_none()
-        return at is not None
+        return self._closed.value({"call_sid": call_sid, "now": now}) is not None
 
     def purge_expired(self, now: datetime) -> int:
         """Delete expired sessions; return how many went."""
