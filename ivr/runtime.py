@@ -155,7 +155,14 @@ class Runtime:
                 self._check_logged()
             stop = threading.Event()
             thread = threading.Thread(
-                target=self._watch, args=(stop,), name="ivr-config-watcher", daemon=True
+                target=_watch,
+                args=(
+                    weakref.ref(self),
+                    stop,
+                    max(self.settings.reload_seconds, MIN_WATCH_SECONDS),
+                ),
+                name="ivr-config-watcher",
+                daemon=True,
             )
             self._stop, self._watching = stop, pid
             thread.start()
@@ -166,13 +173,6 @@ class Runtime:
             if self._watching == os.getpid():
                 self._stop.set()
             self._watching = 0
-
-    def _watch(self, stop: threading.Event) -> None:
-        interval = max(float(self.settings.reload_seconds), MIN_WATCH_SECONDS)
-        while True:
-            self._check_logged()
-            if stop.wait(interval):
-                return
 
     def _check_logged(self) -> None:
         try:
@@ -242,6 +242,18 @@ class Runtime:
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._watching = 0
+
+
+def _watch(ref: weakref.ref[Runtime], stop: threading.Event, interval: float) -> None:
+    """The watcher's loop; it ends when stopped, or when its runtime is gone (a dropped app)."""
+    while True:
+        runtime = ref()
+        if runtime is None:
+            return
+        runtime._check_logged()
+        del runtime  # hold it only while looking
+        if stop.wait(interval):
+            return
 
 
 _runtimes: list[weakref.ref[Runtime]] = []  # every runtime of this process, for _after_fork

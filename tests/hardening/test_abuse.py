@@ -84,11 +84,15 @@ def test_config_reload_failing_under_load_fails_no_request(
     good = path.read_text(encoding="utf-8")
     try:
         n = 0
-        while len(statuses) < 300 and n < 5000:  # broken and good edits while requests flow
+        runtime = app.extensions["ivr"]
+        # broken and good edits while requests flow, each loaded (or rejected) as the watcher
+        # would, at once
+        while (len(statuses) < 300 or n < 10) and n < 5000:
             n += 1
             broken = good.replace("goto: help-desk", "goto: helpdesk") if n % 2 == 0 else good
             path.write_text(broken if n % 3 else "nodes: [unclosed\n", encoding="utf-8")
             os.utime(path, ns=(n * 10**9, n * 10**9 + 1))
+            runtime.check()
             threading.Event().wait(0.005)
         path.write_text(good, encoding="utf-8")
         os.utime(path, ns=(10**12, 10**12))
