@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import io
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
@@ -106,12 +108,30 @@ def is_valid(request: Request, settings: AppSettings, validator: RequestValidato
     url = signed_url(request, settings)
     # One HMAC for the URL as received; twilio's full check (with and without the port,
     # bodySHA256) only when that one does not match.
-    if hmac.compare_digest(validator.compute_signature(url, params), signature):
+    if hmac.compare_digest(signature_of(validator.token, url, params), signature):
         return True
     try:
         return bool(validator.validate(url, params, signature))
     except ValueError:  # twilio parses the URL again: a forged Host with a bad port fails there
         return False
+
+
+def signature_of(token: bytes, url: str, params: Mapping[str, Sequence[str]]) -> str:
+    """Return Twilio's signature of a request: HMAC-SHA1 of the URL and the sorted parameters.
+
+    What twilio's ``RequestValidator.compute_signature`` computes with its default algorithm,
+    written out here because that one costs about 70 microseconds over the 28 fields of a
+    webhook (it builds the string by repeated concatenation and looks each name up again
+    through ``getall``), a sixth of a menu step; this costs about 10. The same result is
+    checked against twilio's over hostile values in the tests.
+    """
+    parts = [url]
+    for name in sorted(params):
+        for value in sorted(set(params[name])):
+            parts.append(name)
+            parts.append(value)
+    digest = hmac.new(token, "".join(parts).encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
 class _Params(dict[str, list[str]]):

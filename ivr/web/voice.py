@@ -27,8 +27,9 @@ from ivr.core.flow import Action, CallContext, Outcome, State
 from ivr.core.memo import by_identity
 from ivr.core.menu import SelfServiceNode, Voice
 from ivr.core.schedule import evaluation
+from ivr.core.schedule.evaluation import LineStatus
 from ivr.core.schedule.messages import ActiveMessages, active_messages
-from ivr.core.schedule.model import Schedules
+from ivr.core.schedule.model import Override, Schedules
 from ivr.core.schedule.wording import describe_hours
 from ivr.core.selfservice import phone
 from ivr.observability import metrics
@@ -60,6 +61,8 @@ def _check_request() -> Response | None:
     written before say which route was asked, never a value the request carried. (Bodies over
     IVR_MAX_BODY_BYTES never get here: ``security.BodyLimit`` refuses them unread.)
     """
+    # g outlives a request when the caller keeps an app context (a simulation, a test)
+    g.params = g.args = None
     rt = current_runtime()
     rt.watch()  # edited operator files are loaded by this process's watcher, never here
     if request.path.startswith("/voice") and not rt.settings.skip_signature:
@@ -121,25 +124,44 @@ def _request_key(rt: Runtime) -> str:
 
 def _param(name: str) -> str:
     """Return a Twilio parameter (form or query), cut to a sane length; '' when absent."""
-    # Twilio sends its parameters in the body of a POST, or in the query of a GET.
-    value = (request.form if request.method == "POST" else request.args).get(name, "")
-    return value[:MAX_PARAM] if isinstance(value, str) else ""
+    return _params().get(name, "")[:MAX_PARAM]
+
+
+def _params() -> dict[str, str]:
+    """Twilio's parameters, the first value of each, read once per request into a plain dict.
+
+    Twilio sends its parameters in the body of a POST, or in the query of a GET. (A plain dict:
+    a MultiDict raises and catches an exception for every name it lacks.)
+    """
+    params: dict[str, str] | None = g.get("params")
+    if params is None:
+        params = g.params = (request.form if request.method == "POST" else request.args).to_dict()
+    return params
+
+
+def _args() -> dict[str, str]:
+    """The query string (where the call state travels), read once per request."""
+    args: dict[str, str] | None = g.get("args")
+    if args is None:
+        args = g.args = request.args.to_dict()
+    return args
 
 
 def _int_arg(name: str) -> int:
-    raw = request.args.get(name, "")
+    raw = _args().get(name, "")
     return min(int(raw), 1000) if raw.isdigit() and len(raw) < 6 else 0
 
 
 def _state(node: str) -> State:
-    trail = tuple(t for t in request.args.get("t", "").split(".") if NODE_ID.match(t))
+    args = _args()
+    trail = tuple(t for t in args.get("t", "").split(".") if NODE_ID.match(t))
     return State(
         node=node if NODE_ID.match(node) else "",
         trail=trail[-flow.MAX_TRAIL :],
         no_input=_int_arg("ni"),
         invalid=_int_arg("iv"),
         steps=_int_arg("s"),
-        step=request.args.get("st", "")[:16],
+        step=args.get("st", "")[:16],
         told=_int_arg("h"),
     )
 
@@ -174,8 +196,8 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
     moment = now or rt.clock()
     override = rt.override_store.get(moment)
 
-    def status(line: str) -> evaluation.LineStatus:
-        return evaluation.status(config.schedules, moment, line=line, override=override)
+    def status(line: str) -> LineStatus:
+        return _line_status(config.schedules, moment, line, override)
 
     return CallContext(
         tree=config.menus,
@@ -185,6 +207,31 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
         hours=_hours_text(config.schedules),
         active=lambda: _slots(active_messages(config.schedules, moment, override=override)),
     )
+
+
+# line's status, by (schedules, line, override): (schedules, status, from, until)
+_STATUSES: dict[tuple[int, str, Override | None], tuple[Schedules, LineStatus, datetime, datetime]]
+_STATUSES = {}
+
+
+def _line_status(
+    schedules: Schedules, moment: datetime, line: str, override: Override | None
+) -> LineStatus:
+    """Return ``evaluation.status``, worked out once for every call until the answer changes.
+
+    Keyed by the identity of the loaded schedules (replaced whole on reload) and the override;
+    kept over the instants ``evaluation.status_holding`` says give the same answer.
+    """
+    key = (id(schedules), line, override)
+    hit = _STATUSES.get(key)
+    if hit is not None and hit[0] is schedules and hit[2] <= moment < hit[3]:
+        return hit[1]
+    found, until = evaluation.status_holding(schedules, moment, line=line, override=override)
+    if until is not None:
+        if len(_STATUSES) >= 256:  # old configurations' and overrides' entries
+            _STATUSES.clear()
+        _STATUSES[key] = (schedules, found, moment, until)
+    return found
 
 
 def _slots(active: ActiveMessages) -> dict[str, tuple[str, ...]]:

@@ -23,6 +23,7 @@ from ivr.core.schedule import (
     WeeklyHours,
     default_schedules,
     status,
+    status_holding,
 )
 
 CENTRAL = default_schedules()
@@ -301,3 +302,39 @@ def test_named_line() -> None:
         False, "after_hours", None, None, at(2026, 3, 4, 14)
     )
     assert status(schedules, at(2026, 3, 4, 13, 30)).open is True
+
+
+# -- status_holding: how long an answer stays the same (the webhooks keep it that long) --------
+def _holding_cases() -> list[Any]:
+    closure = with_central(closures=(Closure(date(2026, 3, 5), "Aniversario"),))
+    override = Override("Cerrado por emergencia.", at(2026, 3, 4, 10), at(2026, 3, 4, 12))
+    return [
+        pytest.param(CENTRAL, None, at(2026, 3, 4, 8, 0), at(2026, 3, 4, 9), id="before-opening"),
+        pytest.param(CENTRAL, None, at(2026, 3, 4, 9, 0), at(2026, 3, 4, 21), id="at-opening"),
+        pytest.param(CENTRAL, None, at(2026, 3, 7, 15, 0), at(2026, 3, 9, 9), id="weekend"),
+        pytest.param(closure, None, at(2026, 3, 4, 22, 0), at(2026, 3, 5, 0), id="eve-of-closure"),
+        pytest.param(closure, None, at(2026, 3, 5, 10, 0), at(2026, 3, 6, 0), id="closure-day"),
+        pytest.param(CENTRAL, override, at(2026, 3, 4, 9, 30), at(2026, 3, 4, 10), id="override"),
+        pytest.param(
+            CENTRAL, override, at(2026, 3, 4, 11, 0), at(2026, 3, 4, 12), id="in-override"
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("schedules", "override", "moment", "until"), _holding_cases())
+def test_status_holds_until_the_state_changes(
+    schedules: Schedules, override: Override | None, moment: datetime, until: datetime
+) -> None:
+    found, holds = status_holding(schedules, moment, override=override)
+    assert (found, holds) == (status(schedules, moment, override=override), until)
+    step = (until - moment) / 7
+    for i in range(7):  # the same answer at every instant up to it ...
+        assert status(schedules, moment + step * i, override=override) == found
+    assert status(schedules, until - timedelta(microseconds=1), override=override) == found
+    assert status(schedules, until, override=override) != found  # ... and not at it
+
+
+def test_status_without_a_change_in_the_horizon_holds_for_no_time() -> None:
+    forever = Override("Cerrado hasta nuevo aviso.", at(2026, 3, 4, 10), None)
+    found, holds = status_holding(CENTRAL, at(2026, 3, 4, 11), override=forever)
+    assert found.next_change is None and holds is None

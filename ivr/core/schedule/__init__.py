@@ -4,7 +4,15 @@ Everything here is a function of an aware datetime passed in; the emergency over
 value (``Override``) that a store hands in.
 """
 
-from ivr.core.schedule.evaluation import HORIZON, LineStatus, Reason, Window, status, windows
+from ivr.core.schedule.evaluation import (
+    HORIZON,
+    LineStatus,
+    Reason,
+    Window,
+    status,
+    status_holding,
+    windows,
+)
 from ivr.core.schedule.listing import (
     MessageWindow,
     boundaries,
@@ -59,5 +67,6 @@ __all__ = [
     "render_schedule",
     "spoken_time",
     "status",
+    "status_holding",
     "windows",
 ]

@@ -64,6 +64,23 @@ def status(
     override: Override | None = None,
 ) -> LineStatus:
     """Return whether ``line`` is open at ``now`` (aware, any timezone), why, and until when."""
+    return status_holding(schedules, now, line=line, override=override)[0]
+
+
+def status_holding(
+    schedules: Schedules,
+    now: datetime,
+    *,
+    line: str = DEFAULT_LINE,
+    override: Override | None = None,
+) -> tuple[LineStatus, datetime | None]:
+    """Return ``status`` at ``now`` and the instant until which that very answer holds.
+
+    The answer is the same at every instant of ``[now, until)``, for the same schedules and
+    override: the state stays that of the current window, and the next opening or closing, once
+    within the horizon, stays found. ``until`` is None when no opening or closing is within the
+    horizon (a later instant may find one).
+    """
     moment = to_lima(now)
     horizon = moment + HORIZON
     windows = _merged(_pieces(schedules.line(line), moment, horizon, override))
@@ -75,7 +92,8 @@ def status(
         if window.open != current.open:
             next_change = window.start
             break
-    return LineStatus(current.open, current.reason, current.message, current.label, next_change)
+    found = LineStatus(current.open, current.reason, current.message, current.label, next_change)
+    return found, (current.end if next_change is not None else None)
 
 
 def windows(
