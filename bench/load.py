@@ -73,6 +73,7 @@ class LoadResult:
     client_cpu: float  # CPU seconds the client processes used inside the window
     connects: int
     client_cpu_total: float = 0.0  # CPU seconds of the client processes, warm-up included
+    completed: int = 0  # whole answers received, warm-up and the window's tail included
 
     @property
     def total_rate(self) -> float:
@@ -118,6 +119,7 @@ def _client(
     statuses: dict[str, Counter[int]] = {}
     errors: Counter[str] = Counter()
     connects = 0
+    completed = 0
     conns = [_Conn(sequence) for sequence in sequences]
 
     def drop(conn: _Conn) -> None:
@@ -230,6 +232,7 @@ def _client(
             if len(conn.buf) < conn.need:
                 continue
             finished = time.perf_counter_ns()
+            completed += 1
             if window_start <= conn.sent_at and finished <= window_end:
                 latencies.setdefault(conn.label, array("q")).append(finished - conn.sent_at)
                 statuses.setdefault(conn.label, Counter())[conn.status] += 1
@@ -243,7 +246,15 @@ def _client(
     packed = {label: values.tobytes() for label, values in latencies.items()}
     total = usage.ru_utime + usage.ru_stime
     out.send(
-        (packed, {k: dict(v) for k, v in statuses.items()}, dict(errors), cpu, total, connects)
+        (
+            packed,
+            {k: dict(v) for k, v in statuses.items()},
+            dict(errors),
+            cpu,
+            total,
+            connects,
+            completed,
+        )
     )
     out.close()
 
@@ -287,7 +298,7 @@ def run(
             child.kill()
             result.errors["client process hung"] += 1
             continue
-        packed, statuses, errors, cpu, total, connects = reader.recv()
+        packed, statuses, errors, cpu, total, connects, completed = reader.recv()
         for label, raw in packed.items():
             values: array[int] = array("q")
             values.frombytes(raw)
@@ -299,6 +310,7 @@ def run(
         result.client_cpu += cpu
         result.client_cpu_total += total
         result.connects += connects
+        result.completed += completed
     for child in children:
         child.join(timeout=5)
         if child.is_alive():
@@ -315,15 +327,29 @@ def machine_busy_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """Return the CPU seconds (user + system) the processes have used so far."""
+def cpu_seconds(pids: Sequence[int], *, reaped_of: int | None = None) -> float:
+    """Return the CPU seconds (user + system) the processes have used so far.
+
+    ``reaped_of``: add the CPU of that process's children that exited and were waited for
+    (a gunicorn master's: a worker recycled after ``max_requests`` keeps counting).
+    """
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (stat fields 14 and 15)
+        fields = _stat(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])  # utime, stime (stat fields 14 and 15)
+    if reaped_of is not None:
+        fields = _stat(reaped_of)
+        if fields:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime (fields 16 and 17)
     return total / tick
+
+
+def _stat(pid: int) -> list[bytes]:
+    """Return the fields of /proc/PID/stat after the command name (empty if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return []

@@ -7,10 +7,14 @@ One run copies the shipped operator files to a temporary folder, builds a demo l
 100,000 students (5,000 with --quick), then serves ``bench.bare:app`` and after it ``app:app``,
 each with ``deploy/gunicorn.conf.py`` on a free loopback port (one at a time: they would share
 the two cores otherwise). It drives each with signed Twilio webhooks at 16 and 64 connections
-in a closed loop, and at 64 connections paced at a fixed rate (not with --quick), and prints
-requests/s, p50 and p99 per step, the ratio to the bare endpoint, memory per worker and the
-configuration load time, with PASS/MISS against the targets below. A MISS does not fail the
-command; a setup error, a rejected signature (403) or any other non-200 answer does (exit 1).
+in a closed loop (throughput), and at 64 connections paced at 200 requests/s in all (latency;
+not with --quick), and prints per step requests/s, p50 and p99, the ratio to the bare
+endpoint, the CPU microseconds per request of the gunicorn processes (read from /proc), memory
+per worker and the configuration load time, with PASS/MISS against the targets below: req/s at
+least 0.70 of the bare endpoint's for menu steps (closed loop), and p99 at most 10 ms for menu
+steps and 25 ms for self-service steps (paced). A MISS does not fail the command; a setup
+error, a rejected signature (403) or any other non-200 answer does (exit 1). ``bench/inprocess.py``
+profiles one step inside the app, to see where its time goes.
 """
 
 from __future__ import annotations
@@ -38,9 +42,14 @@ from bench.server import Server, conf_values, memory_mb  # noqa: E402
 
 CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
 # The targets on this 2-core machine (README, "Benchmark")
+# throughput: req/s over the bare endpoint's, closed loop, same connections
 TARGET_RATIO = {"menu": 0.70, "self-service": 0.50}
-TARGET_P99_MS = 25.0  # at 64 connections
-TARGET_P99_AT = 64
+# latency: p99 paced at TARGET_PACED_RATE req/s in all (a hundred times a large university's
+# peak). Not in the closed loop at 64 connections: by Little's law 64 requests always in
+# flight answered within 25 ms need more than 64 / 0.025 = 2,560 req/s, on two cores shared
+# with the load generator.
+TARGET_PACED_RATE = 200.0
+TARGET_P99_MS = {"menu": 10.0, "self-service": 25.0}
 TARGET_WORKER_MB = 100.0
 # The machine may be shared (other sessions' tests): a row measured while processes outside
 # the benchmark used more than this share of the CPU is measured again; the quietest is kept.
@@ -116,7 +125,9 @@ def parse(argv: Sequence[str] | None) -> Options:
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     counts = [int(c) for c in args.connections.split(",") if c.strip()]
-    paced = args.paced_rate if args.paced_rate is not None else (0.0 if quick else 200.0)
+    paced = (
+        args.paced_rate if args.paced_rate is not None else (0.0 if quick else TARGET_PACED_RATE)
+    )
     loads = [Load(c) for c in counts] + ([Load(max(counts), paced)] if paced > 0 else [])
     env = {}
     for name, value in (
@@ -155,14 +166,21 @@ class Row:
     others: float  # CPU used outside the benchmark, in % of the machine
     ratio: float | None = None  # req/s over the bare endpoint's (the ratio the targets use)
     vs_ref: float | None = None  # req/s over the bare endpoint's behind the signature check
+    cpu_ratio: float | None = None  # the bare endpoint's CPU per request over this row's
     derived: bool = False
 
 
 @dataclass
 class Run:
     result: load.LoadResult
-    server_cpu: float  # CPU seconds of the gunicorn processes in the window (estimated)
+    server_cpu: float  # CPU seconds of the gunicorn processes over the whole run
     others: float  # % of the machine's CPU used by processes outside the benchmark
+
+    @property
+    def cpu_us(self) -> float:
+        """CPU microseconds of the server per answer: all its CPU over all it answered."""
+        done = self.result.completed
+        return self.server_cpu / done * 1e6 if done else float("nan")
 
 
 def measure(server: Server, replays: load.Sequences, spec: Load, opts: Options) -> Run:
@@ -179,8 +197,7 @@ def measure(server: Server, replays: load.Sequences, spec: Load, opts: Options) 
 
 
 def _measure_once(server: Server, replays: load.Sequences, spec: Load, opts: Options) -> Run:
-    pids = server.pids()
-    cpu_before, busy_before = load.cpu_seconds(pids), load.machine_busy_seconds()
+    cpu_before, busy_before = server.cpu_seconds(), load.machine_busy_seconds()
     started = time.monotonic()
     result = load.run(
         server.port,
@@ -192,17 +209,15 @@ def _measure_once(server: Server, replays: load.Sequences, spec: Load, opts: Opt
         rate=spec.rate,
     )
     elapsed = time.monotonic() - started
-    used = load.cpu_seconds(pids) - cpu_before
+    used = server.cpu_seconds() - cpu_before
     busy = load.machine_busy_seconds() - busy_before
     others = max(0.0, busy - used - result.client_cpu_total)
     cores = len(os.sched_getaffinity(0))
-    share = opts.duration / (opts.warmup + opts.duration)  # warm-up and window ran alike
-    return Run(result, used * share, others / (elapsed * cores) * 100)
+    return Run(result, used, others / (elapsed * cores) * 100)
 
 
 def row_from(run: Run, step: Step, spec: Load, label: str | None = None) -> Row:
     measured = run.result.labels.get(label or step.name, load.Measured(run.result.duration))
-    total = sum(len(m.latencies_ns) for m in run.result.labels.values())
     return Row(
         label or step.name,
         step.kind,
@@ -211,7 +226,7 @@ def row_from(run: Run, step: Step, spec: Load, label: str | None = None) -> Row:
         measured.percentile_ms(50),
         measured.percentile_ms(99),
         measured.not_ok + sum(run.result.errors.values()),
-        run.server_cpu / total * 1e6 if total else float("nan"),
+        run.cpu_us,
         run.result.client_cpu / run.result.duration * 100,
         run.others,
     )
@@ -260,8 +275,9 @@ def verdicts(row: Row) -> str:
     target = TARGET_RATIO.get(row.kind)
     if target is not None and row.ratio is not None:
         out.append(f"ratio>={target:.2f} {'PASS' if row.ratio >= target else 'MISS'}")
-    if row.kind in TARGET_RATIO and row.load.connections == TARGET_P99_AT:
-        out.append(f"p99<{TARGET_P99_MS:.0f}ms {'PASS' if row.p99 < TARGET_P99_MS else 'MISS'}")
+    limit = TARGET_P99_MS.get(row.kind)
+    if limit is not None and row.load.rate == TARGET_PACED_RATE:
+        out.append(f"p99<={limit:.0f}ms {'PASS' if row.p99 <= limit else 'MISS'}")
     if row.errors:
         out.append("ERRORS")
     return ", ".join(out)
@@ -271,10 +287,27 @@ def print_table(rows: Sequence[Row]) -> None:
     header = " ".join(
         (
             f"{'step':<32} {'conns':>9} {'req/s':>6} {'p50 ms':>6} {'p99 ms':>6}",
-            f"{'ratio':>5} {'/ref':>5} {'errors':>6} {'us/req':>6} {'client':>6} {'others':>6}",
+            f"{'ratio':>5} {'/ref':>5} {'errors':>6} {'us/req':>6} {'cpu':>5} {'client':>6}",
+            f"{'others':>6}",
             " targets",
         )
     )
+    throughput = [row for row in rows if not row.load.rate]
+    latency = [row for row in rows if row.load.rate]
+    print("THROUGHPUT (closed loop: each connection sends again as soon as it is answered)")
+    _print_rows(header, throughput)
+    if latency:
+        print(
+            f"\nLATENCY (paced: {TARGET_PACED_RATE:g} requests/s in all, spread over the "
+            "connections)"
+        )
+        _print_rows(header, latency)
+    else:
+        print("\nLATENCY: no paced rows (--quick, or --paced-rate 0): the p99 targets not checked")
+    _print_notes(rows)
+
+
+def _print_rows(header: str, rows: Sequence[Row]) -> None:
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -288,21 +321,32 @@ def print_table(rows: Sequence[Row]) -> None:
             f"{row.vs_ref:>5.2f}" if row.vs_ref is not None else f"{'-':>5}",
             f"{row.errors:>6}",
             f"{row.cpu_us:>6.0f}",
+            f"{row.cpu_ratio:>5.2f}" if row.cpu_ratio is not None else f"{'-':>5}",
             f"{row.client:>5.0f}%",
             f"{row.others:>5.0f}%",
         )
         print(" ".join(cells) + "  " + verdicts(row))
+
+
+def _print_notes(rows: Sequence[Row]) -> None:
     print(
         "\nconns: connections in a closed loop (each sends as soon as its answer arrives), or\n"
         "  N@R/s: N connections paced at R requests/s in all.\n"
+        "The closed-loop rows test throughput, not latency: with 64 requests always in flight,\n"
+        f"  by Little's law a p99 of {max(TARGET_P99_MS.values()):.0f} ms there needs more than"
+        f" {64 / (max(TARGET_P99_MS.values()) / 1000):,.0f} req/s on these two cores, so their"
+        " p99 is\n  queueing; the latency targets are checked on the paced rows.\n"
         "ratio: req/s over the bare endpoint's, same conns (the targets' ratio). /ref: over the\n"
         "  bare endpoint's behind twilio's signature check, the work any Twilio webhook must do.\n"
         "errors: non-200 answers (a 403 is a bad signature), connection failures, timeouts.\n"
-        "us/req: CPU of all gunicorn processes per request, the steadiest figure on a shared\n"
-        "  machine. client: the load generator's CPU, in % of one core. others: CPU used by\n"
-        f"  processes outside the benchmark, in % of the machine; a row over {NOISY_PERCENT:.0f}%"
-        f" is measured\n  again (up to {RETRIES_WHEN_NOISY} times, not with --quick) and the"
-        " quietest attempt kept."
+        "cpu: the bare endpoint's us/req over the row's, same conns: the ratio in CPU per\n"
+        "  request, which other processes on a shared machine hardly move (req/s they do).\n"
+        "us/req: CPU microseconds of the gunicorn master and workers (from /proc, recycled\n"
+        "  workers included) per request answered in the row, warm-up included: the steadiest\n"
+        "  figure on a shared machine. client: the load generator's CPU, in % of one core.\n"
+        "others: CPU used by processes outside the benchmark, in % of the machine; a row over\n"
+        f"  {NOISY_PERCENT:.0f}% is measured again (up to {RETRIES_WHEN_NOISY} times, not with"
+        " --quick) and the quietest attempt kept."
     )
     if any(r.derived for r in rows):
         print(
@@ -545,11 +589,14 @@ def _run(opts: Options, folder: Path, workers: int, postgresql_url: str = "") ->
 
     bare_rate = {row.load: row.rate for row in rows if row.kind == "bare"}
     ref_rate = {row.load: row.rate for row in rows if row.kind == "ref"}
+    bare_cpu = {row.load: row.cpu_us for row in rows if row.kind == "bare"}
     for row in rows:
         if row.kind != "bare" and not row.load.rate and bare_rate.get(row.load):
             row.ratio = row.rate / bare_rate[row.load]
         if row.kind in TARGET_RATIO and ref_rate.get(row.load):
             row.vs_ref = row.rate / ref_rate[row.load]
+        if row.kind != "bare" and bare_cpu.get(row.load) and row.cpu_us > 0:
+            row.cpu_ratio = bare_cpu[row.load] / row.cpu_us
     print()
     print_table(rows)
     print()

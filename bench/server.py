@@ -104,6 +104,18 @@ class Server:
     def pids(self) -> list[int]:
         return self.workers() + ([self.process.pid] if self.process else [])
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU seconds the master and its workers have used, ended workers included.
+
+        Read from /proc: the live workers' own time, plus the master's and that of the workers
+        it has reaped (recycled after ``max_requests``), so a delta over a row is exact.
+        """
+        from bench.load import cpu_seconds
+
+        if self.process is None:
+            return 0.0
+        return cpu_seconds(self.pids(), reaped_of=self.process.pid)
+
     def stop(self) -> None:
         """Stop gracefully (SIGTERM: gunicorn lets the workers finish), then for good."""
         if self.process is None or self.process.poll() is not None:
