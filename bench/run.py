@@ -1,6 +1,6 @@
 """The serving benchmark: the IVR under gunicorn against a bare Flask endpoint, on 127.0.0.1.
 
-    .venv/bin/python bench/run.py            # the full run (about 6 minutes on 2 cores)
+    .venv/bin/python bench/run.py            # the full run (8 to 12 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick    # a smoke run for CI (under a minute)
 
 One run copies the shipped operator files to a temporary folder, builds a demo ledger of
