@@ -17,7 +17,7 @@ import ivr.clock
 from ivr import create_app
 from ivr.clock import LIMA
 from ivr.storage.database import make_engine
-from tests.helpers import TOKEN, Caller, Clock, copy_config, empty_tables, upgrade_url
+from tests.helpers import SECRET_KEY, TOKEN, Caller, Clock, copy_config, empty_tables, upgrade_url
 from tests.pgcluster import Cluster, ClusterUnavailable
 
 _CLUSTERS: list[Cluster] = []
@@ -44,6 +44,7 @@ def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "IVR_DATABASE",
         "IVR_DATABASE_URL",
         "TWILIO_AUTH_TOKEN",
+        "IVR_SECRET_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("IVR_SKIP_SIGNATURE", raising=False)
@@ -75,6 +76,7 @@ def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callabl
             "IVR_CONFIG_DIR": str(config_dir),
             "IVR_DATA_DIR": str(tmp_path / "var"),
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_SECRET_KEY": SECRET_KEY,
             "CLOCK": clock,
             "TESTING": True,
         }

@@ -19,6 +19,7 @@ from ivr.storage.database import make_engine, upgrade
 from ivr.storage.schema import metadata
 
 TOKEN = "test-auth-token-0123456789abcdef"
+SECRET_KEY = "test-server-key-0123456789abcdefghijklmnop"  # IVR_SECRET_KEY
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing", "queues.yaml")
 

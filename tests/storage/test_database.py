@@ -27,7 +27,7 @@ from ivr.storage.database import (
 )
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import metadata
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SECRET_KEY
 from tests.pgcluster import Cluster, free_port
 
 
@@ -66,7 +66,7 @@ def test_the_enrolments_table_has_the_early_payment_date(empty_url: str) -> None
 
 
 def _db_upgrade(url: str) -> subprocess.Popen[str]:
-    environment = {**os.environ, "IVR_DATABASE_URL": url}
+    environment = {**os.environ, "IVR_DATABASE_URL": url, "IVR_SECRET_KEY": SECRET_KEY}
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "ivr", "db", "upgrade"],
         cwd=ROOT,
@@ -119,6 +119,7 @@ def test_an_unreachable_database_fails_the_start_naming_the_url_without_its_pass
     environment = {
         **os.environ,
         "IVR_DATABASE_URL": url,
+        "IVR_SECRET_KEY": SECRET_KEY,
         "IVR_SKIP_SIGNATURE": "1",
         "IVR_DATA_DIR": str(tmp_path / "var"),
     }
