@@ -19,6 +19,7 @@ from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
 from ivr.observability.metrics import count_reload
+from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.callers import CallerLimits, CallerPolicy
@@ -64,6 +65,8 @@ class Runtime:
         """
         config = load_config(settings.config_dir)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key = server_key(settings)
+        previous = settings.previous_secret_key
         engine = make_engine(settings.database_url)
         try:
             prepare(engine)
@@ -74,7 +77,7 @@ class Runtime:
             settings,
             config,
             OverrideStore(engine),
-            SqlLedger(engine),
+            SqlLedger(engine, key=key, previous_key=previous.encode() if previous else None),
             SessionStore(engine),
             engine,
             clock,

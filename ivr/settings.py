@@ -247,6 +247,10 @@ class AppSettings:
         "IVR_FAILURE_ALARM_PER_HOUR", whole(1, "failed verifications per hour"), 100
     )
     metrics_token: str | None = var("IVR_METRICS_TOKEN", token, secret=True)
+    # The key the server key replaced: still checks the second factors it made until an import
+    # rewrites them (docs/deploy.md, "Rotating the server key"). Declared before secret_key,
+    # whose field name hides the reader of the same name from here on.
+    previous_secret_key: str | None = var("IVR_PREVIOUS_SECRET_KEY", secret_key, secret=True)
     # The server key (ivr/secret.py): the same on every host; unset, a key file in data_dir.
     secret_key: str | None = var("IVR_SECRET_KEY", secret_key, secret=True)
     # Twilio's REST API (SMS to waiting callers); the base URL is settable for tests.

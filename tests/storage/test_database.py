@@ -187,7 +187,7 @@ def test_a_ledger_file_from_before_alembic_is_adopted_with_its_data(tmp_path: Pa
     db.close()
     engine = make_engine(sqlite_url(path))
     prepare(engine)
-    account = SqlLedger(engine).load_account("00012345")
+    account = SqlLedger(engine, key=SECRET_KEY.encode()).load_account("00012345")
     assert account is not None
     assert account.enrolments[0].withdrawn_on == date(2026, 9, 1)
     assert [(p.payment_id, p.paid_on) for p in account.payments] == [("B-1", date(2026, 8, 31))]

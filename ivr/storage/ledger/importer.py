@@ -2,21 +2,24 @@
 
 Three exports, told apart by their header (or named with ``--kind``): students, enrolments and
 payments. Their columns are documented one by one in ``examples/ledger/README.md``. A file is
-read whole and checked row by row; any problem rejects it (``file:line: column: problem``, all
-of them), and only a clean file reaches the ledger, which writes it in one transaction.
-Messages never repeat a student code or a DNI.
+read, checked and written in batches inside one transaction (``import_file``), so memory does
+not grow with the file; any problem rejects it (``file:line: column: problem``, all of them)
+and the transaction rolls back, so a file goes in whole or not at all. Messages never repeat
+a student code or a DNI.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import TextIO, cast
 
 from ivr.core.codes import normalise_code
 from ivr.core.fees.model import (
@@ -40,6 +43,7 @@ from ivr.storage.ledger.base import (
     PaymentRecord,
     Progress,
     RowProblem,
+    RowsRejected,
     StudentRecord,
 )
 
@@ -191,80 +195,182 @@ def count_rows(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
+class ExportReader:
+    """One export open for reading: its kind from the header at once, then its rows one by one.
+
+    ``records()`` yields each clean record as it is read and notes every problem; at the end,
+    if there were any, it raises ``RowsRejected`` with all of them, so a ledger importing the
+    stream rolls the whole file back. Only the keys seen so far stay in memory (to report a
+    repeated row), not the rows.
+    """
+
+    def __init__(
+        self, handle: TextIO, file: str, kind: ExportKind | None, terms: Collection[str] | None
+    ) -> None:
+        self.file = file
+        self.kind = kind
+        self.problems: list[RowProblem] = []
+        self._handle = handle
+        self._terms = terms
+        self._header: list[str] = []
+        self._delimiter = ","
+        self._read_header()
+
+    def _read_header(self) -> None:
+        try:
+            first = self._handle.readline()
+        except UnicodeDecodeError:
+            self.problems = [_NOT_UTF8]
+            return
+        if not first.strip():
+            self.problems = [RowProblem(1, "header", "the file is empty")]
+            return
+        # Spreadsheets set to Spanish save CSV with semicolons.
+        self._delimiter = ";" if first.count(";") > first.count(",") else ","
+        self._header = [c.strip() for c in next(csv.reader([first], delimiter=self._delimiter))]
+        self.kind = self.kind or detect_kind(self._header)
+        if self.kind is None:
+            problem = RowProblem(
+                1,
+                "header",
+                "cannot tell which export this is: a students export has a 'dni' column, an "
+                "enrolments export 'credits', a payments export 'payment_id' (or pass --kind)",
+            )
+            self.problems = [problem]
+            return
+        self.problems = _check_header(self._header, COLUMNS[self.kind])
+
+    def records(self) -> Iterator[Record]:
+        """Yield the clean records in order; at the end raise ``RowsRejected`` if any was bad."""
+        if self.kind is not None and not self.problems:
+            try:
+                yield from self._rows(self.kind)
+            except UnicodeDecodeError:
+                # The rest cannot be read: this one problem says what to do about all of them.
+                self.problems = [_NOT_UTF8]
+        if self.problems:
+            raise RowsRejected(self.problems)
+
+    def _rows(self, kind: ExportKind) -> Iterator[Record]:
+        header, parse, key_column = self._header, _PARSERS[kind], _KEY_COLUMN[kind]
+        reader = csv.reader(self._handle, delimiter=self._delimiter)
+        seen: dict[object, int] = {}  # key -> first line: what grows with the file, ~100 B/row
+        line = 1
+        for cells in reader:
+            start, line = line + 1, reader.line_num + 1  # + the header line read by hand
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                self.problems.append(
+                    RowProblem(
+                        start,
+                        "row",
+                        f"has {len(cells)} cells; the header has {len(header)} columns",
+                    )
+                )
+                continue
+            row = _Row(start, dict(zip(header, cells, strict=True)))
+            record = parse(row, self._terms)
+            key = _key(record) if record is not None else None
+            if key is not None and key in seen:
+                row.bad(key_column, f"repeats the row on line {seen[key]}")
+            elif key is not None:
+                seen[key] = start
+            self.problems.extend(row.problems)
+            if record is not None and not row.problems:
+                yield record
+
+
+_NOT_UTF8 = RowProblem(0, "file", "is not UTF-8 text (save the export as CSV UTF-8)")
+
+
+@contextmanager
+def open_export(
+    path: Path,
+    kind: ExportKind | None = None,
+    *,
+    known_terms: Collection[str] | None = None,
+    shown_as: str | None = None,
+) -> Iterator[ExportReader]:
+    """Open one export for reading; ``known_terms`` (from billing/terms.yaml) checks terms.
+
+    A file that cannot be opened gives a reader with that one problem and no rows.
+    """
+    name = shown_as or path.name
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        with io.StringIO() as empty:
+            reader = ExportReader(empty, name, kind, known_terms)
+            reader.problems = [RowProblem(0, "file", str(exc.strerror))]
+            yield reader
+        return
+    with handle:
+        yield ExportReader(handle, name, kind, known_terms)
+
+
 def read_export(
     path: Path,
     kind: ExportKind | None = None,
     *,
     known_terms: Collection[str] | None = None,
     shown_as: str | None = None,
+) -> ParsedExport:
+    """Read one export whole: its records, or every problem (for small files and checks).
+
+    Imports stream instead (``import_file``): this keeps every record in memory.
+    """
+    with open_export(path, kind, known_terms=known_terms, shown_as=shown_as) as reader:
+        records: list[Record] = []
+        try:
+            records.extend(reader.records())
+        except RowsRejected:
+            records.clear()
+        return ParsedExport(reader.file, reader.kind, tuple(records), tuple(reader.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """What importing one export file did: the ledger's result, or the problems rejecting it."""
+
+    file: str
+    kind: ExportKind | None
+    result: ImportResult | None = None  # None: refused before any row (header, unreadable)
+    refused: tuple[RowProblem, ...] = ()
+
+    @property
+    def problems(self) -> tuple[RowProblem, ...]:
+        return self.result.problems if self.result is not None else self.refused
+
+    def messages(self) -> list[str]:
+        return [p.located(self.file) for p in sorted(self.problems)]
+
+
+def peek_kind(path: Path, kind: ExportKind | None = None) -> ExportKind | None:
+    """Return which export ``path`` is, from its header (None when it cannot be told)."""
+    with open_export(path, kind) as reader:
+        return reader.kind
+
+
+def import_file(
+    ledger: Ledger,
+    path: Path,
+    kind: ExportKind | None = None,
+    *,
+    known_terms: Collection[str] | None = None,
+    shown_as: str | None = None,
     progress: Progress | None = None,
-) -> ParsedExport:
-    """Read one export; ``known_terms`` (from billing/terms.yaml) checks the term column."""
-    name = shown_as or path.name
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return _read(handle, name, kind, known_terms, progress)
-    except UnicodeDecodeError:
-        problem = RowProblem(0, "file", "is not UTF-8 text (save the export as CSV UTF-8)")
-        return ParsedExport(name, kind, problems=(problem,))
-    except OSError as exc:
-        return ParsedExport(name, kind, problems=(RowProblem(0, "file", str(exc.strerror)),))
+) -> FileImport:
+    """Read, check and write one export in batches, in one transaction: all of it or nothing.
 
-
-def _read(
-    handle: Any,
-    name: str,
-    kind: ExportKind | None,
-    known_terms: Collection[str] | None,
-    progress: Progress | None,
-) -> ParsedExport:
-    first = handle.readline()
-    if not first.strip():
-        return ParsedExport(name, kind, problems=(RowProblem(1, "header", "the file is empty"),))
-    # Spreadsheets set to Spanish save CSV with semicolons.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
-    kind = kind or detect_kind(header)
-    if kind is None:
-        problem = RowProblem(
-            1,
-            "header",
-            "cannot tell which export this is: a students export has a 'dni' column, an "
-            "enrolments export 'credits', a payments export 'payment_id' (or pass --kind)",
-        )
-        return ParsedExport(name, None, problems=(problem,))
-    problems = _check_header(header, COLUMNS[kind])
-    if problems:
-        return ParsedExport(name, kind, problems=tuple(problems))
-    reader = csv.reader(handle, delimiter=delimiter)
-    records: list[Record] = []
-    all_problems: list[RowProblem] = []
-    seen: dict[object, int] = {}
-    line = 1
-    for cells in reader:
-        start, line = line + 1, reader.line_num + 1  # + the header line read by hand
-        if progress is not None:
-            progress(1)
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            all_problems.append(
-                RowProblem(
-                    start, "row", f"has {len(cells)} cells; the header has {len(header)} columns"
-                )
-            )
-            continue
-        row = _Row(start, dict(zip(header, cells, strict=True)))
-        record = _PARSERS[kind](row, known_terms)
-        key = _key(record) if record is not None else None
-        if key is not None and key in seen:
-            row.bad(_KEY_COLUMN[kind], f"repeats the row on line {seen[key]}")
-        elif key is not None:
-            seen[key] = start
-        all_problems.extend(row.problems)
-        if record is not None and not row.problems:
-            records.append(record)
-    return ParsedExport(name, kind, tuple(records), tuple(all_problems))
+    Memory holds a batch of rows and the keys seen (to report a repeated row), whatever the
+    file's size. ``progress`` is called with how many more rows were read and written.
+    """
+    with open_export(path, kind, known_terms=known_terms, shown_as=shown_as) as reader:
+        if reader.kind is None or reader.problems:
+            return FileImport(reader.file, reader.kind, refused=tuple(reader.problems))
+        result = import_records(ledger, reader.kind, reader.records(), progress)
+        return FileImport(reader.file, reader.kind, result)
 
 
 def _check_header(header: Sequence[str], expected: tuple[str, ...]) -> list[RowProblem]:
@@ -377,16 +483,23 @@ def _key(record: Record) -> object:
 def import_parsed(
     ledger: Ledger, parsed: ParsedExport, progress: Progress | None = None
 ) -> ImportResult:
-    """Hand a clean export to the ledger (one transaction; all of it or nothing)."""
+    """Hand a clean export read whole to the ledger (one transaction; all of it or nothing)."""
     if parsed.kind is None or parsed.problems:
         raise ValueError("only a clean export can be imported")
-    if parsed.kind == "students":
-        students = [r for r in parsed.records if isinstance(r, StudentRecord)]
+    return import_records(ledger, parsed.kind, parsed.records, progress)
+
+
+def import_records(
+    ledger: Ledger, kind: ExportKind, records: Iterable[Record], progress: Progress | None = None
+) -> ImportResult:
+    """Hand records (a stream or a sequence) of one kind to the ledger's importer."""
+    if kind == "students":
+        students = (r for r in records if isinstance(r, StudentRecord))
         return ledger.import_students(students, progress)
-    if parsed.kind == "enrolments":
-        enrolments = [r for r in parsed.records if isinstance(r, EnrolmentRecord)]
+    if kind == "enrolments":
+        enrolments = (r for r in records if isinstance(r, EnrolmentRecord))
         return ledger.import_enrolments(enrolments, progress)
-    payments = [r for r in parsed.records if isinstance(r, PaymentRecord)]
+    payments = (r for r in records if isinstance(r, PaymentRecord))
     return ledger.import_payments(payments, progress)
 
 
