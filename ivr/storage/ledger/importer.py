@@ -14,12 +14,13 @@ import csv
 import difflib
 import io
 import re
+import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TextIO, cast
+from typing import Any, TextIO, cast
 
 from ivr.core.codes import normalise_code
 from ivr.core.fees.model import (
@@ -200,8 +201,8 @@ class ExportReader:
 
     ``records()`` yields each clean record as it is read and notes every problem; at the end,
     if there were any, it raises ``RowsRejected`` with all of them, so a ledger importing the
-    stream rolls the whole file back. Only the keys seen so far stay in memory (to report a
-    repeated row), not the rows.
+    stream rolls the whole file back. Memory holds one row; the keys seen so far (to report a
+    repeated row) go to a temporary file.
     """
 
     def __init__(
@@ -240,24 +241,41 @@ class ExportReader:
             return
         self.problems = _check_header(self._header, COLUMNS[self.kind])
 
-    def records(self) -> Iterator[Record]:
-        """Yield the clean records in order; at the end raise ``RowsRejected`` if any was bad."""
+    def records(self, progress: Progress | None = None) -> Iterator[Record]:
+        """Yield the clean records in order; at the end raise ``RowsRejected`` if any was bad.
+
+        ``progress`` hears how many more lines were read, good or bad, every few hundred.
+        """
         if self.kind is not None and not self.problems:
             try:
-                yield from self._rows(self.kind)
+                yield from self._rows(self.kind, progress)
             except UnicodeDecodeError:
                 # The rest cannot be read: this one problem says what to do about all of them.
                 self.problems = [_NOT_UTF8]
         if self.problems:
             raise RowsRejected(self.problems)
 
-    def _rows(self, kind: ExportKind) -> Iterator[Record]:
+    def _rows(self, kind: ExportKind, progress: Progress | None) -> Iterator[Record]:
         header, parse, key_column = self._header, _PARSERS[kind], _KEY_COLUMN[kind]
         reader = csv.reader(self._handle, delimiter=self._delimiter)
-        seen: dict[object, int] = {}  # key -> first line: what grows with the file, ~100 B/row
-        line = 1
+        with closing(_SeenKeys()) as seen:
+            yield from self._parse(reader, header, parse, key_column, seen, progress)
+
+    def _parse(
+        self,
+        reader: Any,
+        header: list[str],
+        parse: Callable[[_Row, Collection[str] | None], Record | None],
+        key_column: str,
+        seen: _SeenKeys,
+        progress: Progress | None,
+    ) -> Iterator[Record]:
+        line = reported = 1
         for cells in reader:
             start, line = line + 1, reader.line_num + 1  # + the header line read by hand
+            if progress is not None and line - reported >= _PROGRESS_EVERY:
+                progress(line - reported)
+                reported = line
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(header):
@@ -271,16 +289,42 @@ class ExportReader:
                 continue
             row = _Row(start, dict(zip(header, cells, strict=True)))
             record = parse(row, self._terms)
-            key = _key(record) if record is not None else None
-            if key is not None and key in seen:
-                row.bad(key_column, f"repeats the row on line {seen[key]}")
-            elif key is not None:
-                seen[key] = start
+            first = seen.first_line(_key(record), start) if record is not None else None
+            if first is not None:
+                row.bad(key_column, f"repeats the row on line {first}")
             self.problems.extend(row.problems)
             if record is not None and not row.problems:
                 yield record
+        if progress is not None and line > reported:
+            progress(line - reported)
 
 
+class _SeenKeys:
+    """The key of every row read so far with its line, to report a repeated row.
+
+    Kept in a private temporary SQLite database (the standard library's, deleted on close):
+    a dict would grow by about 150 bytes a row, a million rows taking 150 MB, while SQLite
+    keeps a couple of MB of pages in memory and the rest in its temporary file.
+    """
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": a temporary database on disk, gone on close
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+
+    def first_line(self, key: str, line: int) -> int | None:
+        """Remember ``key`` at ``line``; return the line it was first seen on, if it was."""
+        added = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, line))
+        if added.rowcount:
+            return None
+        found = self._db.execute("SELECT line FROM seen WHERE key = ?", (key,)).fetchone()
+        return int(found[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_PROGRESS_EVERY = 500  # lines between progress reports (a progress bar redraws on each)
 _NOT_UTF8 = RowProblem(0, "file", "is not UTF-8 text (save the export as CSV UTF-8)")
 
 
@@ -369,7 +413,7 @@ def import_file(
     with open_export(path, kind, known_terms=known_terms, shown_as=shown_as) as reader:
         if reader.kind is None or reader.problems:
             return FileImport(reader.file, reader.kind, refused=tuple(reader.problems))
-        result = import_records(ledger, reader.kind, reader.records(), progress)
+        result = import_records(ledger, reader.kind, reader.records(progress))
         return FileImport(reader.file, reader.kind, result)
 
 
@@ -472,11 +516,11 @@ _KEY_COLUMN: dict[ExportKind, str] = {
 }
 
 
-def _key(record: Record) -> object:
+def _key(record: Record) -> str:
     if isinstance(record, StudentRecord):
         return record.student.code
     if isinstance(record, EnrolmentRecord):
-        return (record.code, record.enrolment.term)
+        return f"{record.code} {record.enrolment.term}"  # a code has no space
     return record.payment.payment_id
 
 
