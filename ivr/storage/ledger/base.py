@@ -148,3 +148,23 @@ class Ledger(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+AnyRecord = StudentRecord | EnrolmentRecord | PaymentRecord
+
+
+def import_records(
+    ledger: Ledger,
+    kind: ExportKind,
+    records: Iterable[AnyRecord],
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Hand records (a stream or a sequence) of one kind to the ledger's importer."""
+    if kind == "students":
+        students = (r for r in records if isinstance(r, StudentRecord))
+        return ledger.import_students(students, progress)
+    if kind == "enrolments":
+        enrolments = (r for r in records if isinstance(r, EnrolmentRecord))
+        return ledger.import_enrolments(enrolments, progress)
+    payments = (r for r in records if isinstance(r, PaymentRecord))
+    return ledger.import_payments(payments, progress)

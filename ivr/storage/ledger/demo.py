@@ -45,6 +45,7 @@ from ivr.core.fees.money import percent_of
 from ivr.core.fees.policy import EARLY_PAYMENT_PERCENT, insurance_instalments, tuition_cuotas
 from ivr.storage.ledger.base import (
     EXPORT_KINDS,
+    AnyRecord,
     EnrolmentRecord,
     ExportKind,
     ImportResult,
@@ -52,6 +53,7 @@ from ivr.storage.ledger.base import (
     PaymentRecord,
     Progress,
     StudentRecord,
+    import_records,
 )
 
 DEMO_TODAY = date(2026, 11, 21)  # the dates below make the demo interesting around this day
@@ -265,9 +267,7 @@ class DemoStream:
                 pass
         return self._counts[kind]
 
-    def records(
-        self, kind: ExportKind
-    ) -> Iterator[StudentRecord | EnrolmentRecord | PaymentRecord]:
+    def records(self, kind: ExportKind) -> Iterator[AnyRecord]:
         """Yield the demo's rows of ``kind`` in order."""
         rng = random.Random(self.seed)
         builder = _Builder(self.billing)
@@ -309,14 +309,7 @@ def import_kind(
     ledger: Ledger, stream: DemoStream, kind: ExportKind, progress: Progress | None = None
 ) -> ImportResult:
     """Write the demo's rows of ``kind`` as they are made (one transaction, in batches)."""
-    if kind == "students":
-        students = (r for r in stream.records(kind) if isinstance(r, StudentRecord))
-        return ledger.import_students(students, progress)
-    if kind == "enrolments":
-        enrolments = (r for r in stream.records(kind) if isinstance(r, EnrolmentRecord))
-        return ledger.import_enrolments(enrolments, progress)
-    payments = (r for r in stream.records(kind) if isinstance(r, PaymentRecord))
-    return ledger.import_payments(payments, progress)
+    return import_records(ledger, kind, stream.records(kind), progress)
 
 
 def generate(

@@ -15,7 +15,7 @@ import difflib
 import io
 import re
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +37,7 @@ from ivr.core.fees.model import (
 from ivr.core.fees.money import parse_amount
 from ivr.storage.ledger.base import (
     EXPORT_KINDS,
+    AnyRecord,
     EnrolmentRecord,
     ExportKind,
     ImportResult,
@@ -46,6 +47,7 @@ from ivr.storage.ledger.base import (
     RowProblem,
     RowsRejected,
     StudentRecord,
+    import_records,
 )
 
 COLUMNS: dict[ExportKind, tuple[str, ...]] = {
@@ -84,7 +86,7 @@ CATEGORY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 PAYMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$")
 MAX_CREDITS = 40
 
-Record = StudentRecord | EnrolmentRecord | PaymentRecord
+Record = AnyRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,20 +533,6 @@ def import_parsed(
     if parsed.kind is None or parsed.problems:
         raise ValueError("only a clean export can be imported")
     return import_records(ledger, parsed.kind, parsed.records, progress)
-
-
-def import_records(
-    ledger: Ledger, kind: ExportKind, records: Iterable[Record], progress: Progress | None = None
-) -> ImportResult:
-    """Hand records (a stream or a sequence) of one kind to the ledger's importer."""
-    if kind == "students":
-        students = (r for r in records if isinstance(r, StudentRecord))
-        return ledger.import_students(students, progress)
-    if kind == "enrolments":
-        enrolments = (r for r in records if isinstance(r, EnrolmentRecord))
-        return ledger.import_enrolments(enrolments, progress)
-    payments = (r for r in records if isinstance(r, PaymentRecord))
-    return ledger.import_payments(payments, progress)
 
 
 def kind_order(kind: ExportKind | None) -> int:
