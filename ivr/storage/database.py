@@ -16,9 +16,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,14 @@ _WRITE = "ivr_write"  # execution option: this transaction will write (SQLite: B
 log = logging.getLogger("ivr.storage")
 # Alembic logs its plugins and DDL mode at INFO on every start; an upgrade is logged here.
 logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# When the request being answered must have its answer (time.monotonic()); None: no limit.
+_deadline: ContextVar[float | None] = ContextVar("ivr_store_deadline", default=None)
+WAIT_SECONDS = 5.0  # how long a statement waits for a lock when no deadline is set
+# A write that the answer does not need waits no longer than this: enough for another webhook's
+# write (milliseconds), not for an import's transaction.
+GLIMPSE_SECONDS = 0.25
 
 
 class DatabaseError(RuntimeError):
@@ -79,7 +89,7 @@ def make_engine(url: str | URL) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 5.0})
+        engine = create_engine(parsed, connect_args={"timeout": WAIT_SECONDS})
         event.listen(engine, "connect", _sqlite_connected)
         event.listen(engine, "begin", _sqlite_begin)
     elif backend == "postgresql":
@@ -93,6 +103,7 @@ def make_engine(url: str | URL) -> Engine:
             pool_timeout=5,  # a webhook waits at most this for a connection, then apologises
             connect_args={"connect_timeout": 3},
         )
+        event.listen(engine, "begin", _postgresql_begin)
     else:
         raise DatabaseError(
             f"IVR_DATABASE_URL names a {backend} database; use sqlite:///PATH or "
@@ -114,8 +125,54 @@ def _sqlite_connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> Non
 
 
 def _sqlite_begin(connection: Connection) -> None:
+    wait = _wait_ms()
+    busy = wait if wait is not None else int(WAIT_SECONDS * 1000)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy}")
     immediate = connection.get_execution_options().get(_WRITE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _postgresql_begin(connection: Connection) -> None:
+    wait = _wait_ms()
+    if wait is not None:  # 0 would mean "no limit" to PostgreSQL: at least a millisecond
+        connection.exec_driver_sql(
+            f"SET LOCAL lock_timeout = {max(wait, 1)}; SET LOCAL statement_timeout = {max(wait, 1)}"
+        )
+
+
+# -- deadlines: a webhook's answer never waits on storage past its own ---------------------------
+def start_deadline(seconds: float) -> Token[float | None]:
+    """From now on, in this context, statements give up ``seconds`` from now (or sooner).
+
+    A lock held elsewhere (a long import on SQLite, a stuck transaction on PostgreSQL) then
+    costs the request at most that long: the statement fails with a ``STORE_ERRORS`` error,
+    which the caller hears as the usual apology, in time. A deadline already set stays if it is
+    sooner. Pass the token to ``end_deadline``.
+    """
+    until = time.monotonic() + max(seconds, 0.0)
+    current = _deadline.get()
+    return _deadline.set(until if current is None else min(current, until))
+
+
+def end_deadline(token: Token[float | None]) -> None:
+    _deadline.reset(token)
+
+
+@contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """Run a block under ``start_deadline(seconds)``; ``answer_within(0)``: never wait."""
+    token = start_deadline(seconds)
+    try:
+        yield
+    finally:
+        end_deadline(token)
+
+
+def _wait_ms() -> int | None:
+    until = _deadline.get()
+    if until is None:
+        return None
+    return max(int((until - time.monotonic()) * 1000), 0)
 
 
 def _dispose_in_child() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -151,7 +152,10 @@ def _dni(
         return _silence(ctx, node, state, again)
     outcome = services.verify(pending, keyed)
     if outcome.verified and outcome.code:
-        services.save({**session, "code": outcome.code})
+        # The right answer never waits: unsaved (storage busy), the statement is still heard,
+        # and the next step asks for the code again.
+        with suppress(Unavailable):
+            services.save({**session, "code": outcome.code})
         statement = statement_of(services, outcome.code, ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)
