@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sqlite3
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
 
@@ -36,6 +37,8 @@ STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UPGRADE_COMMAND = "flask --app app ivr db upgrade"
+LEDGER_IMPORT_COMMAND = "flask --app app ivr ledger import"
+DEMO_COMMAND = "flask --app app ivr ledger demo"
 # pg_advisory_lock keys (any bigint, fixed per purpose): upgrades take turns, one scheduler leads
 UPGRADE_LOCK = 0x1F0_0001
 SCHEDULER_LOCK = 0x1F0_0002
@@ -79,19 +82,31 @@ def is_postgresql(engine: Engine) -> bool:
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def make_engine(url: str | URL) -> Engine:
-    """Return an engine for ``url``; ``postgresql://`` means psycopg 3."""
+def make_engine(url: str | URL, *, create: bool = False) -> Engine:
+    """Return an engine for ``url``; ``postgresql://`` means psycopg 3.
+
+    An SQLite file is opened only if it exists, unless ``create``: only ``ivr db upgrade``,
+    ``ivr ledger import`` and ``ivr ledger demo`` make one. A file deleted or replaced while
+    the engine runs is noticed when a connection is next taken from the pool: the statement
+    fails (callers hear the apology) instead of writing to a file no one will read again.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise DatabaseError(f"IVR_DATABASE_URL is not a database URL: {error}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": WAIT_SECONDS})
         event.listen(engine, "connect", _sqlite_connected)
         event.listen(engine, "begin", _sqlite_begin)
+        if parsed.database and parsed.database not in (":memory:", ""):
+            file = Path(parsed.database)
+            if create:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                event.listen(engine, "do_connect", functools.partial(_open_existing, file))
+            event.listen(engine, "connect", functools.partial(_remember_file, file))
+            event.listen(engine, "checkout", functools.partial(_same_file, file))
     elif backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -122,6 +137,31 @@ def _sqlite_connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> Non
     cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _open_existing(
+    file: Path, dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]
+) -> Any:
+    # SQLite's URI mode=rw opens a file that exists and never creates one.
+    return sqlite3.connect(f"{file.resolve().as_uri()}?mode=rw", uri=True, **cparams)
+
+
+def _remember_file(file: Path, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["ivr_file"] = _identity(file)
+
+
+def _same_file(file: Path, dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    if _identity(file) != record.info.get("ivr_file"):
+        # The pool drops this connection and opens another, which fails if the file is gone.
+        raise DisconnectionError(f"the database file {file} was deleted or replaced")
+
+
+def _identity(file: Path) -> tuple[int, int] | None:
+    try:
+        status = file.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -296,10 +336,29 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
-def prepare(engine: Engine) -> None:
-    """Make the database usable at start: upgrade SQLite; refuse a PostgreSQL schema behind."""
+def missing_file(engine: Engine) -> Path | None:
+    """Return the SQLite file ``engine`` names if it does not exist; None otherwise."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or Path(database).exists():
+        return None
+    return Path(database)
+
+
+def prepare(engine: Engine, *, create: bool = False) -> None:
+    """Make the database usable at start: upgrade SQLite; refuse a PostgreSQL schema behind.
+
+    A missing SQLite file is an error naming the commands that make one, unless ``create``
+    (and ``engine`` was made with ``create``).
+    """
     from alembic.script import ScriptDirectory
 
+    missing = None if create else missing_file(engine)
+    if missing is not None:
+        raise DatabaseError(
+            f"no database at {missing} (IVR_DATABASE_URL, or IVR_DATA_DIR/ivr.sqlite3): create "
+            f"it with '{LEDGER_IMPORT_COMMAND} FILES' or, to try the IVR, "
+            f"'{DEMO_COMMAND}'; '{UPGRADE_COMMAND}' makes it empty"
+        )
     current = current_revision(engine)
     head = head_revision()
     if current == head:

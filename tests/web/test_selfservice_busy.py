@@ -10,6 +10,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.test import TestResponse
@@ -61,3 +62,17 @@ def test_a_step_that_must_write_apologises_within_five_seconds(caller: Caller, a
     assert 3.5 < waited < 5.0
     assert menu_waited < 1.0
     assert "Bienvenido" in " ".join(says(menu.data))
+
+
+def test_a_database_file_deleted_while_running_is_never_made_again(
+    caller: Caller, app: Flask
+) -> None:
+    """The ledger's file goes (a wrong cleanup): callers hear the apology; nothing is recreated."""
+    path = Path(app.extensions["ivr"].engine.url.database)
+    asked_code = caller.follow(caller.follow(caller.post("/voice"), Digits="2"), Digits="5")
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        file.unlink(missing_ok=True)
+    answer = caller.follow(asked_code, Digits="00012345")
+    assert says(answer.data)[0] == APOLOGY
+    assert not path.exists()
+    assert "Bienvenido" in " ".join(says(caller.post("/voice").data))  # menus go on
