@@ -65,6 +65,18 @@ class PhoneStore:
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
         return outcome
 
+    def paused(self) -> bool:
+        if not self.runtime.settings.pause_on_alarm:
+            return False
+        try:
+            alarmed = self.runtime.callers.alarmed(self.now)
+        except STORE_ERRORS as error:
+            raise Unavailable from error
+        if alarmed:
+            count_verification("paused")
+            log.warning("self-service paused: failed verifications are over the alarm rate")
+        return alarmed
+
     def account(self, code: str) -> Account | None:
         try:
             return self.runtime.ledger.load_account(code)

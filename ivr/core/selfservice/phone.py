@@ -45,6 +45,10 @@ LOCKED = (
     "después de varios intentos fallidos. Intente más tarde."
 )
 UNAVAILABLE = "En este momento no podemos consultar su estado de cuenta."
+PAUSED = (
+    "Por seguridad, la consulta telefónica de estado de cuenta está en pausa por un tiempo. "
+    "Intente más tarde."
+)
 NOT_CONFIGURED = "La consulta de estado de cuenta no está disponible en este momento."
 
 
@@ -81,6 +85,10 @@ class PhoneServices(Protocol):
     def session(self) -> dict[str, Any]: ...
 
     def save(self, data: dict[str, Any]) -> None: ...
+
+    def paused(self) -> bool:
+        """Whether self-service is paused for callers not yet verified (codes being guessed)."""
+        ...
 
 
 class Unavailable(Exception):
@@ -130,6 +138,8 @@ def _code(
         return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")
     if not keyed:
         return _silence(ctx, node, state, ask_code(state))
+    if services.paused():
+        return _leave(ctx, node, state, (PAUSED, CHANNELS), "selfservice_paused")
     session["pending"] = keyed
     services.save(session)
     ask = Ask((ASK_DNI,), replace(state, step="dni", no_input=0), route="selfservice",
