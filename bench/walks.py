@@ -62,7 +62,7 @@ def build_ledger(database_url: str, students: int, sample: int) -> tuple[list[Ca
     synthetic = [i for i, r in enumerate(data.students) if r.student.code.startswith("N002")]
     chosen = set(rng.sample(synthetic, min(sample, len(synthetic))))
     records = tuple(_production_cost(r) if i in chosen else r for i, r in enumerate(data.students))
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, create=True)  # as `ivr ledger demo` does
     try:
         upgrade(engine)
         ledger = SqlLedger(engine)
