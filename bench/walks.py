@@ -61,7 +61,7 @@ def build_ledger(
     from ivr.storage.ledger.sql import SqlLedger
 
     started = time.perf_counter()
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, create=True)  # as `ivr ledger demo` does
     if key is None:
         database = engine.url.database
         if engine.dialect.name != "sqlite" or not database:

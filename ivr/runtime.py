@@ -23,7 +23,7 @@ from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.callers import CallerLimits, CallerPolicy
-from ivr.storage.database import make_engine, prepare
+from ivr.storage.database import make_engine, missing_file, prepare, upgrade
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
@@ -69,7 +69,9 @@ class Runtime:
         previous = settings.previous_secret_key
         engine = make_engine(settings.database_url)
         try:
-            prepare(engine)
+            # An operator command may be the one that creates the database (create_database).
+            if not (settings.cli and missing_file(engine)):
+                prepare(engine)
         except BaseException:
             engine.dispose()
             raise
@@ -86,6 +88,20 @@ class Runtime:
             _checked=time.monotonic(),
             _seen=config.fingerprint,
         )
+
+    def create_database(self) -> None:
+        """Make the SQLite database with its schema if it is missing (importing a ledger does).
+
+        Nothing else creates one: a webhook or the app's start meeting a missing file is an
+        error, never a silent empty ledger.
+        """
+        if missing_file(self.engine) is None:
+            return
+        maker = make_engine(self.settings.database_url, create=True)
+        try:
+            upgrade(maker)
+        finally:
+            maker.dispose()
 
     def now(self) -> datetime:
         """Return this runtime's "now" in Lima time (its clock, which a test or simulation sets)."""

@@ -246,6 +246,8 @@ class AppSettings:
     failure_alarm_per_hour: int = var(
         "IVR_FAILURE_ALARM_PER_HOUR", whole(1, "failed verifications per hour"), 100
     )
+    # While the alarm is up, callers not yet verified hear that self-service is paused.
+    pause_on_alarm: bool = var("IVR_PAUSE_ON_ALARM", flag, False)
     metrics_token: str | None = var("IVR_METRICS_TOKEN", token, secret=True)
     # The key the server key replaced: still checks the second factors it made until an import
     # rewrites them (docs/deploy.md, "Rotating the server key"). Declared before secret_key,

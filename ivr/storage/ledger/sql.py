@@ -13,6 +13,7 @@ and writes only when there are failures to clear.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +24,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ivr.core.codes import CODE, digits_of, mask_code, normalise_code
 from ivr.core.fees.model import Account, Enrolment, Insurance, Payment, PaymentConcept, Student
-from ivr.storage.database import upsert, writing
+from ivr.storage.database import (
+    GLIMPSE_SECONDS,
+    STORE_ERRORS,
+    answer_within,
+    describe,
+    upsert,
+    writing,
+)
 from ivr.storage.ledger.base import (
     EnrolmentRecord,
     ExportKind,
@@ -38,6 +46,8 @@ from ivr.storage.ledger.base import (
 )
 from ivr.storage.ledger.secondfactor import LAST4, KeyAge, SecondFactor
 from ivr.storage.schema import enrolments, lockouts, payments, students, verification_failures
+
+log = logging.getLogger("ivr.ledger")
 
 T = TypeVar("T")
 R = TypeVar("R", StudentRecord, EnrolmentRecord, PaymentRecord)
@@ -284,14 +294,23 @@ class SqlLedger:
         matches = self.second_factor.check(verifier, code, dni_last4 if well_formed else "0000")
         if row is not None and well_formed and matches:
             if failed_before:  # the usual success writes nothing
-                with writing(self.engine) as write:
-                    write.execute(
-                        delete(verification_failures).where(
-                            verification_failures.c.code_digits == key
-                        )
-                    )
+                self._forget_failures(key)
             return VerifyOutcome("verified", str(row.code))
         return self._fail(key, at, attempt)
+
+    def _forget_failures(self, key: str) -> None:
+        """Clear a verified code's earlier failures, unless that means waiting for a lock.
+
+        The right answer never waits: while another writer holds the lock (longer than the
+        webhooks' own writes take) the failures stay, and leave the count as their window ends.
+        """
+        try:
+            with answer_within(GLIMPSE_SECONDS), writing(self.engine) as write:
+                write.execute(
+                    delete(verification_failures).where(verification_failures.c.code_digits == key)
+                )
+        except STORE_ERRORS as error:
+            log.warning("verified while the ledger was busy; failures kept: %s", describe(error))
 
     def _fail(self, key: str, at: datetime, attempt: str | None) -> VerifyOutcome:
         policy = self.lockout
