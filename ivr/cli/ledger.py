@@ -48,7 +48,7 @@ def import_command(files: tuple[Path, ...], kind: ExportKind | None) -> None:
     Files are read whole and checked first; each goes in as one transaction, students before
     enrolments before payments. Importing the same export again changes nothing.
     """
-    current_runtime().create_database()
+    current_runtime(creating=True).create_database()
     ledger = current_runtime().ledger
     terms = [t.code for t in loaded_billing().terms]
     parsed = []
@@ -101,7 +101,7 @@ def _count(problems: tuple[object, ...]) -> str:
 @with_appcontext
 def demo_command(students: int, seed: int, reset: bool) -> None:
     """Load the synthetic demo students (the same ones every time for the same seed)."""
-    current_runtime().create_database()
+    current_runtime(creating=True).create_database()
     ledger = current_runtime().ledger
     if reset:
         ledger.reset()
