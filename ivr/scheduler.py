@@ -369,7 +369,7 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
     """
     global _started
     with app.app_context():
-        runtime = current_runtime()
+        runtime = current_runtime(creating=True)  # a command's database may not exist yet
     if not runtime.settings.in_process_scheduler:
         return None
     with _start_lock:

@@ -54,7 +54,7 @@ def import_command(files: tuple[Path, ...], kind: ExportKind | None) -> None:
     rolls its file back and every problem is listed. Importing the same export again changes
     nothing. Progress goes to stderr: a bar on a terminal, a line every few seconds otherwise.
     """
-    current_runtime().create_database()
+    current_runtime(creating=True).create_database()
     ledger = current_runtime().ledger
     terms = [t.code for t in loaded_billing().terms]
     ordered = sorted(files, key=lambda path: kind_order(peek_kind(path, kind)))
@@ -95,7 +95,7 @@ def demo_command(students: int, seed: int, reset: bool) -> None:
 
     The rows are made as they are written, a batch at a time: memory stays flat however many.
     """
-    current_runtime().create_database()
+    current_runtime(creating=True).create_database()
     ledger = current_runtime().ledger
     try:
         stream = demo.DemoStream(students, seed, billing=loaded_billing())

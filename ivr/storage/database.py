@@ -344,6 +344,14 @@ def missing_file(engine: Engine) -> Path | None:
     return Path(database)
 
 
+def missing_message(missing: Path) -> str:
+    return (
+        f"no database at {missing} (IVR_DATABASE_URL, or IVR_DATA_DIR/ivr.sqlite3): create "
+        f"it with '{LEDGER_IMPORT_COMMAND} FILES' or, to try the IVR, "
+        f"'{DEMO_COMMAND}'; '{UPGRADE_COMMAND}' makes it empty"
+    )
+
+
 def prepare(engine: Engine, *, create: bool = False) -> None:
     """Make the database usable at start: upgrade SQLite; refuse a PostgreSQL schema behind.
 
@@ -354,11 +362,7 @@ def prepare(engine: Engine, *, create: bool = False) -> None:
 
     missing = None if create else missing_file(engine)
     if missing is not None:
-        raise DatabaseError(
-            f"no database at {missing} (IVR_DATABASE_URL, or IVR_DATA_DIR/ivr.sqlite3): create "
-            f"it with '{LEDGER_IMPORT_COMMAND} FILES' or, to try the IVR, "
-            f"'{DEMO_COMMAND}'; '{UPGRADE_COMMAND}' makes it empty"
-        )
+        raise DatabaseError(missing_message(missing))
     current = current_revision(engine)
     head = head_revision()
     if current == head:

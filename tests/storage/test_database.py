@@ -281,6 +281,14 @@ def test_the_demo_command_makes_the_missing_database_then_the_app_starts(tmp_pat
             timeout=120,
         )  # fmt: skip
 
+    report = run("-m", "flask", "--app", "app", "ivr", "report")  # reads: never makes one
+    assert report.returncode == 1
+    assert (
+        report.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"Error: no database at {tmp_path / 'v' / 'ivr.sqlite3'} (IVR_DATABASE_URL")
+    )
+    assert not (tmp_path / "v" / "ivr.sqlite3").exists()
     made = run("-m", "flask", "--app", "app", "ivr", "ledger", "demo", "--students", "5")
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("Demo ledger: 5 students")
