@@ -149,6 +149,7 @@ def peak_rss_kb(tmp_path: Path, name: str, files: list[Path]) -> tuple[int, str]
         "IVR_SKIP_SIGNATURE": "1",
         "IVR_CONFIG_DIR": str(ROOT),
     }
+    environment.pop("IVR_CLI", None)  # a shell's environment: the ivr group sets it
     command = [sys.executable, "-m", "flask", "--app", "app", "ivr", "ledger", "import"]
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, *command, *map(str, files)],
