@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from ivr.settings import AppSettings
@@ -43,17 +44,27 @@ def key_file(path: Path) -> bytes:
     key = secrets.token_urlsafe(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two workers starting at once make one key; the slower one reads the winner's.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a name of its own, then linked into place: a worker never reads
+        # a half-written key, and of two workers starting at once the second link fails and
+        # that worker reads the first one's key.
+        fd, draft = tempfile.mkstemp(prefix=".secret-", dir=path.parent)  # mode 0600
     except FileExistsError:
-        if path.parent.is_dir():
-            return _read(path)
         error: OSError = NotADirectoryError(20, "not a folder")
         raise SecretKeyError(_cannot_create(path, error)) from None
     except OSError as error:
         raise SecretKeyError(_cannot_create(path, error)) from error
-    with os.fdopen(descriptor, "w") as out:
-        out.write(key + "\n")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(key + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        return _read(path)
+    except OSError as error:
+        raise SecretKeyError(_cannot_create(path, error)) from error
+    finally:
+        os.unlink(draft)
     return key.encode()
 
 

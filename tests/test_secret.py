@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,7 +13,8 @@ import pytest
 
 from ivr.secret import KEY_FILE, SecretKeyError, key_file, server_key, subkey
 from ivr.settings import SettingsError, load_settings
-from tests.helpers import SECRET_KEY
+from ivr.web.app import CANNOT_START
+from tests.helpers import ROOT, SECRET_KEY
 
 PG = "postgresql+psycopg://ivr:pw@db.example.edu/ivr"
 
@@ -88,3 +92,23 @@ def test_a_short_key_is_refused_without_showing_it() -> None:
         "IVR_SECRET_KEY=(hidden): expected at least 32 random characters, such as the output "
         "of `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
     ]
+
+
+def test_a_damaged_key_file_stops_the_start_with_its_message(tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / KEY_FILE).write_text("short\n")
+    environment = {**os.environ, "IVR_SKIP_SIGNATURE": "1", "IVR_DATA_DIR": str(tmp_path / "var")}
+    for name in ("IVR_SECRET_KEY", "IVR_DATABASE_URL", "IVR_CLI"):
+        environment.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == CANNOT_START
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"cannot start: {tmp_path / 'var' / KEY_FILE}: the server key file holds 5 characters"
+        )
+    )
