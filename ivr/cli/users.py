@@ -44,9 +44,13 @@ def _name(name: str) -> str:
         raise click.BadParameter(str(error), param_hint="'NAME'") from None
 
 
+def _is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password() -> str:
     """Ask twice at a terminal; otherwise read two lines of standard input."""
-    if sys.stdin.isatty():
+    if _is_terminal():
         password: str = click.prompt(
             "Password", hide_input=True, confirmation_prompt="Repeat the password"
         )
