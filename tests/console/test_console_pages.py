@@ -286,7 +286,7 @@ def test_the_switch_asks_for_confirmation_then_closes_every_line(
     assert "central Cerrada cierre de emergencia" in now_page
     entry = store.audit_log()[0]
     assert (entry.actor, entry.action) == ("ana", "override_set")
-    assert entry.detail == f"hasta: miércoles 18 de noviembre, 15:30; mensaje: {MESSAGE}"
+    assert entry.detail == f"hasta el miércoles 18 de noviembre, 15:30; mensaje: {MESSAGE}"
 
 
 def test_clearing_asks_for_confirmation_then_the_schedules_decide_again(
@@ -325,7 +325,7 @@ def test_a_clear_confirmed_for_an_override_replaced_meanwhile_asks_again(
     [
         (
             "2026-11-18T09:59",
-            "El fin (miércoles 18 de noviembre, 09:59) ya pasó: ahora son las miércoles 18 de "
+            "El fin (miércoles 18 de noviembre, 09:59) ya pasó: ahora es el miércoles 18 de "
             "noviembre, 10:00. Elija un momento futuro o deje el campo vacío.",
         ),
         ("mañana", "Escriba la fecha y hora de fin como AAAA-MM-DD HH:MM (hora de Lima)."),

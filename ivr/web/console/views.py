@@ -35,6 +35,7 @@ from ivr.runtime import Runtime, current_runtime
 from ivr.storage.callbacks import mask_number
 from ivr.storage.console import ConsoleStore, User, account_key, check_password
 from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.override import OverrideStore
 from ivr.web.console import IDLE_TIMEOUT, csrf, keys, live
 
 log = logging.getLogger("ivr.console")
@@ -62,6 +63,11 @@ LOCKED = (
 # -- who is asking -------------------------------------------------------------------------------
 def _store() -> ConsoleStore:
     return ConsoleStore(current_runtime().engine)
+
+
+def _override(rt: Runtime, now: datetime) -> Override | None:
+    """The override in the database now: never this process's copy, up to a second old."""
+    return OverrideStore(rt.engine, ttl=0).get(now)
 
 
 def _user() -> User:
@@ -283,7 +289,7 @@ def logout() -> Answer:
 # -- Now -------------------------------------------------------------------------------------
 def _now_view(rt: Runtime) -> dict[str, Any]:
     now = rt.now()
-    override = rt.override_store.get(now)
+    override = _override(rt, now)
     calls = live.calls_now(rt.engine, now)
     pending = rt.callbacks.list(status="pending")
     return {
@@ -368,7 +374,7 @@ def _switch_form(rt: Runtime) -> tuple[str, datetime | None, dict[str, str]]:
             errors["until"] = "Escriba la fecha y hora de fin como AAAA-MM-DD HH:MM (hora de Lima)."
         elif until <= now:
             errors["until"] = (
-                f"El fin ({_when(until)}) ya pasó: ahora son las {_when(now)}. "
+                f"El fin ({_when(until)}) ya pasó: ahora es el {_when(now)}. "
                 "Elija un momento futuro o deje el campo vacío."
             )
     return message, until, errors
@@ -378,7 +384,7 @@ def _switch_page(rt: Runtime, status: int = 200, **values: Any) -> tuple[str, in
     now = rt.now()
     page = render_template(
         "console/switch.html",
-        override=rt.override_store.get(now),
+        override=_override(rt, now),
         now=now,
         limit=SAY_LIMIT,
         **values,
@@ -419,8 +425,7 @@ def switch_set() -> Answer:
 def switch_clear() -> Answer:
     """Show the confirmation; on confirmation, remove the override the operator saw."""
     rt = current_runtime()
-    now = rt.now()
-    override = rt.override_store.get(now)
+    override = _override(rt, rt.now())
     if override is None:
         flash("No hay un cierre de emergencia activo.", "info")
         return redirect(url_for(".switch"))
@@ -438,8 +443,8 @@ def switch_clear() -> Answer:
 
 
 def _describe(override: Override) -> str:
-    until = _when(override.until) if override.until else "hasta quitarlo"
-    return f"hasta: {until}; mensaje: {override.message}"
+    until = f"hasta el {_when(override.until)}" if override.until else "hasta quitarlo"
+    return f"{until}; mensaje: {override.message}"
 
 
 # -- the audit log ---------------------------------------------------------------------------
