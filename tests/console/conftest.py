@@ -55,19 +55,22 @@ def log_in(client: FlaskClient, name: str, password: str = PASSWORD) -> TestResp
     )
 
 
+def _logged_in(
+    app: Flask, add_user: Callable[[str, str], None], name: str, role: str
+) -> FlaskClient:
+    add_user(name, role)
+    client = app.test_client()
+    assert log_in(client, name).status_code == 302
+    return client
+
+
 @pytest.fixture
 def operator(app: Flask, add_user: Callable[[str, str], None]) -> FlaskClient:
     """A client logged in as the operator 'ana'."""
-    add_user("ana", "operator")
-    client = app.test_client()
-    assert log_in(client, "ana").status_code == 302
-    return client
+    return _logged_in(app, add_user, "ana", "operator")
 
 
 @pytest.fixture
 def viewer(app: Flask, add_user: Callable[[str, str], None]) -> FlaskClient:
     """A client logged in as the viewer 'beto'."""
-    add_user("beto", "viewer")
-    client = app.test_client()
-    assert log_in(client, "beto").status_code == 302
-    return client
+    return _logged_in(app, add_user, "beto", "viewer")

@@ -28,7 +28,8 @@ from lxml import etree
 from bench.server import Server
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.database import make_engine, sqlite_url
-from tests.helpers import ROOT, SECRET_KEY, TOKEN, copy_config, sign
+from tests.hardening.test_served import server_env
+from tests.helpers import ROOT, SECRET_KEY, sign
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "docs" / "console"
@@ -107,19 +108,9 @@ def heard(data: bytes) -> str:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     _browser_or_skip()
     folder = tmp_path_factory.mktemp("console")
-    config = copy_config(folder / "config")
-    (config / "schedules" / "central.yaml").write_text(ALWAYS_OPEN, encoding="utf-8")
-    (folder / "prometheus").mkdir()
-    env = {
-        "IVR_CONFIG_DIR": str(config),
-        "IVR_DATA_DIR": str(folder / "var"),
-        "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_SECRET_KEY": SECRET_KEY,
-        "IVR_CLI": "",
-        "IVR_SKIP_SIGNATURE": "",
-        "IVR_TRUSTED_PROXIES": "",
-    }
+    env = {**server_env(folder), "IVR_SECRET_KEY": SECRET_KEY}
+    central = Path(env["IVR_CONFIG_DIR"]) / "schedules" / "central.yaml"
+    central.write_text(ALWAYS_OPEN, encoding="utf-8")
     # The first user, the way the README says: the password twice on standard input.
     made = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "ivr", "users", "add", "ana", "--role",

@@ -147,15 +147,9 @@ def calls_now(engine: Engine, now: datetime) -> list[CallNow]:
         .where(call_steps.c.at >= now - ACTIVE_WINDOW, call_steps.c.at <= now)
         .distinct()
     )
+    columns = ("call_sid", "at", "campus", "node", "event", "detail")  # never what was said
     steps = (
-        select(
-            call_steps.c.call_sid,
-            call_steps.c.at,
-            call_steps.c.campus,
-            call_steps.c.node,
-            call_steps.c.event,
-            call_steps.c.detail,
-        )
+        select(*(call_steps.c[name] for name in columns))
         .where(call_steps.c.call_sid.in_(recent), call_steps.c.at >= now - LONGEST_CALL)
         .order_by(call_steps.c.call_sid, call_steps.c.at, call_steps.c.id)
     )
