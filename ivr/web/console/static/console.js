@@ -17,7 +17,8 @@
   }
 
   function refresh() {
-    if (document.hidden) {  // a tab in the background asks nothing
+    // A tab in the background asks nothing; a table scrolled with the keyboard keeps its focus.
+    if (document.hidden || box.contains(document.activeElement)) {
       window.setTimeout(refresh, every);
       return;
     }
