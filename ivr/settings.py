@@ -246,7 +246,13 @@ class AppSettings:
     failure_alarm_per_hour: int = var(
         "IVR_FAILURE_ALARM_PER_HOUR", whole(1, "failed verifications per hour"), 100
     )
+    # While the alarm is up, callers not yet verified hear that self-service is paused.
+    pause_on_alarm: bool = var("IVR_PAUSE_ON_ALARM", flag, False)
     metrics_token: str | None = var("IVR_METRICS_TOKEN", token, secret=True)
+    # The key the server key replaced: still checks the second factors it made until an import
+    # rewrites them (docs/deploy.md, "Rotating the server key"). Declared before secret_key,
+    # whose field name hides the reader of the same name from here on.
+    previous_secret_key: str | None = var("IVR_PREVIOUS_SECRET_KEY", secret_key, secret=True)
     # The server key (ivr/secret.py): the same on every host; unset, a key file in data_dir.
     secret_key: str | None = var("IVR_SECRET_KEY", secret_key, secret=True)
     # Twilio's REST API (SMS to waiting callers); the base URL is settable for tests.

@@ -169,8 +169,8 @@ def assert_valid_wait_twiml(data: bytes) -> None:
 
 
 def upgrade_url(url: str) -> None:
-    """Bring the database at ``url`` to the code's schema."""
-    engine = make_engine(url)
+    """Bring the database at ``url`` to the code's schema (an SQLite file is made if missing)."""
+    engine = make_engine(url, create=True)
     try:
         upgrade(engine)
     finally:

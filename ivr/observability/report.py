@@ -71,6 +71,7 @@ SELF_SERVICE_FAILURE = frozenset(
         "selfservice_locked",  # the ledger's lockout
         "selfservice_failed",  # MAX_FAILURES in this call
         "selfservice_unavailable",  # the ledger could not answer
+        "selfservice_paused",  # paused while codes are being guessed (IVR_PAUSE_ON_ALARM)
         "unconfigured",  # no billing configuration: self-service is off
     }
 )

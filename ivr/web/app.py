@@ -18,6 +18,7 @@ from ivr.observability.metrics import instrument
 from ivr.runtime import EXTENSION, Runtime
 from ivr.scheduler import start_in_process
 from ivr.settings import AppSettings, SettingsError, load_settings
+from ivr.storage.database import DatabaseError
 from ivr.web import console, queue, voice
 from ivr.web.security import BodyLimit
 
@@ -98,7 +99,7 @@ def create_app_for_server() -> Flask:
     """
     try:
         return create_app()
-    except (SettingsError, ConfigError) as error:
+    except (SettingsError, ConfigError, DatabaseError) as error:
         if isinstance(error, ConfigError):
             count = len(error.problems)
             print(
@@ -106,6 +107,8 @@ def create_app_for_server() -> Flask:
                 file=sys.stderr,
             )
             print("\n".join(f"  {problem}" for problem in error.problems), file=sys.stderr)
+        elif isinstance(error, DatabaseError):
+            print(f"cannot start: {error}", file=sys.stderr)
         else:
             print(error, file=sys.stderr)
         sys.stderr.flush()

@@ -111,14 +111,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env = {**server_env(folder), "IVR_SECRET_KEY": SECRET_KEY}
     central = Path(env["IVR_CONFIG_DIR"]) / "schedules" / "central.yaml"
     central.write_text(ALWAYS_OPEN, encoding="utf-8")
-    # The first user, the way the README says: the password twice on standard input.
-    made = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "ivr", "users", "add", "ana", "--role",
-         "operator"],
-        cwd=ROOT, env={**os.environ, **env, "IVR_CLI": "1"}, input=f"{PASSWORD}\n" * 2,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    # An empty database, then the first user, the way the README says: the password twice on
+    # standard input.
+    for command, typed in (
+        (["db", "upgrade"], ""),
+        (["users", "add", "ana", "--role", "operator"], f"{PASSWORD}\n" * 2),
+    ):
+        made = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "ivr", *command],
+            cwd=ROOT, env={**os.environ, **env, "IVR_CLI": "1"}, input=typed,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
     server = Server("console", "app:app", env, folder)
     base = f"http://127.0.0.1:{server.port}"
     server.env["IVR_PUBLIC_URL"] = base

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -486,18 +485,3 @@ def test_console_pages_are_not_framed_cached_or_open_to_foreign_scripts(
 
 def says(data: bytes) -> list[str]:
     return [node.text or "" for node in etree.fromstring(data).iter("Say")]
-
-
-def test_without_a_readable_server_key_the_console_says_so_and_calls_go_on(
-    make_app: Callable[..., Flask], tmp_path: Path
-) -> None:
-    key_file = tmp_path / "var" / "secret.key"
-    key_file.parent.mkdir(parents=True)
-    key_file.write_text("short\n", encoding="ascii")  # a half-written key file
-    app = make_app(IVR_SECRET_KEY="")
-    response = app.test_client().get("/console/")
-    assert response.status_code == 503
-    assert "secret.key: the server key file holds 5 characters" in text_of(response.data)
-    answer = Caller(app.test_client()).post("/voice")
-    assert answer.status_code == 200
-    assert b"<Gather" in answer.data

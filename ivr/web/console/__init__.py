@@ -14,7 +14,6 @@ What keeps it apart from the webhooks:
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,9 +22,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ivr.runtime import EXTENSION as RUNTIME
 from ivr.runtime import Runtime
-from ivr.secret import SecretKeyError, server_key, subkey
-
-log = logging.getLogger("ivr.console")
+from ivr.secret import server_key, subkey
 
 EXTENSION = "ivr.console"
 # A session unused this long ends: the next page asks for the password again.
@@ -37,10 +34,9 @@ csrf = CSRFProtect()
 
 @dataclass(frozen=True)
 class ConsoleKeys:
-    """What the console signs with; ``problem`` says why it cannot run when there is no key."""
+    """What the console signs with besides the session cookie."""
 
-    login_key: bytes = b""  # keys the hash failed logins are counted under
-    problem: str = ""
+    login_key: bytes  # keys the hash failed logins are counted under
 
 
 def init_app(app: Flask) -> None:
@@ -50,15 +46,9 @@ def init_app(app: Flask) -> None:
     runtime = app.extensions[RUNTIME]
     assert isinstance(runtime, Runtime), "mount the console after the runtime (create_app)"
     settings = runtime.settings
-    try:
-        key = server_key(settings)
-    except SecretKeyError as error:
-        # The webhooks need no key: they keep answering; the console says what to fix.
-        log.error("the operator console is off: %s", error)
-        app.extensions[EXTENSION] = ConsoleKeys(problem=str(error))
-    else:
-        app.secret_key = subkey(key, "console-session")
-        app.extensions[EXTENSION] = ConsoleKeys(login_key=subkey(key, "console-login"))
+    key = server_key(settings)  # Runtime.start read it already: a bad key stopped the start
+    app.secret_key = subkey(key, "console-session")
+    app.extensions[EXTENSION] = ConsoleKeys(login_key=subkey(key, "console-login"))
     app.config.update(
         SESSION_COOKIE_NAME=COOKIE,
         SESSION_COOKIE_PATH="/console",
@@ -79,5 +69,6 @@ def init_app(app: Flask) -> None:
 
 def keys() -> ConsoleKeys:
     """The running app's console keys."""
-    found = current_app.extensions.get(EXTENSION)
-    return found if isinstance(found, ConsoleKeys) else ConsoleKeys(problem="console not mounted")
+    found = current_app.extensions[EXTENSION]
+    assert isinstance(found, ConsoleKeys), "the console is mounted by init_app"
+    return found

@@ -81,9 +81,6 @@ def _gate() -> Answer | None:
     """Static files pass; otherwise the console must be on, the form signed, the user known."""
     if request.endpoint == "console.static":
         return None
-    problem = keys().problem
-    if problem:
-        return render_template("console/unavailable.html", problem=problem), 503
     store = _store()
     if not store.has_users():
         return render_template("console/off.html"), 404
