@@ -25,6 +25,7 @@ from ivr.cli.scheduler import scheduler_command
 from ivr.cli.simulate import simulate_command
 from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.cli.statement import statement_command
+from ivr.cli.users import users_group
 from ivr.storage.database import DatabaseError
 
 
@@ -60,5 +61,6 @@ for _command in (
     db_group,
     fallback_command,
     callbacks_group,
+    users_group,
 ):
     ivr.add_command(_command)

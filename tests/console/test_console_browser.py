@@ -1,0 +1,266 @@
+"""The console in a real browser: headless Chromium (Debian's) driven by Playwright, against the
+app served by real gunicorn on loopback, with a user made by the real ``ivr users add``.
+
+It logs in, reads the Now page, sets the emergency override through the switch (refusing an end
+in the past first), sees the Now page refresh itself, checks that a signed webhook then says
+the closure, clears it, checks the webhook offers the menu without it, marks a callback done and
+reads the audit log. It saves a screenshot of each page in docs/console/ (the README shows them).
+
+Without Chromium or Playwright the test skips, except in CI (CI=true), where it fails.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from lxml import etree
+
+from bench.server import Server
+from ivr.storage.callbacks import CallbackStore
+from ivr.storage.database import make_engine, sqlite_url
+from tests.hardening.test_served import server_env
+from tests.helpers import ROOT, SECRET_KEY, sign
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "console"
+PASSWORD = "clave-de-la-central-2026"
+MESSAGE = "Por una emergencia, la central está cerrada. Escríbanos por WhatsApp, por favor."
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 15_000  # the Now page refreshes every 10 s
+
+# Open every day, all day, holidays included: what the pages show does not hang on the hour
+# the test runs at (the served app reads the real clock).
+ALWAYS_OPEN = """\
+weekly:
+  lunes-domingo:
+    - {from: '00:00', until: '23:59:59'}
+holidays:
+  closed: false
+"""
+
+
+def _browser_or_skip() -> None:
+    """Skip without Chromium or Playwright; in CI (CI=true) fail instead."""
+    missing = []
+    if not CHROMIUM.is_file():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install -e '.[test]')")
+    if not missing:
+        return
+    reason = "the browser test needs " + " and ".join(missing)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must run the browser test: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class Served:
+    base: str
+    database: str
+
+    def webhook(self, sid: str, path: str = "/voice", **params: str) -> bytes:
+        """Post a webhook signed as Twilio signs it; return the TwiML."""
+        data = {"CallSid": sid, "To": "+5116044700", "From": "+51999888777", **params}
+        headers = {
+            "X-Twilio-Signature": sign(self.base + path, data),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        port = int(self.base.rsplit(":", 1)[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("POST", path, body=urlencode(data), headers=headers)
+            response = conn.getresponse()
+            assert response.status == 200
+            return response.read()
+        finally:
+            conn.close()
+
+    def greeting_until(self, sid: str, *, says_message: bool) -> bytes:
+        """The greeting, once every host hears the override's change (each caches it 1 s)."""
+        deadline = time.monotonic() + 10
+        while True:
+            answer = self.webhook(sid)
+            if (MESSAGE in heard(answer)) == says_message or time.monotonic() > deadline:
+                return answer
+            time.sleep(0.2)
+
+
+def heard(data: bytes) -> str:
+    """Everything a caller hears in a TwiML answer."""
+    return " ".join(node.text or "" for node in etree.fromstring(data).iter("Say"))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    _browser_or_skip()
+    folder = tmp_path_factory.mktemp("console")
+    env = {**server_env(folder), "IVR_SECRET_KEY": SECRET_KEY}
+    central = Path(env["IVR_CONFIG_DIR"]) / "schedules" / "central.yaml"
+    central.write_text(ALWAYS_OPEN, encoding="utf-8")
+    # An empty database, then the first user, the way the README says: the password twice on
+    # standard input.
+    for command, typed in (
+        (["db", "upgrade"], ""),
+        (["users", "add", "ana", "--role", "operator"], f"{PASSWORD}\n" * 2),
+    ):
+        made = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "ivr", *command],
+            cwd=ROOT, env={**os.environ, **env, "IVR_CLI": "1"}, input=typed,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    server = Server("console", "app:app", env, folder)
+    base = f"http://127.0.0.1:{server.port}"
+    server.env["IVR_PUBLIC_URL"] = base
+    server.start(workers=2)
+    try:
+        yield Served(base, sqlite_url(folder / "var" / "ivr.sqlite3"))
+    finally:
+        server.stop()
+
+
+def _callback_waiting(served: Served) -> None:
+    """A callback request as the wait webhook stores it (the queue's own tests walk there)."""
+    engine = make_engine(served.database)
+    try:
+        # the served app reads the real clock; so must a request it lists among today's
+        CallbackStore(engine).request(
+            "CA" + "c" * 32, "+51987654321", "helpdesk", "Breña", datetime.now(UTC)
+        )
+    finally:
+        engine.dispose()
+
+
+def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Served) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _callback_waiting(served)
+    caller = "CA" + "a" * 32
+    # a caller waiting for the Help Desk: main menu 2 (students), then 1 (Help Desk)
+    served.webhook(caller)
+    served.webhook(caller, "/voice/menu/principal?s=1", Digits="2")
+    entered = served.webhook(caller, "/voice/menu/estudiantes?s=2&t=principal", Digits="1")
+    assert b"<Enqueue" in entered, entered
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(viewport=DESKTOP, locale="es-PE")
+            page = context.new_page()
+
+            # -- login -------------------------------------------------------------------
+            page.goto(served.base + "/console/")
+            expect(page.get_by_role("heading", name="Ingresar a la consola")).to_be_visible()
+            page.screenshot(path=SCREENSHOTS / "login.png", full_page=True)
+            page.get_by_label("Usuario").fill("ana")
+            page.get_by_label("Contraseña").fill("not-the-password")
+            page.get_by_role("button", name="Ingresar").click()
+            expect(page.get_by_role("alert")).to_have_text("Usuario o contraseña incorrectos.")
+            page.get_by_label("Contraseña").fill(PASSWORD)
+            page.get_by_role("button", name="Ingresar").click()
+
+            # -- Now -----------------------------------------------------------------------
+            expect(page.get_by_role("heading", name="Ahora", exact=True)).to_be_visible()
+            lines = page.get_by_role("region", name="Líneas")
+            expect(lines.get_by_role("row", name="central")).to_contain_text("Abierta")
+            waiting = page.locator("section", has=page.get_by_role("heading", name="En espera"))
+            expect(waiting.get_by_role("row", name="helpdesk")).to_contain_text("1")
+            calls = page.get_by_role("region", name="Llamadas en curso")
+            expect(calls).to_contain_text("…aaaaaa")
+            expect(calls).to_contain_text("en espera de helpdesk")
+            expect(page.get_by_text("1 solicitud pendiente")).to_be_visible()
+            page.screenshot(path=SCREENSHOTS / "now.png", full_page=True)
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=SCREENSHOTS / "now-phone.png", full_page=True)
+            page.set_viewport_size(DESKTOP)
+
+            # -- the switch, in a second tab; the first one keeps the Now page open --------
+            switch = context.new_page()
+            switch.goto(served.base + "/console/switch")
+            expect(switch.get_by_role("heading", name="Cierre de emergencia")).to_be_visible()
+            switch.get_by_label("Mensaje que oirán quienes llamen").fill(MESSAGE)
+            switch.get_by_label("Fin (opcional, hora de Lima)").fill("2020-01-01T09:00")
+            switch.get_by_role("button", name="Revisar y confirmar").click()
+            expect(switch.locator("#until-error")).to_contain_text("ya pasó")
+            expect(switch.get_by_label("Fin (opcional, hora de Lima)")).to_have_attribute(
+                "aria-invalid", "true"
+            )
+            switch.screenshot(path=SCREENSHOTS / "switch-error.png", full_page=True)
+            assert MESSAGE not in heard(served.webhook("CA" + "b" * 32))  # nothing changed
+
+            switch.get_by_label("Fin (opcional, hora de Lima)").fill("")
+            switch.get_by_role("button", name="Revisar y confirmar").click()
+            expect(switch.get_by_role("heading", name="¿Cerrar todas las líneas?")).to_be_visible()
+            switch.screenshot(path=SCREENSHOTS / "switch-confirm.png", full_page=True)
+            switch.get_by_role("button", name="Sí, cerrar todas las líneas").click()
+            expect(switch.get_by_role("status")).to_have_text(
+                "Cierre de emergencia activado: todas las líneas están cerradas."
+            )
+            switch.screenshot(path=SCREENSHOTS / "switch.png", full_page=True)
+
+            closed = served.greeting_until("CA" + "d" * 32, says_message=True)
+            assert MESSAGE in heard(closed)
+
+            # the Now page fetched its live part again, without a reload
+            expect(page.get_by_role("heading", name="Cierre de emergencia activo")).to_be_visible(
+                timeout=WAIT_MS
+            )
+            expect(lines.get_by_role("row", name="central")).to_contain_text(
+                "Cerrada", timeout=WAIT_MS
+            )
+            page.screenshot(path=SCREENSHOTS / "now-emergency.png", full_page=True)
+
+            switch.get_by_role("button", name="Quitar el cierre").click()
+            expect(
+                switch.get_by_role("heading", name="¿Quitar el cierre de emergencia?")
+            ).to_be_visible()
+            switch.get_by_role("button", name="Sí, quitar el cierre").click()
+            expect(switch.get_by_role("status")).to_have_text(
+                "Cierre de emergencia quitado: los horarios deciden de nuevo."
+            )
+            opened = served.greeting_until("CA" + "e" * 32, says_message=False)
+            assert MESSAGE not in heard(opened)
+            assert b"<Gather" in opened  # the main menu
+
+            # -- callbacks -----------------------------------------------------------------
+            switch.get_by_role("link", name="Devoluciones").click()
+            row = switch.get_by_role("row", name="helpdesk")
+            expect(row).to_contain_text("+51987654321")
+            switch.screenshot(path=SCREENSHOTS / "callbacks.png", full_page=True)
+            row.get_by_role("button", name="Hecho").click()
+            expect(switch.get_by_text("No hay solicitudes pendientes.")).to_be_visible()
+
+            # -- the audit log -------------------------------------------------------------
+            switch.get_by_role("link", name="Auditoría").click()
+            log = switch.get_by_role("region", name="Registro de auditoría")
+            for done in (
+                "creó un usuario",
+                "ingresó",
+                "activó el cierre de emergencia",
+                "quitó el cierre de emergencia",
+                "marcó una devolución como hecha",
+            ):
+                expect(log).to_contain_text(done)
+            switch.screenshot(path=SCREENSHOTS / "audit.png", full_page=True)
+
+            # keyboard: the skip link is the first stop and leads to the content
+            switch.keyboard.press("Tab")
+            expect(switch.get_by_role("link", name="Saltar al contenido")).to_be_focused()
+            context.close()
+        finally:
+            browser.close()
