@@ -4,7 +4,7 @@ app served by real gunicorn on loopback, with a user made by the real ``ivr user
 It logs in, reads the Now page, sets the emergency override through the switch (refusing an end
 in the past first), sees the Now page refresh itself, checks that a signed webhook then says
 the closure, clears it, checks the webhook offers the menu without it, marks a callback done and
-reads the audit log. It saves a screenshot of each page in docs/console/ (the README shows them).
+reads the audit log. It saves a screenshot of each page (IVR_SCREENSHOTS=docs/console: README's).
 
 Without Chromium or Playwright the test skips, except in CI (CI=true), where it fails.
 """
@@ -32,7 +32,8 @@ from tests.hardening.test_served import server_env
 from tests.helpers import ROOT, SECRET_KEY, sign
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "console"
+# The screenshots go to a temporary folder; `IVR_SCREENSHOTS=docs/console pytest
+# tests/console/test_console_browser.py` refreshes the README's (docs/console/).
 PASSWORD = "clave-de-la-central-2026"
 MESSAGE = "Por una emergencia, la central está cerrada. Escríbanos por WhatsApp, por favor."
 DESKTOP = {"width": 1280, "height": 860}
@@ -145,10 +146,14 @@ def _callback_waiting(served: Served) -> None:
         engine.dispose()
 
 
-def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Served) -> None:
+def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
+    served: Served, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wanted = os.environ.get("IVR_SCREENSHOTS")
+    shots = (ROOT / wanted) if wanted else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     _callback_waiting(served)
     caller = "CA" + "a" * 32
     # a caller waiting for the Help Desk: main menu 2 (students), then 1 (Help Desk)
@@ -166,7 +171,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Ser
             # -- login -------------------------------------------------------------------
             page.goto(served.base + "/console/")
             expect(page.get_by_role("heading", name="Ingresar a la consola")).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / "login.png", full_page=True)
+            page.screenshot(path=shots / "login.png", full_page=True)
             page.get_by_label("Usuario").fill("ana")
             page.get_by_label("Contraseña").fill("not-the-password")
             page.get_by_role("button", name="Ingresar").click()
@@ -184,9 +189,9 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Ser
             expect(calls).to_contain_text("…aaaaaa")
             expect(calls).to_contain_text("en espera de helpdesk")
             expect(page.get_by_text("1 solicitud pendiente")).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / "now.png", full_page=True)
+            page.screenshot(path=shots / "now.png", full_page=True)
             page.set_viewport_size(PHONE)
-            page.screenshot(path=SCREENSHOTS / "now-phone.png", full_page=True)
+            page.screenshot(path=shots / "now-phone.png", full_page=True)
             page.set_viewport_size(DESKTOP)
 
             # -- the switch, in a second tab; the first one keeps the Now page open --------
@@ -200,18 +205,18 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Ser
             expect(switch.get_by_label("Fin (opcional, hora de Lima)")).to_have_attribute(
                 "aria-invalid", "true"
             )
-            switch.screenshot(path=SCREENSHOTS / "switch-error.png", full_page=True)
+            switch.screenshot(path=shots / "switch-error.png", full_page=True)
             assert MESSAGE not in heard(served.webhook("CA" + "b" * 32))  # nothing changed
 
             switch.get_by_label("Fin (opcional, hora de Lima)").fill("")
             switch.get_by_role("button", name="Revisar y confirmar").click()
             expect(switch.get_by_role("heading", name="¿Cerrar todas las líneas?")).to_be_visible()
-            switch.screenshot(path=SCREENSHOTS / "switch-confirm.png", full_page=True)
+            switch.screenshot(path=shots / "switch-confirm.png", full_page=True)
             switch.get_by_role("button", name="Sí, cerrar todas las líneas").click()
             expect(switch.get_by_role("status")).to_have_text(
                 "Cierre de emergencia activado: todas las líneas están cerradas."
             )
-            switch.screenshot(path=SCREENSHOTS / "switch.png", full_page=True)
+            switch.screenshot(path=shots / "switch.png", full_page=True)
 
             closed = served.greeting_until("CA" + "d" * 32, says_message=True)
             assert MESSAGE in heard(closed)
@@ -223,7 +228,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Ser
             expect(lines.get_by_role("row", name="central")).to_contain_text(
                 "Cerrada", timeout=WAIT_MS
             )
-            page.screenshot(path=SCREENSHOTS / "now-emergency.png", full_page=True)
+            page.screenshot(path=shots / "now-emergency.png", full_page=True)
 
             switch.get_by_role("button", name="Quitar el cierre").click()
             expect(
@@ -241,7 +246,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Ser
             switch.get_by_role("link", name="Devoluciones").click()
             row = switch.get_by_role("row", name="helpdesk")
             expect(row).to_contain_text("+51987654321")
-            switch.screenshot(path=SCREENSHOTS / "callbacks.png", full_page=True)
+            switch.screenshot(path=shots / "callbacks.png", full_page=True)
             row.get_by_role("button", name="Hecho").click()
             expect(switch.get_by_text("No hay solicitudes pendientes.")).to_be_visible()
 
@@ -256,7 +261,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(served: Ser
                 "marcó una devolución como hecha",
             ):
                 expect(log).to_contain_text(done)
-            switch.screenshot(path=SCREENSHOTS / "audit.png", full_page=True)
+            switch.screenshot(path=shots / "audit.png", full_page=True)
 
             # keyboard: the skip link is the first stop and leads to the content
             switch.keyboard.press("Tab")
