@@ -1,0 +1,407 @@
+"""The numbers of ``ivr report``, added up by the database (GROUP BY), not in Python.
+
+``ivr.observability.report`` defines every figure on one call at a time; the queries here compute
+the same figures with window functions and GROUP BY in SQLAlchemy Core, the same statements on
+SQLite and PostgreSQL. Python receives a few rows per campus, node, desk, ending and hour, so a
+report's time grows with the days and nodes it covers, not with the calls in them.
+
+A call belongs to the Lima day of its first step, as in ``SqlCallRecorder.calls``. Every figure
+comes from one statement: the range's steps are sorted by call once (``range_steps``), and each
+section is a GROUP BY over them, the sections joined with UNION ALL.
+
+A call is *in progress* when Twilio has not reported it finished and its last step is more
+recent than ``IN_PROGRESS_WINDOW`` (the session store's lifetime: later, the IVR has forgotten
+it). It is counted apart, not as "gave up".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Engine,
+    Integer,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.expression import CTE, FunctionElement, Over
+
+from ivr.clock import to_lima
+from ivr.observability.report import (
+    ENDINGS,
+    FLOW_END_EVENTS,
+    IN_PROGRESS_WINDOW,
+    QUEUE_RESULTS,
+    SELF_SERVICE_FAILURE,
+    SELF_SERVICE_SUCCESS,
+    TRANSFER_EVENTS,
+    QueueTransfers,
+    Report,
+    day_bounds,
+    queue_figures_from,
+    queue_result,
+    ranked,
+)
+from ivr.storage.schema import Instant, call_statuses, call_steps
+from ivr.storage.sessions import FINISHED
+
+CONNECTED_EVENTS = ("transfer_done", "queue_answered")
+TRANSFER_RESULTS = ("transfer_done", "transfer_failed", *QUEUE_RESULTS)
+SELF_SERVICE_RESULTS = (*sorted(SELF_SERVICE_SUCCESS), *sorted(SELF_SERVICE_FAILURE))
+
+
+# Steps are read from the range's start to a day after its end: Twilio ends any call within 24
+# hours, so a call that began in the range has no step later than that.
+LONGEST_CALL = timedelta(hours=24)
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 when ``condition`` holds for some step of a call (used under max())."""
+    return func.max(case((condition, 1), else_=0))
+
+
+def range_steps(start: datetime, end: datetime) -> CTE:
+    """The steps of the calls whose first step is in [start, end), numbered within each call.
+
+    ``n`` numbers a call's steps, ``previous_node`` is the node of the step before. A
+    statement that uses this CTE more than once has the database compute it once.
+    """
+
+    # every window has the same partition and order: one sort serves them all (a frame of
+    # rows, not the default range, spares the database looking for rows at the same instant)
+    def over(function: FunctionElement[Any]) -> Over[Any]:
+        return function.over(
+            partition_by=call_steps.c.call_sid,
+            order_by=(call_steps.c.at, call_steps.c.id),
+            rows=(None, 0),
+        )
+
+    numbered = (
+        select(
+            call_steps.c.id,
+            call_steps.c.call_sid,
+            call_steps.c.at,
+            call_steps.c.campus,
+            call_steps.c.node,
+            call_steps.c.event,
+            call_steps.c.detail,
+            over(func.row_number()).label("n"),
+            over(func.first_value(call_steps.c.at, type_=Instant())).label("first_at"),
+            over(func.lag(call_steps.c.node)).label("previous_node"),
+        )
+        .where(call_steps.c.at >= start, call_steps.c.at < end + LONGEST_CALL)
+        .subquery("numbered")
+    )
+    earlier = call_steps.alias("earlier")
+    began_before = exists().where(earlier.c.call_sid == numbered.c.call_sid, earlier.c.at < start)
+    return (
+        select(numbered)
+        .where(
+            numbered.c.first_at >= start,
+            numbered.c.first_at < end,
+            # only a call seen first within a day of the start may have begun before it
+            or_(numbered.c.first_at >= start + LONGEST_CALL, ~began_before),
+        )
+        .cte("range_steps")
+    )
+
+
+def _last_statuses(start: datetime, end: datetime) -> CTE:
+    """Per call: Twilio's last status, and the last duration it sent."""
+    order = (call_statuses.c.at.desc(), call_statuses.c.id.desc())
+    ordered = (
+        select(
+            call_statuses.c.call_sid,
+            call_statuses.c.call_status,
+            call_statuses.c.duration_s,
+            func.row_number()
+            .over(partition_by=call_statuses.c.call_sid, order_by=order)
+            .label("back"),
+            func.row_number()
+            .over(
+                partition_by=(call_statuses.c.call_sid, call_statuses.c.duration_s.is_(None)),
+                order_by=order,
+            )
+            .label("timed_back"),
+        )
+        .where(call_statuses.c.at >= start, call_statuses.c.at < end + 2 * LONGEST_CALL)
+        .subquery("ordered_statuses")
+    )
+    last_duration = and_(ordered.c.timed_back == 1, ordered.c.duration_s.is_not(None))
+    return (
+        select(
+            ordered.c.call_sid,
+            func.max(case((ordered.c.back == 1, ordered.c.call_status))).label("call_status"),
+            func.max(case((last_duration, ordered.c.duration_s))).label("duration_s"),
+        )
+        .group_by(ordered.c.call_sid)
+        .cte("last_status")
+    )
+
+
+def per_call(steps: CTE, statuses: CTE, now: datetime | None) -> CTE:
+    """One row per call: campus, first step, last node, how it ended, self-service."""
+    event = steps.c.event
+
+    def last(column: ColumnElement[str]) -> ColumnElement[str]:
+        """The value at the call's last step: the greatest "<n>|<value>", n in 7 digits.
+
+        (SQL has no portable "value at the row of the greatest n" aggregate, and a second
+        window ordered the other way would sort every step again.)
+        """
+        keyed = cast(steps.c.n + 1_000_000, Text).concat("|").concat(column)
+        return func.substr(func.max(keyed), 9)
+
+    calls = (
+        select(
+            steps.c.call_sid,
+            func.max(case((steps.c.n == 1, steps.c.campus))).label("campus"),
+            func.min(steps.c.at).label("first_at"),
+            func.max(steps.c.at).label("last_at"),
+            last(event).label("last_event"),
+            last(steps.c.node).label("last_node"),
+            _flag(event.in_(TRANSFER_EVENTS)).label("transferred"),
+            _flag(event == "after_hours").label("after_hours"),
+            _flag(event.in_(FLOW_END_EVENTS)).label("flow_ended"),
+            _flag(event.in_(SELF_SERVICE_SUCCESS)).label("ss_success"),
+            _flag(event.in_(SELF_SERVICE_FAILURE)).label("ss_failure"),
+            _flag(or_(event.like("selfservice%"), event.in_(SELF_SERVICE_FAILURE))).label(
+                "ss_entered"
+            ),
+        )
+        .group_by(steps.c.call_sid)
+        .subquery("calls")
+    )
+    in_progress: ColumnElement[bool] = literal(False)
+    if now is not None:
+        in_progress = and_(
+            or_(statuses.c.call_status.is_(None), statuses.c.call_status.not_in(FINISHED)),
+            calls.c.last_at > now - IN_PROGRESS_WINDOW,
+        )
+    # the order of ivr.observability.report.summarise_call
+    ending = case(
+        (calls.c.transferred == 1, "transferred"),
+        (calls.c.ss_success == 1, "self_service"),
+        (calls.c.after_hours == 1, "after_hours"),
+        (calls.c.flow_ended == 1, "flow_ended"),
+        (in_progress, "in_progress"),
+        (calls.c.last_event == "message", "informed"),
+        else_="gave_up",
+    )
+    self_service = case(
+        (calls.c.ss_success == 1, "success"),
+        (calls.c.ss_failure == 1, "failure"),
+        (calls.c.ss_entered == 1, "no_result"),
+        else_=None,
+    )
+    return (
+        select(
+            calls.c.call_sid,
+            calls.c.campus,
+            calls.c.first_at,
+            calls.c.last_node,
+            calls.c.after_hours,
+            ending.label("ending"),
+            self_service.label("self_service"),
+            statuses.c.duration_s,
+        )
+        .select_from(calls.outerjoin(statuses, statuses.c.call_sid == calls.c.call_sid))
+        .cte("per_call")
+    )
+
+
+# -- the report ----------------------------------------------------------------------------------
+def _row(kind: str, texts: Sequence[Any], numbers: Sequence[Any]) -> list[ColumnElement[Any]]:
+    """A row of the one result: kind, four texts, five integers (NULL where unused)."""
+    return [
+        literal(kind, Text).label("kind"),
+        *(cast(t, Text) for t in (*texts, *[None] * (4 - len(texts)))),
+        *(cast(n, BigInteger) for n in (*numbers, *[None] * (5 - len(numbers)))),
+    ]
+
+
+def _statement(start: datetime, end: datetime, now: datetime | None) -> CompoundSelect[Any]:
+    """Every figure of a range, as rows of (kind, texts, numbers), in one statement."""
+    steps = range_steps(start, end)
+    calls = per_call(steps, _last_statuses(start, end), now)
+    gave_up_at = case((calls.c.ending == "gave_up", calls.c.last_node))
+    per_call_rows = select(
+        *_row(
+            "call",
+            (calls.c.campus, calls.c.ending, calls.c.self_service, gave_up_at),
+            (
+                func.count(),
+                func.sum(calls.c.after_hours),
+                func.count(calls.c.duration_s),
+                func.coalesce(func.sum(calls.c.duration_s), 0),
+            ),
+        )
+    ).group_by(calls.c.campus, calls.c.ending, calls.c.self_service, gave_up_at)
+    # UTC hours of the stored naive UTC instants; Python turns each into a Lima hour
+    hour = [extract(f, calls.c.first_at).cast(Integer) for f in ("year", "month", "day", "hour")]
+    hour_rows = select(*_row("hour", (), (func.count(), *hour))).group_by(*hour)
+    arrived = or_(steps.c.previous_node.is_(None), steps.c.previous_node != steps.c.node)
+    visit_rows = (
+        select(
+            *_row("visit", (steps.c.node,), (func.count(), func.count(steps.c.call_sid.distinct())))
+        )
+        .where(steps.c.node != "", arrived)
+        .group_by(steps.c.node)
+    )
+    counted = ("after_hours", "transfer", *QUEUE_RESULTS, *SELF_SERVICE_RESULTS)
+    node = case((steps.c.event == "after_hours", steps.c.node), else_="")
+    detail = case((steps.c.event.in_(("transfer", *QUEUE_RESULTS)), steps.c.detail), else_="")
+    event_rows = (
+        select(*_row("event", (steps.c.event, node, detail), (func.count(),)))
+        .where(steps.c.event.in_(counted))
+        .group_by(steps.c.event, node, detail)
+    )
+    return union_all(per_call_rows, hour_rows, visit_rows, event_rows, _transfer_rows(steps))
+
+
+def _transfer_rows(steps: CTE) -> Select[Any]:
+    """Transfers per queue, each matched with the result Twilio reported after it, if any."""
+    order = (steps.c.at, steps.c.id)
+    moves = steps.c.event.in_(TRANSFER_EVENTS)
+    seq = (
+        select(
+            steps.c.node,
+            steps.c.event,
+            steps.c.detail,
+            func.lag(steps.c.event)
+            .over(partition_by=steps.c.call_sid, order_by=order)
+            .label("before"),
+            func.lead(steps.c.event)
+            .over(partition_by=steps.c.call_sid, order_by=order)
+            .label("after"),
+        )
+        .where(moves)
+        .subquery("seq")
+    )
+    begun = seq.c.event == "transfer"
+    # a result whose start was not recorded counts under its node, as a transfer of its own
+    orphan = and_(not_(begun), or_(seq.c.before.is_(None), seq.c.before != "transfer"))
+    queue = case(
+        (and_(begun, seq.c.detail != ""), seq.c.detail),
+        (begun, "unknown"),
+        else_=seq.c.node,
+    )
+    result = case((begun, seq.c.after), else_=seq.c.event)
+    connected = case((result.in_(CONNECTED_EVENTS), 1), else_=0)
+    failed = case(
+        (and_(result.in_(TRANSFER_RESULTS), not_(result.in_(CONNECTED_EVENTS))), 1), else_=0
+    )
+    return (
+        select(*_row("transfer", (queue,), (func.count(), func.sum(connected), func.sum(failed))))
+        .where(or_(begun, orphan))
+        .group_by(queue)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What the database added up for a range of Lima days."""
+
+    report: Report
+    per_hour: tuple[tuple[datetime, int], ...]  # (Lima hour, calls that began in it), in order
+
+
+def figures(engine: Engine, first_day: date, last_day: date, now: datetime | None) -> Figures:
+    """The report of a range of Lima days and its calls per hour, added up by the database.
+
+    ``now`` tells calls in progress apart; None counts every call as finished (as
+    ``summarise`` does without it).
+    """
+    start, end = day_bounds(first_day, last_day)
+    with engine.connect() as conn:
+        rows = conn.execute(_statement(start, end, now)).all()
+    total = after_hours = with_duration = total_duration = 0
+    campuses: Counter[str] = Counter()
+    endings: Counter[str] = Counter()
+    gave_up: Counter[str] = Counter()
+    self_service: Counter[str] = Counter()
+    visits: dict[str, tuple[int, int]] = {}
+    transfers: dict[str, tuple[int, int, int]] = {}
+    after_hours_at: Counter[str] = Counter()
+    self_service_events: Counter[str] = Counter()
+    offered: Counter[str] = Counter()
+    results = []
+    hours = []
+    for kind, a, b, c, d, n, x, y, z, w in rows:
+        n = int(n)
+        if kind == "call":
+            total += n
+            after_hours += int(x)
+            with_duration += int(y)
+            total_duration += int(z)
+            campuses[a] += n
+            endings[b] += n
+            if c is not None:
+                self_service[c] += n
+            if d is not None:
+                gave_up[d] += n
+        elif kind == "hour":
+            hours.append((to_lima(datetime(int(x), int(y), int(z), int(w), tzinfo=UTC)), n))
+        elif kind == "visit":
+            visits[a] = (n, int(x))
+        elif kind == "transfer":
+            transfers[a] = (n, int(x), int(y))
+        elif a == "after_hours":
+            after_hours_at[b] += n
+        elif a == "transfer":
+            if c and c != "dial":
+                offered[c] += n
+        elif a in QUEUE_RESULTS:
+            found = queue_result(a, c)
+            assert found is not None
+            results.append((found, n))
+        else:
+            self_service_events[a] += n
+    report = Report(
+        first_day=first_day,
+        last_day=last_day,
+        calls=total,
+        per_campus=ranked(campuses),
+        node_visits=tuple(
+            (node, count, visits[node][1])
+            for node, count in ranked(Counter({node: v for node, (v, _) in visits.items()}))
+        ),
+        endings=tuple((ending, endings[ending]) for ending in ENDINGS),
+        gave_up_at=ranked(gave_up),
+        after_hours=after_hours,
+        after_hours_at=ranked(after_hours_at),
+        transfers=tuple(
+            QueueTransfers(queue, *transfers[queue])
+            for queue, _ in ranked(Counter({q: t[0] for q, t in transfers.items()}))
+        ),
+        self_service=tuple((key, self_service[key]) for key in ("success", "failure", "no_result")),
+        self_service_events=ranked(self_service_events),
+        with_duration=with_duration,
+        total_duration_s=total_duration,
+        queues=queue_figures_from(offered, results),
+        in_progress=endings["in_progress"],
+    )
+    return Figures(report, tuple(sorted(hours)))
+
+
+def sql_report(engine: Engine, first_day: date, last_day: date, now: datetime | None) -> Report:
+    """The report of a range of Lima days, added up by the database."""
+    return figures(engine, first_day, last_day, now).report
