@@ -73,17 +73,21 @@ SELF_SERVICE_RESULTS = (*sorted(SELF_SERVICE_SUCCESS), *sorted(SELF_SERVICE_FAIL
 LONGEST_CALL = timedelta(hours=24)
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """1 when ``condition`` holds for some step of a call (used under max())."""
+def _flag(condition: ColumnElement[bool]) -> FunctionElement[Any]:
+    """1 once ``condition`` has held for a step of the call, else 0 (a running max)."""
     return func.max(case((condition, 1), else_=0))
 
 
 def range_steps(start: datetime, end: datetime) -> CTE:
     """The steps of the calls whose first step is in [start, end), numbered within each call.
 
-    ``n`` numbers a call's steps, ``previous_node`` is the node of the step before. A
-    statement that uses this CTE more than once has the database compute it once.
+    ``n`` numbers a call's steps, ``previous_node`` is the node of the step before,
+    ``next_id`` is None on a call's last step, where the running flags (``transferred`` ...)
+    hold for the whole call: the per-call figures need no second sort. A statement that uses
+    this CTE more than once has the database compute it once. The rows sorted are kept narrow:
+    a step's campus and detail are read back by id where needed.
     """
+    event = call_steps.c.event
 
     # every window has the same partition and order: one sort serves them all (a frame of
     # rows, not the default range, spares the database looking for rows at the same instant)
@@ -99,13 +103,21 @@ def range_steps(start: datetime, end: datetime) -> CTE:
             call_steps.c.id,
             call_steps.c.call_sid,
             call_steps.c.at,
-            call_steps.c.campus,
             call_steps.c.node,
             call_steps.c.event,
-            call_steps.c.detail,
             over(func.row_number()).label("n"),
             over(func.first_value(call_steps.c.at, type_=Instant())).label("first_at"),
             over(func.lag(call_steps.c.node)).label("previous_node"),
+            over(func.lead(call_steps.c.id)).label("next_id"),
+            over(func.first_value(call_steps.c.id)).label("first_id"),
+            over(_flag(event.in_(TRANSFER_EVENTS))).label("transferred"),
+            over(_flag(event == "after_hours")).label("after_hours"),
+            over(_flag(event.in_(FLOW_END_EVENTS))).label("flow_ended"),
+            over(_flag(event.in_(SELF_SERVICE_SUCCESS))).label("ss_success"),
+            over(_flag(event.in_(SELF_SERVICE_FAILURE))).label("ss_failure"),
+            over(_flag(or_(event.like("selfservice%"), event.in_(SELF_SERVICE_FAILURE)))).label(
+                "ss_entered"
+            ),
         )
         .where(call_steps.c.at >= start, call_steps.c.at < end + LONGEST_CALL)
         .subquery("numbered")
@@ -124,76 +136,42 @@ def range_steps(start: datetime, end: datetime) -> CTE:
     )
 
 
-def _last_statuses(start: datetime, end: datetime) -> CTE:
-    """Per call: Twilio's last status, and the last duration it sent."""
-    order = (call_statuses.c.at.desc(), call_statuses.c.id.desc())
-    ordered = (
-        select(
-            call_statuses.c.call_sid,
-            call_statuses.c.call_status,
-            call_statuses.c.duration_s,
-            func.row_number()
-            .over(partition_by=call_statuses.c.call_sid, order_by=order)
-            .label("back"),
-            func.row_number()
-            .over(
-                partition_by=(call_statuses.c.call_sid, call_statuses.c.duration_s.is_(None)),
-                order_by=order,
-            )
-            .label("timed_back"),
-        )
-        .where(call_statuses.c.at >= start, call_statuses.c.at < end + 2 * LONGEST_CALL)
-        .subquery("ordered_statuses")
-    )
-    last_duration = and_(ordered.c.timed_back == 1, ordered.c.duration_s.is_not(None))
-    return (
-        select(
-            ordered.c.call_sid,
-            func.max(case((ordered.c.back == 1, ordered.c.call_status))).label("call_status"),
-            func.max(case((last_duration, ordered.c.duration_s))).label("duration_s"),
-        )
-        .group_by(ordered.c.call_sid)
-        .cte("last_status")
-    )
-
-
-def per_call(steps: CTE, statuses: CTE, now: datetime | None) -> CTE:
+def per_call(steps: CTE, now: datetime | None) -> CTE:
     """One row per call: campus, first step, last node, how it ended, self-service."""
-    event = steps.c.event
-
-    def last(column: ColumnElement[str]) -> ColumnElement[str]:
-        """The value at the call's last step: the greatest "<n>|<value>", n in 7 digits.
-
-        (SQL has no portable "value at the row of the greatest n" aggregate, and a second
-        window ordered the other way would sort every step again.)
-        """
-        keyed = cast(steps.c.n + 1_000_000, Text).concat("|").concat(column)
-        return func.substr(func.max(keyed), 9)
-
     calls = (
         select(
             steps.c.call_sid,
-            func.max(case((steps.c.n == 1, steps.c.campus))).label("campus"),
-            func.min(steps.c.at).label("first_at"),
-            func.max(steps.c.at).label("last_at"),
-            last(event).label("last_event"),
-            last(steps.c.node).label("last_node"),
-            _flag(event.in_(TRANSFER_EVENTS)).label("transferred"),
-            _flag(event == "after_hours").label("after_hours"),
-            _flag(event.in_(FLOW_END_EVENTS)).label("flow_ended"),
-            _flag(event.in_(SELF_SERVICE_SUCCESS)).label("ss_success"),
-            _flag(event.in_(SELF_SERVICE_FAILURE)).label("ss_failure"),
-            _flag(or_(event.like("selfservice%"), event.in_(SELF_SERVICE_FAILURE))).label(
-                "ss_entered"
-            ),
+            steps.c.first_id,
+            steps.c.first_at,
+            steps.c.at.label("last_at"),
+            steps.c.event.label("last_event"),
+            steps.c.node.label("last_node"),
+            steps.c.transferred,
+            steps.c.after_hours,
+            steps.c.flow_ended,
+            steps.c.ss_success,
+            steps.c.ss_failure,
+            steps.c.ss_entered,
         )
-        .group_by(steps.c.call_sid)
+        .where(steps.c.next_id.is_(None))
         .subquery("calls")
     )
+    # Twilio's last status for the call, and the last duration it sent (looked up by call)
+    latest = (call_statuses.c.at.desc(), call_statuses.c.id.desc())
+    mine = call_statuses.c.call_sid == calls.c.call_sid
+    call_status = (
+        select(call_statuses.c.call_status).where(mine).order_by(*latest).limit(1)
+    ).scalar_subquery()
+    duration = (
+        select(call_statuses.c.duration_s)
+        .where(mine, call_statuses.c.duration_s.is_not(None))
+        .order_by(*latest)
+        .limit(1)
+    ).scalar_subquery()
     in_progress: ColumnElement[bool] = literal(False)
     if now is not None:
         in_progress = and_(
-            or_(statuses.c.call_status.is_(None), statuses.c.call_status.not_in(FINISHED)),
+            or_(call_status.is_(None), call_status.not_in(FINISHED)),
             calls.c.last_at > now - IN_PROGRESS_WINDOW,
         )
     # the order of ivr.observability.report.summarise_call
@@ -212,18 +190,19 @@ def per_call(steps: CTE, statuses: CTE, now: datetime | None) -> CTE:
         (calls.c.ss_entered == 1, "no_result"),
         else_=None,
     )
+    first = call_steps.alias("first_step")
     return (
         select(
             calls.c.call_sid,
-            calls.c.campus,
+            first.c.campus,
             calls.c.first_at,
             calls.c.last_node,
             calls.c.after_hours,
             ending.label("ending"),
             self_service.label("self_service"),
-            statuses.c.duration_s,
+            duration.label("duration_s"),
         )
-        .select_from(calls.outerjoin(statuses, statuses.c.call_sid == calls.c.call_sid))
+        .select_from(calls.join(first, first.c.id == calls.c.first_id))
         .cte("per_call")
     )
 
@@ -241,7 +220,7 @@ def _row(kind: str, texts: Sequence[Any], numbers: Sequence[Any]) -> list[Column
 def _statement(start: datetime, end: datetime, now: datetime | None) -> CompoundSelect[Any]:
     """Every figure of a range, as rows of (kind, texts, numbers), in one statement."""
     steps = range_steps(start, end)
-    calls = per_call(steps, _last_statuses(start, end), now)
+    calls = per_call(steps, now)
     gave_up_at = case((calls.c.ending == "gave_up", calls.c.last_node))
     per_call_rows = select(
         *_row(
@@ -267,10 +246,12 @@ def _statement(start: datetime, end: datetime, now: datetime | None) -> Compound
         .group_by(steps.c.node)
     )
     counted = ("after_hours", "transfer", *QUEUE_RESULTS, *SELF_SERVICE_RESULTS)
+    full = call_steps.alias("counted_step")
     node = case((steps.c.event == "after_hours", steps.c.node), else_="")
-    detail = case((steps.c.event.in_(("transfer", *QUEUE_RESULTS)), steps.c.detail), else_="")
+    detail = case((steps.c.event.in_(("transfer", *QUEUE_RESULTS)), full.c.detail), else_="")
     event_rows = (
         select(*_row("event", (steps.c.event, node, detail), (func.count(),)))
+        .join_from(steps, full, full.c.id == steps.c.id)
         .where(steps.c.event.in_(counted))
         .group_by(steps.c.event, node, detail)
     )
@@ -281,11 +262,12 @@ def _transfer_rows(steps: CTE) -> Select[Any]:
     """Transfers per queue, each matched with the result Twilio reported after it, if any."""
     order = (steps.c.at, steps.c.id)
     moves = steps.c.event.in_(TRANSFER_EVENTS)
+    full = call_steps.alias("transfer_step")
     seq = (
         select(
             steps.c.node,
             steps.c.event,
-            steps.c.detail,
+            full.c.detail,
             func.lag(steps.c.event)
             .over(partition_by=steps.c.call_sid, order_by=order)
             .label("before"),
@@ -293,6 +275,7 @@ def _transfer_rows(steps: CTE) -> Select[Any]:
             .over(partition_by=steps.c.call_sid, order_by=order)
             .label("after"),
         )
+        .join_from(steps, full, full.c.id == steps.c.id)
         .where(moves)
         .subquery("seq")
     )
