@@ -73,19 +73,37 @@ SELF_SERVICE_RESULTS = (*sorted(SELF_SERVICE_SUCCESS), *sorted(SELF_SERVICE_FAIL
 LONGEST_CALL = timedelta(hours=24)
 
 
-def _flag(condition: ColumnElement[bool]) -> FunctionElement[Any]:
-    """1 once ``condition`` has held for a step of the call, else 0 (a running max)."""
-    return func.max(case((condition, 1), else_=0))
+# How a call ended, the first that applies (ivr.observability.report.summarise_call), as a
+# number per step: the greatest over the call's steps says which applies. The same for
+# self-service: verified, else failed, else entered.
+def _ending_code(event: ColumnElement[str]) -> ColumnElement[int]:
+    return case(
+        (event.in_(TRANSFER_EVENTS), 4),
+        (event.in_(SELF_SERVICE_SUCCESS), 3),
+        (event == "after_hours", 2),
+        (event.in_(FLOW_END_EVENTS), 1),
+        else_=0,
+    )
+
+
+def _self_service_code(event: ColumnElement[str]) -> ColumnElement[int]:
+    return case(
+        (event.in_(SELF_SERVICE_SUCCESS), 3),
+        (event.in_(SELF_SERVICE_FAILURE), 2),
+        (event.like("selfservice%"), 1),
+        else_=0,
+    )
 
 
 def range_steps(start: datetime, end: datetime) -> CTE:
     """The steps of the calls whose first step is in [start, end), numbered within each call.
 
     ``n`` numbers a call's steps, ``previous_node`` is the node of the step before,
-    ``next_id`` is None on a call's last step, where the running flags (``transferred`` ...)
-    hold for the whole call: the per-call figures need no second sort. A statement that uses
-    this CTE more than once has the database compute it once. The rows sorted are kept narrow:
-    a step's campus and detail are read back by id where needed.
+    ``next_id`` is None on a call's last step, where the running maxima (``ended``,
+    ``after_hours``, ``self_service``) hold for the whole call: the per-call figures need no
+    second sort. A statement that uses this CTE more than once has the database compute it
+    once. The rows sorted are kept narrow: a call's campus and a step's detail are read back
+    where needed.
     """
     event = call_steps.c.event
 
@@ -109,15 +127,9 @@ def range_steps(start: datetime, end: datetime) -> CTE:
             over(func.first_value(call_steps.c.at, type_=Instant())).label("first_at"),
             over(func.lag(call_steps.c.node)).label("previous_node"),
             over(func.lead(call_steps.c.id)).label("next_id"),
-            over(func.first_value(call_steps.c.id)).label("first_id"),
-            over(_flag(event.in_(TRANSFER_EVENTS))).label("transferred"),
-            over(_flag(event == "after_hours")).label("after_hours"),
-            over(_flag(event.in_(FLOW_END_EVENTS))).label("flow_ended"),
-            over(_flag(event.in_(SELF_SERVICE_SUCCESS))).label("ss_success"),
-            over(_flag(event.in_(SELF_SERVICE_FAILURE))).label("ss_failure"),
-            over(_flag(or_(event.like("selfservice%"), event.in_(SELF_SERVICE_FAILURE)))).label(
-                "ss_entered"
-            ),
+            over(func.max(_ending_code(event))).label("ended"),
+            over(func.max(case((event == "after_hours", 1), else_=0))).label("after_hours"),
+            over(func.max(_self_service_code(event))).label("self_service"),
         )
         .where(call_steps.c.at >= start, call_steps.c.at < end + LONGEST_CALL)
         .subquery("numbered")
@@ -141,17 +153,13 @@ def per_call(steps: CTE, now: datetime | None) -> CTE:
     calls = (
         select(
             steps.c.call_sid,
-            steps.c.first_id,
             steps.c.first_at,
             steps.c.at.label("last_at"),
             steps.c.event.label("last_event"),
             steps.c.node.label("last_node"),
-            steps.c.transferred,
+            steps.c.ended,
             steps.c.after_hours,
-            steps.c.flow_ended,
-            steps.c.ss_success,
-            steps.c.ss_failure,
-            steps.c.ss_entered,
+            steps.c.self_service,
         )
         .where(steps.c.next_id.is_(None))
         .subquery("calls")
@@ -176,35 +184,38 @@ def per_call(steps: CTE, now: datetime | None) -> CTE:
         )
     # the order of ivr.observability.report.summarise_call
     ending = case(
-        (calls.c.transferred == 1, "transferred"),
-        (calls.c.ss_success == 1, "self_service"),
-        (calls.c.after_hours == 1, "after_hours"),
-        (calls.c.flow_ended == 1, "flow_ended"),
+        (calls.c.ended == 4, "transferred"),
+        (calls.c.ended == 3, "self_service"),
+        (calls.c.ended == 2, "after_hours"),
+        (calls.c.ended == 1, "flow_ended"),
         (in_progress, "in_progress"),
         (calls.c.last_event == "message", "informed"),
         else_="gave_up",
     )
     self_service = case(
-        (calls.c.ss_success == 1, "success"),
-        (calls.c.ss_failure == 1, "failure"),
-        (calls.c.ss_entered == 1, "no_result"),
+        (calls.c.self_service == 3, "success"),
+        (calls.c.self_service == 2, "failure"),
+        (calls.c.self_service == 1, "no_result"),
         else_=None,
     )
     first = call_steps.alias("first_step")
-    return (
-        select(
-            calls.c.call_sid,
-            first.c.campus,
-            calls.c.first_at,
-            calls.c.last_node,
-            calls.c.after_hours,
-            ending.label("ending"),
-            self_service.label("self_service"),
-            duration.label("duration_s"),
-        )
-        .select_from(calls.join(first, first.c.id == calls.c.first_id))
-        .cte("per_call")
+    campus = (
+        select(first.c.campus)
+        .where(first.c.call_sid == calls.c.call_sid)
+        .order_by(first.c.at, first.c.id)
+        .limit(1)
+        .scalar_subquery()
     )
+    return select(
+        calls.c.call_sid,
+        campus.label("campus"),
+        calls.c.first_at,
+        calls.c.last_node,
+        calls.c.after_hours,
+        ending.label("ending"),
+        self_service.label("self_service"),
+        duration.label("duration_s"),
+    ).cte("per_call")
 
 
 # -- the report ----------------------------------------------------------------------------------
