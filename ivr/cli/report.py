@@ -23,6 +23,7 @@ from ivr.observability.report import (
     write_summary_csv,
 )
 from ivr.runtime import current_runtime
+from ivr.storage.database import STORE_ERRORS, describe
 
 
 @click.command("report")
@@ -67,10 +68,13 @@ def report_command(
         raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
     start, end = day_bounds(first, last)
     now = runtime.now()
-    if isinstance(history, SqlCallRecorder):  # added up by the database: GROUP BY, not per call
-        report = sql_report(history.engine, first, last, now)
-    else:
-        report = summarise(history.calls(start, end), first, last, now)
+    try:
+        if isinstance(history, SqlCallRecorder):  # added up by the database, not call by call
+            report = sql_report(history.engine, first, last, now)
+        else:
+            report = summarise(history.calls(start, end), first, last, now)
+    except STORE_ERRORS as error:
+        raise click.ClickException(f"cannot read the call records: {describe(error)}") from None
     click.echo(render(report), nl=False)
     if csv_file:
         with csv_file.open("w", newline="", encoding="utf-8") as out:
