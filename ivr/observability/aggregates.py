@@ -16,7 +16,6 @@ it). It is counted apart, not as "gave up".
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -46,19 +45,16 @@ from sqlalchemy.sql.expression import CTE, FunctionElement, Over
 
 from ivr.clock import to_lima
 from ivr.observability.report import (
-    ENDINGS,
     FLOW_END_EVENTS,
     IN_PROGRESS_WINDOW,
     QUEUE_RESULTS,
     SELF_SERVICE_FAILURE,
     SELF_SERVICE_SUCCESS,
     TRANSFER_EVENTS,
-    QueueTransfers,
     Report,
+    Tally,
     day_bounds,
-    queue_figures_from,
     queue_result,
-    ranked,
 )
 from ivr.storage.schema import Instant, call_statuses, call_steps
 from ivr.storage.sessions import FINISHED
@@ -327,72 +323,40 @@ def figures(engine: Engine, first_day: date, last_day: date, now: datetime | Non
     start, end = day_bounds(first_day, last_day)
     with engine.connect() as conn:
         rows = conn.execute(_statement(start, end, now)).all()
-    total = after_hours = with_duration = total_duration = 0
-    campuses: Counter[str] = Counter()
-    endings: Counter[str] = Counter()
-    gave_up: Counter[str] = Counter()
-    self_service: Counter[str] = Counter()
-    visits: dict[str, tuple[int, int]] = {}
-    transfers: dict[str, tuple[int, int, int]] = {}
-    after_hours_at: Counter[str] = Counter()
-    self_service_events: Counter[str] = Counter()
-    offered: Counter[str] = Counter()
-    results = []
+    tally = Tally()
     hours = []
     for kind, a, b, c, d, n, x, y, z, w in rows:
         n = int(n)
         if kind == "call":
-            total += n
-            after_hours += int(x)
-            with_duration += int(y)
-            total_duration += int(z)
-            campuses[a] += n
-            endings[b] += n
+            tally.calls += n
+            tally.after_hours += int(x)
+            tally.with_duration += int(y)
+            tally.total_duration_s += int(z)
+            tally.campuses[a] += n
+            tally.endings[b] += n
             if c is not None:
-                self_service[c] += n
+                tally.self_service[c] += n
             if d is not None:
-                gave_up[d] += n
+                tally.gave_up[d] += n
         elif kind == "hour":
             hours.append((to_lima(datetime(int(x), int(y), int(z), int(w), tzinfo=UTC)), n))
         elif kind == "visit":
-            visits[a] = (n, int(x))
+            tally.visits[a] = n
+            tally.visiting_calls[a] = int(x)
         elif kind == "transfer":
-            transfers[a] = (n, int(x), int(y))
+            tally.transfer(a, n, int(x), int(y))
         elif a == "after_hours":
-            after_hours_at[b] += n
+            tally.after_hours_at[b] += n
         elif a == "transfer":
             if c and c != "dial":
-                offered[c] += n
+                tally.offered[c] += n
         elif a in QUEUE_RESULTS:
             found = queue_result(a, c)
             assert found is not None
-            results.append((found, n))
+            tally.queue_results.append((found, n))
         else:
-            self_service_events[a] += n
-    report = Report(
-        first_day=first_day,
-        last_day=last_day,
-        calls=total,
-        per_campus=ranked(campuses),
-        node_visits=tuple(
-            (node, count, visits[node][1])
-            for node, count in ranked(Counter({node: v for node, (v, _) in visits.items()}))
-        ),
-        endings=tuple((ending, endings[ending]) for ending in ENDINGS),
-        gave_up_at=ranked(gave_up),
-        after_hours=after_hours,
-        after_hours_at=ranked(after_hours_at),
-        transfers=tuple(
-            QueueTransfers(queue, *transfers[queue])
-            for queue, _ in ranked(Counter({q: t[0] for q, t in transfers.items()}))
-        ),
-        self_service=tuple((key, self_service[key]) for key in ("success", "failure", "no_result")),
-        self_service_events=ranked(self_service_events),
-        with_duration=with_duration,
-        total_duration_s=total_duration,
-        queues=queue_figures_from(offered, results),
-        in_progress=endings["in_progress"],
-    )
+            tally.self_service_events[a] += n
+    report = tally.report(first_day, last_day)
     return Figures(report, tuple(sorted(hours)))
 
 

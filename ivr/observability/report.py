@@ -46,7 +46,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
@@ -232,20 +232,6 @@ class QueueFigures:
         return self.abandoned / self.offered if self.offered else None
 
 
-def queue_figures(calls: Iterable[CallRecord]) -> tuple[QueueFigures, ...]:
-    """Add up, per desk, the callers offered to its queue and how each left it."""
-    offered: Counter[str] = Counter()
-    results: list[tuple[QueueResult, int]] = []
-    for call in calls:
-        for step in call.steps:
-            if step.event == "transfer" and step.detail and step.detail != "dial":
-                offered[step.detail] += 1
-            found = queue_result(step.event, step.detail)
-            if found is not None:
-                results.append((found, 1))
-    return queue_figures_from(offered, results)
-
-
 def queue_figures_from(
     offered: Counter[str], results: Iterable[tuple[QueueResult, int]]
 ) -> tuple[QueueFigures, ...]:
@@ -317,70 +303,94 @@ def ranked(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
+@dataclass
+class Tally:
+    """The counts a report is made of, as a range's calls are added up (here or in SQL)."""
+
+    calls: int = 0
+    campuses: Counter[str] = field(default_factory=Counter)
+    visits: Counter[str] = field(default_factory=Counter)  # arrivals at each node
+    visiting_calls: Counter[str] = field(default_factory=Counter)  # calls arriving at each node
+    endings: Counter[str] = field(default_factory=Counter)
+    gave_up: Counter[str] = field(default_factory=Counter)  # the last node of gave_up calls
+    after_hours: int = 0
+    after_hours_at: Counter[str] = field(default_factory=Counter)
+    transfers: dict[str, list[int]] = field(default_factory=dict)  # [begun, connected, not]
+    self_service: Counter[str] = field(default_factory=Counter)  # success, failure, no_result
+    self_service_events: Counter[str] = field(default_factory=Counter)
+    with_duration: int = 0
+    total_duration_s: int = 0
+    offered: Counter[str] = field(default_factory=Counter)  # callers put in each desk's queue
+    queue_results: list[tuple[QueueResult, int]] = field(default_factory=list)
+
+    def transfer(self, queue: str, times: int, connected: int, not_connected: int) -> None:
+        counts = self.transfers.setdefault(queue, [0, 0, 0])
+        counts[0] += times
+        counts[1] += connected
+        counts[2] += not_connected
+
+    def report(self, first_day: date, last_day: date) -> Report:
+        return Report(
+            first_day=first_day,
+            last_day=last_day,
+            calls=self.calls,
+            per_campus=ranked(self.campuses),
+            node_visits=tuple(
+                (node, count, self.visiting_calls[node]) for node, count in ranked(self.visits)
+            ),
+            endings=tuple((ending, self.endings[ending]) for ending in ENDINGS),
+            gave_up_at=ranked(self.gave_up),
+            after_hours=self.after_hours,
+            after_hours_at=ranked(self.after_hours_at),
+            transfers=tuple(
+                QueueTransfers(queue, *self.transfers[queue])
+                for queue, _ in ranked(Counter({q: c[0] for q, c in self.transfers.items()}))
+            ),
+            self_service=tuple(
+                (key, self.self_service[key]) for key in ("success", "failure", "no_result")
+            ),
+            self_service_events=ranked(self.self_service_events),
+            with_duration=self.with_duration,
+            total_duration_s=self.total_duration_s,
+            queues=queue_figures_from(self.offered, self.queue_results),
+            in_progress=self.endings["in_progress"],
+        )
+
+
 def summarise(
     calls: Iterable[CallRecord], first_day: date, last_day: date, now: datetime | None = None
 ) -> Report:
     """Add up the calls of a range of days (``now`` tells calls in progress apart)."""
-    total = 0
-    campuses: Counter[str] = Counter()
-    visits: Counter[str] = Counter()
-    visiting_calls: Counter[str] = Counter()
-    endings: Counter[str] = Counter({ending: 0 for ending in ENDINGS})
-    gave_up: Counter[str] = Counter()
-    after_hours = 0
-    after_hours_at: Counter[str] = Counter()
-    queues: dict[str, list[int]] = {}
-    self_service: Counter[str] = Counter({"success": 0, "failure": 0, "no_result": 0})
-    self_service_events: Counter[str] = Counter()
-    with_duration = total_duration = 0
-    seen: list[CallRecord] = []
+    tally = Tally()
     for call in calls:
-        seen.append(call)
         summary = summarise_call(call, now)
-        total += 1
-        campuses[call.campus] += 1
+        tally.calls += 1
+        tally.campuses[call.campus] += 1
         arrivals = path(call)
-        visits.update(arrivals)
-        visiting_calls.update(set(arrivals))
-        after_hours_at.update(s.node for s in call.steps if s.event == "after_hours")
-        self_service_events.update(
-            s.event for s in call.steps if self_service_result(s.event) is not None
-        )
-        endings[summary.ending] += 1
+        tally.visits.update(arrivals)
+        tally.visiting_calls.update(set(arrivals))
+        for step in call.steps:
+            if step.event == "after_hours":
+                tally.after_hours_at[step.node] += 1
+            elif self_service_result(step.event) is not None:
+                tally.self_service_events[step.event] += 1
+            elif step.event == "transfer" and step.detail and step.detail != "dial":
+                tally.offered[step.detail] += 1
+            found = queue_result(step.event, step.detail)
+            if found is not None:
+                tally.queue_results.append((found, 1))
+        tally.endings[summary.ending] += 1
         if summary.ending == "gave_up":
-            gave_up[summary.last_node] += 1
-        after_hours += summary.after_hours
+            tally.gave_up[summary.last_node] += 1
+        tally.after_hours += summary.after_hours
         for queue, connected in zip(summary.queues, summary.connected, strict=True):
-            counts = queues.setdefault(queue, [0, 0, 0])
-            counts[0] += 1
-            counts[1] += connected is True
-            counts[2] += connected is False
+            tally.transfer(queue, 1, connected is True, connected is False)
         if summary.self_service:
-            self_service[summary.self_service] += 1
+            tally.self_service[summary.self_service] += 1
         if call.duration_s is not None:
-            with_duration += 1
-            total_duration += call.duration_s
-    return Report(
-        first_day=first_day,
-        last_day=last_day,
-        calls=total,
-        per_campus=ranked(campuses),
-        node_visits=tuple((node, count, visiting_calls[node]) for node, count in ranked(visits)),
-        endings=tuple((ending, endings[ending]) for ending in ENDINGS),
-        gave_up_at=ranked(gave_up),
-        after_hours=after_hours,
-        after_hours_at=ranked(after_hours_at),
-        transfers=tuple(
-            QueueTransfers(queue, *queues[queue])
-            for queue, _ in ranked(Counter({q: c[0] for q, c in queues.items()}))
-        ),
-        self_service=tuple((key, self_service[key]) for key in ("success", "failure", "no_result")),
-        self_service_events=ranked(self_service_events),
-        with_duration=with_duration,
-        total_duration_s=total_duration,
-        queues=queue_figures(seen),
-        in_progress=endings["in_progress"],
-    )
+            tally.with_duration += 1
+            tally.total_duration_s += call.duration_s
+    return tally.report(first_day, last_day)
 
 
 def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
