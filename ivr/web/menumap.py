@@ -9,6 +9,7 @@ HTML file opens anywhere, offline. Every operator text is escaped.
 
 from __future__ import annotations
 
+import textwrap
 from collections import deque
 from dataclasses import dataclass
 from html import escape
@@ -31,7 +32,6 @@ RowKind = Literal["say", "option", "next", "closed", "desk", "info", "now"]
 SETTINGS = ("start", "on_failure", "after_hours", "goodbye")
 
 _SHORT_TEXT = 72  # characters of a spoken text shown in the text view; the YAML has all of it
-_SVG_CHARS = 44  # characters that fit one row of a box in the picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,13 +220,26 @@ def _kind(node: Node) -> str:
 
 
 # -- SVG ----------------------------------------------------------------------------------------
-BOX_W = 300
-HEAD_H = 42
-ROW_H = 18
+# The picture fits a 1366-pixel-wide screen: at most PICTURE_WIDTH pixels (the screen less a
+# scroll bar and the page's margins) for up to five columns. Boxes share what is left
+# after the gutters; every text is wrapped to the box's width, never cut, except the spoken
+# texts (whole in their tooltip and in the node cards). Arrows run only in the gutters between
+# columns and in lanes above the boxes, so none crosses a box.
+SCREEN_WIDTH = 1366
+PICTURE_WIDTH = SCREEN_WIDTH - 46
+MAX_BOX_W = 320
+MIN_BOX_W = 180  # narrower is unreadable: a tree of more than 5 columns scrolls sideways
+GUTTER = 64  # left of each column, and right of the last one
+HEAD_LINE = 16  # the bold heading's lines
+ROW_H = 16  # a row's lines
 PAD = 8
-COL_GAP = 110
 ROW_GAP = 22
-MARGIN = 20
+MARGIN = 12
+LANE_GAP = 8  # between the lanes above the boxes
+# Average advance of a character, in pixels, at the picture's 12-pixel sans-serif (bold wider);
+# a conservative figure for wrapping, as the picture does not know the viewer's fonts.
+CHAR_W = 7.0
+BOLD_CHAR_W = 8.0
 FILL = {
     "menu": "#e8f0fe",
     "message": "#fef7e0",
@@ -235,6 +248,8 @@ FILL = {
     "selfservice": "#f3e8fd",
 }
 CLOSED_FILL = "#fce8e6"
+NOW_STROKE = "#b06000"  # a box whose wording a message swap changes now
+SWAPPED_NOW = " (a message swap applies now)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,51 +257,143 @@ class _Box:
     node: Node
     x: int
     y: int
+    width: int
+    head: tuple[str, ...]  # the heading's lines: id, kind, settings, then the title
     rows: tuple[Row, ...]
+    lines: tuple[tuple[str, ...], ...]  # each row's wrapped lines
     column: int
 
     @property
     def height(self) -> int:
-        return HEAD_H + len(self.rows) * ROW_H + PAD
+        return self.head_height + sum(len(lines) for lines in self.lines) * ROW_H + PAD
+
+    @property
+    def head_height(self) -> int:
+        return PAD + len(self.head) * HEAD_LINE + 6
 
     def row_y(self, index: int) -> int:
-        return self.y + HEAD_H + index * ROW_H + ROW_H // 2
+        """The middle of the first line of row ``index``."""
+        before = sum(len(lines) for lines in self.lines[:index])
+        return self.y + self.head_height + before * ROW_H + ROW_H // 2
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """Where everything is drawn: boxes, and each arrow as its corner points."""
+
+    width: int
+    height: int
+    boxes: dict[str, _Box]
+    edges: tuple[tuple[str, int, str, tuple[tuple[int, int], ...]], ...]  # source, row, target
+
+
+def box_width(columns: int) -> int:
+    """Return the width of a box when ``columns`` columns share the picture."""
+    shared = (PICTURE_WIDTH - 2 * MARGIN - (columns + 1) * GUTTER) // max(columns, 1)
+    return max(MIN_BOX_W, min(MAX_BOX_W, shared))
+
+
+def _wrap(text: str, width: int, char_w: float) -> tuple[str, ...]:
+    chars = max(8, int((width - 2 * PAD) // char_w))
+    return tuple(textwrap.wrap(" ".join(text.split()), chars, break_on_hyphens=False)) or ("",)
+
+
+def _row_text(row: Row) -> str:
+    return row.text + (f" → {row.target}" if row.target else "")
+
+
+def place(tree: MenuTree, snapshot: Snapshot | None) -> Picture:
+    """Lay out the picture: boxes in their columns, arrows routed around them."""
+    plan = layout(tree)
+    width_each = box_width(len(plan.columns))
+    found: list[tuple[str, int, str]] = []
+    sized: dict[str, tuple[tuple[str, ...], tuple[Row, ...], tuple[tuple[str, ...], ...]]] = {}
+    for ids in plan.columns:
+        for node_id in ids:
+            node = tree.nodes[node_id]
+            marks = [name for name, target in settings_targets(tree) if target == node.id]
+            heading = f"{node.id} [{_kind(node)}]" + (f" ({', '.join(marks)})" if marks else "")
+            head = _wrap(heading, width_each, BOLD_CHAR_W) + _wrap(node.title, width_each, CHAR_W)
+            node_rows = rows(tree, node, snapshot)
+            lines = tuple(_wrap(_row_text(row), width_each, CHAR_W) for row in node_rows)
+            sized[node_id] = (head, node_rows, lines)
+            found += [
+                (node_id, i, row.target)
+                for i, row in enumerate(node_rows)
+                if row.target is not None and row.target in tree.nodes
+            ]
+    column_of = {node_id: c for c, ids in enumerate(plan.columns) for node_id in ids}
+    # arrows to the next column run in the gutter between; the others go up to a lane of their own
+    lanes = [edge for edge in found if column_of[edge[2]] != column_of[edge[0]] + 1]
+    top = MARGIN + len(lanes) * LANE_GAP + (LANE_GAP if lanes else 0)
+    boxes: dict[str, _Box] = {}
+    for column, ids in enumerate(plan.columns):
+        y = top
+        x = MARGIN + GUTTER + column * (width_each + GUTTER)
+        for node_id in ids:
+            head, node_rows, lines = sized[node_id]
+            box = _Box(tree.nodes[node_id], x, y, width_each, head, node_rows, lines, column)
+            boxes[node_id] = box
+            y += box.height + ROW_GAP
+    columns = max(len(plan.columns), 1)
+    width = 2 * MARGIN + GUTTER + columns * (width_each + GUTTER)
+    height = MARGIN + max((b.y + b.height for b in boxes.values()), default=top)
+    # tracks: each arrow's vertical run gets its own x in the gutter it uses
+    uses: dict[int, list[tuple[str, int, str, str]]] = {}  # gutter -> (edge..., which end)
+    for source, index, target in found:
+        uses.setdefault(column_of[source] + 1, []).append((source, index, target, "out"))
+        if (source, index, target) in lanes:
+            uses.setdefault(column_of[target], []).append((source, index, target, "in"))
+    track: dict[tuple[str, int, str, str], int] = {}
+    for gutter, users in uses.items():
+        left = MARGIN + gutter * (width_each + GUTTER)
+        step = GUTTER / (len(users) + 1)
+        for n, user in enumerate(users, 1):
+            track[user] = round(left + n * step)
+    edges = []
+    for source, index, target in found:
+        start, end = boxes[source], boxes[target]
+        x1, y1 = start.x + start.width, start.row_y(index)
+        x2, y2 = end.x, end.y + end.head_height // 2
+        out = track[(source, index, target, "out")]
+        points: tuple[tuple[int, int], ...]
+        if (source, index, target) in lanes:
+            up = MARGIN + lanes.index((source, index, target)) * LANE_GAP
+            into = track[(source, index, target, "in")]
+            points = ((x1, y1), (out, y1), (out, up), (into, up), (into, y2), (x2, y2))
+        else:
+            points = ((x1, y1), (out, y1), (out, y2), (x2, y2))
+        edges.append((source, index, target, points))
+    return Picture(width, height, boxes, tuple(edges))
 
 
 def render_svg(tree: MenuTree, snapshot: Snapshot, *, standalone: bool = True) -> str:
     """Return the picture: a box per node, an arrow per key or target; links when embedded."""
-    plan = layout(tree)
-    boxes: dict[str, _Box] = {}
-    for column, ids in enumerate(plan.columns):
-        y = MARGIN
-        for node_id in ids:
-            node = tree.nodes[node_id]
-            box = _Box(
-                node, MARGIN + column * (BOX_W + COL_GAP), y, rows(tree, node, snapshot), column
-            )
-            boxes[node_id] = box
-            y += box.height + ROW_GAP
-    width = MARGIN * 2 + max(len(plan.columns), 1) * (BOX_W + COL_GAP) - COL_GAP
-    height = MARGIN + max((b.y + b.height for b in boxes.values()), default=0)
+    picture = place(tree, snapshot)
+    width, height = picture.width, picture.height
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
-        "<title>Menu tree</title>",
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img" '
+        'aria-labelledby="menu-map-title menu-map-desc">',
+        '<title id="menu-map-title">Menu tree</title>',
+        f'<desc id="menu-map-desc">{_e(_describe_now(snapshot))}</desc>',
         "<defs>"
         '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5f6368"/>'
         "</marker></defs>",
     ]
-    edges: list[str] = []
-    for box in boxes.values():
+    for box in picture.boxes.values():
         out.append(_svg_box(tree, box, snapshot, linked=not standalone))
-        for index, row in enumerate(box.rows):
-            target = boxes.get(row.target) if row.target else None
-            if target is not None:
-                edges.append(_svg_edge(box, index, target, row.kind))
-    out += edges  # arrows over the boxes, so none hides behind one
+    for source, index, _, points in picture.edges:
+        kind = picture.boxes[source].rows[index].kind
+        out.append(_svg_edge(points, kind))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _describe_now(snapshot: Snapshot) -> str:
+    lines = "; ".join(describe_line(name, status) for name, status in snapshot.lines)
+    return f"At {when(snapshot.moment)}: {lines}; active messages: {describe_active(snapshot)}"
 
 
 def _svg_box(tree: MenuTree, box: _Box, snapshot: Snapshot, *, linked: bool) -> str:
@@ -295,27 +402,36 @@ def _svg_box(tree: MenuTree, box: _Box, snapshot: Snapshot, *, linked: bool) -> 
     if isinstance(node, TransferNode):
         state = snapshot.line(node.line)
         fill = CLOSED_FILL if state is not None and not state.open else fill
-    marks = [name for name, target in settings_targets(tree) if target == node.id]
-    head = f"{node.id} [{kind}]" + (f" ({', '.join(marks)})" if marks else "")
+    swapped = any(row.kind == "now" and row.text.startswith("now:") for row in box.rows)
+    stroke = f'stroke="{NOW_STROKE}" stroke-width="3"' if swapped else 'stroke="#5f6368"'
     parts = [
         f'<g id="svg-{_e(node.id)}" class="node">',
-        f"<title>{_e(node.id)}: {_e(node.title)}</title>",
-        f'<rect x="{box.x}" y="{box.y}" width="{BOX_W}" height="{box.height}" rx="6" '
-        f'fill="{fill}" stroke="#5f6368"/>',
-        f'<text x="{box.x + PAD}" y="{box.y + 17}" font-weight="bold">{_e(_cut(head, _SVG_CHARS))}'
-        "</text>",
-        f'<text x="{box.x + PAD}" y="{box.y + 33}">{_e(_cut(node.title, _SVG_CHARS))}</text>',
-        f'<line x1="{box.x}" y1="{box.y + HEAD_H - 4}" x2="{box.x + BOX_W}" '
-        f'y2="{box.y + HEAD_H - 4}" stroke="#dadce0"/>',
+        f"<title>{_e(node.id)}: {_e(node.title)}{SWAPPED_NOW if swapped else ''}</title>",
+        f'<rect x="{box.x}" y="{box.y}" width="{box.width}" height="{box.height}" rx="6" '
+        f'fill="{fill}" {stroke}/>',
     ]
-    for index, row in enumerate(box.rows):
-        text = row.text + (f" → {row.target}" if row.target else "")
-        style = ' font-style="italic" fill="#3c4043"' if row.kind in ("say", "now") else ""
-        full = row.full or text
-        parts.append(
-            f'<text x="{box.x + PAD}" y="{box.row_y(index) + 4}"{style}><title>{_e(full)}</title>'
-            f"{_e(_cut(text, _SVG_CHARS))}</text>"
+    y = box.y + PAD + 12
+    bold = len(box.head) - len(_wrap(node.title, box.width, CHAR_W))
+    for weight, lines in ((' font-weight="bold"', box.head[:bold]), ("", box.head[bold:])):
+        spans = "".join(
+            f'<tspan x="{box.x + PAD}" y="{y + n * HEAD_LINE}">{_e(line)}</tspan>'
+            for n, line in enumerate(lines)
         )
+        parts.append(f"<text{weight}>{spans}</text>")
+        y += len(lines) * HEAD_LINE
+    rule = box.y + box.head_height - 3
+    parts.append(
+        f'<line x1="{box.x}" y1="{rule}" x2="{box.x + box.width}" y2="{rule}" stroke="#dadce0"/>'
+    )
+    for index, (row, lines) in enumerate(zip(box.rows, box.lines, strict=True)):
+        style = ' font-style="italic" fill="#3c4043"' if row.kind in ("say", "now") else ""
+        first = box.row_y(index) + 4
+        spans = "".join(
+            f'<tspan x="{box.x + PAD}" y="{first + n * ROW_H}">{_e(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
+        full = row.full or _row_text(row)
+        parts.append(f"<text{style}><title>{_e(full)}</title>{spans}</text>")
     parts.append("</g>")
     group = "".join(parts)
     if linked:
@@ -323,13 +439,9 @@ def _svg_box(tree: MenuTree, box: _Box, snapshot: Snapshot, *, linked: bool) -> 
     return group
 
 
-def _svg_edge(source: _Box, index: int, target: _Box, kind: RowKind) -> str:
-    x1, y1 = source.x + BOX_W, source.row_y(index)
-    x2, y2 = target.x, target.y + HEAD_H // 2
-    forward = target.column > source.column
-    bend = max(40, (x2 - x1) // 2) if forward else 70
-    path = f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}"
-    dash = "" if forward and kind == "option" else ' stroke-dasharray="5,4"'
+def _svg_edge(points: tuple[tuple[int, int], ...], kind: RowKind) -> str:
+    path = "M" + " L".join(f"{x},{y}" for x, y in points)
+    dash = "" if kind == "option" else ' stroke-dasharray="5,4"'
     return f'<path d="{path}" fill="none" stroke="#5f6368"{dash} marker-end="url(#arrow)"/>'
 
 
@@ -385,6 +497,41 @@ def render_html(tree: MenuTree, snapshot: Snapshot, *, fingerprint: str = "") ->
     for column in plan.columns:
         out += [_html_card(tree, tree.nodes[node_id], snapshot) for node_id in column]
     out += ["</div>", "</body></html>"]
+    return "\n".join(out) + "\n"
+
+
+# The fragment's classes, for the page that embeds it (no style travels with the fragment, so a
+# console that forbids inline styles shows it as designed).
+FRAGMENT_CSS = """
+.menu-map .map { overflow-x: auto; }
+.menu-map .map svg { max-width: 100%; height: auto; }
+.menu-map .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
+                   gap: 0.8rem; }
+.menu-map article { border: 1px solid #dadce0; border-radius: 6px; padding: 0.6rem 0.8rem; }
+.menu-map .open { color: #137333; font-weight: bold; }
+.menu-map .closed { color: #a50e0e; font-weight: bold; }
+.menu-map .now { background: #fff8e1; }
+"""
+
+
+def render_fragment(tree: MenuTree, snapshot: Snapshot) -> str:
+    """Return the map to embed in a page: the lines and swaps now, the picture, every node.
+
+    Each box of the picture links to its node's card below it (the picture's text alternative:
+    every text in full). Styles: ``FRAGMENT_CSS``.
+    """
+    out = [
+        '<section class="menu-map" aria-labelledby="menu-map-heading">',
+        f'<h2 id="menu-map-heading">Menu at {_e(when(snapshot.moment))}, America/Lima</h2>',
+        _html_now(snapshot),
+        '<div class="map">',
+        render_svg(tree, snapshot, standalone=False),
+        "</div>",
+        '<div class="cards">',
+    ]
+    for column in layout(tree).columns:
+        out += [_html_card(tree, tree.nodes[node_id], snapshot) for node_id in column]
+    out += ["</div>", "</section>"]
     return "\n".join(out) + "\n"
 
 
