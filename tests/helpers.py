@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import subprocess
+import sys
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -195,3 +197,11 @@ def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
             for table in metadata.sorted_tables
         }
+
+
+def start_app(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Load the app as gunicorn would (`import app`), in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip

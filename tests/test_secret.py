@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from ivr.secret import KEY_FILE, SecretKeyError, key_file, server_key, subkey
 from ivr.settings import SettingsError, load_settings
 from ivr.web.app import CANNOT_START
-from tests.helpers import ROOT, SECRET_KEY
+from tests.helpers import SECRET_KEY, start_app
 
 PG = "postgresql+psycopg://ivr:pw@db.example.edu/ivr"
 
@@ -100,10 +98,7 @@ def test_a_damaged_key_file_stops_the_start_with_its_message(tmp_path: Path) -> 
     environment = {**os.environ, "IVR_SKIP_SIGNATURE": "1", "IVR_DATA_DIR": str(tmp_path / "var")}
     for name in ("IVR_SECRET_KEY", "IVR_DATABASE_URL", "IVR_CLI"):
         environment.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = start_app(environment)
     assert result.returncode == CANNOT_START
     assert (
         result.stderr.strip()

@@ -31,7 +31,7 @@ from ivr.storage.database import (
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import metadata
 from ivr.web.app import CANNOT_START
-from tests.helpers import ROOT, SECRET_KEY
+from tests.helpers import ROOT, SECRET_KEY, start_app
 from tests.pgcluster import Cluster, free_port
 
 
@@ -124,14 +124,7 @@ def test_the_server_start_says_cannot_start_and_exits_non_zero(tmp_path: Path) -
         "IVR_DATA_DIR": str(tmp_path / "var"),
     }
     environment.pop("IVR_DATABASE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_app(environment)
     assert result.returncode == CANNOT_START, result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         f"cannot start: no database at {tmp_path / 'var' / 'ivr.sqlite3'} (IVR_DATABASE_URL, or "
@@ -180,14 +173,7 @@ def test_an_unreachable_database_fails_the_start_naming_the_url_without_its_pass
         "IVR_SKIP_SIGNATURE": "1",
         "IVR_DATA_DIR": str(tmp_path / "var"),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_app(environment)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(
