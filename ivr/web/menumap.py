@@ -91,6 +91,7 @@ class Words:
     line: Callable[[str, LineStatus], str] = describe_line
     active: Callable[[Snapshot], str] = describe_active
     reasons: dict[Reason, str] = field(default_factory=lambda: dict(REASONS))
+    slots: dict[Slot, str] = field(default_factory=dict)  # a slot's name, if not its own
     heading: str = "Menu at {at}, America/Lima"
     picture: str = "Menu tree"
     picture_desc: str = "At {at}: {lines}; active messages: {active}"
@@ -124,6 +125,7 @@ SPANISH = Words(
     line=_line_es,
     active=_active_es,
     reasons=dict(REASONS_ES),
+    slots=dict(SLOT_NAMES_ES),
     heading="Menú el {at}, hora de Lima",
     picture="Árbol del menú",
     picture_desc="El {at}: {lines}; mensajes activos: {active}",
@@ -671,8 +673,10 @@ def _html_now(snapshot: Snapshot, words: Words) -> str:
     heads = "".join(f"<th>{_e(h)}</th>" for h in words.swap_columns)
     out.append(f"<table><tr>{heads}</tr>")
     for name in snapshot.active.names:
-        slot, text = snapshot.slots.get(name, ""), snapshot.texts.get(name, "")
-        out.append(f"<tr><td>{_e(name)}</td><td>{_e(slot)}</td><td>{_e(text)}</td></tr>")
+        slot = snapshot.slots.get(name)
+        shown = (words.slots.get(slot) or slot) if slot else ""
+        text = snapshot.texts.get(name, "")
+        out.append(f"<tr><td>{_e(name)}</td><td>{_e(shown)}</td><td>{_e(text)}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
 

@@ -219,6 +219,9 @@ def _line_shown(line: LineDay, day: date) -> LineShown:
     notes: list[str] = []
     seen: dict[tuple[Reason, str], list[Period]] = {}
     for period in line.periods:
+        # special hours: the open stretches say it (closed around them is what hours means)
+        if period.reason == "special_hours" and not period.open:
+            continue
         if period.reason not in ("weekly", "after_hours"):
             seen.setdefault((period.reason, period.label or ""), []).append(period)
     for (reason, label), periods in seen.items():
