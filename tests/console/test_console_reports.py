@@ -15,10 +15,8 @@ from sqlalchemy import text
 from ivr.web.console.views import NAV
 from tests.conftest import WEEKDAY_10AM
 from tests.console.conftest import runtime
-from tests.console.test_console_pages import AddUser, alert, text_of
+from tests.console.test_console_pages import PAGES, AddUser, alert, text_of
 from tests.helpers import Caller
-
-PAGES = ("/console/calls", "/console/calendar", "/console/menu")
 
 
 def a_call_to_the_help_desk(caller: Caller, app: Flask) -> None:
