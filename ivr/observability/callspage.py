@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 
 from ivr.observability.aggregates import figures
+from ivr.observability.calls import UNKNOWN_CAMPUS
 from ivr.observability.charts import bar_chart
 from ivr.observability.report import Report
 
@@ -31,6 +32,8 @@ ENDING_NAMES = {
     "informed": "Escuchó un mensaje informativo",
     "in_progress": "En curso",
 }
+# A call to a number no campus answers on (the recorder's UNKNOWN_CAMPUS).
+CAMPUS_UNKNOWN = "Número no reconocido"
 SELF_SERVICE_NAMES = {
     "selfservice_verified": "Verificaciones correctas",
     "selfservice_rejected": "Código o DNI incorrectos",
@@ -134,7 +137,10 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
             "por-sede",
             "Llamadas por sede",
             ("Sede", "Llamadas", "Porcentaje"),
-            tuple((campus, n, share(n, calls)) for campus, n in report.per_campus),
+            tuple(
+                (CAMPUS_UNKNOWN if campus == UNKNOWN_CAMPUS else campus, n, share(n, calls))
+                for campus, n in report.per_campus
+            ),
         ),
         outcomes=Table(
             "resultados",

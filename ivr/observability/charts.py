@@ -3,14 +3,20 @@
 pygal writes a ``<script>`` with its configuration (for its optional tooltips), comments with
 the date it ran, and a random id; the chart is cleaned of all three here so that the same data
 gives the same bytes, no script runs, and it embeds in a page next to others (each chart's CSS
-is scoped to its own fixed id). Each chart says what it shows to a screen reader: ``role="img"``
-with ``aria-labelledby`` its ``<title>`` and ``<desc>``, the desc listing every value.
+is scoped to its own fixed id). Its tooltip layer goes too: only pygal's script shows it, and it
+carries a ``style`` attribute. A page whose Content-Security-Policy refuses inline styles embeds
+``unstyled(chart)`` and links ``stylesheet()``, the same rules for every chart.
+
+Each chart says what it shows to a screen reader: ``role="img"`` with ``aria-labelledby`` its
+``<title>`` and ``<desc>``, the desc listing every value.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
+from functools import cache
 
 import pygal
 from lxml import etree
@@ -79,6 +85,7 @@ def _accessible(svg: etree._Element, chart_id: str, title: str, description: str
     # pygal builds its tree without namespaces on the elements (the default one is the SVG's)
     dropped = [*svg.iter("script"), *svg.xpath("//comment()")]
     dropped += svg.findall("title")  # pygal's own: ours goes first
+    dropped += svg.xpath('//g[contains(concat(" ", @class, " "), " tooltip-overlay ")]')
     for node in dropped:
         node.getparent().remove(node)
     svg.set("role", "img")
@@ -90,3 +97,24 @@ def _accessible(svg: etree._Element, chart_id: str, title: str, description: str
     svg.insert(0, desc_node)
     svg.insert(0, title_node)
     return str(etree.tostring(svg, encoding="unicode"))
+
+
+SVG_NS = "http://www.w3.org/2000/svg"
+_CHART_ID = re.compile(r"#chart-[\w-]+")
+
+
+def unstyled(chart: str) -> str:
+    """Return ``chart`` (from ``bar_chart``) without its ``<style>``: ``stylesheet()`` styles it."""
+    svg = etree.fromstring(chart.encode("utf-8"))
+    for style in svg.iter(f"{{{SVG_NS}}}style"):
+        style.getparent().remove(style)
+    return str(etree.tostring(svg, encoding="unicode"))
+
+
+@cache
+def stylesheet() -> str:
+    """Return the CSS of every chart: pygal's, for its class instead of one chart's id."""
+    # The rules depend on STYLE only (not on the data): drawn once for an empty chart.
+    svg = etree.fromstring(bar_chart("any", "", [], []).encode("utf-8"))
+    css = "\n".join(style.text or "" for style in svg.iter(f"{{{SVG_NS}}}style"))
+    return _CHART_ID.sub(".pygal-chart", css).strip() + "\n"

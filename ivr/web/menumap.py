@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import textwrap
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
 from typing import Literal, assert_never
 
+from ivr.core.lima import to_lima
 from ivr.core.menu import (
     BACK,
     HangupNode,
@@ -25,8 +28,18 @@ from ivr.core.menu import (
     SelfServiceNode,
     TransferNode,
 )
+from ivr.core.schedule.evaluation import LineStatus, Reason
 from ivr.core.schedule.model import Slot
-from ivr.core.schedule.snapshot import REASONS, Snapshot, describe_active, describe_line, when
+from ivr.core.schedule.snapshot import (
+    REASONS,
+    REASONS_ES,
+    SLOT_NAMES_ES,
+    Snapshot,
+    describe_active,
+    describe_line,
+    when,
+)
+from ivr.core.spoken import date_words
 
 RowKind = Literal["say", "option", "next", "closed", "desk", "info", "now"]
 SETTINGS = ("start", "on_failure", "after_hours", "goodbye")
@@ -44,6 +57,103 @@ class Row:
     full: str | None = None  # the untruncated text, when ``text`` is cut
 
 
+def _when_es(moment: datetime) -> str:
+    """'miércoles 18 de noviembre, 10:00' in Lima time."""
+    local = to_lima(moment)
+    return f"{date_words(local.date())}, {local:%H:%M}"
+
+
+def _line_es(name: str, line: LineStatus) -> str:
+    """'línea central: cerrada (feriado: Navidad) hasta el viernes 26 de diciembre, 09:00'."""
+    why = REASONS_ES[line.reason] + (f": {line.label}" if line.label else "")
+    text = f"línea {name}: {'abierta' if line.open else 'cerrada'} ({why})"
+    return text + (f" hasta el {_when_es(line.next_change)}" if line.next_change else "")
+
+
+def _active_es(snapshot: Snapshot) -> str:
+    """'saludo_fuera_de_horario (saludo), cuota_5 (anuncio)' or 'ninguno'."""
+    shown = []
+    for name in snapshot.active.names:
+        slot = snapshot.slots.get(name)
+        shown.append(f"{name} ({SLOT_NAMES_ES[slot] if slot else '?'})")
+    return ", ".join(shown) or "ninguno"
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What the map says around the operators' own texts: English (``ivr graph``) by default.
+
+    Node ids, kinds and setting names stay as the YAML spells them: the operator looks them up
+    there.
+    """
+
+    when: Callable[[datetime], str] = when
+    line: Callable[[str, LineStatus], str] = describe_line
+    active: Callable[[Snapshot], str] = describe_active
+    reasons: dict[Reason, str] = field(default_factory=lambda: dict(REASONS))
+    slots: dict[Slot, str] = field(default_factory=dict)  # a slot's name, if not its own
+    heading: str = "Menu at {at}, America/Lima"
+    picture: str = "Menu tree"
+    picture_desc: str = "At {at}: {lines}; active messages: {active}"
+    callers_hear: str = "callers hear"
+    override: str = "Emergency override"
+    no_swaps: str = "Active message swaps: none."
+    swap_columns: tuple[str, str, str] = ("active message", "slot", "text")
+    says: str = "says"
+    prompt: str = "prompt"
+    back: str = "next: back to the menu the caller came from"
+    next: str = "next"
+    queue: str = "queue {queue}"
+    dial: str = "dial {number}"
+    line_plain: str = "line {line}"
+    line_now: str = "line {line}: {state} now ({why})"
+    open_closed: tuple[str, str] = ("OPEN", "CLOSED")
+    when_closed: str = "when closed"
+    hang_up: str = "then hang up"
+    self_service: str = "balance and due dates, after the caller is verified"
+    billing: str = "billing desk"
+    now: str = "now:"  # starts every row about a message swap that applies now
+    greeting_swap: str = "now: greeting replaced by '{name}'"
+    announcement: str = "now: announcement '{name}' before this menu"
+    text_swap: str = "now: text replaced by '{name}'"
+    swapped: str = " (a message swap applies now)"
+
+
+ENGLISH = Words()
+SPANISH = Words(
+    when=_when_es,
+    line=_line_es,
+    active=_active_es,
+    reasons=dict(REASONS_ES),
+    slots=dict(SLOT_NAMES_ES),
+    heading="Menú el {at}, hora de Lima",
+    picture="Árbol del menú",
+    picture_desc="El {at}: {lines}; mensajes activos: {active}",
+    callers_hear="quienes llaman oyen",
+    override="Cierre de emergencia",
+    no_swaps="Mensajes cambiados activos: ninguno.",
+    swap_columns=("mensaje activo", "espacio", "texto"),
+    says="dice",
+    prompt="pide",
+    back="luego: vuelve al menú del que vino",
+    next="luego",
+    queue="cola {queue}",
+    dial="marca {number}",
+    line_plain="línea {line}",
+    line_now="línea {line}: {state} ahora ({why})",
+    open_closed=("ABIERTA", "CERRADA"),
+    when_closed="si está cerrada",
+    hang_up="luego cuelga",
+    self_service="saldo y vencimientos, tras verificar a quien llama",
+    billing="mesa de facturación",
+    now="ahora:",
+    greeting_swap="ahora: el saludo es «{name}»",
+    announcement="ahora: el anuncio «{name}» suena antes de este menú",
+    text_swap="ahora: el texto es «{name}»",
+    swapped=" (ahora se aplica un mensaje cambiado)",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """The nodes by column (distance from the start), and why the late ones are there."""
@@ -53,58 +163,64 @@ class Layout:
 
 
 # -- what each node says and where it leads ----------------------------------------------------
-def rows(tree: MenuTree, node: Node, snapshot: Snapshot | None = None) -> tuple[Row, ...]:
+def rows(
+    tree: MenuTree, node: Node, snapshot: Snapshot | None = None, words: Words = ENGLISH
+) -> tuple[Row, ...]:
     """Return the rows describing ``node``: texts, keys and targets, transfers, state now."""
-    out = _now_rows(tree, node, snapshot)
+    out = _now_rows(tree, node, snapshot, words)
     match node:
         case MenuNode():
             if node.say:
-                out.append(_said(node.say))
+                out.append(_said(node.say, words.says))
             if node.prompt:
-                out.append(_said(node.prompt, "prompt"))
+                out.append(_said(node.prompt, words.prompt))
             out += [Row(f"{o.key}  {o.label}", "option", o.target) for o in node.options]
         case MessageNode():
-            out += [_said(text) for text in node.say]
+            out += [_said(text, words.says) for text in node.say]
             if node.next == BACK:
-                out.append(Row("next: back to the menu the caller came from", "next"))
+                out.append(Row(words.back, "next"))
             else:
-                out.append(Row("next", "next", node.next))
+                out.append(Row(words.next, "next", node.next))
         case TransferNode():
             if node.say:
-                out.append(_said(node.say))
-            out.append(Row(f"queue {node.queue}" if node.queue else f"dial {node.dial}", "info"))
+                out.append(_said(node.say, words.says))
+            target = (
+                words.queue.format(queue=node.queue)
+                if node.queue
+                else words.dial.format(number=node.dial)
+            )
+            out.append(Row(target, "info"))
             state = snapshot.line(node.line) if snapshot else None
             if state is None:
-                out.append(Row(f"line {node.line}", "info"))
+                out.append(Row(words.line_plain.format(line=node.line), "info"))
             else:
-                why = REASONS[state.reason] + (f": {state.label}" if state.label else "")
-                now = "OPEN" if state.open else "CLOSED"
-                out.append(Row(f"line {node.line}: {now} now ({why})", "now"))
+                why = words.reasons[state.reason] + (f": {state.label}" if state.label else "")
+                now = words.open_closed[0 if state.open else 1]
+                out.append(Row(words.line_now.format(line=node.line, state=now, why=why), "now"))
             if node.closed:
-                out.append(Row("when closed", "closed", node.closed))
+                out.append(Row(words.when_closed, "closed", node.closed))
             else:
-                out.append(
-                    Row("when closed (settings.after_hours)", "closed", tree.settings.after_hours)
-                )
+                after = tree.settings.after_hours
+                out.append(Row(f"{words.when_closed} (settings.after_hours)", "closed", after))
         case HangupNode():
-            out += [_said(text) for text in node.say]
-            out.append(Row("then hang up", "info"))
+            out += [_said(text, words.says) for text in node.say]
+            out.append(Row(words.hang_up, "info"))
         case SelfServiceNode():
-            out.append(Row("balance and due dates, after the caller is verified", "info"))
+            out.append(Row(words.self_service, "info"))
             if node.billing_desk:
-                out.append(Row("billing desk", "desk", node.billing_desk))
-            out.append(Row("next", "next", node.next))
+                out.append(Row(words.billing, "desk", node.billing_desk))
+            out.append(Row(words.next, "next", node.next))
         case _:
             assert_never(node)
     return tuple(out)
 
 
-def _said(text: str, what: str = "says") -> Row:
+def _said(text: str, what: str) -> Row:
     shown = _cut(text, _SHORT_TEXT)
     return Row(f'{what}: "{shown}"', "say", full=text if shown != text else None)
 
 
-def _now_rows(tree: MenuTree, node: Node, snapshot: Snapshot | None) -> list[Row]:
+def _now_rows(tree: MenuTree, node: Node, snapshot: Snapshot | None, words: Words) -> list[Row]:
     """Note the message swaps that change what this node says at the snapshot's instant."""
     if snapshot is None:
         return []
@@ -112,16 +228,15 @@ def _now_rows(tree: MenuTree, node: Node, snapshot: Snapshot | None) -> list[Row
     if node.id == tree.settings.start:
         # ivr.core.flow.start: a greeting swap replaces the greeting; announcements play after it.
         out += [
-            Row(f"now: greeting replaced by '{n}'", "now") for n in _named(snapshot, "greeting")
+            Row(words.greeting_swap.format(name=n), "now") for n in _named(snapshot, "greeting")
         ]
         out += [
-            Row(f"now: announcement '{n}' before this menu", "now")
-            for n in _named(snapshot, "announcement")
+            Row(words.announcement.format(name=n), "now") for n in _named(snapshot, "announcement")
         ]
     if node.id == tree.settings.after_hours:
         # ivr.core.flow.enter: an after_hours swap replaces the after-hours node's texts.
         names = _named(snapshot, "after_hours")
-        out += [Row(f"now: text replaced by '{names[0]}'", "now")] if names else []
+        out += [Row(words.text_swap.format(name=names[0]), "now")] if names else []
     return out
 
 
@@ -249,7 +364,6 @@ FILL = {
 }
 CLOSED_FILL = "#fce8e6"
 NOW_STROKE = "#b06000"  # a box whose wording a message swap changes now
-SWAPPED_NOW = " (a message swap applies now)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +416,7 @@ def _row_text(row: Row) -> str:
     return row.text + (f" → {row.target}" if row.target else "")
 
 
-def place(tree: MenuTree, snapshot: Snapshot | None) -> Picture:
+def place(tree: MenuTree, snapshot: Snapshot | None, words: Words = ENGLISH) -> Picture:
     """Lay out the picture: boxes in their columns, arrows routed around them."""
     plan = layout(tree)
     width_each = box_width(len(plan.columns))
@@ -314,7 +428,7 @@ def place(tree: MenuTree, snapshot: Snapshot | None) -> Picture:
             marks = [name for name, target in settings_targets(tree) if target == node.id]
             heading = f"{node.id} [{_kind(node)}]" + (f" ({', '.join(marks)})" if marks else "")
             head = _wrap(heading, width_each, BOLD_CHAR_W) + _wrap(node.title, width_each, CHAR_W)
-            node_rows = rows(tree, node, snapshot)
+            node_rows = rows(tree, node, snapshot, words)
             lines = tuple(_wrap(_row_text(row), width_each, CHAR_W) for row in node_rows)
             sized[node_id] = (head, node_rows, lines)
             found += [
@@ -367,23 +481,25 @@ def place(tree: MenuTree, snapshot: Snapshot | None) -> Picture:
     return Picture(width, height, boxes, tuple(edges))
 
 
-def render_svg(tree: MenuTree, snapshot: Snapshot, *, standalone: bool = True) -> str:
+def render_svg(
+    tree: MenuTree, snapshot: Snapshot, *, standalone: bool = True, words: Words = ENGLISH
+) -> str:
     """Return the picture: a box per node, an arrow per key or target; links when embedded."""
-    picture = place(tree, snapshot)
+    picture = place(tree, snapshot, words)
     width, height = picture.width, picture.height
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img" '
         'aria-labelledby="menu-map-title menu-map-desc">',
-        '<title id="menu-map-title">Menu tree</title>',
-        f'<desc id="menu-map-desc">{_e(_describe_now(snapshot))}</desc>',
+        f'<title id="menu-map-title">{_e(words.picture)}</title>',
+        f'<desc id="menu-map-desc">{_e(_describe_now(snapshot, words))}</desc>',
         "<defs>"
         '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5f6368"/>'
         "</marker></defs>",
     ]
     for box in picture.boxes.values():
-        out.append(_svg_box(tree, box, snapshot, linked=not standalone))
+        out.append(_svg_box(box, snapshot, words, linked=not standalone))
     for source, index, _, points in picture.edges:
         kind = picture.boxes[source].rows[index].kind
         out.append(_svg_edge(points, kind))
@@ -391,22 +507,23 @@ def render_svg(tree: MenuTree, snapshot: Snapshot, *, standalone: bool = True) -
     return "\n".join(out) + "\n"
 
 
-def _describe_now(snapshot: Snapshot) -> str:
-    lines = "; ".join(describe_line(name, status) for name, status in snapshot.lines)
-    return f"At {when(snapshot.moment)}: {lines}; active messages: {describe_active(snapshot)}"
+def _describe_now(snapshot: Snapshot, words: Words) -> str:
+    lines = "; ".join(words.line(name, status) for name, status in snapshot.lines)
+    at = words.when(snapshot.moment)
+    return words.picture_desc.format(at=at, lines=lines, active=words.active(snapshot))
 
 
-def _svg_box(tree: MenuTree, box: _Box, snapshot: Snapshot, *, linked: bool) -> str:
+def _svg_box(box: _Box, snapshot: Snapshot, words: Words, *, linked: bool) -> str:
     node, kind = box.node, _kind(box.node)
     fill = FILL[kind]
     if isinstance(node, TransferNode):
         state = snapshot.line(node.line)
         fill = CLOSED_FILL if state is not None and not state.open else fill
-    swapped = any(row.kind == "now" and row.text.startswith("now:") for row in box.rows)
+    swapped = any(row.kind == "now" and row.text.startswith(words.now) for row in box.rows)
     stroke = f'stroke="{NOW_STROKE}" stroke-width="3"' if swapped else 'stroke="#5f6368"'
     parts = [
         f'<g id="svg-{_e(node.id)}" class="node">',
-        f"<title>{_e(node.id)}: {_e(node.title)}{SWAPPED_NOW if swapped else ''}</title>",
+        f"<title>{_e(node.id)}: {_e(node.title)}{_e(words.swapped) if swapped else ''}</title>",
         f'<rect x="{box.x}" y="{box.y}" width="{box.width}" height="{box.height}" rx="6" '
         f'fill="{fill}" {stroke}/>',
     ]
@@ -483,7 +600,7 @@ def render_html(tree: MenuTree, snapshot: Snapshot, *, fingerprint: str = "") ->
         + (f" · configuration {_e(fingerprint)}" if fingerprint else "")
         + "</p>",
         "<h2>Now</h2>",
-        _html_now(snapshot),
+        _html_now(snapshot, ENGLISH),
         "<h2>Call settings</h2>",
         _html_settings(tree),
         "<h2>Map</h2>",
@@ -495,7 +612,7 @@ def render_html(tree: MenuTree, snapshot: Snapshot, *, fingerprint: str = "") ->
     ]
     plan = layout(tree)
     for column in plan.columns:
-        out += [_html_card(tree, tree.nodes[node_id], snapshot) for node_id in column]
+        out += [_html_card(tree, tree.nodes[node_id], snapshot, ENGLISH) for node_id in column]
     out += ["</div>", "</body></html>"]
     return "\n".join(out) + "\n"
 
@@ -514,48 +631,52 @@ FRAGMENT_CSS = """
 """
 
 
-def render_fragment(tree: MenuTree, snapshot: Snapshot) -> str:
+def render_fragment(tree: MenuTree, snapshot: Snapshot, words: Words = ENGLISH) -> str:
     """Return the map to embed in a page: the lines and swaps now, the picture, every node.
 
     Each box of the picture links to its node's card below it (the picture's text alternative:
-    every text in full). Styles: ``FRAGMENT_CSS``.
+    every text in full). Styles: ``FRAGMENT_CSS``. ``words=SPANISH`` for the console.
     """
+    heading = words.heading.format(at=words.when(snapshot.moment))
     out = [
         '<section class="menu-map" aria-labelledby="menu-map-heading">',
-        f'<h2 id="menu-map-heading">Menu at {_e(when(snapshot.moment))}, America/Lima</h2>',
-        _html_now(snapshot),
+        f'<h2 id="menu-map-heading">{_e(heading)}</h2>',
+        _html_now(snapshot, words),
         '<div class="map">',
-        render_svg(tree, snapshot, standalone=False),
+        render_svg(tree, snapshot, standalone=False, words=words),
         "</div>",
         '<div class="cards">',
     ]
     for column in layout(tree).columns:
-        out += [_html_card(tree, tree.nodes[node_id], snapshot) for node_id in column]
+        out += [_html_card(tree, tree.nodes[node_id], snapshot, words) for node_id in column]
     out += ["</div>", "</section>"]
     return "\n".join(out) + "\n"
 
 
-def _html_now(snapshot: Snapshot) -> str:
+def _html_now(snapshot: Snapshot, words: Words) -> str:
     out = ["<ul>"]
     for name, status in snapshot.lines:
         css = "open" if status.open else "closed"
-        out.append(f'<li><span class="{css}">{_e(describe_line(name, status))}</span>')
+        out.append(f'<li><span class="{css}">{_e(words.line(name, status))}</span>')
         if status.message:
-            out.append(f"<br>callers hear: “{_e(status.message)}”")
+            out.append(f"<br>{_e(words.callers_hear)}: “{_e(status.message)}”")
         out.append("</li>")
     if snapshot.override is not None:
         out.append(
-            f'<li><span class="closed">Emergency override</span>: {_e(snapshot.override.message)}'
-            "</li>"
+            f'<li><span class="closed">{_e(words.override)}</span>: '
+            f"{_e(snapshot.override.message)}</li>"
         )
     out.append("</ul>")
     if not snapshot.active.names:
-        out.append("<p>Active message swaps: none.</p>")
+        out.append(f"<p>{_e(words.no_swaps)}</p>")
         return "\n".join(out)
-    out.append("<table><tr><th>active message</th><th>slot</th><th>text</th></tr>")
+    heads = "".join(f"<th>{_e(h)}</th>" for h in words.swap_columns)
+    out.append(f"<table><tr>{heads}</tr>")
     for name in snapshot.active.names:
-        slot, text = snapshot.slots.get(name, ""), snapshot.texts.get(name, "")
-        out.append(f"<tr><td>{_e(name)}</td><td>{_e(slot)}</td><td>{_e(text)}</td></tr>")
+        slot = snapshot.slots.get(name)
+        shown = (words.slots.get(slot) or slot) if slot else ""
+        text = snapshot.texts.get(name, "")
+        out.append(f"<tr><td>{_e(name)}</td><td>{_e(shown)}</td><td>{_e(text)}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
 
@@ -570,7 +691,7 @@ def _html_settings(tree: MenuTree) -> str:
     return "\n".join(out)
 
 
-def _html_card(tree: MenuTree, node: Node, snapshot: Snapshot) -> str:
+def _html_card(tree: MenuTree, node: Node, snapshot: Snapshot, words: Words) -> str:
     marks = [name for name, target in settings_targets(tree) if target == node.id]
     out = [
         f'<article id="node-{_e(node.id)}">',
@@ -582,7 +703,7 @@ def _html_card(tree: MenuTree, node: Node, snapshot: Snapshot) -> str:
         notes = ([_e(where)] if where else []) + [f"settings.{m}" for m in marks]
         out.append(f'<div class="file">{" · ".join(notes)}</div>')
     out.append("<ul>")
-    for row in rows(tree, node, snapshot):
+    for row in rows(tree, node, snapshot, words):
         text = _e(row.full) if row.full else _e(row.text)
         if row.kind == "say" and row.full:
             text = _e(row.text.split(":", 1)[0]) + f": “{_e(row.full)}”"

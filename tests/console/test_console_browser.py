@@ -3,8 +3,10 @@ app served by real gunicorn on loopback, with a user made by the real ``ivr user
 
 It logs in, reads the Now page, sets the emergency override through the switch (refusing an end
 in the past first), sees the Now page refresh itself, checks that a signed webhook then says
-the closure, clears it, checks the webhook offers the menu without it, marks a callback done and
-reads the audit log. It saves a screenshot of each page (IVR_SCREENSHOTS=docs/console: README's).
+the closure, clears it, checks the webhook offers the menu without it, marks a callback done,
+reads the audit log, then the calls of two days (charts, tables, a CSV download), the calendar
+and the menu map, at 1366 pixels wide, with no style refused by the page's security policy.
+It saves a screenshot of each page (IVR_SCREENSHOTS=docs/console: README's).
 
 Without Chromium or Playwright the test skips, except in CI (CI=true), where it fails.
 """
@@ -18,14 +20,21 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import pytest
 from lxml import etree
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 from bench.server import Server
+from ivr.clock import LIMA
+from ivr.observability.calls import SqlCallRecorder
+from ivr.observability.demo import simulate_day
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.database import make_engine, sqlite_url
 from tests.hardening.test_served import server_env
@@ -37,17 +46,28 @@ CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "clave-de-la-central-2026"
 MESSAGE = "Por una emergencia, la central está cerrada. Escríbanos por WhatsApp, por favor."
 DESKTOP = {"width": 1280, "height": 860}
+WIDE = {"width": 1366, "height": 768}  # the operators' common laptop screen
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 15_000  # the Now page refreshes every 10 s
 
 # Open every day, all day, holidays included: what the pages show does not hang on the hour
 # the test runs at (the served app reads the real clock).
+# A closure and special hours ahead, for the calendar.
 ALWAYS_OPEN = """\
 weekly:
   lunes-domingo:
-    - {from: '00:00', until: '23:59:59'}
+    - {{from: '00:00', until: '23:59:59'}}
 holidays:
   closed: false
+closures:
+  - date: {closure}
+    label: Aniversario de la universidad
+special_hours:
+  - date: {special}
+    label: Inventario
+    hours:
+      - {{from: '09:00', until: '13:00'}}
+    message: Hoy atendemos de 9 de la mañana a 1 de la tarde.
 """
 
 
@@ -111,7 +131,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("console")
     env = {**server_env(folder), "IVR_SECRET_KEY": SECRET_KEY}
     central = Path(env["IVR_CONFIG_DIR"]) / "schedules" / "central.yaml"
-    central.write_text(ALWAYS_OPEN, encoding="utf-8")
+    today = datetime.now(LIMA).date()  # the served app reads the real clock
+    ahead = {"closure": today + timedelta(days=9), "special": today + timedelta(days=4)}
+    central.write_text(ALWAYS_OPEN.format(**ahead), encoding="utf-8")
     # An empty database, then the first user, the way the README says: the password twice on
     # standard input.
     for command, typed in (
@@ -146,6 +168,20 @@ def _callback_waiting(served: Served) -> None:
         engine.dispose()
 
 
+def _yesterday_simulated(served: Served) -> date:
+    """Yesterday's calls in the served database: 200 simulated ones, as ``ivr report`` tests."""
+    yesterday = datetime.now(LIMA).date() - timedelta(days=1)
+    engine = make_engine(served.database)
+    recorder = SqlCallRecorder(engine, flush_seconds=60.0)
+    try:
+        simulate_day(recorder, yesterday, calls=200, seed=24)
+        recorder.flush()
+    finally:
+        recorder.close()
+        engine.dispose()
+    return yesterday
+
+
 def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
     served: Served, tmp_path: Path
 ) -> None:
@@ -155,6 +191,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
     shots = (ROOT / wanted) if wanted else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     _callback_waiting(served)
+    yesterday = _yesterday_simulated(served)
     caller = "CA" + "a" * 32
     # a caller waiting for the Help Desk: main menu 2 (students), then 1 (Help Desk)
     served.webhook(caller)
@@ -266,6 +303,83 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
             # keyboard: the skip link is the first stop and leads to the content
             switch.keyboard.press("Tab")
             expect(switch.get_by_role("link", name="Saltar al contenido")).to_be_focused()
+
+            # -- calls, calendar, menu at 1366 pixels; nothing refused by the CSP ------------
+            said: list[str] = []
+            switch.on("console", lambda message: said.append(message.text))
+            switch.set_viewport_size(WIDE)
+            _calls_page(switch, yesterday, shots)
+            _calendar_page(switch, shots)
+            _menu_page(switch, shots)
+            assert [m for m in said if "Content Security Policy" in m] == []
             context.close()
         finally:
             browser.close()
+
+
+def _fits(page: Page) -> None:
+    """Nothing wider than the window: no sideways scrolling."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def _calls_page(page: Page, yesterday: date, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Llamadas").click()
+    expect(page.get_by_role("heading", name="Llamadas", exact=True)).to_be_visible()
+    page.get_by_label("Desde").fill((yesterday + timedelta(days=1)).isoformat())
+    page.get_by_label("Hasta").fill(yesterday.isoformat())
+    page.get_by_role("button", name="Ver").click()
+    expect(page.locator("#hasta-error")).to_contain_text("es anterior a «Desde»")
+    page.get_by_label("Desde").fill(yesterday.isoformat())
+    page.get_by_label("Hasta").fill((yesterday + timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Ver").click()
+    expect(page.get_by_text("(2 días)")).to_be_visible()
+    campus = page.get_by_role("region", name="Tabla: Llamadas por sede")
+    expect(campus.get_by_role("row", name="Breña")).to_be_visible()
+    for chart in ("Llamadas por hora (suma de 2 días)", "Llamadas por sede"):
+        expect(page.get_by_role("img", name=chart)).to_be_visible()
+    # the charts' own stylesheet applies: pygal's title size, not the browser's default
+    title = page.locator("#chart-grafico-por-sede .title").first
+    assert title.evaluate("t => getComputedStyle(t).fontSize") == "16px"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Descargar CSV de «Llamadas por sede»").click()
+    suggested = f"llamadas_por-sede_{yesterday}_a_{yesterday + timedelta(days=1)}.csv"
+    assert download.value.suggested_filename == suggested
+    rows = Path(download.value.path()).read_text("utf-8-sig").splitlines()
+    assert rows[0] == "Sede,Llamadas,Porcentaje" and len(rows) > 2
+    _fits(page)
+    page.screenshot(path=shots / "calls.png", full_page=True)
+
+
+def _calendar_page(page: Page, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Calendario").click()
+    expect(page.get_by_role("heading", name="Calendario", exact=True)).to_be_visible()
+    days = page.locator("ol.days > li")
+    expect(days).to_have_count(30)
+    expect(days.nth(0)).to_contain_text("(hoy)")
+    expect(days.nth(4)).to_contain_text("Horario especial: Inventario (abierta 09:00 a 13:00)")
+    expect(days.nth(9)).to_contain_text("Cierre programado: Aniversario de la universidad")
+    _fits(page)
+    page.screenshot(path=shots / "calendar.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    _fits(page)
+    page.screenshot(path=shots / "calendar-phone.png")
+    page.set_viewport_size(WIDE)
+
+
+def _menu_page(page: Page, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Menú", exact=True).click()
+    expect(page.get_by_role("heading", name="Menú", exact=True)).to_be_visible()
+    expect(page.get_by_role("img", name="Árbol del menú")).to_be_visible()
+    now = page.locator(".menu-map span.open")
+    expect(now).to_contain_text("línea central: abierta (horario semanal)")
+    # the map's stylesheet applies: the node cards are a grid
+    cards = page.locator(".menu-map .cards")
+    assert cards.evaluate("c => getComputedStyle(c).display") == "grid"
+    _fits(page)
+    page.screenshot(path=shots / "menu.png", full_page=True)

@@ -20,6 +20,7 @@ from tests.helpers import Caller, Clock
 
 AddUser = Callable[[str, str], None]
 TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]+"')
+PAGES = ("/console/calls", "/console/calendar", "/console/menu")
 
 
 def text_of(page: bytes) -> str:
@@ -35,7 +36,7 @@ def alert(page: bytes) -> str:
 # -- off until the first user ----------------------------------------------------------------
 def test_with_no_user_every_console_page_is_404_and_says_how_to_create_one(app: Flask) -> None:
     client = app.test_client()
-    for path in ("/console/", "/console/login", "/console/switch", "/console/audit"):
+    for path in ("/console/", "/console/login", "/console/switch", "/console/audit", *PAGES):
         response = client.get(path)
         assert response.status_code == 404, path
         assert "flask --app app ivr users add NOMBRE --role operator" in text_of(response.data)

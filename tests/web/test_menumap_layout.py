@@ -23,6 +23,7 @@ from ivr.web.menumap import (
     NOW_STROKE,
     PICTURE_WIDTH,
     SCREEN_WIDTH,
+    SPANISH,
     Picture,
     box_width,
     layout,
@@ -209,3 +210,26 @@ def test_the_fragment_to_embed(shipped: tuple[MenuTree, object]) -> None:
         assert f'<article id="node-{node_id}">' in fragment
     for outside in ("<script", "<style", " style=", "<link", " src="):
         assert outside not in fragment
+
+
+def test_the_fragment_in_spanish_for_the_console(shipped: tuple[MenuTree, object]) -> None:
+    tree = shipped[0]
+    fragment = render_fragment(tree, snapshot_at(shipped, SUNDAY_10), SPANISH)
+    heading = "Menú el domingo 22 de noviembre, 10:00, hora de Lima"
+    assert f'<h2 id="menu-map-heading">{heading}</h2>' in fragment
+    assert (
+        '<span class="closed">línea central: cerrada (fuera de horario) '
+        "hasta el lunes 23 de noviembre, 09:00</span>"
+    ) in fragment
+    assert "<tr><th>mensaje activo</th><th>espacio</th><th>texto</th></tr>" in fragment
+    assert "<tr><td>saludo_fuera_de_horario</td><td>saludo</td>" in fragment
+    svg = fragment[fragment.index("<svg") : fragment.index("</svg>") + 6]
+    texts = " ".join(svg_texts(svg))
+    assert "ahora: el saludo es «saludo_fuera_de_horario»" in texts
+    assert "línea central: CERRADA ahora (fuera de horario)" in texts
+    assert fills(svg)["principal"][1] == NOW_STROKE  # the swapped greeting is marked
+    desc = ElementTree.fromstring(svg).find(f"{SVG}desc")
+    assert desc is not None and desc.text is not None
+    assert desc.text.endswith("mensajes activos: saludo_fuera_de_horario (saludo)")
+    for english in ("Menu at", "callers hear", "says:", " now ", "next", "when closed", "queue "):
+        assert english not in fragment, english

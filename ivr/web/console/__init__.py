@@ -41,6 +41,7 @@ class ConsoleKeys:
 
 def init_app(app: Flask) -> None:
     """Mount the console on ``app``: session cookie settings, CSRF, the blueprint."""
+    from ivr.web.console import reports  # noqa: F401 (adds its pages to the blueprint)
     from ivr.web.console.views import blueprint
 
     runtime = app.extensions[RUNTIME]

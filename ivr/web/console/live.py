@@ -22,6 +22,7 @@ from ivr.clock import to_lima
 from ivr.core.schedule import evaluation
 from ivr.core.schedule.messages import active_messages
 from ivr.core.schedule.model import SLOTS, Override
+from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES
 from ivr.runtime import Runtime
 from ivr.storage.callbacks import Callback
 from ivr.storage.schema import call_statuses, call_steps
@@ -49,15 +50,8 @@ OUT_OF_QUEUE = frozenset(
     {"queue_answered", "queue_abandoned", "queue_left", "queue_failed", "queue_redirected"}
 )
 
-REASONS = {
-    "emergency": "cierre de emergencia",
-    "closure": "cierre programado",
-    "holiday": "feriado",
-    "special_hours": "horario especial",
-    "weekly": "horario semanal",
-    "after_hours": "fuera de horario",
-}
-SLOT_NAMES = {"greeting": "saludo", "announcement": "anuncio", "after_hours": "fuera de horario"}
+REASONS = REASONS_ES
+SLOT_NAMES = SLOT_NAMES_ES
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,7 @@
 """The console's pages: login, Now (and its live fragment), callbacks, the switch, the audit log.
 
+The read-only pages on calls, the calendar and the menu are in ``reports``, on this blueprint.
+
 Viewers see every page; operators also mark callbacks done and use the emergency switch. Every
 change is written to the audit log with who made it. Times are shown in Lima time.
 """
@@ -53,6 +55,8 @@ Answer = str | Response | BaseResponse | tuple[str, int]
 
 LIVE = "console.live"  # the Now page's fragment: it does not count as the user being active
 PUBLIC = {"console.login", "console.static"}
+# Served to anyone, like the static files: the same for every user, no data of the IVR's.
+STYLESHEETS = {"console.static", "console.charts_css", "console.menu_css"}
 LOGIN_FAILED = "Usuario o contraseña incorrectos."
 LOCKED = (
     "Demasiados intentos fallidos desde esta cuenta o esta dirección. "
@@ -79,7 +83,7 @@ def _user() -> User:
 @blueprint.before_request
 def _gate() -> Answer | None:
     """Static files pass; otherwise the console must be on, the form signed, the user known."""
-    if request.endpoint == "console.static":
+    if request.endpoint in STYLESHEETS:
         return None
     store = _store()
     if not store.has_users():
@@ -143,7 +147,7 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "console.static":
+    if request.endpoint not in STYLESHEETS:
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -202,6 +206,9 @@ class NavItem:
 # The console's sections, in the order of its navigation.
 NAV = [
     NavItem("console.now", "Ahora"),
+    NavItem("console.calls", "Llamadas"),
+    NavItem("console.calendar", "Calendario"),
+    NavItem("console.menu", "Menú"),
     NavItem("console.callbacks", "Devoluciones"),
     NavItem(
         "console.switch",
