@@ -12,8 +12,8 @@ import importlib.util
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.calls import (
     Signer,
@@ -39,12 +39,14 @@ class Caller:
     dni_last4: str
 
 
-def build_ledger(database_url: str, students: int, sample: int) -> tuple[list[Caller], str]:
+def build_ledger(
+    database_url: str, students: int, sample: int, key: bytes | None = None
+) -> tuple[list[Caller], str]:
     """Write the demo ledger into ``database_url``; return ``sample`` callers and what was built.
 
-    The demo's synthetic students carry a token hashing cost so that 100,000 load in seconds;
-    the callers the benchmark uses get the ledger's production cost instead, so the statement
-    step pays the real price of a verification.
+    The verifiers are keyed with the server key the app will read: ``key`` (the app's
+    ``IVR_SECRET_KEY``) or, on SQLite, the key file in the database's folder, which is the
+    app's ``IVR_DATA_DIR`` in bench/run.py (made here if missing, read by the app at start).
     """
     if not all(importlib.util.find_spec(f"ivr.storage.ledger.{m}") for m in ("demo", "sql")):
         return (
@@ -52,44 +54,42 @@ def build_ledger(database_url: str, students: int, sample: int) -> tuple[list[Ca
             "no ivr.storage.ledger in this tree: self-service skipped",
         )
     from ivr.core.codes import digits_of
+    from ivr.secret import KEY_FILE, key_file
     from ivr.storage.database import make_engine, upgrade
     from ivr.storage.ledger import demo
+    from ivr.storage.ledger.base import StudentRecord
     from ivr.storage.ledger.sql import SqlLedger
 
     started = time.perf_counter()
-    data = demo.build(students)
-    rng = random.Random(5)
-    synthetic = [i for i, r in enumerate(data.students) if r.student.code.startswith("N002")]
-    chosen = set(rng.sample(synthetic, min(sample, len(synthetic))))
-    records = tuple(_production_cost(r) if i in chosen else r for i, r in enumerate(data.students))
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, create=True)  # as `ivr ledger demo` does
+    if key is None:
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database:
+            engine.dispose()
+            raise ValueError("pass the app's IVR_SECRET_KEY as key: the database is shared")
+        key = key_file(Path(database).parent / KEY_FILE)
     try:
         upgrade(engine)
-        ledger = SqlLedger(engine)
-        demo.write(ledger, replace(data, students=records))
-        cost = ledger.hash_iterations
+        result = demo.generate(SqlLedger(engine, key=key), students)
     finally:
         engine.dispose()
+    rng = random.Random(5)
+    synthetic = range(len(demo.DEMO_STUDENTS), result.students)  # the demo's named ones first
+    chosen = set(rng.sample(synthetic, min(sample, len(synthetic))))
     callers = []
-    for i in sorted(chosen):
-        digits = digits_of(records[i].student.code)
-        assert digits is not None
-        callers.append(Caller(digits, records[i].dni_last4))
+    for index, record in enumerate(demo.DemoStream(students).records("students")):
+        if index in chosen and isinstance(record, StudentRecord):
+            digits = digits_of(record.student.code)
+            assert digits is not None
+            callers.append(Caller(digits, record.dni_last4))
     rng.shuffle(callers)
     seconds = time.perf_counter() - started
     note = (
-        f"demo ledger: {len(records):,} students, {len(data.enrolments):,} enrolments, "
-        f"{len(data.payments):,} payments, built in {seconds:.1f} s; the {len(callers)} "
-        f"students called in as verify at the production cost ({cost:,} PBKDF2 iterations)"
+        f"demo ledger: {result.students:,} students, {result.enrolments:,} enrolments, "
+        f"{result.payments:,} payments, written in {seconds:.1f} s; {len(callers)} of the "
+        "students call in (HMAC-SHA256 verifiers under the server key)"
     )
     return callers, note
-
-
-def _production_cost(record: Any) -> Any:
-    """Return the student record with the ledger's own hashing cost (NamedTuple or dataclass)."""
-    if hasattr(record, "_replace"):
-        return record._replace(hash_iterations=None)
-    return replace(record, hash_iterations=None)
 
 
 @dataclass

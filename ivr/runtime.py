@@ -21,10 +21,18 @@ from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
 from ivr.observability.metrics import count_reload
+from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.callers import CallerLimits, CallerPolicy
-from ivr.storage.database import make_engine, prepare
+from ivr.storage.database import (
+    DatabaseError,
+    make_engine,
+    missing_file,
+    missing_message,
+    prepare,
+    upgrade,
+)
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
@@ -68,6 +76,7 @@ class Runtime:
     last_error: ConfigError | None = None
     reload_failures: int = 0
     last_reload: Reload | None = None  # None until an edit is found (what a console shows)
+    database_missing: bool = False  # an operator command started before the database was made
     _checked: float = field(default=0.0, repr=False)
     _seen: str = field(default="", repr=False)  # fingerprint of the files last read, good or bad
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one load at a time
@@ -87,9 +96,14 @@ class Runtime:
         """
         config = load_config(settings.config_dir)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key = server_key(settings)
+        previous = settings.previous_secret_key
         engine = make_engine(settings.database_url)
+        # An operator command may be the one that creates the database (create_database).
+        database_missing = settings.cli and missing_file(engine) is not None
         try:
-            prepare(engine)
+            if not database_missing:
+                prepare(engine)
         except BaseException:
             engine.dispose()
             raise
@@ -97,15 +111,30 @@ class Runtime:
             settings,
             config,
             OverrideStore(engine),
-            SqlLedger(engine),
+            SqlLedger(engine, key=key, previous_key=previous.encode() if previous else None),
             SessionStore(engine),
             engine,
             clock,
             calls=SqlCallRecorder(engine),
             loaded_at=clock(),
+            database_missing=database_missing,
             _checked=time.monotonic(),
             _seen=config.fingerprint,
         )
+
+    def create_database(self) -> None:
+        """Make the SQLite database with its schema if it is missing (importing a ledger does).
+
+        Nothing else creates one: a webhook or the app's start meeting a missing file is an
+        error, never a silent empty ledger.
+        """
+        if missing_file(self.engine) is not None:
+            maker = make_engine(self.settings.database_url, create=True)
+            try:
+                upgrade(maker)
+            finally:
+                maker.dispose()
+        self.database_missing = False
 
     def now(self) -> datetime:
         """Return this runtime's "now" in Lima time (its clock, which a test or simulation sets)."""
@@ -271,13 +300,22 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
-def current_runtime() -> Runtime:
+def current_runtime(*, creating: bool = False) -> Runtime:
     """Return the runtime of the running app: the one way webhooks, commands and jobs reach it.
 
     Needs an application context (a request, a command under ``with_appcontext``, or
-    ``app.app_context()``).
+    ``app.app_context()``). An operator command loads the app even when its SQLite database does
+    not exist yet; then only a command ``creating`` it (``ivr ledger import`` and ``demo``,
+    through ``Runtime.create_database``) gets the runtime, and the others a ``DatabaseError``
+    naming the commands that make one.
     """
     runtime = current_app.extensions.get(EXTENSION)
     if not isinstance(runtime, Runtime):
         raise RuntimeError("this Flask app has no IVR runtime: build it with ivr.create_app()")
-    return runtime
+    if creating or not runtime.database_missing:
+        return runtime
+    missing = missing_file(runtime.engine)
+    if missing is None:  # made since (by another command or process)
+        runtime.database_missing = False
+        return runtime
+    raise DatabaseError(missing_message(missing))

@@ -296,17 +296,13 @@ class Jobs:
 
         billing = self.runtime.config.billing
         known = {term.code for term in billing.terms} if billing is not None else None
-        exports = [(path, importer.read_export(path, known_terms=known)) for path in files]
         # Students before enrolments before payments: each refers to the one before.
-        exports.sort(key=lambda item: (importer.kind_order(item[1].kind), item[0].name))
+        files.sort(key=lambda path: (importer.kind_order(importer.peek_kind(path)), path.name))
         stamp = f"{self.runtime.now():%Y%m%d-%H%M%S}"
-        for path, export in exports:
-            if export.problems:
-                self._reject(path, export.messages(), stamp)
-                continue
+        for position, path in enumerate(files):
             try:
-                # One transaction per file: when this returns, the rows are committed.
-                result = importer.import_parsed(ledger, export)
+                # One transaction per file, streamed: when this returns, the rows are committed.
+                done = importer.import_file(ledger, path, known_terms=known)
             except STORE_ERRORS as error:
                 # The database, not the file, failed: leave this file and the ones after it
                 # (they may refer to it) for the next run.
@@ -315,7 +311,7 @@ class Jobs:
                     "stay in %s for the next run",
                     path.name,
                     describe(error),
-                    len(exports) - exports.index((path, export)) - 1,
+                    len(files) - position - 1,
                     folder,
                 )
                 return
@@ -323,8 +319,9 @@ class Jobs:
                 log.exception("ledger import: %s failed", path.name)
                 self._reject(path, [f"{path.name}: {type(error).__name__}: {error}"], stamp)
                 continue
-            if result.problems:
-                self._reject(path, [p.located(path.name) for p in sorted(result.problems)], stamp)
+            result = done.result
+            if result is None or result.problems:
+                self._reject(path, done.messages(), stamp)
                 continue
             moved = _move(path, folder / "done", stamp)
             log.info(
@@ -372,7 +369,7 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
     """
     global _started
     with app.app_context():
-        runtime = current_runtime()
+        runtime = current_runtime(creating=True)  # a command's database may not exist yet
     if not runtime.settings.in_process_scheduler:
         return None
     with _start_lock:

@@ -144,6 +144,17 @@ def database_url(raw: str) -> str:
     return url
 
 
+def secret_key(raw: str) -> str:
+    """The deployment's server key: at least 32 characters of a random secret."""
+    value = token(raw)
+    if len(value) < 32:
+        raise ValueError(
+            "at least 32 random characters, such as the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
+    return value
+
+
 def choice(*options: str) -> Reader[str]:
     def read(raw: str) -> str:
         value = raw.strip().lower()
@@ -235,7 +246,15 @@ class AppSettings:
     failure_alarm_per_hour: int = var(
         "IVR_FAILURE_ALARM_PER_HOUR", whole(1, "failed verifications per hour"), 100
     )
+    # While the alarm is up, callers not yet verified hear that self-service is paused.
+    pause_on_alarm: bool = var("IVR_PAUSE_ON_ALARM", flag, False)
     metrics_token: str | None = var("IVR_METRICS_TOKEN", token, secret=True)
+    # The key the server key replaced: still checks the second factors it made until an import
+    # rewrites them (docs/deploy.md, "Rotating the server key"). Declared before secret_key,
+    # whose field name hides the reader of the same name from here on.
+    previous_secret_key: str | None = var("IVR_PREVIOUS_SECRET_KEY", secret_key, secret=True)
+    # The server key (ivr/secret.py): the same on every host; unset, a key file in data_dir.
+    secret_key: str | None = var("IVR_SECRET_KEY", secret_key, secret=True)
     # Twilio's REST API (SMS to waiting callers); the base URL is settable for tests.
     account_sid: str | None = var("TWILIO_ACCOUNT_SID", text)
     twilio_api_url: str = var("IVR_TWILIO_API_URL", base_url, "https://api.twilio.com")
@@ -288,6 +307,18 @@ def load_settings(
         problems.append(
             "TWILIO_AUTH_TOKEN is not set: set it to your Twilio auth token, or for local "
             "development only set IVR_SKIP_SIGNATURE=1 to accept unsigned requests"
+        )
+    key_named = any(problem.startswith("IVR_SECRET_KEY=") for problem in problems)
+    if (
+        not values["secret_key"]
+        and not key_named
+        and not values["database_url"].startswith("sqlite")
+    ):
+        problems.append(
+            "IVR_SECRET_KEY is not set: with a shared database every host needs the same "
+            "server key; generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'` "
+            'and set it on every host (docs/deploy.md, "The server key")'
         )
     if problems:
         raise SettingsError(problems)

@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 import ivr.clock
 from ivr import create_app
 from ivr.clock import LIMA
+from ivr.settings import load_settings
 from ivr.storage.database import make_engine
-from tests.helpers import TOKEN, Caller, Clock, copy_config, empty_tables, upgrade_url
+from tests.helpers import SECRET_KEY, TOKEN, Caller, Clock, copy_config, empty_tables, upgrade_url
 from tests.pgcluster import Cluster, ClusterUnavailable
 
 _CLUSTERS: list[Cluster] = []
@@ -44,6 +45,7 @@ def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "IVR_DATABASE",
         "IVR_DATABASE_URL",
         "TWILIO_AUTH_TOKEN",
+        "IVR_SECRET_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("IVR_SKIP_SIGNATURE", raising=False)
@@ -70,15 +72,21 @@ def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callabl
     """
     made: list[Flask] = []
 
-    def factory(**overrides: Any) -> Flask:
+    def factory(*, create_database: bool = True, **overrides: Any) -> Flask:
         options: dict[str, Any] = {
             "IVR_CONFIG_DIR": str(config_dir),
             "IVR_DATA_DIR": str(tmp_path / "var"),
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_SECRET_KEY": SECRET_KEY,
             "CLOCK": clock,
             "TESTING": True,
         }
         options.update(overrides)
+        if create_database:  # as `ivr db upgrade` or a ledger import would: the app never does
+            environment = {k: v for k, v in options.items() if k.startswith("IVR_")}
+            url = load_settings({**environment, "IVR_CLI": "1"}).database_url
+            if url.startswith("sqlite"):
+                upgrade_url(url)
         app = create_app(options)
         made.append(app)
         return app

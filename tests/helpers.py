@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import subprocess
+import sys
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +21,7 @@ from ivr.storage.database import make_engine, upgrade
 from ivr.storage.schema import metadata
 
 TOKEN = "test-auth-token-0123456789abcdef"
+SECRET_KEY = "test-server-key-0123456789abcdefghijklmnop"  # IVR_SECRET_KEY
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing", "queues.yaml")
 
@@ -168,8 +171,8 @@ def assert_valid_wait_twiml(data: bytes) -> None:
 
 
 def upgrade_url(url: str) -> None:
-    """Bring the database at ``url`` to the code's schema."""
-    engine = make_engine(url)
+    """Bring the database at ``url`` to the code's schema (an SQLite file is made if missing)."""
+    engine = make_engine(url, create=True)
     try:
         upgrade(engine)
     finally:
@@ -194,3 +197,11 @@ def dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
             for table in metadata.sorted_tables
         }
+
+
+def start_app(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Load the app as gunicorn would (`import app`), in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip

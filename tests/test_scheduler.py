@@ -38,7 +38,7 @@ from ivr.storage.database import make_engine
 from ivr.storage.leadership import AdvisoryLeadership
 from ivr.storage.ledger.sql import SqlLedger
 from tests.conftest import WEEKDAY_10AM
-from tests.helpers import Clock
+from tests.helpers import SECRET_KEY, Clock
 
 LOG = "ivr.scheduler"
 
@@ -352,7 +352,9 @@ def test_a_file_moves_to_done_only_once_its_rows_are_committed(
 
     def move(path: Path, folder: Path, stamp: str) -> Path:
         other = make_engine(runtime.settings.database_url)  # another connection, another host
-        seen_by_another_host.append(SqlLedger(other).find_student("N00100001") is not None)
+        seen_by_another_host.append(
+            SqlLedger(other, key=SECRET_KEY.encode()).find_student("N00100001") is not None
+        )
         other.dispose()
         return real_move(path, folder, stamp)
 

@@ -25,9 +25,21 @@ from ivr.cli.scheduler import scheduler_command
 from ivr.cli.simulate import simulate_command
 from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.cli.statement import statement_command
+from ivr.cli.users import users_group
+from ivr.storage.database import DatabaseError
 
 
-@click.group("ivr")
+class IvrGroup(click.Group):
+    """The ``ivr`` group: a database that cannot be used is an operator's message, not a trace."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DatabaseError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group("ivr", cls=IvrGroup)
 def ivr() -> None:
     """Operate the IVR: check files, simulate calls, see schedules, manage the ledger."""
     # Operator commands may load the app on a machine without the Twilio token: they do not
@@ -49,5 +61,6 @@ for _command in (
     db_group,
     fallback_command,
     callbacks_group,
+    users_group,
 ):
     ivr.add_command(_command)

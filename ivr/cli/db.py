@@ -31,9 +31,9 @@ def db_group() -> None:
     """Create, upgrade or copy the shared database."""
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, *, create: bool = False) -> Engine:
     try:
-        return make_engine(url)
+        return make_engine(url, create=create)
     except DatabaseError as error:
         raise click.ClickException(str(error)) from None
 
@@ -42,7 +42,7 @@ def _engine(url: str) -> Engine:
 def upgrade_command() -> None:
     """Create the schema, or bring it to this code's revision (safe twice, from many hosts)."""
     url = load_settings().database_url
-    engine = _engine(url)
+    engine = _engine(url, create=True)
     try:
         before, after = upgrade(engine)
     except DatabaseError as error:
@@ -65,7 +65,7 @@ def copy_command(target_url: str) -> None:
     leaves the target as it was.
     """
     source_url = load_settings().database_url
-    source, target = _engine(source_url), _engine(target_url)
+    source, target = _engine(source_url), _engine(target_url, create=True)
     try:
         prepare(source)  # an SQLite source is brought up to date; a stale PostgreSQL refused
         upgrade(target)

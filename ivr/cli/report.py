@@ -13,7 +13,8 @@ import click
 from flask.cli import with_appcontext
 
 from ivr.cli.params import CALENDAR_DATE
-from ivr.observability.calls import CallHistory, SqliteCallRecorder
+from ivr.observability.aggregates import sql_report
+from ivr.observability.calls import CallHistory, SqlCallRecorder, SqliteCallRecorder
 from ivr.observability.report import (
     day_bounds,
     render,
@@ -22,6 +23,7 @@ from ivr.observability.report import (
     write_summary_csv,
 )
 from ivr.runtime import current_runtime
+from ivr.storage.database import STORE_ERRORS, describe
 
 
 @click.command("report")
@@ -65,7 +67,14 @@ def report_command(
     if first > last:
         raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
     start, end = day_bounds(first, last)
-    report = summarise(history.calls(start, end), first, last)
+    now = runtime.now()
+    try:
+        if isinstance(history, SqlCallRecorder):  # added up by the database, not call by call
+            report = sql_report(history.engine, first, last, now)
+        else:
+            report = summarise(history.calls(start, end), first, last, now)
+    except STORE_ERRORS as error:
+        raise click.ClickException(f"cannot read the call records: {describe(error)}") from None
     click.echo(render(report), nl=False)
     if csv_file:
         with csv_file.open("w", newline="", encoding="utf-8") as out:
@@ -73,5 +82,5 @@ def report_command(
         click.echo(f"Wrote {csv_file}")
     if calls_file:
         with calls_file.open("w", newline="", encoding="utf-8") as out:
-            write_calls_csv(history.calls(start, end), out)
+            write_calls_csv(history.calls(start, end), out, now)
         click.echo(f"Wrote {calls_file}")

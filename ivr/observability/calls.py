@@ -409,8 +409,8 @@ class SqliteCallRecorder(SqlCallRecorder):
 
     def __init__(self, path: Path, **options: float) -> None:
         self.path = Path(path)
-        engine = make_engine(sqlite_url(self.path))
-        prepare(engine)  # an SQLite file is brought up to date
+        engine = make_engine(sqlite_url(self.path), create=True)
+        prepare(engine, create=True)  # a file of its own: made, or brought up to date
         super().__init__(engine, **options)  # type: ignore[arg-type]
 
 

@@ -13,7 +13,9 @@ Definitions (each section of the report follows one):
   their account), ``after_hours`` (a transfer was refused because the line was closed),
   ``flow_ended`` (the IVR hung up, or gave up after too many failed tries or an error),
   ``informed`` (the last thing heard was an information message), ``gave_up`` (the caller hung up
-  while being asked something).
+  while being asked something). Given "now", a call Twilio has not reported finished whose last
+  step is less than ``IN_PROGRESS_WINDOW`` old is ``in_progress`` instead of the last two (it is
+  counted apart and shown only when there is one).
 - Where callers give up: the last node of the ``gave_up`` calls.
 - Transfers per queue: the queue of each ``transfer`` step, and whether Twilio then reported the
   desk connected. A ``transfer_done``/``transfer_failed`` whose start was not recorded counts
@@ -44,7 +46,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
@@ -71,10 +73,14 @@ SELF_SERVICE_FAILURE = frozenset(
         "selfservice_locked",  # the ledger's lockout
         "selfservice_failed",  # MAX_FAILURES in this call
         "selfservice_unavailable",  # the ledger could not answer
+        "selfservice_paused",  # paused while codes are being guessed (IVR_PAUSE_ON_ALARM)
         "unconfigured",  # no billing configuration: self-service is off
     }
 )
 ENDINGS = ("transferred", "self_service", "after_hours", "flow_ended", "informed", "gave_up")
+# The session store forgets a call this long after its last step: a call Twilio has not reported
+# finished is in progress until then (ivr.storage.sessions.SessionStore's ttl).
+IN_PROGRESS_WINDOW = timedelta(minutes=30)
 
 
 # -- one call ------------------------------------------------------------------------------------
@@ -96,11 +102,12 @@ class CallSummary:
 
 def path(call: CallRecord) -> tuple[str, ...]:
     """Return the nodes a call arrived at, in order (a node again only after another one)."""
-    nodes: list[str] = []
-    for step in call.steps:
-        if step.node and (not nodes or nodes[-1] != step.node):
-            nodes.append(step.node)
-    return tuple(nodes)
+    # a step without a node is not a visit, but the step after it arrives somewhere
+    return tuple(
+        step.node
+        for before, step in zip((None, *call.steps), call.steps, strict=False)
+        if step.node and (before is None or before.node != step.node)
+    )
 
 
 def self_service_result(event: str) -> bool | None:
@@ -112,7 +119,18 @@ def self_service_result(event: str) -> bool | None:
     return None
 
 
-def summarise_call(call: CallRecord) -> CallSummary:
+def in_progress(call: CallRecord, now: datetime | None) -> bool:
+    """Whether a call may still be going on at ``now`` (never, without a "now")."""
+    from ivr.storage.sessions import FINISHED  # late: the report's definitions need no store
+
+    return (
+        now is not None
+        and call.call_status not in FINISHED
+        and call.steps[-1].at > now - IN_PROGRESS_WINDOW
+    )
+
+
+def summarise_call(call: CallRecord, now: datetime | None = None) -> CallSummary:
     """Classify one call: its transfers, after-hours, self-service and how it ended."""
     queues: list[str] = []
     connected: list[bool | None] = []
@@ -147,6 +165,8 @@ def summarise_call(call: CallRecord) -> CallSummary:
         ending = "after_hours"
     elif events & FLOW_END_EVENTS:
         ending = "flow_ended"
+    elif in_progress(call, now):
+        ending = "in_progress"
     elif call.steps[-1].event == "message":
         ending = "informed"
     else:
@@ -213,34 +233,35 @@ class QueueFigures:
         return self.abandoned / self.offered if self.offered else None
 
 
-def queue_figures(calls: Iterable[CallRecord]) -> tuple[QueueFigures, ...]:
-    """Add up, per desk, the callers offered to its queue and how each left it."""
-    offered: Counter[str] = Counter()
-    results: dict[str, list[QueueResult]] = {}
-    for call in calls:
-        for step in call.steps:
-            if step.event == "transfer" and step.detail and step.detail != "dial":
-                offered[step.detail] += 1
-            found = queue_result(step.event, step.detail)
-            if found is not None:
-                results.setdefault(found.desk, []).append(found)
+def queue_figures_from(
+    offered: Counter[str], results: Iterable[tuple[QueueResult, int]]
+) -> tuple[QueueFigures, ...]:
+    """Add up, per desk, the callers offered and (result, how many times it happened)."""
+    per_desk: dict[str, list[tuple[QueueResult, int]]] = {}
+    for found, times in results:
+        per_desk.setdefault(found.desk, []).append((found, times))
     figures = []
-    for desk in sorted(set(offered) | set(results)):
-        mine = results.get(desk, [])
-        kinds = Counter(r.result for r in mine)
-        waits = [r.seconds for r in mine if r.seconds is not None]
+    for desk in sorted(set(offered) | set(per_desk)):
+        mine = per_desk.get(desk, [])
+        kinds: Counter[str] = Counter()
+        left: Counter[str] = Counter()
+        for r, times in mine:
+            kinds[r.result] += times
+            if r.result == "left":
+                left[r.reason or "unknown"] += times
+        waits = [(r.seconds, times) for r, times in mine if r.seconds is not None]
         figures.append(
             QueueFigures(
                 desk=desk,
-                offered=max(offered[desk], len(mine)),
+                offered=max(offered[desk], sum(times for _, times in mine)),
                 answered=kinds["answered"],
                 abandoned=kinds["abandoned"],
-                left=_ranked(Counter(r.reason or "unknown" for r in mine if r.result == "left")),
+                left=ranked(left),
                 failed=kinds["failed"],
                 redirected=kinds["redirected"],
-                timed=len(waits),
-                total_wait_s=sum(waits),
-                longest_wait_s=max(waits, default=0),
+                timed=sum(times for _, times in waits),
+                total_wait_s=sum(seconds * times for seconds, times in waits),
+                longest_wait_s=max((seconds for seconds, _ in waits), default=0),
             )
         )
     return tuple(figures)
@@ -265,6 +286,7 @@ class Report:
     with_duration: int
     total_duration_s: int
     queues: tuple[QueueFigures, ...] = ()
+    in_progress: int = 0  # calls still going on (not in ``endings``)
 
     @property
     def average_duration_s(self) -> float | None:
@@ -277,72 +299,99 @@ class Report:
         return counts["success"] / decided if decided else None
 
 
-def _ranked(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
+def ranked(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     """Most first, then by name: stable output for the same data."""
     return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
-def summarise(calls: Iterable[CallRecord], first_day: date, last_day: date) -> Report:
-    """Add up the calls of a range of days."""
-    total = 0
-    campuses: Counter[str] = Counter()
-    visits: Counter[str] = Counter()
-    visiting_calls: Counter[str] = Counter()
-    endings: Counter[str] = Counter({ending: 0 for ending in ENDINGS})
-    gave_up: Counter[str] = Counter()
-    after_hours = 0
-    after_hours_at: Counter[str] = Counter()
-    queues: dict[str, list[int]] = {}
-    self_service: Counter[str] = Counter({"success": 0, "failure": 0, "no_result": 0})
-    self_service_events: Counter[str] = Counter()
-    with_duration = total_duration = 0
-    seen: list[CallRecord] = []
-    for call in calls:
-        seen.append(call)
-        summary = summarise_call(call)
-        total += 1
-        campuses[call.campus] += 1
-        arrivals = path(call)
-        visits.update(arrivals)
-        visiting_calls.update(set(arrivals))
-        after_hours_at.update(s.node for s in call.steps if s.event == "after_hours")
-        self_service_events.update(
-            s.event for s in call.steps if self_service_result(s.event) is not None
+@dataclass
+class Tally:
+    """The counts a report is made of, as a range's calls are added up (here or in SQL)."""
+
+    calls: int = 0
+    campuses: Counter[str] = field(default_factory=Counter)
+    visits: Counter[str] = field(default_factory=Counter)  # arrivals at each node
+    visiting_calls: Counter[str] = field(default_factory=Counter)  # calls arriving at each node
+    endings: Counter[str] = field(default_factory=Counter)
+    gave_up: Counter[str] = field(default_factory=Counter)  # the last node of gave_up calls
+    after_hours: int = 0
+    after_hours_at: Counter[str] = field(default_factory=Counter)
+    transfers: dict[str, list[int]] = field(default_factory=dict)  # [begun, connected, not]
+    self_service: Counter[str] = field(default_factory=Counter)  # success, failure, no_result
+    self_service_events: Counter[str] = field(default_factory=Counter)
+    with_duration: int = 0
+    total_duration_s: int = 0
+    offered: Counter[str] = field(default_factory=Counter)  # callers put in each desk's queue
+    queue_results: list[tuple[QueueResult, int]] = field(default_factory=list)
+
+    def transfer(self, queue: str, times: int, connected: int, not_connected: int) -> None:
+        counts = self.transfers.setdefault(queue, [0, 0, 0])
+        counts[0] += times
+        counts[1] += connected
+        counts[2] += not_connected
+
+    def report(self, first_day: date, last_day: date) -> Report:
+        return Report(
+            first_day=first_day,
+            last_day=last_day,
+            calls=self.calls,
+            per_campus=ranked(self.campuses),
+            node_visits=tuple(
+                (node, count, self.visiting_calls[node]) for node, count in ranked(self.visits)
+            ),
+            endings=tuple((ending, self.endings[ending]) for ending in ENDINGS),
+            gave_up_at=ranked(self.gave_up),
+            after_hours=self.after_hours,
+            after_hours_at=ranked(self.after_hours_at),
+            transfers=tuple(
+                QueueTransfers(queue, *self.transfers[queue])
+                for queue, _ in ranked(Counter({q: c[0] for q, c in self.transfers.items()}))
+            ),
+            self_service=tuple(
+                (key, self.self_service[key]) for key in ("success", "failure", "no_result")
+            ),
+            self_service_events=ranked(self.self_service_events),
+            with_duration=self.with_duration,
+            total_duration_s=self.total_duration_s,
+            queues=queue_figures_from(self.offered, self.queue_results),
+            in_progress=self.endings["in_progress"],
         )
-        endings[summary.ending] += 1
+
+
+def summarise(
+    calls: Iterable[CallRecord], first_day: date, last_day: date, now: datetime | None = None
+) -> Report:
+    """Add up the calls of a range of days (``now`` tells calls in progress apart)."""
+    tally = Tally()
+    for call in calls:
+        summary = summarise_call(call, now)
+        tally.calls += 1
+        tally.campuses[call.campus] += 1
+        arrivals = path(call)
+        tally.visits.update(arrivals)
+        tally.visiting_calls.update(set(arrivals))
+        for step in call.steps:
+            if step.event == "after_hours":
+                tally.after_hours_at[step.node] += 1
+            elif self_service_result(step.event) is not None:
+                tally.self_service_events[step.event] += 1
+            elif step.event == "transfer" and step.detail and step.detail != "dial":
+                tally.offered[step.detail] += 1
+            found = queue_result(step.event, step.detail)
+            if found is not None:
+                tally.queue_results.append((found, 1))
+        tally.endings[summary.ending] += 1
         if summary.ending == "gave_up":
-            gave_up[summary.last_node] += 1
-        after_hours += summary.after_hours
+            tally.gave_up[summary.last_node] += 1
+        tally.after_hours += summary.after_hours
         for queue, connected in zip(summary.queues, summary.connected, strict=True):
-            counts = queues.setdefault(queue, [0, 0, 0])
-            counts[0] += 1
-            counts[1] += connected is True
-            counts[2] += connected is False
+            tally.transfer(queue, 1, connected is True, connected is False)
         if summary.self_service:
-            self_service[summary.self_service] += 1
+            tally.self_service[summary.self_service] += 1
         if call.duration_s is not None:
-            with_duration += 1
-            total_duration += call.duration_s
-    return Report(
-        first_day=first_day,
-        last_day=last_day,
-        calls=total,
-        per_campus=_ranked(campuses),
-        node_visits=tuple((node, count, visiting_calls[node]) for node, count in _ranked(visits)),
-        endings=tuple((ending, endings[ending]) for ending in ENDINGS),
-        gave_up_at=_ranked(gave_up),
-        after_hours=after_hours,
-        after_hours_at=_ranked(after_hours_at),
-        transfers=tuple(
-            QueueTransfers(queue, *queues[queue])
-            for queue, _ in _ranked(Counter({q: c[0] for q, c in queues.items()}))
-        ),
-        self_service=tuple((key, self_service[key]) for key in ("success", "failure", "no_result")),
-        self_service_events=_ranked(self_service_events),
-        with_duration=with_duration,
-        total_duration_s=total_duration,
-        queues=queue_figures(seen),
-    )
+            tally.with_duration += 1
+            tally.total_duration_s += call.duration_s
+    return tally.report(first_day, last_day)
 
 
 def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
@@ -396,7 +445,13 @@ def render(report: Report) -> str:
     lines += _table(
         "How calls end",
         ("ending", "calls", "share"),
-        ((ending, n, _percent(n, calls)) for ending, n in report.endings),
+        (
+            (ending, n, _percent(n, calls))
+            for ending, n in (
+                *report.endings,
+                *((("in_progress", report.in_progress),) if report.in_progress else ()),
+            )
+        ),
     )
     gave_up = dict(report.endings)["gave_up"]
     lines += _table(
@@ -461,6 +516,7 @@ def summary_rows(report: Report) -> Iterator[tuple[str, str, str]]:
         yield ("node_calls", node, str(calls))
     for ending, n in report.endings:
         yield ("ending", ending, str(n))
+    yield ("ending", "in_progress", str(report.in_progress))
     for node, n in report.gave_up_at:
         yield ("gave_up_at", node, str(n))
     yield ("after_hours", "calls", str(report.after_hours))
@@ -513,12 +569,12 @@ CALL_COLUMNS = (
 )
 
 
-def write_calls_csv(calls: Iterable[CallRecord], out: TextIO) -> None:
+def write_calls_csv(calls: Iterable[CallRecord], out: TextIO, now: datetime | None = None) -> None:
     """One row per call; ``path`` is the nodes visited, joined by ``>``."""
     writer = csv.writer(out)
     writer.writerow(CALL_COLUMNS)
     for call in calls:
-        summary = summarise_call(call)
+        summary = summarise_call(call, now)
         writer.writerow(
             (
                 call.call_sid,

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, case, delete, func, literal, select
+from sqlalchemy import Connection, Engine, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.observability.metrics import count_failure_alarm
@@ -82,13 +82,22 @@ class CallerLimits:
         ).returning(caller_failures.c.failures)
         with self.engine.begin() as conn:
             failures = int(conn.execute(statement).scalar_one())
-            recent = conn.execute(
-                select(func.coalesce(func.sum(caller_failures.c.failures), 0)).where(
-                    caller_failures.c.window_start > literal(now - self.policy.window, Instant())
-                )
-            ).scalar_one()
-        self._alarm(int(recent))
+            recent = self._recent(now, conn)
+        self._alarm(recent)
         return failures
+
+    def alarmed(self, now: datetime) -> bool:
+        """Whether failures across all numbers in their current hour are over the alarm rate."""
+        return self._recent(now) > self.policy.alarm_per_hour
+
+    def _recent(self, now: datetime, conn: Connection | None = None) -> int:
+        query = select(func.coalesce(func.sum(caller_failures.c.failures), 0)).where(
+            caller_failures.c.window_start > literal(now - self.policy.window, Instant())
+        )
+        if conn is not None:
+            return int(conn.execute(query).scalar_one())
+        with self.engine.connect() as own:
+            return int(own.execute(query).scalar_one())
 
     def _alarm(self, recent: int) -> None:
         """Raise the alarm while failures across all codes exceed the configured rate."""

@@ -16,16 +16,19 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sqlite3
+import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
 
@@ -34,6 +37,8 @@ STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UPGRADE_COMMAND = "flask --app app ivr db upgrade"
+LEDGER_IMPORT_COMMAND = "flask --app app ivr ledger import"
+DEMO_COMMAND = "flask --app app ivr ledger demo"
 # pg_advisory_lock keys (any bigint, fixed per purpose): upgrades take turns, one scheduler leads
 UPGRADE_LOCK = 0x1F0_0001
 SCHEDULER_LOCK = 0x1F0_0002
@@ -43,6 +48,14 @@ _WRITE = "ivr_write"  # execution option: this transaction will write (SQLite: B
 log = logging.getLogger("ivr.storage")
 # Alembic logs its plugins and DDL mode at INFO on every start; an upgrade is logged here.
 logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# When the request being answered must have its answer (time.monotonic()); None: no limit.
+_deadline: ContextVar[float | None] = ContextVar("ivr_store_deadline", default=None)
+WAIT_SECONDS = 5.0  # how long a statement waits for a lock when no deadline is set
+# A write that the answer does not need waits no longer than this: enough for another webhook's
+# write (milliseconds), not for an import's transaction.
+GLIMPSE_SECONDS = 0.25
 
 
 class DatabaseError(RuntimeError):
@@ -69,19 +82,31 @@ def is_postgresql(engine: Engine) -> bool:
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def make_engine(url: str | URL) -> Engine:
-    """Return an engine for ``url``; ``postgresql://`` means psycopg 3."""
+def make_engine(url: str | URL, *, create: bool = False) -> Engine:
+    """Return an engine for ``url``; ``postgresql://`` means psycopg 3.
+
+    An SQLite file is opened only if it exists, unless ``create``: only ``ivr db upgrade``,
+    ``ivr ledger import`` and ``ivr ledger demo`` make one. A file deleted or replaced while
+    the engine runs is noticed when a connection is next taken from the pool: the statement
+    fails (callers hear the apology) instead of writing to a file no one will read again.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise DatabaseError(f"IVR_DATABASE_URL is not a database URL: {error}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 5.0})
+        engine = create_engine(parsed, connect_args={"timeout": WAIT_SECONDS})
         event.listen(engine, "connect", _sqlite_connected)
         event.listen(engine, "begin", _sqlite_begin)
+        if parsed.database and parsed.database not in (":memory:", ""):
+            file = Path(parsed.database)
+            if create:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                event.listen(engine, "do_connect", functools.partial(_open_existing, file))
+            event.listen(engine, "connect", functools.partial(_remember_file, file))
+            event.listen(engine, "checkout", functools.partial(_same_file, file))
     elif backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -93,6 +118,7 @@ def make_engine(url: str | URL) -> Engine:
             pool_timeout=5,  # a webhook waits at most this for a connection, then apologises
             connect_args={"connect_timeout": 3},
         )
+        event.listen(engine, "begin", _postgresql_begin)
     else:
         raise DatabaseError(
             f"IVR_DATABASE_URL names a {backend} database; use sqlite:///PATH or "
@@ -113,9 +139,80 @@ def _sqlite_connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> Non
     cursor.close()
 
 
+def _open_existing(
+    file: Path, dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]
+) -> Any:
+    # SQLite's URI mode=rw opens a file that exists and never creates one.
+    return sqlite3.connect(f"{file.resolve().as_uri()}?mode=rw", uri=True, **cparams)
+
+
+def _remember_file(file: Path, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["ivr_file"] = _identity(file)
+
+
+def _same_file(file: Path, dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    if _identity(file) != record.info.get("ivr_file"):
+        # The pool drops this connection and opens another, which fails if the file is gone.
+        raise DisconnectionError(f"the database file {file} was deleted or replaced")
+
+
+def _identity(file: Path) -> tuple[int, int] | None:
+    try:
+        status = file.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def _sqlite_begin(connection: Connection) -> None:
+    wait = _wait_ms()
+    busy = wait if wait is not None else int(WAIT_SECONDS * 1000)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy}")
     immediate = connection.get_execution_options().get(_WRITE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _postgresql_begin(connection: Connection) -> None:
+    wait = _wait_ms()
+    if wait is not None:  # 0 would mean "no limit" to PostgreSQL: at least a millisecond
+        connection.exec_driver_sql(
+            f"SET LOCAL lock_timeout = {max(wait, 1)}; SET LOCAL statement_timeout = {max(wait, 1)}"
+        )
+
+
+# -- deadlines: a webhook's answer never waits on storage past its own ---------------------------
+def start_deadline(seconds: float) -> Token[float | None]:
+    """From now on, in this context, statements give up ``seconds`` from now (or sooner).
+
+    A lock held elsewhere (a long import on SQLite, a stuck transaction on PostgreSQL) then
+    costs the request at most that long: the statement fails with a ``STORE_ERRORS`` error,
+    which the caller hears as the usual apology, in time. A deadline already set stays if it is
+    sooner. Pass the token to ``end_deadline``.
+    """
+    until = time.monotonic() + max(seconds, 0.0)
+    current = _deadline.get()
+    return _deadline.set(until if current is None else min(current, until))
+
+
+def end_deadline(token: Token[float | None]) -> None:
+    _deadline.reset(token)
+
+
+@contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """Run a block under ``start_deadline(seconds)``; ``answer_within(0)``: never wait."""
+    token = start_deadline(seconds)
+    try:
+        yield
+    finally:
+        end_deadline(token)
+
+
+def _wait_ms() -> int | None:
+    until = _deadline.get()
+    if until is None:
+        return None
+    return max(int((until - time.monotonic()) * 1000), 0)
 
 
 def _dispose_in_child() -> None:
@@ -239,10 +336,33 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
-def prepare(engine: Engine) -> None:
-    """Make the database usable at start: upgrade SQLite; refuse a PostgreSQL schema behind."""
+def missing_file(engine: Engine) -> Path | None:
+    """Return the SQLite file ``engine`` names if it does not exist; None otherwise."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or Path(database).exists():
+        return None
+    return Path(database)
+
+
+def missing_message(missing: Path) -> str:
+    return (
+        f"no database at {missing} (IVR_DATABASE_URL, or IVR_DATA_DIR/ivr.sqlite3): create "
+        f"it with '{LEDGER_IMPORT_COMMAND} FILES' or, to try the IVR, "
+        f"'{DEMO_COMMAND}'; '{UPGRADE_COMMAND}' makes it empty"
+    )
+
+
+def prepare(engine: Engine, *, create: bool = False) -> None:
+    """Make the database usable at start: upgrade SQLite; refuse a PostgreSQL schema behind.
+
+    A missing SQLite file is an error naming the commands that make one, unless ``create``
+    (and ``engine`` was made with ``create``).
+    """
     from alembic.script import ScriptDirectory
 
+    missing = None if create else missing_file(engine)
+    if missing is not None:
+        raise DatabaseError(missing_message(missing))
     current = current_revision(engine)
     head = head_revision()
     if current == head:

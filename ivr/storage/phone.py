@@ -8,6 +8,7 @@ the core's ``Unavailable``, which callers hear as "we cannot consult your accoun
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
 from ivr.observability.metrics import count_verification
 from ivr.runtime import Runtime
 from ivr.storage.callers import caller_key
-from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.database import GLIMPSE_SECONDS, STORE_ERRORS, answer_within, describe
 
 log = logging.getLogger("ivr.selfservice")
 
@@ -64,6 +65,18 @@ class PhoneStore:
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
         return outcome
 
+    def paused(self) -> bool:
+        if not self.runtime.settings.pause_on_alarm:
+            return False
+        try:
+            alarmed = self.runtime.callers.alarmed(self.now)
+        except STORE_ERRORS as error:
+            raise Unavailable from error
+        if alarmed:
+            count_verification("paused")
+            log.warning("self-service paused: failed verifications are over the alarm rate")
+        return alarmed
+
     def account(self, code: str) -> Account | None:
         try:
             return self.runtime.ledger.load_account(code)
@@ -86,9 +99,12 @@ class PhoneStore:
         return data
 
     def save(self, data: dict[str, Any]) -> None:
-        if "code" in data and "verified_at" not in data:  # just verified
+        just_verified = "code" in data and "verified_at" not in data
+        if just_verified:
             data = {**data, "verified_at": self.now.isoformat()}
+        # The right answer never waits for a lock: the statement is heard either way.
         try:
-            self.runtime.sessions.put(self.call_sid, data, self.now)
+            with answer_within(GLIMPSE_SECONDS) if just_verified else nullcontext():
+                self.runtime.sessions.put(self.call_sid, data, self.now)
         except STORE_ERRORS as error:
             raise Unavailable from error

@@ -209,3 +209,40 @@ callbacks = Table(
     CheckConstraint("status IN ('pending', 'called', 'done', 'abandoned')", name="status"),
     Index(None, "status", "desk", "requested_at"),
 )
+
+# -- the operator console -------------------------------------------------------------------------
+CONSOLE_ROLES = ("viewer", "operator")
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("name", Text, primary_key=True),  # lower case, ivr.storage.console.USER_NAME
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),  # scrypt, werkzeug.security's format
+    Column("created_at", Instant, nullable=False),
+    Column("password_changed_at", Instant, nullable=False),
+    CheckConstraint("role IN ('viewer', 'operator')", name="role"),
+)
+
+# Who did what, when: every change made from the console or to its accounts.
+console_audit = Table(
+    "console_audit",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("at", Instant, nullable=False, index=True),
+    Column("actor", Text, nullable=False),  # a console user, or "cli:" and the system user
+    Column("action", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+# Failed console logins, counted per account and per address over a sliding window.
+console_login_failures = Table(
+    "console_login_failures",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("at", Instant, nullable=False, index=True),
+    Column("account", Text, nullable=False),  # a keyed hash of the name typed, never the name
+    Column("address", Text, nullable=False),  # the client's IP address
+    Index(None, "account", "at"),
+    Index(None, "address", "at"),
+)

@@ -17,8 +17,10 @@ from ivr.observability.logs import configure_logging
 from ivr.observability.metrics import instrument
 from ivr.runtime import EXTENSION, Runtime
 from ivr.scheduler import start_in_process
+from ivr.secret import SecretKeyError
 from ivr.settings import AppSettings, SettingsError, load_settings
-from ivr.web import queue, voice
+from ivr.storage.database import DatabaseError
+from ivr.web import console, queue, voice
 from ivr.web.security import BodyLimit
 
 log = logging.getLogger("ivr")
@@ -67,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = False
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(queue.blueprint)  # callers waiting for a desk
+    console.init_app(app)  # the operator console, /console/
     instrument(app)  # GET /metrics, and request latency per route
     start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice
     return app
@@ -97,7 +100,7 @@ def create_app_for_server() -> Flask:
     """
     try:
         return create_app()
-    except (SettingsError, ConfigError) as error:
+    except (SettingsError, ConfigError, DatabaseError, SecretKeyError) as error:
         if isinstance(error, ConfigError):
             count = len(error.problems)
             print(
@@ -105,6 +108,8 @@ def create_app_for_server() -> Flask:
                 file=sys.stderr,
             )
             print("\n".join(f"  {problem}" for problem in error.problems), file=sys.stderr)
+        elif isinstance(error, (DatabaseError, SecretKeyError)):
+            print(f"cannot start: {error}", file=sys.stderr)
         else:
             print(error, file=sys.stderr)
         sys.stderr.flush()

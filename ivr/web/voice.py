@@ -34,7 +34,7 @@ from ivr.core.schedule.wording import describe_hours
 from ivr.core.selfservice import phone
 from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
-from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.database import STORE_ERRORS, describe, end_deadline, start_deadline
 from ivr.storage.phone import PhoneStore
 from ivr.storage.sessions import FINISHED
 from ivr.web.security import call_sid, is_valid, too_large
@@ -44,6 +44,9 @@ blueprint = Blueprint("voice", __name__)
 
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_PARAM = 300  # longer Twilio values are cut: nothing we use is that long
+# Twilio waits 15 s for an answer; storage may take this much of it, then the caller hears the
+# apology (a lock held by an import, a stuck PostgreSQL): every answer comes within 5 s.
+STORE_BUDGET_SECONDS = 4.0
 TWIML = "application/xml"
 
 
@@ -71,9 +74,18 @@ def _check_request() -> Response | None:
             log.warning("rejected a request with a missing or wrong Twilio signature: %s", _route())
             return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
     g.checked = True
+    if request.path.startswith("/voice"):
+        g.store_deadline = start_deadline(STORE_BUDGET_SECONDS)
     g.call_sid = call_sid(_param("CallSid"))  # '' unless shaped like Twilio's
     g.request_key = _request_key(rt)
     return _closed_call(rt)
+
+
+@blueprint.teardown_app_request
+def _end_deadline(_: BaseException | None) -> None:
+    token = g.pop("store_deadline", None)
+    if token is not None:
+        end_deadline(token)
 
 
 def _closed_call(rt: Runtime) -> Response | None:

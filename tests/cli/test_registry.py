@@ -24,6 +24,7 @@ COMMANDS = {
     "db": "ivr.cli.db",
     "fallback-twiml": "ivr.cli.fallback",
     "callbacks": "ivr.cli.callbacks",
+    "users": "ivr.cli.users",
 }
 
 

@@ -19,9 +19,10 @@ from werkzeug.datastructures import MultiDict
 
 from ivr import create_app
 from ivr.clock import LIMA
+from ivr.storage.database import sqlite_url
 from ivr.web.security import CALL_SID
 from tests.hardening.hostile import HOSTILE, SHORT
-from tests.helpers import TOKEN, assert_valid_twiml, copy_config, sign
+from tests.helpers import TOKEN, assert_valid_twiml, copy_config, sign, upgrade_url
 
 LIMIT = 64 * 1024
 TWILIO_NAMES = [
@@ -54,6 +55,7 @@ nodes = st.one_of(st.sampled_from(NODES), st.text(max_size=20), st.sampled_from(
 def module_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     folder = copy_config(tmp_path_factory.mktemp("fuzz") / "config")
     moment = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+    upgrade_url(sqlite_url(folder / "var" / "ivr.sqlite3"))  # as `ivr db upgrade` would
     return create_app(
         {
             "IVR_CONFIG_DIR": str(folder),

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from ivr.storage.ledger.base import LockoutPolicy
 from ivr.storage.ledger.sql import SqlLedger
+from tests.helpers import SECRET_KEY
 
 MakeLedger = Callable[..., SqlLedger]
 
@@ -17,8 +18,13 @@ MakeLedger = Callable[..., SqlLedger]
 def make_ledger(engine: Engine) -> MakeLedger:
     """Return a factory of ledgers on the test's (empty) database."""
 
-    def make(*, hash_iterations: int = 1000, lockout: LockoutPolicy | None = None) -> SqlLedger:
-        return SqlLedger(engine, hash_iterations=hash_iterations, lockout=lockout)
+    def make(
+        *,
+        key: bytes = SECRET_KEY.encode(),
+        previous_key: bytes | None = None,
+        lockout: LockoutPolicy | None = None,
+    ) -> SqlLedger:
+        return SqlLedger(engine, key=key, previous_key=previous_key, lockout=lockout)
 
     return make
 

@@ -28,7 +28,7 @@ def runner_on(app: Flask, ledger: SqlLedger) -> FlaskCliRunner:
     runtime = app.extensions["ivr"]
     assert runtime.config.billing == DEMO_BILLING
     runtime.ledger.close()
-    runtime.ledger = ledger  # cheap DNI hashing: the demo is written in a blink
+    runtime.ledger = ledger  # the test's ledger: SQLite or PostgreSQL
     return app.test_cli_runner()
 
 

@@ -1,4 +1,4 @@
-"""The ledger on both backends: round trips, the DNI kept only as a salted hash."""
+"""The ledger on both backends: round trips, the DNI kept only as a keyed hash."""
 
 from __future__ import annotations
 
@@ -76,14 +76,15 @@ def test_find_a_student_by_code_or_digits(ledger: SqlLedger, code: str, found: s
     assert (account.student.code if account else None) == found
 
 
-def test_the_dni_is_kept_only_as_a_salted_hash(ledger: SqlLedger) -> None:
+def test_the_dni_is_kept_only_as_a_keyed_hash(ledger: SqlLedger) -> None:
     fill(ledger)
     with ledger.engine.connect() as conn:
         query = select(students.c.dni_verifier).order_by(students.c.code)
         verifiers = list(conn.execute(query).scalars())
         columns = [c["name"] for c in inspect(conn).get_columns("students")]
-    assert all(v.startswith("pbkdf2_sha256$1000$") for v in verifiers)
-    assert verifiers[0] != verifiers[1]  # same four digits, different salts
+    prefix = f"hmac_sha256${ledger.second_factor.key_id}$"
+    assert all(v.startswith(prefix) and len(v) == len(prefix) + 64 for v in verifiers)
+    assert verifiers[0] != verifiers[1]  # same four digits, different students
     assert "5678" not in "".join(verifiers)
     assert not any("dni" in c and c != "dni_verifier" for c in columns)
 

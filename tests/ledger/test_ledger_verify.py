@@ -12,7 +12,7 @@ from ivr.core.fees import Student
 from ivr.storage.database import make_engine
 from ivr.storage.ledger.base import LockoutPolicy, StudentRecord, VerifyOutcome
 from ivr.storage.ledger.sql import SqlLedger
-from tests.helpers import dump
+from tests.helpers import SECRET_KEY, dump
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=LIMA)
 REJECTED = VerifyOutcome("rejected")
@@ -109,7 +109,7 @@ def test_simultaneous_wrong_guesses_lock_at_exactly_the_fifth(database_url: str)
     """Ten callers on two hosts (two engines) guess wrong at the same instant."""
     hosts = [make_engine(database_url), make_engine(database_url)]
     try:
-        ledgers = [SqlLedger(engine, hash_iterations=1000) for engine in hosts]
+        ledgers = [SqlLedger(engine, key=SECRET_KEY.encode()) for engine in hosts]
         ledgers[0].import_students([StudentRecord(Student("N00012345"), "2468")])
         start = threading.Barrier(10)
         outcomes: list[VerifyOutcome] = []

@@ -29,7 +29,7 @@ from bench.calls import call_params, keys
 from bench.server import Server, free_port
 from ivr.core.selfservice.phone import ASK_DNI, LOCKED, MISMATCH
 from ivr.core.spoken import for_voice
-from tests.helpers import ROOT, copy_config
+from tests.helpers import ROOT, SECRET_KEY, copy_config
 from tests.pgcluster import Cluster
 
 TOKEN = "two-hosts-token-0123456789abcdef"
@@ -127,6 +127,7 @@ def deployment(
             "IVR_DATA_DIR": str(folder / f"host-{name}"),
             "IVR_DATABASE_URL": url,
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_SECRET_KEY": SECRET_KEY,
             "IVR_PUBLIC_URL": PUBLIC,
             "IVR_WORKERS": "2",
             "IVR_LOG_JSON": "",

@@ -586,3 +586,24 @@ def test_simulate_calls_command(tmp_path: Path) -> None:
     with engine.connect() as db:
         assert db.execute(text("SELECT count(DISTINCT call_sid) FROM call_steps")).all() == [(25,)]
     engine.dispose()
+
+
+def test_unreadable_call_records(invoke: Invoke, tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path / "missing" / "calls.sqlite3"))
+    result = invoke("--to", "2026-11-18", recorder=SqlCallRecorder(engine))
+    engine.dispose()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot read the call records: ")
+
+
+def test_a_call_in_progress_is_not_a_caller_who_gave_up(
+    invoke: Invoke, make_recorder: MakeRecorder
+) -> None:
+    recorder = make_recorder()
+    now = datetime(2026, 11, 19, 9, 0, tzinfo=LIMA)  # the invoke fixture's clock
+    recorder.step("CA1", now - timedelta(minutes=3), "Comas", "principal", "call_start", "")
+    recorder.step("CA2", now - timedelta(hours=2), "Comas", "principal", "call_start", "")
+    recorder.flush()
+    result = invoke(recorder=recorder)
+    assert "  gave_up           1  50.0%\n  in_progress       1  50.0%\n" in result.output
+    assert "Where callers give up (1 calls hung up while being asked)" in result.output

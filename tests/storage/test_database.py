@@ -11,13 +11,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect
 
 from ivr.storage.database import (
+    STORE_ERRORS,
     DatabaseError,
+    _alembic_config,
     current_revision,
     head_revision,
     make_engine,
@@ -27,7 +30,8 @@ from ivr.storage.database import (
 )
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import metadata
-from tests.helpers import ROOT
+from ivr.web.app import CANNOT_START
+from tests.helpers import ROOT, SECRET_KEY, start_app
 from tests.pgcluster import Cluster, free_port
 
 
@@ -44,7 +48,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_revisions_build_exactly_the_declared_tables(empty_url: str) -> None:
-    engine = make_engine(empty_url)
+    engine = make_engine(empty_url, create=True)
     try:
         assert upgrade(engine) == (None, head_revision())
         with engine.connect() as conn:
@@ -56,7 +60,7 @@ def test_the_revisions_build_exactly_the_declared_tables(empty_url: str) -> None
 
 
 def test_the_enrolments_table_has_the_early_payment_date(empty_url: str) -> None:
-    engine = make_engine(empty_url)
+    engine = make_engine(empty_url, create=True)
     try:
         upgrade(engine)
         columns = {c["name"]: c for c in inspect(engine).get_columns("enrolments")}
@@ -66,7 +70,7 @@ def test_the_enrolments_table_has_the_early_payment_date(empty_url: str) -> None
 
 
 def _db_upgrade(url: str) -> subprocess.Popen[str]:
-    environment = {**os.environ, "IVR_DATABASE_URL": url}
+    environment = {**os.environ, "IVR_DATABASE_URL": url, "IVR_SECRET_KEY": SECRET_KEY}
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "ivr", "db", "upgrade"],
         cwd=ROOT,
@@ -89,11 +93,57 @@ def test_two_hosts_upgrading_at_once_take_turns(empty_url: str) -> None:
 
 
 def test_sqlite_is_upgraded_at_start(make_app: Callable[..., Flask], tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "new" / "ivr.sqlite3")
-    make_app(IVR_DATABASE_URL=url)
-    engine = make_engine(url)
+    url = sqlite_url(tmp_path / "old" / "ivr.sqlite3")
+    engine = make_engine(url, create=True)
+    with engine.begin() as conn:  # a deployment made by an older release: the first revision
+        command.upgrade(_alembic_config(conn), "0001")
+    assert current_revision(engine) == "0001"
+    make_app(IVR_DATABASE_URL=url, create_database=False)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_a_missing_sqlite_database_fails_the_start_naming_the_commands(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    with pytest.raises(DatabaseError) as refused:
+        make_app(create_database=False)
+    missing = tmp_path / "var" / "ivr.sqlite3"
+    assert str(refused.value) == (
+        f"no database at {missing} (IVR_DATABASE_URL, or IVR_DATA_DIR/ivr.sqlite3): create it "
+        "with 'flask --app app ivr ledger import FILES' or, to try the IVR, "
+        "'flask --app app ivr ledger demo'; 'flask --app app ivr db upgrade' makes it empty"
+    )
+    assert not missing.exists()  # refusing made nothing
+
+
+def test_the_server_start_says_cannot_start_and_exits_non_zero(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "IVR_SKIP_SIGNATURE": "1",
+        "IVR_DATA_DIR": str(tmp_path / "var"),
+    }
+    environment.pop("IVR_DATABASE_URL", None)
+    result = start_app(environment)
+    assert result.returncode == CANNOT_START, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"cannot start: no database at {tmp_path / 'var' / 'ivr.sqlite3'} (IVR_DATABASE_URL, or "
+        "IVR_DATA_DIR/ivr.sqlite3): create it with 'flask --app app ivr ledger import FILES' or, "
+        "to try the IVR, 'flask --app app ivr ledger demo'; 'flask --app app ivr db upgrade' "
+        "makes it empty"
+    )
+    assert not (tmp_path / "var" / "ivr.sqlite3").exists()
+
+
+def test_an_engine_never_creates_a_file_unless_asked(tmp_path: Path) -> None:
+    path = tmp_path / "absent.sqlite3"
+    engine = make_engine(sqlite_url(path))
+    try:
+        with pytest.raises(STORE_ERRORS), engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert not path.exists()
+    finally:
+        engine.dispose()
 
 
 def test_postgresql_behind_refuses_to_start_and_names_the_command(
@@ -119,21 +169,15 @@ def test_an_unreachable_database_fails_the_start_naming_the_url_without_its_pass
     environment = {
         **os.environ,
         "IVR_DATABASE_URL": url,
+        "IVR_SECRET_KEY": SECRET_KEY,
         "IVR_SKIP_SIGNATURE": "1",
         "IVR_DATA_DIR": str(tmp_path / "var"),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_app(environment)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(
-        "ivr.storage.database.DatabaseError: cannot use the database "
+        "cannot start: cannot use the database "
         f"postgresql+psycopg://ivr:***@127.0.0.1:{port}/ivr: connection failed:"
     )
     assert "s3cret-pw" not in result.stderr
@@ -146,7 +190,7 @@ def test_a_url_of_another_database_is_refused() -> None:
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "newer.sqlite3"
-    engine = make_engine(sqlite_url(path))
+    engine = make_engine(sqlite_url(path), create=True)
     upgrade(engine)
     with sqlite3.connect(path) as db:
         db.execute("UPDATE alembic_version SET version_num = '9999'")
@@ -184,9 +228,9 @@ def test_a_ledger_file_from_before_alembic_is_adopted_with_its_data(tmp_path: Pa
     with sqlite3.connect(path) as db:
         db.executescript(LEGACY_LEDGER)
     db.close()
-    engine = make_engine(sqlite_url(path))
+    engine = make_engine(sqlite_url(path), create=True)
     prepare(engine)
-    account = SqlLedger(engine).load_account("00012345")
+    account = SqlLedger(engine, key=SECRET_KEY.encode()).load_account("00012345")
     assert account is not None
     assert account.enrolments[0].withdrawn_on == date(2026, 9, 1)
     assert [(p.payment_id, p.paid_on) for p in account.payments] == [("B-1", date(2026, 8, 31))]
@@ -205,7 +249,33 @@ def test_a_call_records_file_from_before_alembic_gains_the_tables(tmp_path: Path
             "CREATE TABLE steps (id INTEGER PRIMARY KEY, call_sid TEXT NOT NULL);"
         )
     db.close()
-    engine = make_engine(sqlite_url(path))
+    engine = make_engine(sqlite_url(path), create=True)
     prepare(engine)
     assert {"steps", "call_steps", "students"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_the_demo_command_makes_the_missing_database_then_the_app_starts(tmp_path: Path) -> None:
+    """The README's run command: `ivr ledger demo` on a fresh clone, then the app."""
+    environment = {**os.environ, "IVR_SKIP_SIGNATURE": "1", "IVR_DATA_DIR": str(tmp_path / "v")}
+    for name in ("IVR_DATABASE_URL", "IVR_CLI"):  # a shell's environment: the ivr group sets it
+        environment.pop(name, None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+
+    report = run("-m", "flask", "--app", "app", "ivr", "report")  # reads: never makes one
+    assert report.returncode == 1
+    assert (
+        report.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"Error: no database at {tmp_path / 'v' / 'ivr.sqlite3'} (IVR_DATABASE_URL")
+    )
+    assert not (tmp_path / "v" / "ivr.sqlite3").exists()
+    made = run("-m", "flask", "--app", "app", "ivr", "ledger", "demo", "--students", "5")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("Demo ledger: 5 students")
+    assert run("-c", "import app").returncode == 0

@@ -16,7 +16,7 @@ from ivr.storage.ledger.demo import generate
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
-from tests.helpers import dump
+from tests.helpers import SECRET_KEY, dump
 from tests.pgcluster import Cluster
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
@@ -30,7 +30,7 @@ def sqlite_deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     result = CliRunner().invoke(db_group, ["upgrade"])
     assert result.exit_code == 0, result.output
     engine = make_engine(url)
-    ledger = SqlLedger(engine, hash_iterations=1000)
+    ledger = SqlLedger(engine, key=SECRET_KEY.encode())
     generate(ledger, students=30)
     for _ in range(2):
         ledger.verify("00099999", "0000", NOW)
@@ -76,7 +76,7 @@ def test_copy_moves_every_row_to_postgresql(
         assert recorder.flush() == 1
         recorder.close()
         assert OverrideStore(copy).get() is not None
-        assert SqlLedger(copy).verify("00012345", "2468", NOW).verified
+        assert SqlLedger(copy, key=SECRET_KEY.encode()).verify("00012345", "2468", NOW).verified
         again = CliRunner().invoke(db_group, ["copy", "--to", target])
         assert again.exit_code == 1
         assert again.output == (

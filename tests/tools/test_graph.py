@@ -181,7 +181,7 @@ def test_svg_alone_is_valid_xml_with_a_box_per_node_and_an_arrow_per_target(
     [
         (["--format", "text"], "menu.out", "Menu tree at Wed 2026-11-18 10:00, America/Lima"),
         ([], "menu.txt", "Menu tree at Wed 2026-11-18 10:00, America/Lima"),
-        ([], "menu.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="1570" height="1188" '),
+        ([], "menu.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="1320" height="1766" '),
         ([], "menu.htm", "<!DOCTYPE html>"),
     ],
     ids=["format-text", "txt-suffix", "svg-suffix", "html-default"],

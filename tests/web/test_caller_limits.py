@@ -158,3 +158,44 @@ def test_the_verified_time_is_a_setting(make_app: object, clock: Clock) -> None:
         )
         clock.set(clock() + timedelta(minutes=2))
         assert not any(BALANCE in said for said in says(caller.follow(statement, Digits="1").data))
+
+
+PAUSED = (
+    "Por seguridad, la consulta telefónica de estado de cuenta está en pausa por un tiempo. "
+    "Intente más tarde."
+)
+
+
+def test_with_the_pause_set_an_alarm_pauses_callers_not_yet_verified(
+    make_app: object, clock: Clock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 10, 0, tzinfo=LIMA))
+    app: Flask = make_app(  # type: ignore[operator]
+        IVR_FAILURE_ALARM_PER_HOUR="12", IVR_PAUSE_ON_ALARM="1"
+    )
+    generate(app.extensions["ivr"].ledger, students=20)
+    with app.test_client() as client:
+        caller = Caller(client)
+        verified = caller.post(caller.code_prompt(), Digits="00012345")  # before the alarm
+        statement = caller.follow(verified, Digits="2468")
+        for number, failures in enumerate((5, 5, 3)):  # 13 in the hour: over 12
+            spray(caller, f"+5199900{number:04d}", failures, first_call=10 * number + 1)
+        # A new caller, on the right code and DNI, hears the pause and the other channels.
+        caller.call["CallSid"], caller.call["From"] = f"CA{999:032x}", "+51988000111"
+        paused = says(caller.post(caller.code_prompt(), Digits="00012345").data)
+        assert paused[0] == PAUSED
+        assert paused[1].startswith("Puede consultar su estado de cuenta escribiendo al WhatsApp")
+        # A caller verified before the alarm goes on hearing their statement.
+        caller.call["CallSid"], caller.call["From"] = f"CA{0:032x}", "+51999000111"
+        assert BALANCE in says(caller.follow(statement, Digits="1").data)[0]
+        # An hour after the failures began, self-service is back.
+        clock.set(datetime(2026, 11, 21, 11, 1, tzinfo=LIMA))
+        caller.call["CallSid"], caller.call["From"] = f"CA{998:032x}", "+51988000222"
+        asked_dni = caller.post(caller.code_prompt(), Digits="00012345")
+        assert BALANCE in says(caller.follow(asked_dni, Digits="2468").data)[0]
+
+
+def test_without_the_pause_setting_an_alarm_pauses_nobody(caller: Caller) -> None:
+    for number in range(3):
+        spray(caller, f"+5199900{number:04d}", 5, first_call=10 * number + 1)
+    assert attempt(caller, 999, "00012345", "2468", "+51988000111")[0].startswith(BALANCE)

@@ -23,6 +23,20 @@ REASONS: dict[Reason, str] = {
     "weekly": "weekly hours",
     "after_hours": "after hours",
 }
+# The same reasons as the console says them.
+REASONS_ES: dict[Reason, str] = {
+    "emergency": "cierre de emergencia",
+    "closure": "cierre programado",
+    "holiday": "feriado",
+    "special_hours": "horario especial",
+    "weekly": "horario semanal",
+    "after_hours": "fuera de horario",
+}
+SLOT_NAMES_ES: dict[Slot, str] = {
+    "greeting": "saludo",
+    "announcement": "anuncio",
+    "after_hours": "fuera de horario",
+}
 
 
 @dataclass(frozen=True, slots=True)

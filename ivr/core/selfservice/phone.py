@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -44,6 +45,10 @@ LOCKED = (
     "después de varios intentos fallidos. Intente más tarde."
 )
 UNAVAILABLE = "En este momento no podemos consultar su estado de cuenta."
+PAUSED = (
+    "Por seguridad, la consulta telefónica de estado de cuenta está en pausa por un tiempo. "
+    "Intente más tarde."
+)
 NOT_CONFIGURED = "La consulta de estado de cuenta no está disponible en este momento."
 
 
@@ -80,6 +85,10 @@ class PhoneServices(Protocol):
     def session(self) -> dict[str, Any]: ...
 
     def save(self, data: dict[str, Any]) -> None: ...
+
+    def paused(self) -> bool:
+        """Whether self-service is paused for callers not yet verified (codes being guessed)."""
+        ...
 
 
 class Unavailable(Exception):
@@ -129,6 +138,8 @@ def _code(
         return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")
     if not keyed:
         return _silence(ctx, node, state, ask_code(state))
+    if services.paused():
+        return _leave(ctx, node, state, (PAUSED, CHANNELS), "selfservice_paused")
     session["pending"] = keyed
     services.save(session)
     ask = Ask((ASK_DNI,), replace(state, step="dni", no_input=0), route="selfservice",
@@ -151,7 +162,10 @@ def _dni(
         return _silence(ctx, node, state, again)
     outcome = services.verify(pending, keyed)
     if outcome.verified and outcome.code:
-        services.save({**session, "code": outcome.code})
+        # The right answer never waits: unsaved (storage busy), the statement is still heard,
+        # and the next step asks for the code again.
+        with suppress(Unavailable):
+            services.save({**session, "code": outcome.code})
         statement = statement_of(services, outcome.code, ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)

@@ -6,7 +6,7 @@ integer céntimos; every instant is an aware datetime passed in (never read from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple, Protocol
@@ -26,7 +26,6 @@ class StudentRecord(NamedTuple):
     student: Student
     dni_last4: str
     line: int = 0  # where it came from in its export, for messages
-    hash_iterations: int | None = None  # None: the ledger's configured cost
 
 
 class EnrolmentRecord(NamedTuple):
@@ -58,6 +57,18 @@ class RowProblem:
 
     def located(self, file: str) -> str:
         return f"{file}:{self.line}: {self.column}: {self.message}"
+
+
+class RowsRejected(Exception):
+    """Raised by a stream of records at its end when it left bad rows out: nothing is written.
+
+    An import reads, checks and writes a file in batches inside one transaction; the reader
+    raises this once it has read every row, so the ledger rolls the whole file back.
+    """
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +108,23 @@ class Ledger(Protocol):
         ...
 
     def import_students(
-        self, records: Sequence[StudentRecord], progress: Progress | None = None
+        self, records: Iterable[StudentRecord], progress: Progress | None = None
     ) -> ImportResult:
-        """Upsert students by code, all or nothing."""
+        """Upsert students by code, all or nothing (one transaction, written in batches).
+
+        ``records`` may be a stream: it is read once, a batch at a time, and a stream that
+        raises ``RowsRejected`` rolls everything back.
+        """
         ...
 
     def import_enrolments(
-        self, records: Sequence[EnrolmentRecord], progress: Progress | None = None
+        self, records: Iterable[EnrolmentRecord], progress: Progress | None = None
     ) -> ImportResult:
         """Upsert enrolments by (code, term), all or nothing; each student must exist."""
         ...
 
     def import_payments(
-        self, records: Sequence[PaymentRecord], progress: Progress | None = None
+        self, records: Iterable[PaymentRecord], progress: Progress | None = None
     ) -> ImportResult:
         """Upsert payments by the billing system's payment id, all or nothing."""
         ...
@@ -133,3 +148,23 @@ class Ledger(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+AnyRecord = StudentRecord | EnrolmentRecord | PaymentRecord
+
+
+def import_records(
+    ledger: Ledger,
+    kind: ExportKind,
+    records: Iterable[AnyRecord],
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Hand records (a stream or a sequence) of one kind to the ledger's importer."""
+    if kind == "students":
+        students = (r for r in records if isinstance(r, StudentRecord))
+        return ledger.import_students(students, progress)
+    if kind == "enrolments":
+        enrolments = (r for r in records if isinstance(r, EnrolmentRecord))
+        return ledger.import_enrolments(enrolments, progress)
+    payments = (r for r in records if isinstance(r, PaymentRecord))
+    return ledger.import_payments(payments, progress)

@@ -15,15 +15,20 @@ the last regular cycle, insurance contracted/exonerated/not contracted, convenio
 benefit, staff, a non-regular tariff, paid early with the discount, one and two cuotas overdue,
 more than 60 days overdue, partial payments, a cuota paid late, no debt at all, withdrawn
 before and after the midterms, extemporaneous enrolment, and enrolled in the next term.
-Their DNI digits are random (only the named two are documented), and their verifiers use a
-token hashing cost: they are not people, and 100,000 of them must load in seconds.
+Their DNI digits are random (only the named two are documented).
+
+The rows are made as they are written (``generate``), a batch at a time: students, then
+enrolments, then payments, each a fresh pass over the same seeded generator, so memory holds
+one student's rows whatever ``students`` is.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 from ivr.core.fees.model import (
     INSURANCE_VALUES,
@@ -38,11 +43,21 @@ from ivr.core.fees.model import (
 )
 from ivr.core.fees.money import percent_of
 from ivr.core.fees.policy import EARLY_PAYMENT_PERCENT, insurance_instalments, tuition_cuotas
-from ivr.storage.ledger.base import EnrolmentRecord, Ledger, PaymentRecord, Progress, StudentRecord
+from ivr.storage.ledger.base import (
+    EXPORT_KINDS,
+    AnyRecord,
+    EnrolmentRecord,
+    ExportKind,
+    ImportResult,
+    Ledger,
+    PaymentRecord,
+    Progress,
+    StudentRecord,
+    import_records,
+)
 
 DEMO_TODAY = date(2026, 11, 21)  # the dates below make the demo interesting around this day
 DEMO_SEED = 2026
-SYNTHETIC_HASH_ITERATIONS = 1  # synthetic people: the cost would only slow the demo down
 PREVIOUS_TERM, CURRENT_TERM, NEXT_TERM = "2026-1", "2026-2", "2027-1"
 
 
@@ -138,7 +153,10 @@ class DemoResult:
 
 
 class _Builder:
-    """Collects the records, numbering payments in the order they are made up."""
+    """Collects the records, numbering payments in the order they are made up.
+
+    A stream takes the records out after each student, so the lists hold one student's.
+    """
 
     def __init__(self, billing: Billing) -> None:
         self.billing = billing
@@ -146,8 +164,9 @@ class _Builder:
         self.students: list[StudentRecord] = []
         self.enrolments: list[EnrolmentRecord] = []
         self.payments: list[PaymentRecord] = []
+        self.paid = 0  # payments made up so far, for their ids
         self._calendars = {c.code: c for c in billing.terms}
-        self._amounts: dict[Enrolment, list[int]] = {}
+        self._amounts: dict[Enrolment, list[int]] = {}  # a few hundred tariff cases at most
 
     def calendar(self, term: str) -> TermCalendar:
         calendar = self._calendars.get(term)
@@ -167,7 +186,8 @@ class _Builder:
         term: str | None,
         cuota: int | None = None,
     ) -> None:
-        payment_id = f"DEMO-{len(self.payments) + 1:08d}"
+        self.paid += 1
+        payment_id = f"DEMO-{self.paid:08d}"
         payment = Payment(concept, cuota, amount, on, term, payment_id)
         self.payments.append(PaymentRecord(code, payment))
 
@@ -209,7 +229,7 @@ class _Builder:
 
 @dataclass(frozen=True, slots=True)
 class DemoData:
-    """The demo rows, built in memory before any is written."""
+    """The demo rows, held in memory (``build``; small ledgers and tests)."""
 
     students: tuple[StudentRecord, ...]
     enrolments: tuple[EnrolmentRecord, ...]
@@ -220,33 +240,76 @@ class DemoData:
         return len(self.students) + len(self.enrolments) + len(self.payments)
 
 
+class DemoStream:
+    """The demo rows of one kind at a time, made up as they are read.
+
+    Each ``records(kind)`` is a fresh pass over the seeded generator, so every pass sees the
+    same students; a pass also counts the other kinds' rows, for progress bars.
+    """
+
+    def __init__(
+        self, students: int = 300, seed: int = DEMO_SEED, *, billing: Billing = DEMO_BILLING
+    ) -> None:
+        self.students = students
+        self.seed = seed
+        self.billing = billing
+        self._counts: dict[ExportKind, int] = {}
+        builder = _Builder(billing)
+        for term in (PREVIOUS_TERM, CURRENT_TERM, NEXT_TERM):
+            builder.calendar(term)  # a missing term is refused before any row is made
+
+    def count(self, kind: ExportKind) -> int:
+        """Return how many rows of ``kind`` the demo has (a counting pass the first time)."""
+        if kind == "students":
+            return max(self.students, len(DEMO_STUDENTS))
+        if kind not in self._counts:
+            for _ in self.records(kind):
+                pass
+        return self._counts[kind]
+
+    def records(self, kind: ExportKind) -> Iterator[AnyRecord]:
+        """Yield the demo's rows of ``kind`` in order."""
+        rng = random.Random(self.seed)
+        builder = _Builder(self.billing)
+        counts = dict.fromkeys(EXPORT_KINDS, 0)
+        made: tuple[list[Any], ...] = (builder.students, builder.enrolments, builder.payments)
+        wanted = made[EXPORT_KINDS.index(kind)]
+        for _ in _students(builder, self.students, rng):
+            for each, rows in zip(EXPORT_KINDS, made, strict=True):
+                counts[each] += len(rows)
+            yield from wanted
+            for rows in made:
+                rows.clear()
+        self._counts.update(counts)
+
+
 def build(
-    students: int = 300,
-    seed: int = DEMO_SEED,
-    *,
-    billing: Billing = DEMO_BILLING,
-    synthetic_hash_iterations: int = SYNTHETIC_HASH_ITERATIONS,
+    students: int = 300, seed: int = DEMO_SEED, *, billing: Billing = DEMO_BILLING
 ) -> DemoData:
-    """Return the demo rows: the named students plus synthetic ones, ``students`` in all."""
-    rng = random.Random(seed)
-    builder = _Builder(billing)
-    _named(builder, rng)
-    for index in range(max(students - len(DEMO_STUDENTS), 0)):
-        _synthetic(builder, index, rng, synthetic_hash_iterations)
-    return DemoData(tuple(builder.students), tuple(builder.enrolments), tuple(builder.payments))
+    """Return the demo rows in memory: the named two and synthetic ones, ``students`` in all."""
+    stream = DemoStream(students, seed, billing=billing)
+    return DemoData(
+        tuple(r for r in stream.records("students") if isinstance(r, StudentRecord)),
+        tuple(r for r in stream.records("enrolments") if isinstance(r, EnrolmentRecord)),
+        tuple(r for r in stream.records("payments") if isinstance(r, PaymentRecord)),
+    )
 
 
 def write(ledger: Ledger, data: DemoData, progress: Progress | None = None) -> DemoResult:
-    """Write demo rows through the ledger's importers (so re-running changes nothing)."""
+    """Write demo rows held in memory through the ledger's importers."""
     results = (
         ledger.import_students(data.students, progress),
         ledger.import_enrolments(data.enrolments, progress),
         ledger.import_payments(data.payments, progress),
     )
-    for result in results:
-        if not result.ok:  # the generator's own rows: a failure here is a bug
-            raise RuntimeError(f"demo {result.kind} rejected: {result.problems[:3]}")
-    return DemoResult(len(data.students), len(data.enrolments), len(data.payments))
+    return _checked(results)
+
+
+def import_kind(
+    ledger: Ledger, stream: DemoStream, kind: ExportKind, progress: Progress | None = None
+) -> ImportResult:
+    """Write the demo's rows of ``kind`` as they are made (one transaction, in batches)."""
+    return import_records(ledger, kind, stream.records(kind), progress)
 
 
 def generate(
@@ -255,14 +318,31 @@ def generate(
     seed: int = DEMO_SEED,
     *,
     billing: Billing = DEMO_BILLING,
-    synthetic_hash_iterations: int = SYNTHETIC_HASH_ITERATIONS,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Build and write the demo ledger; the same arguments always give the same rows."""
-    data = build(
-        students, seed, billing=billing, synthetic_hash_iterations=synthetic_hash_iterations
-    )
-    return write(ledger, data, progress)
+    """Make and write the demo ledger; the same arguments always give the same rows.
+
+    Re-running it changes nothing: the rows go through the ledger's importers.
+    """
+    stream = DemoStream(students, seed, billing=billing)
+    return _checked(tuple(import_kind(ledger, stream, kind, progress) for kind in EXPORT_KINDS))
+
+
+def _checked(results: tuple[ImportResult, ...]) -> DemoResult:
+    for result in results:
+        if not result.ok:  # the generator's own rows: a failure here is a bug
+            raise RuntimeError(f"demo {result.kind} rejected: {result.problems[:3]}")
+    students, enrolments, payments = (result.rows for result in results)
+    return DemoResult(students, enrolments, payments)
+
+
+def _students(builder: _Builder, students: int, rng: random.Random) -> Iterator[None]:
+    """Make up one student's rows into ``builder`` at each step: the named two, then the rest."""
+    _named(builder, rng)
+    yield
+    for index in range(max(students - len(DEMO_STUDENTS), 0)):
+        _synthetic(builder, index, rng)
+        yield
 
 
 def _named(builder: _Builder, rng: random.Random) -> None:
@@ -294,7 +374,7 @@ def _past_cuotas(calendar: TermCalendar) -> list[int]:
     return [n for n, due in enumerate(calendar.cuota_due_dates, start=1) if due < DEMO_TODAY]
 
 
-def _synthetic(builder: _Builder, index: int, rng: random.Random, cost: int) -> None:
+def _synthetic(builder: _Builder, index: int, rng: random.Random) -> None:
     profile = PROFILES[index % len(PROFILES)]
     load = LOADS[(index // len(PROFILES)) % len(LOADS)]
     insurance: Insurance = INSURANCE_VALUES[(index // (len(PROFILES) * len(LOADS))) % 3]
@@ -307,7 +387,7 @@ def _synthetic(builder: _Builder, index: int, rng: random.Random, cost: int) -> 
         has_benefit=standing == "benefit",
         is_staff_or_family=standing == "staff",
     )
-    builder.students.append(StudentRecord(student, f"{rng.randrange(10_000):04d}", 0, cost))
+    builder.students.append(StudentRecord(student, f"{rng.randrange(10_000):04d}"))
     credits, last_cycle = _credits(load, rng)
     base = Enrolment(CURRENT_TERM, rng.choice(TARIFFS), credits, last_cycle, insurance, False, None)
     if index % 2 == 0 or profile == "no_debt":

@@ -2,21 +2,25 @@
 
 Three exports, told apart by their header (or named with ``--kind``): students, enrolments and
 payments. Their columns are documented one by one in ``examples/ledger/README.md``. A file is
-read whole and checked row by row; any problem rejects it (``file:line: column: problem``, all
-of them), and only a clean file reaches the ledger, which writes it in one transaction.
-Messages never repeat a student code or a DNI.
+read, checked and written in batches inside one transaction (``import_file``), so memory does
+not grow with the file; any problem rejects it (``file:line: column: problem``, all of them)
+and the transaction rolls back, so a file goes in whole or not at all. Messages never repeat
+a student code or a DNI.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
-from collections.abc import Callable, Collection, Sequence
+import sqlite3
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
 from ivr.core.codes import normalise_code
 from ivr.core.fees.model import (
@@ -33,6 +37,7 @@ from ivr.core.fees.model import (
 from ivr.core.fees.money import parse_amount
 from ivr.storage.ledger.base import (
     EXPORT_KINDS,
+    AnyRecord,
     EnrolmentRecord,
     ExportKind,
     ImportResult,
@@ -40,7 +45,9 @@ from ivr.storage.ledger.base import (
     PaymentRecord,
     Progress,
     RowProblem,
+    RowsRejected,
     StudentRecord,
+    import_records,
 )
 
 COLUMNS: dict[ExportKind, tuple[str, ...]] = {
@@ -79,7 +86,7 @@ CATEGORY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 PAYMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$")
 MAX_CREDITS = 40
 
-Record = StudentRecord | EnrolmentRecord | PaymentRecord
+Record = AnyRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,80 +198,225 @@ def count_rows(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
+class ExportReader:
+    """One export open for reading: its kind from the header at once, then its rows one by one.
+
+    ``records()`` yields each clean record as it is read and notes every problem; at the end,
+    if there were any, it raises ``RowsRejected`` with all of them, so a ledger importing the
+    stream rolls the whole file back. Memory holds one row; the keys seen so far (to report a
+    repeated row) go to a temporary file.
+    """
+
+    def __init__(
+        self, handle: TextIO, file: str, kind: ExportKind | None, terms: Collection[str] | None
+    ) -> None:
+        self.file = file
+        self.kind = kind
+        self.problems: list[RowProblem] = []
+        self._handle = handle
+        self._terms = terms
+        self._header: list[str] = []
+        self._delimiter = ","
+        self._read_header()
+
+    def _read_header(self) -> None:
+        try:
+            first = self._handle.readline()
+        except UnicodeDecodeError:
+            self.problems = [_NOT_UTF8]
+            return
+        if not first.strip():
+            self.problems = [RowProblem(1, "header", "the file is empty")]
+            return
+        # Spreadsheets set to Spanish save CSV with semicolons.
+        self._delimiter = ";" if first.count(";") > first.count(",") else ","
+        self._header = [c.strip() for c in next(csv.reader([first], delimiter=self._delimiter))]
+        self.kind = self.kind or detect_kind(self._header)
+        if self.kind is None:
+            problem = RowProblem(
+                1,
+                "header",
+                "cannot tell which export this is: a students export has a 'dni' column, an "
+                "enrolments export 'credits', a payments export 'payment_id' (or pass --kind)",
+            )
+            self.problems = [problem]
+            return
+        self.problems = _check_header(self._header, COLUMNS[self.kind])
+
+    def records(self, progress: Progress | None = None) -> Iterator[Record]:
+        """Yield the clean records in order; at the end raise ``RowsRejected`` if any was bad.
+
+        ``progress`` hears how many more lines were read, good or bad, every few hundred.
+        """
+        if self.kind is not None and not self.problems:
+            try:
+                yield from self._rows(self.kind, progress)
+            except UnicodeDecodeError:
+                # The rest cannot be read: this one problem says what to do about all of them.
+                self.problems = [_NOT_UTF8]
+        if self.problems:
+            raise RowsRejected(self.problems)
+
+    def _rows(self, kind: ExportKind, progress: Progress | None) -> Iterator[Record]:
+        header, parse, key_column = self._header, _PARSERS[kind], _KEY_COLUMN[kind]
+        reader = csv.reader(self._handle, delimiter=self._delimiter)
+        with closing(_SeenKeys()) as seen:
+            yield from self._parse(reader, header, parse, key_column, seen, progress)
+
+    def _parse(
+        self,
+        reader: Any,
+        header: list[str],
+        parse: Callable[[_Row, Collection[str] | None], Record | None],
+        key_column: str,
+        seen: _SeenKeys,
+        progress: Progress | None,
+    ) -> Iterator[Record]:
+        line = reported = 1
+        for cells in reader:
+            start, line = line + 1, reader.line_num + 1  # + the header line read by hand
+            if progress is not None and line - reported >= _PROGRESS_EVERY:
+                progress(line - reported)
+                reported = line
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                self.problems.append(
+                    RowProblem(
+                        start,
+                        "row",
+                        f"has {len(cells)} cells; the header has {len(header)} columns",
+                    )
+                )
+                continue
+            row = _Row(start, dict(zip(header, cells, strict=True)))
+            record = parse(row, self._terms)
+            first = seen.first_line(_key(record), start) if record is not None else None
+            if first is not None:
+                row.bad(key_column, f"repeats the row on line {first}")
+            self.problems.extend(row.problems)
+            if record is not None and not row.problems:
+                yield record
+        if progress is not None and line > reported:
+            progress(line - reported)
+
+
+class _SeenKeys:
+    """The key of every row read so far with its line, to report a repeated row.
+
+    Kept in a private temporary SQLite database (the standard library's, deleted on close):
+    a dict would grow by about 150 bytes a row, a million rows taking 150 MB, while SQLite
+    keeps a couple of MB of pages in memory and the rest in its temporary file.
+    """
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": a temporary database on disk, gone on close
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+
+    def first_line(self, key: str, line: int) -> int | None:
+        """Remember ``key`` at ``line``; return the line it was first seen on, if it was."""
+        added = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, line))
+        if added.rowcount:
+            return None
+        found = self._db.execute("SELECT line FROM seen WHERE key = ?", (key,)).fetchone()
+        return int(found[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_PROGRESS_EVERY = 500  # lines between progress reports (a progress bar redraws on each)
+_NOT_UTF8 = RowProblem(0, "file", "is not UTF-8 text (save the export as CSV UTF-8)")
+
+
+@contextmanager
+def open_export(
+    path: Path,
+    kind: ExportKind | None = None,
+    *,
+    known_terms: Collection[str] | None = None,
+    shown_as: str | None = None,
+) -> Iterator[ExportReader]:
+    """Open one export for reading; ``known_terms`` (from billing/terms.yaml) checks terms.
+
+    A file that cannot be opened gives a reader with that one problem and no rows.
+    """
+    name = shown_as or path.name
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        with io.StringIO() as empty:
+            reader = ExportReader(empty, name, kind, known_terms)
+            reader.problems = [RowProblem(0, "file", str(exc.strerror))]
+            yield reader
+        return
+    with handle:
+        yield ExportReader(handle, name, kind, known_terms)
+
+
 def read_export(
     path: Path,
     kind: ExportKind | None = None,
     *,
     known_terms: Collection[str] | None = None,
     shown_as: str | None = None,
+) -> ParsedExport:
+    """Read one export whole: its records, or every problem (for small files and checks).
+
+    Imports stream instead (``import_file``): this keeps every record in memory.
+    """
+    with open_export(path, kind, known_terms=known_terms, shown_as=shown_as) as reader:
+        records: list[Record] = []
+        try:
+            records.extend(reader.records())
+        except RowsRejected:
+            records.clear()
+        return ParsedExport(reader.file, reader.kind, tuple(records), tuple(reader.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """What importing one export file did: the ledger's result, or the problems rejecting it."""
+
+    file: str
+    kind: ExportKind | None
+    result: ImportResult | None = None  # None: refused before any row (header, unreadable)
+    refused: tuple[RowProblem, ...] = ()
+
+    @property
+    def problems(self) -> tuple[RowProblem, ...]:
+        return self.result.problems if self.result is not None else self.refused
+
+    def messages(self) -> list[str]:
+        return [p.located(self.file) for p in sorted(self.problems)]
+
+
+def peek_kind(path: Path, kind: ExportKind | None = None) -> ExportKind | None:
+    """Return which export ``path`` is, from its header (None when it cannot be told)."""
+    with open_export(path, kind) as reader:
+        return reader.kind
+
+
+def import_file(
+    ledger: Ledger,
+    path: Path,
+    kind: ExportKind | None = None,
+    *,
+    known_terms: Collection[str] | None = None,
+    shown_as: str | None = None,
     progress: Progress | None = None,
-) -> ParsedExport:
-    """Read one export; ``known_terms`` (from billing/terms.yaml) checks the term column."""
-    name = shown_as or path.name
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return _read(handle, name, kind, known_terms, progress)
-    except UnicodeDecodeError:
-        problem = RowProblem(0, "file", "is not UTF-8 text (save the export as CSV UTF-8)")
-        return ParsedExport(name, kind, problems=(problem,))
-    except OSError as exc:
-        return ParsedExport(name, kind, problems=(RowProblem(0, "file", str(exc.strerror)),))
+) -> FileImport:
+    """Read, check and write one export in batches, in one transaction: all of it or nothing.
 
-
-def _read(
-    handle: Any,
-    name: str,
-    kind: ExportKind | None,
-    known_terms: Collection[str] | None,
-    progress: Progress | None,
-) -> ParsedExport:
-    first = handle.readline()
-    if not first.strip():
-        return ParsedExport(name, kind, problems=(RowProblem(1, "header", "the file is empty"),))
-    # Spreadsheets set to Spanish save CSV with semicolons.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
-    kind = kind or detect_kind(header)
-    if kind is None:
-        problem = RowProblem(
-            1,
-            "header",
-            "cannot tell which export this is: a students export has a 'dni' column, an "
-            "enrolments export 'credits', a payments export 'payment_id' (or pass --kind)",
-        )
-        return ParsedExport(name, None, problems=(problem,))
-    problems = _check_header(header, COLUMNS[kind])
-    if problems:
-        return ParsedExport(name, kind, problems=tuple(problems))
-    reader = csv.reader(handle, delimiter=delimiter)
-    records: list[Record] = []
-    all_problems: list[RowProblem] = []
-    seen: dict[object, int] = {}
-    line = 1
-    for cells in reader:
-        start, line = line + 1, reader.line_num + 1  # + the header line read by hand
-        if progress is not None:
-            progress(1)
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            all_problems.append(
-                RowProblem(
-                    start, "row", f"has {len(cells)} cells; the header has {len(header)} columns"
-                )
-            )
-            continue
-        row = _Row(start, dict(zip(header, cells, strict=True)))
-        record = _PARSERS[kind](row, known_terms)
-        key = _key(record) if record is not None else None
-        if key is not None and key in seen:
-            row.bad(_KEY_COLUMN[kind], f"repeats the row on line {seen[key]}")
-        elif key is not None:
-            seen[key] = start
-        all_problems.extend(row.problems)
-        if record is not None and not row.problems:
-            records.append(record)
-    return ParsedExport(name, kind, tuple(records), tuple(all_problems))
+    Memory holds a batch of rows and the keys seen (to report a repeated row), whatever the
+    file's size. ``progress`` is called with how many more rows were read and written.
+    """
+    with open_export(path, kind, known_terms=known_terms, shown_as=shown_as) as reader:
+        if reader.kind is None or reader.problems:
+            return FileImport(reader.file, reader.kind, refused=tuple(reader.problems))
+        result = import_records(ledger, reader.kind, reader.records(progress))
+        return FileImport(reader.file, reader.kind, result)
 
 
 def _check_header(header: Sequence[str], expected: tuple[str, ...]) -> list[RowProblem]:
@@ -366,28 +518,21 @@ _KEY_COLUMN: dict[ExportKind, str] = {
 }
 
 
-def _key(record: Record) -> object:
+def _key(record: Record) -> str:
     if isinstance(record, StudentRecord):
         return record.student.code
     if isinstance(record, EnrolmentRecord):
-        return (record.code, record.enrolment.term)
+        return f"{record.code} {record.enrolment.term}"  # a code has no space
     return record.payment.payment_id
 
 
 def import_parsed(
     ledger: Ledger, parsed: ParsedExport, progress: Progress | None = None
 ) -> ImportResult:
-    """Hand a clean export to the ledger (one transaction; all of it or nothing)."""
+    """Hand a clean export read whole to the ledger (one transaction; all of it or nothing)."""
     if parsed.kind is None or parsed.problems:
         raise ValueError("only a clean export can be imported")
-    if parsed.kind == "students":
-        students = [r for r in parsed.records if isinstance(r, StudentRecord)]
-        return ledger.import_students(students, progress)
-    if parsed.kind == "enrolments":
-        enrolments = [r for r in parsed.records if isinstance(r, EnrolmentRecord)]
-        return ledger.import_enrolments(enrolments, progress)
-    payments = [r for r in parsed.records if isinstance(r, PaymentRecord)]
-    return ledger.import_payments(payments, progress)
+    return import_records(ledger, parsed.kind, parsed.records, progress)
 
 
 def kind_order(kind: ExportKind | None) -> int:

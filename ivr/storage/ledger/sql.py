@@ -12,7 +12,10 @@ and writes only when there are failures to clear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
@@ -21,7 +24,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ivr.core.codes import CODE, digits_of, mask_code, normalise_code
 from ivr.core.fees.model import Account, Enrolment, Insurance, Payment, PaymentConcept, Student
-from ivr.storage.database import upsert, writing
+from ivr.storage.database import (
+    GLIMPSE_SECONDS,
+    STORE_ERRORS,
+    answer_within,
+    describe,
+    upsert,
+    writing,
+)
 from ivr.storage.ledger.base import (
     EnrolmentRecord,
     ExportKind,
@@ -30,15 +40,21 @@ from ivr.storage.ledger.base import (
     PaymentRecord,
     Progress,
     RowProblem,
+    RowsRejected,
     StudentRecord,
     VerifyOutcome,
 )
-from ivr.storage.ledger.secondfactor import DEFAULT_ITERATIONS, LAST4, check_verifier, make_verifier
+from ivr.storage.ledger.secondfactor import LAST4, KeyAge, SecondFactor
 from ivr.storage.schema import enrolments, lockouts, payments, students, verification_failures
 
+log = logging.getLogger("ivr.ledger")
+
 T = TypeVar("T")
+R = TypeVar("R", StudentRecord, EnrolmentRecord, PaymentRecord)
 AnyRow = Row[*tuple[Any, ...]]  # a result row of any width
 _CHUNK = 500  # values per "IN (...)" query, well under SQLite's parameter limit
+_BATCH = 2_000  # rows an import reads, checks and writes at a time
+_DECOY_CODE = "X0"  # no student has this code: an unknown code is checked against its verifier
 _MAX_DIGITS = 20  # what a failure row keeps of whatever a caller keyed
 _TABLES: dict[str, Table] = {"students": students, "enrolments": enrolments, "payments": payments}
 
@@ -65,6 +81,24 @@ _ENROLMENT = (
 _PAYMENT = ("payment_id", "code", "term", "concept", "cuota", "amount", "paid_on")
 
 
+@dataclass
+class _Tally:
+    """What an import has done so far, batch after batch."""
+
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Yield ``items`` in lists of ``size`` (the last one shorter); reads one list at a time."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
 class _Rejected(Exception):
     def __init__(self, problems: list[RowProblem]) -> None:
         super().__init__(f"{len(problems)} problems")
@@ -78,14 +112,17 @@ class SqlLedger:
         self,
         engine: Engine,
         *,
-        hash_iterations: int = DEFAULT_ITERATIONS,
+        key: bytes,
+        previous_key: bytes | None = None,
         lockout: LockoutPolicy | None = None,
     ) -> None:
+        """``key`` is the server key (``ivr.secret.server_key``); ``previous_key`` the one it
+        replaced, whose verifiers still verify until an import rewrites them."""
         self.engine = engine
-        self.hash_iterations = hash_iterations
+        self.second_factor = SecondFactor(key, previous_key)
         self.lockout = lockout or LockoutPolicy()
         # checked against when the code is unknown, so that answer takes as long as a wrong DNI
-        self._decoy = make_verifier("0000", hash_iterations)
+        self._decoy = self.second_factor.make(_DECOY_CODE, "0000")
 
     def close(self) -> None:
         """Nothing to do: the engine belongs to whoever made it."""
@@ -142,26 +179,55 @@ class SqlLedger:
 
     # -- importing --------------------------------------------------------------------------
     def import_students(
-        self, records: Sequence[StudentRecord], progress: Progress | None = None
+        self, records: Iterable[StudentRecord], progress: Progress | None = None
     ) -> ImportResult:
-        codes = [r.student.code for r in records]
-        with self.engine.connect() as conn:
-            known = _by_key(conn, students, _STUDENT, codes)
-        # Hash first, outside the write transaction: it is the slow part, and webhooks must
-        # still be able to record verification failures meanwhile. A verifier that already
-        # matches the DNI digits is kept, so re-importing the same export changes nothing.
-        verifiers: list[str] = []
-        for index, record in enumerate(records, start=1):
-            old = known.get(record.student.code)
-            if old is not None and check_verifier(old[6], record.dni_last4):
-                verifiers.append(old[6])
-            else:
-                cost = record.hash_iterations or self.hash_iterations
-                verifiers.append(make_verifier(record.dni_last4, cost))
-            if progress is not None and index % 100 == 0:
-                progress(100)
-        if progress is not None and len(records) % 100:
-            progress(len(records) % 100)
+        return self._import("students", records, self._write_students, progress)
+
+    def import_enrolments(
+        self, records: Iterable[EnrolmentRecord], progress: Progress | None = None
+    ) -> ImportResult:
+        return self._import("enrolments", records, _write_enrolments, progress)
+
+    def import_payments(
+        self, records: Iterable[PaymentRecord], progress: Progress | None = None
+    ) -> ImportResult:
+        return self._import("payments", records, _write_payments, progress)
+
+    def _import(
+        self,
+        kind: ExportKind,
+        records: Iterable[R],
+        write: Callable[[Connection, Sequence[R], _Tally], None],
+        progress: Progress | None,
+    ) -> ImportResult:
+        """Read, check and write ``records`` a batch at a time, in one transaction.
+
+        Memory holds one batch, whatever the file's size. Every batch is checked against the
+        database as this transaction sees it, so rows of earlier batches count (a student
+        imported above, the same digits used twice). A problem anywhere rolls it all back: the
+        rest is still read and checked, so that every problem is reported at once.
+        """
+        tally = _Tally()
+        try:
+            with writing(self.engine) as conn:
+                for batch in _batches(records, _BATCH):
+                    write(conn, batch, tally)
+                    if progress is not None:
+                        progress(len(batch))
+                if tally.problems:
+                    raise _Rejected(tally.problems)
+        except RowsRejected as rejected:  # the reader's own problems: what the file says first
+            return ImportResult(kind, tally.rows, problems=rejected.problems)
+        except _Rejected as rejected:
+            return ImportResult(kind, tally.rows, problems=tuple(rejected.problems))
+        return ImportResult(kind, tally.rows, tally.added, tally.updated, tally.unchanged)
+
+    def _write_students(
+        self, conn: Connection, batch: Sequence[StudentRecord], tally: _Tally
+    ) -> None:
+        # HMAC-SHA256 is deterministic: the same export makes the same verifiers, so importing
+        # it again finds every row unchanged; a verifier made by an earlier version or an
+        # earlier key is rewritten with the current key.
         rows = [
             (
                 r.student.code,
@@ -170,72 +236,32 @@ class SqlLedger:
                 r.student.has_agreement,
                 r.student.has_benefit,
                 r.student.is_staff_or_family,
-                verifier,
+                self.second_factor.make(r.student.code, r.dni_last4),
             )
-            for r, verifier in zip(records, verifiers, strict=True)
+            for r in batch
         ]
-        try:
-            with writing(self.engine) as conn:
-                problems = _digit_clashes(conn, records, rows)
-                if problems:
-                    raise _Rejected(problems)
-                existing = _by_key(conn, students, _STUDENT, codes)
-                return _upsert(conn, "students", _STUDENT, 1, rows, existing, None)
-        except _Rejected as rejected:
-            return ImportResult("students", len(records), problems=tuple(rejected.problems))
+        clashing = _digit_clashes(conn, batch, rows, tally)
+        clean = [row for index, row in enumerate(rows) if index not in clashing]
+        tally.rows += len(batch) - len(clean)
+        existing = _by_key(conn, students, _STUDENT, [str(row[0]) for row in clean])
+        _upsert(conn, "students", _STUDENT, 1, clean, existing, tally)
 
-    def import_enrolments(
-        self, records: Sequence[EnrolmentRecord], progress: Progress | None = None
-    ) -> ImportResult:
-        rows = [
-            (
-                r.code,
-                r.enrolment.term,
-                r.enrolment.tariff,
-                r.enrolment.credits,
-                r.enrolment.last_regular_cycle,
-                r.enrolment.insurance,
-                r.enrolment.extemporaneous,
-                r.enrolment.withdrawn_on,
-                r.enrolment.early_payment_granted_on,
-            )
-            for r in records
-        ]
-        try:
-            with writing(self.engine) as conn:
-                _check_students(conn, [(r.code, r.line) for r in records])
-                existing = _by_key(conn, enrolments, _ENROLMENT, [r.code for r in records], 2)
-                return _upsert(conn, "enrolments", _ENROLMENT, 2, rows, existing, progress)
-        except _Rejected as rejected:
-            return ImportResult("enrolments", len(records), problems=tuple(rejected.problems))
+    # -- verifiers --------------------------------------------------------------------------
+    def verifier_ages(self) -> dict[KeyAge, int]:
+        """Return how many students' verifiers each key made (current, previous, legacy...).
 
-    def import_payments(
-        self, records: Sequence[PaymentRecord], progress: Progress | None = None
-    ) -> ImportResult:
-        rows = [
-            (
-                r.payment.payment_id,
-                r.code,
-                r.payment.term,
-                r.payment.concept,
-                r.payment.cuota,
-                r.payment.amount,
-                r.payment.paid_on,
+        After a key rotation, the previous key is no longer needed once none is ``previous``.
+        """
+        counts = self.second_factor.count_ages([])
+        with self.engine.connect() as conn:
+            # Streamed in chunks: a verifier is short, but there may be a million of them.
+            result = conn.execution_options(yield_per=_BATCH).execute(
+                select(students.c.dni_verifier)
             )
-            for r in records
-        ]
-        try:
-            with writing(self.engine) as conn:
-                _check_students(conn, [(r.code, r.line) for r in records])
-                missing = [r.line for r in records if not r.payment.payment_id]
-                if missing:
-                    raise _Rejected(
-                        [RowProblem(line, "payment_id", "is empty") for line in missing]
-                    )
-                existing = _by_key(conn, payments, _PAYMENT, [str(row[0]) for row in rows])
-                return _upsert(conn, "payments", _PAYMENT, 1, rows, existing, progress)
-        except _Rejected as rejected:
-            return ImportResult("payments", len(records), problems=tuple(rejected.problems))
+            for partition in result.scalars().partitions():
+                for age, count in self.second_factor.count_ages(partition).items():
+                    counts[age] += count
+        return counts
 
     def reset(self) -> None:
         with writing(self.engine) as conn:
@@ -262,18 +288,29 @@ class SqlLedger:
             failed_before = _has_failures(conn, key)
         well_formed = bool(LAST4.match(dni_last4))
         # an unknown code costs the same hash as a wrong DNI: the answer and its timing match
-        verifier = str(row.dni_verifier) if row is not None else self._decoy
-        matches = check_verifier(verifier, dni_last4 if well_formed else "0000")
+        verifier, code = (
+            (str(row.dni_verifier), str(row.code)) if row is not None else (self._decoy, "")
+        )
+        matches = self.second_factor.check(verifier, code, dni_last4 if well_formed else "0000")
         if row is not None and well_formed and matches:
             if failed_before:  # the usual success writes nothing
-                with writing(self.engine) as write:
-                    write.execute(
-                        delete(verification_failures).where(
-                            verification_failures.c.code_digits == key
-                        )
-                    )
+                self._forget_failures(key)
             return VerifyOutcome("verified", str(row.code))
         return self._fail(key, at, attempt)
+
+    def _forget_failures(self, key: str) -> None:
+        """Clear a verified code's earlier failures, unless that means waiting for a lock.
+
+        The right answer never waits: while another writer holds the lock (longer than the
+        webhooks' own writes take) the failures stay, and leave the count as their window ends.
+        """
+        try:
+            with answer_within(GLIMPSE_SECONDS), writing(self.engine) as write:
+                write.execute(
+                    delete(verification_failures).where(verification_failures.c.code_digits == key)
+                )
+        except STORE_ERRORS as error:
+            log.warning("verified while the ledger was busy; failures kept: %s", describe(error))
 
     def _fail(self, key: str, at: datetime, attempt: str | None) -> VerifyOutcome:
         policy = self.lockout
@@ -390,26 +427,26 @@ def _by_key(
 
 
 def _digit_clashes(
-    conn: Connection, records: Sequence[StudentRecord], rows: list[tuple[Any, ...]]
-) -> list[RowProblem]:
-    # Callers key only the digits, so two codes with the same digits cannot both exist.
+    conn: Connection, batch: Sequence[StudentRecord], rows: list[tuple[Any, ...]], tally: _Tally
+) -> set[int]:
+    """Note a problem for each row whose digits another code has; return those rows' indexes.
+
+    Callers key only the digits, so two codes with the same digits cannot both exist. Earlier
+    batches of the same file are in the database already (this transaction's), so a clash
+    between rows far apart in a file is found too.
+    """
     digits = [str(row[1]) for row in rows]
     owners = {
         str(row[1]): str(row[0])
         for row in _select_in(conn, students, ("code", "code_digits"), "code_digits", digits)
     }
-    problems: list[RowProblem] = []
-    seen: dict[str, str] = {}
-    for record, row in zip(records, rows, strict=True):
+    clashing: set[int] = set()
+    for index, (record, row) in enumerate(zip(batch, rows, strict=True)):
         code, key = str(row[0]), str(row[1])
-        other = owners.get(key)
-        if other == code:
-            other = None
-        if other is None:
-            first = seen.setdefault(key, code)
-            other = first if first != code else None
-        if other is not None:
-            problems.append(
+        other = owners.setdefault(key, code)
+        if other != code:
+            clashing.add(index)
+            tally.problems.append(
                 RowProblem(
                     record.line,
                     "student_code",
@@ -417,23 +454,71 @@ def _digit_clashes(
                     "the digits, so they could not be told apart",
                 )
             )
-    return problems
+    return clashing
 
 
-def _check_students(conn: Connection, codes: list[tuple[str, int]]) -> None:
-    wanted = sorted({code for code, _ in codes})
+def _unknown_students(
+    conn: Connection, batch: Sequence[EnrolmentRecord] | Sequence[PaymentRecord], tally: _Tally
+) -> set[str]:
+    """Note a problem for each row of a student not in the ledger; return those codes."""
+    wanted = sorted({r.code for r in batch})
     found = {str(r[0]) for r in _select_in(conn, students, ("code",), "code", wanted)}
-    problems = [
+    missing = set(wanted) - found
+    tally.problems.extend(
         RowProblem(
-            line,
+            r.line,
             "student_code",
-            f"no student {mask_code(code)} in the ledger: import the students export first",
+            f"no student {mask_code(r.code)} in the ledger: import the students export first",
         )
-        for code, line in codes
-        if code not in found
+        for r in batch
+        if r.code in missing
+    )
+    return missing
+
+
+def _write_enrolments(conn: Connection, batch: Sequence[EnrolmentRecord], tally: _Tally) -> None:
+    missing = _unknown_students(conn, batch, tally)
+    rows = [
+        (
+            r.code,
+            r.enrolment.term,
+            r.enrolment.tariff,
+            r.enrolment.credits,
+            r.enrolment.last_regular_cycle,
+            r.enrolment.insurance,
+            r.enrolment.extemporaneous,
+            r.enrolment.withdrawn_on,
+            r.enrolment.early_payment_granted_on,
+        )
+        for r in batch
+        if r.code not in missing
     ]
-    if problems:
-        raise _Rejected(problems)
+    tally.rows += len(batch) - len(rows)
+    existing = _by_key(conn, enrolments, _ENROLMENT, [str(row[0]) for row in rows], 2)
+    _upsert(conn, "enrolments", _ENROLMENT, 2, rows, existing, tally)
+
+
+def _write_payments(conn: Connection, batch: Sequence[PaymentRecord], tally: _Tally) -> None:
+    missing = _unknown_students(conn, batch, tally)
+    tally.problems.extend(
+        RowProblem(r.line, "payment_id", "is empty") for r in batch if not r.payment.payment_id
+    )
+    rows = [
+        (
+            r.payment.payment_id,
+            r.code,
+            r.payment.term,
+            r.payment.concept,
+            r.payment.cuota,
+            r.payment.amount,
+            r.payment.paid_on,
+        )
+        for r in batch
+        if r.code not in missing and r.payment.payment_id
+    ]
+    tally.rows += len(batch) - len(rows)
+    existing = _by_key(conn, payments, _PAYMENT, [str(row[0]) for row in rows])
+    _upsert(conn, "payments", _PAYMENT, 1, rows, existing, tally)
 
 
 def _upsert(
@@ -443,27 +528,22 @@ def _upsert(
     key_width: int,
     rows: list[tuple[Any, ...]],
     existing: dict[Any, tuple[Any, ...]],
-    progress: Progress | None,
-) -> ImportResult:
-    added = updated = 0
+    tally: _Tally,
+) -> None:
+    """Write the rows that are new or differ from ``existing``; count what each row was."""
     changed: list[dict[str, Any]] = []
     for row in rows:
         old = existing.get(row[0] if key_width == 1 else tuple(row[:key_width]))
         if old is None:
-            added += 1
+            tally.added += 1
         elif old != row:
-            updated += 1
+            tally.updated += 1
         else:
+            tally.unchanged += 1
             continue
         changed.append(dict(zip(names, row, strict=True)))
-    key = names[:key_width]
-    for chunk in _chunks(changed, 5000):
-        upsert(conn, _TABLES[kind], chunk, key)
-        if progress is not None:
-            progress(len(chunk))
-    if progress is not None:
-        progress(len(rows) - len(changed))
-    return ImportResult(kind, len(rows), added, updated, len(rows) - added - updated)
+    tally.rows += len(rows)
+    upsert(conn, _TABLES[kind], changed, names[:key_width])
 
 
 def _student(row: AnyRow) -> Student:

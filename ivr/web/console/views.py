@@ -1,0 +1,462 @@
+"""The console's pages: login, Now (and its live fragment), callbacks, the switch, the audit log.
+
+The read-only pages on calls, the calendar and the menu are in ``reports``, on this blueprint.
+
+Viewers see every page; operators also mark callbacks done and use the emergency switch. Every
+change is written to the audit log with who made it. Times are shown in Lima time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response as BaseResponse
+
+from ivr.core.say import SAY_LIMIT
+from ivr.core.schedule.model import Override, parse_moment
+from ivr.core.spoken import date_words
+from ivr.runtime import Runtime, current_runtime
+from ivr.storage.callbacks import mask_number
+from ivr.storage.console import ConsoleStore, User, account_key, check_password
+from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.override import OverrideStore
+from ivr.web.console import IDLE_TIMEOUT, csrf, keys, live
+
+log = logging.getLogger("ivr.console")
+blueprint = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+View = TypeVar("View", bound=Callable[..., Any])
+Answer = str | Response | BaseResponse | tuple[str, int]
+
+LIVE = "console.live"  # the Now page's fragment: it does not count as the user being active
+PUBLIC = {"console.login", "console.static"}
+# Served to anyone, like the static files: the same for every user, no data of the IVR's.
+STYLESHEETS = {"console.static", "console.charts_css", "console.menu_css"}
+LOGIN_FAILED = "Usuario o contraseña incorrectos."
+LOCKED = (
+    "Demasiados intentos fallidos desde esta cuenta o esta dirección. "
+    "Espere 15 minutos e intente de nuevo."
+)
+
+
+# -- who is asking -------------------------------------------------------------------------------
+def _store() -> ConsoleStore:
+    return ConsoleStore(current_runtime().engine)
+
+
+def _override(rt: Runtime, now: datetime) -> Override | None:
+    """The override in the database now: never this process's copy, up to a second old."""
+    return OverrideStore(rt.engine, ttl=0).get(now)
+
+
+def _user() -> User:
+    user = g.get("console_user")
+    assert isinstance(user, User), "a console view without a logged-in user"
+    return user
+
+
+@blueprint.before_request
+def _gate() -> Answer | None:
+    """Static files pass; otherwise the console must be on, the form signed, the user known."""
+    if request.endpoint in STYLESHEETS:
+        return None
+    store = _store()
+    if not store.has_users():
+        return render_template("console/off.html"), 404
+    csrf.protect()  # POST without a valid token: CSRFError, answered below
+    g.console_user = _session_user(store, current_runtime().now())
+    if g.console_user is not None or request.endpoint in PUBLIC:
+        return None
+    if request.endpoint == LIVE:  # the page's script goes to the login page
+        return Response("", 401, {"X-Console-Login": url_for(".login")})
+    wanted = request.full_path if request.method == "GET" else None
+    return redirect(url_for(".login", next=wanted))
+
+
+def _session_user(store: ConsoleStore, now: datetime) -> User | None:
+    name = session.get("user")
+    if not isinstance(name, str):
+        return None
+    seen = session.get("seen")
+    if not isinstance(seen, int | float) or now.timestamp() - seen > IDLE_TIMEOUT.total_seconds():
+        session.clear()
+        hours = int(IDLE_TIMEOUT.total_seconds() // 3600)
+        flash(f"Su sesión venció tras {hours} horas sin uso. Ingrese de nuevo.", "info")
+        return None
+    user = store.get(name)
+    if user is None or user.stamp != session.get("stamp"):
+        session.clear()
+        flash("Su sesión terminó: su cuenta o su contraseña cambió. Ingrese de nuevo.", "info")
+        return None
+    if request.endpoint != LIVE:
+        session["seen"] = now.timestamp()
+    return user
+
+
+def operator_only(view: View) -> View:
+    """Refuse (403) a viewer: only operators change anything."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not _user().is_operator:
+            message = "Solo un operador puede hacer esto; su cuenta es de consulta."
+            return render_template("console/error.html", message=message), 403
+        return view(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def _audit(action: str, detail: str = "") -> None:
+    rt = current_runtime()
+    _store().audit(rt.now(), _user().name, action, detail)
+
+
+@blueprint.after_request
+def _headers(response: Response) -> Response:
+    """No framing, no foreign scripts or styles, no caching of what a page showed."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint not in STYLESHEETS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.errorhandler(CSRFError)
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    log.warning("console form refused: %s", error.description)
+    message = (
+        "El formulario no se aceptó porque venció o no vino de esta consola. "
+        "Vuelva a cargar la página e intente de nuevo."
+    )
+    return render_template("console/error.html", message=message), 400
+
+
+def _store_failed(error: Exception) -> tuple[str, int]:
+    log.error("console: the database failed: %s", describe(error))
+    message = "La base de datos no responde en este momento. Intente de nuevo en un minuto."
+    return render_template("console/error.html", message=message), 503
+
+
+for _error in STORE_ERRORS:
+    blueprint.register_error_handler(_error, _store_failed)
+
+
+# -- formatting ------------------------------------------------------------------------------
+@blueprint.app_template_filter("cuando")
+def _when(moment: datetime | None) -> str:
+    """'miércoles 18 de noviembre, 10:00' in Lima time."""
+    if moment is None:
+        return "—"
+    lima = moment.astimezone(current_runtime().now().tzinfo)
+    return f"{date_words(lima.date())}, {lima:%H:%M}"
+
+
+@blueprint.app_template_filter("duracion")
+def _duration(seconds: int) -> str:
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    endpoint: str
+    label: str
+    operators_only: bool = False
+    also: tuple[str, ...] = ()  # other endpoints of the same page
+
+    @property
+    def current(self) -> tuple[str, ...]:
+        return (self.endpoint, *self.also)
+
+
+# The console's sections, in the order of its navigation.
+NAV = [
+    NavItem("console.now", "Ahora"),
+    NavItem("console.calls", "Llamadas"),
+    NavItem("console.calendar", "Calendario"),
+    NavItem("console.menu", "Menú"),
+    NavItem("console.callbacks", "Devoluciones"),
+    NavItem(
+        "console.switch",
+        "Cierre de emergencia",
+        True,
+        ("console.switch_set", "console.switch_clear"),
+    ),
+    NavItem("console.audit", "Auditoría"),
+]
+AUDIT_ACTIONS = {
+    "login": "ingresó",
+    "logout": "salió",
+    "override_set": "activó el cierre de emergencia",
+    "override_clear": "quitó el cierre de emergencia",
+    "callback_done": "marcó una devolución como hecha",
+    "user_add": "creó un usuario",
+    "user_remove": "quitó un usuario",
+    "user_password": "cambió una contraseña",
+}
+
+
+@blueprint.app_context_processor
+def _globals() -> dict[str, Any]:
+    user = g.get("console_user")
+    operator = isinstance(user, User) and user.is_operator
+    return {
+        "console_user": user,
+        "console_nav": [item for item in NAV if operator or not item.operators_only],
+        "audit_actions": AUDIT_ACTIONS,
+    }
+
+
+# -- login and logout ------------------------------------------------------------------------
+def _safe_next(target: str | None) -> str:
+    """Only a console path: never another site's address (an open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
+            return target.rstrip("?")
+    return url_for(".now")
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Answer:
+    if g.console_user is not None and request.method == "GET":
+        return redirect(url_for(".now"))
+    target = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("console/login.html", next=target)
+    rt = current_runtime()
+    now = rt.now()
+    store = _store()
+    name = request.form.get("name", "")[:64].strip()
+    password = request.form.get("password", "")
+    address = (request.remote_addr or "-")[:64]
+    account = account_key(keys().login_key, name)
+    if store.locked(account, address, now):
+        log.warning("console login refused: too many failures for this account or address")
+        return render_template("console/login.html", next=target, error=LOCKED, name=name), 429
+    user = store.get(name) if name else None
+    if not check_password(user, password) or user is None:
+        store.failed(account, address, now)
+        log.info("console login failed")
+        return render_template("console/login.html", next=target, error=LOGIN_FAILED, name=name)
+    store.succeeded(account)
+    session.clear()
+    session.permanent = True
+    session.update(user=user.name, stamp=user.stamp, seen=now.timestamp())
+    g.console_user = user
+    _audit("login")
+    return redirect(_safe_next(target))
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Answer:
+    _audit("logout")
+    session.clear()
+    flash("Sesión cerrada.", "info")
+    return redirect(url_for(".login"))
+
+
+# -- Now -------------------------------------------------------------------------------------
+def _now_view(rt: Runtime) -> dict[str, Any]:
+    now = rt.now()
+    override = _override(rt, now)
+    calls = live.calls_now(rt.engine, now)
+    pending = rt.callbacks.list(status="pending")
+    return {
+        "now": now,
+        "override": override,
+        "lines": live.lines_now(rt, now, override),
+        "messages": live.messages_now(rt, now, override),
+        "calls": calls,
+        "desks": live.desks_now(calls, now),
+        "pending": live.pending_per_desk(pending),
+        "pending_total": len(pending),
+        "reload": live.reload_now(rt),
+    }
+
+
+@blueprint.route("/", methods=["GET"])
+def now() -> str:
+    return render_template("console/now.html", **_now_view(current_runtime()))
+
+
+@blueprint.route("/now/live", methods=["GET"], endpoint="live")
+def live_fragment() -> str:
+    """The Now page's changing part, fetched by its script every few seconds."""
+    return render_template("console/_now_live.html", **_now_view(current_runtime()))
+
+
+# -- callbacks -------------------------------------------------------------------------------
+@blueprint.route("/callbacks", methods=["GET"])
+def callbacks() -> str:
+    pending = current_runtime().callbacks.list(status="pending")
+    operator = _user().is_operator
+    rows = [
+        {
+            "id": callback.id,
+            "requested_at": callback.requested_at,
+            "desk": callback.desk,
+            "campus": callback.campus,
+            # the operator dials it; a viewer needs only to see that it is there
+            "number": callback.number if operator else mask_number(callback.number),
+            "attempts": callback.attempts,
+        }
+        for callback in pending
+    ]
+    return render_template("console/callbacks.html", rows=rows)
+
+
+@blueprint.route("/callbacks/<int:callback_id>/done", methods=["POST"])
+@operator_only
+def callback_done(callback_id: int) -> Answer:
+    rt = current_runtime()
+    pending = rt.callbacks.list(status="pending")
+    found = next((c for c in pending if c.id == callback_id), None)
+    if found is None or not rt.callbacks.mark(callback_id, "done", rt.clock()):
+        flash(f"La solicitud {callback_id} ya no está pendiente.", "error")
+        return redirect(url_for(".callbacks"))
+    _audit(
+        "callback_done",
+        f"#{callback_id} {found.desk}, {found.campus}, {mask_number(found.number)}",
+    )
+    flash(f"Solicitud {callback_id} marcada como hecha.", "info")
+    return redirect(url_for(".callbacks"))
+
+
+# -- the emergency switch --------------------------------------------------------------------
+def _switch_form(rt: Runtime) -> tuple[str, datetime | None, dict[str, str]]:
+    """Read the switch's form: the message, the optional end, and what is wrong with them."""
+    now = rt.now()
+    message = request.form.get("message", "").strip()
+    until_text = request.form.get("until", "").strip()
+    errors: dict[str, str] = {}
+    if not message:
+        errors["message"] = "Escriba el mensaje que oirán quienes llamen."
+    elif len(message.encode("utf-8")) > SAY_LIMIT:
+        errors["message"] = (
+            f"El mensaje es demasiado largo: tiene {len(message.encode('utf-8'))} bytes "
+            f"y caben {SAY_LIMIT}."
+        )
+    until = None
+    if until_text:
+        until = parse_moment(until_text)
+        if until is None:
+            errors["until"] = "Escriba la fecha y hora de fin como AAAA-MM-DD HH:MM (hora de Lima)."
+        elif until <= now:
+            errors["until"] = (
+                f"El fin ({_when(until)}) ya pasó: ahora es el {_when(now)}. "
+                "Elija un momento futuro o deje el campo vacío."
+            )
+    return message, until, errors
+
+
+def _switch_page(rt: Runtime, status: int = 200, **values: Any) -> tuple[str, int]:
+    now = rt.now()
+    page = render_template(
+        "console/switch.html",
+        override=_override(rt, now),
+        now=now,
+        limit=SAY_LIMIT,
+        **values,
+    )
+    return page, status
+
+
+@blueprint.route("/switch", methods=["GET"])
+@operator_only
+def switch() -> Answer:
+    return _switch_page(current_runtime())
+
+
+@blueprint.route("/switch/set", methods=["POST"])
+@operator_only
+def switch_set() -> Answer:
+    """Check the form; show the confirmation; on confirmation, close every line."""
+    rt = current_runtime()
+    message, until, errors = _switch_form(rt)
+    form = {"message": message, "until": request.form.get("until", "").strip()}
+    if errors:
+        return _switch_page(rt, 422, errors=errors, form=form)
+    if request.form.get("confirm") != "yes":
+        return render_template("console/switch_confirm.html", action="set", form=form, until=until)
+    override = rt.override_store.set(message, until, rt.now())
+    log.warning(
+        "emergency override set from the console by %s: every line closed until %s",
+        _user().name,
+        override.until.isoformat() if override.until else "cleared",
+    )
+    _audit("override_set", _describe(override))
+    flash("Cierre de emergencia activado: todas las líneas están cerradas.", "info")
+    return redirect(url_for(".switch"))
+
+
+@blueprint.route("/switch/clear", methods=["POST"])
+@operator_only
+def switch_clear() -> Answer:
+    """Show the confirmation; on confirmation, remove the override the operator saw."""
+    rt = current_runtime()
+    override = _override(rt, rt.now())
+    if override is None:
+        flash("No hay un cierre de emergencia activo.", "info")
+        return redirect(url_for(".switch"))
+    seen = request.form.get("set_at", "")
+    if request.form.get("confirm") != "yes" or seen != override.set_at.isoformat():
+        # first step, or another operator set a new one meanwhile: confirm what is there now
+        return render_template("console/switch_confirm.html", action="clear", override=override)
+    if not rt.override_store.clear(only=override):
+        flash("El cierre cambió mientras tanto; revise el estado actual.", "error")
+        return redirect(url_for(".switch"))
+    log.warning("emergency override cleared from the console by %s", _user().name)
+    _audit("override_clear", _describe(override))
+    flash("Cierre de emergencia quitado: los horarios deciden de nuevo.", "info")
+    return redirect(url_for(".switch"))
+
+
+def _describe(override: Override) -> str:
+    until = f"hasta el {_when(override.until)}" if override.until else "hasta quitarlo"
+    return f"{until}; mensaje: {override.message}"
+
+
+# -- the audit log ---------------------------------------------------------------------------
+AUDIT_SHOWN = 200
+
+
+@blueprint.route("/audit", methods=["GET"])
+def audit() -> str:
+    return render_template(
+        "console/audit.html", entries=_store().audit_log(AUDIT_SHOWN), shown=AUDIT_SHOWN
+    )
