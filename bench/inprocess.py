@@ -95,8 +95,14 @@ def build_app(step: str, folder: Path) -> WsgiApp:
         return bare.wsgi_app
     from bench.run import copy_config
     from ivr import create_app
+    from ivr.storage.database import make_engine, sqlite_url, upgrade
 
     copy_config(folder / "config")
+    engine = make_engine(sqlite_url(folder / "var" / "ivr.sqlite3"), create=True)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     app = create_app(
         {
             "IVR_CONFIG_DIR": str(folder / "config"),
