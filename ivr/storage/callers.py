@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, case, delete, func, literal, select
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.observability.metrics import count_failure_alarm
@@ -46,6 +46,13 @@ class CallerPolicy:
     alarm_per_hour: int = 100  # failures across every number in their current hour
 
 
+# Asked at every verification: built once, each call only binds its values.
+_FAILURES_OF = select(caller_failures.c.failures).where(
+    caller_failures.c.caller == bindparam("caller"),
+    caller_failures.c.window_start > bindparam("since", type_=Instant()),
+)
+
+
 class CallerLimits:
     """Counts failures per calling number in the shared database, and raises the alarm."""
 
@@ -57,12 +64,10 @@ class CallerLimits:
 
     def blocked(self, caller: str, now: datetime) -> bool:
         """Whether this number used up its failures for its current hour."""
-        query = select(caller_failures.c.failures).where(
-            caller_failures.c.caller == caller,
-            caller_failures.c.window_start > literal(now - self.policy.window, Instant()),
-        )
         with self.engine.connect() as conn:
-            failures = conn.execute(query).scalar_one_or_none()
+            failures = conn.execute(
+                _FAILURES_OF, {"caller": caller, "since": now - self.policy.window}
+            ).scalar_one_or_none()
         return failures is not None and int(failures) >= self.policy.max_failures
 
     def fail(self, caller: str, now: datetime) -> int:

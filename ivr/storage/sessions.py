@@ -44,6 +44,20 @@ class SessionStore:
         self.engine = engine
         self.ttl = ttl
         self._closed = QuickRead(engine, _CLOSED)  # asked by every webhook of a call
+        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
+        insert = dialect.insert(call_sessions).values(
+            call_sid=bindparam("call_sid"),
+            data=bindparam("data"),
+            expires_at=bindparam("expires_at", type_=call_sessions.c.expires_at.type),
+        )
+        # A closed call stays closed: a step that finishes after the status callback does not
+        # bring its data back nor shorten how long the call is remembered as closed. Built once:
+        # each write only binds its values.
+        self._put = insert.on_conflict_do_update(
+            index_elements=["call_sid"],
+            set_={"data": insert.excluded.data, "expires_at": insert.excluded.expires_at},
+            where=call_sessions.c.closed_at.is_(None),
+        )
 
     def get(self, call_sid: str, now: datetime) -> dict[str, Any]:
         """Return the call's data, or {} when there is none or it expired."""
@@ -58,17 +72,8 @@ class SessionStore:
         if not call_sid:
             return
         row = {"call_sid": call_sid, "data": json.dumps(data), "expires_at": now + self.ttl}
-        dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
-        insert = dialect.insert(call_sessions).values(row)
-        # A closed call stays closed: a step that finishes after the status callback does not
-        # bring its data back nor shorten how long the call is remembered as closed.
-        statement = insert.on_conflict_do_update(
-            index_elements=["call_sid"],
-            set_={"data": insert.excluded.data, "expires_at": insert.excluded.expires_at},
-            where=call_sessions.c.closed_at.is_(None),
-        )
         with self.engine.begin() as conn:
-            conn.execute(statement)
+            conn.execute(self._put, row)
 
     def close(self, call_sid: str, now: datetime) -> None:
         """Close a finished call: forget its data, and refuse its webhooks from now on."""

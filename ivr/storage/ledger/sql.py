@@ -19,7 +19,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Column, Connection, Engine, Row, Table, and_, delete, func, or_, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ivr.core.codes import CODE, digits_of, mask_code, normalise_code
@@ -45,7 +58,14 @@ from ivr.storage.ledger.base import (
     VerifyOutcome,
 )
 from ivr.storage.ledger.secondfactor import LAST4, KeyAge, SecondFactor
-from ivr.storage.schema import enrolments, lockouts, payments, students, verification_failures
+from ivr.storage.schema import (
+    Instant,
+    enrolments,
+    lockouts,
+    payments,
+    students,
+    verification_failures,
+)
 
 log = logging.getLogger("ivr.ledger")
 
@@ -135,15 +155,9 @@ class SqlLedger:
         match = CODE.match(normal)
         assert match is not None
         prefix, digits = match.groups()
-        where = students.c.code == normal if prefix else students.c.code_digits == digits
-        query = select(
-            students.c.code,
-            students.c.tariff_category,
-            students.c.has_agreement,
-            students.c.has_benefit,
-            students.c.is_staff_or_family,
-        ).where(where)
-        return conn.execute(query).first()
+        if prefix:
+            return conn.execute(_STUDENT_BY_CODE, {"code": normal}).first()
+        return conn.execute(_STUDENT_BY_DIGITS, {"digits": digits}).first()
 
     def find_student(self, code: str) -> Student | None:
         with self.engine.connect() as conn:
@@ -155,16 +169,8 @@ class SqlLedger:
             row = self._student_row(conn, code)
             if row is None:
                 return None
-            found = conn.execute(
-                select(*_columns(enrolments, _ENROLMENT))
-                .where(enrolments.c.code == row.code)
-                .order_by(enrolments.c.term)
-            ).all()
-            paid = conn.execute(
-                select(*_columns(payments, _PAYMENT))
-                .where(payments.c.code == row.code)
-                .order_by(payments.c.paid_on, payments.c.payment_id)
-            ).all()
+            found = conn.execute(_ENROLMENTS_OF, {"code": row.code}).all()
+            paid = conn.execute(_PAYMENTS_OF, {"code": row.code}).all()
         return Account(
             student=_student(row),
             enrolments=tuple(_enrolment(e) for e in found),
@@ -276,16 +282,13 @@ class SqlLedger:
         at = _instant(now)
         key = code_digits.strip()[:_MAX_DIGITS]
         with self.engine.connect() as conn:
-            if _locked(conn, key, at):
-                return VerifyOutcome("locked")
-            row = None
-            if key.isdigit():
-                row = conn.execute(
-                    select(students.c.code, students.c.dni_verifier).where(
-                        students.c.code_digits == key
-                    )
-                ).first()
-            failed_before = _has_failures(conn, key)
+            # One statement: the code's lock, its student (a code keyed as digits only) and
+            # whether it failed before; built once, so each call only binds its values.
+            found = conn.execute(_VERIFY_READ, {"key": key, "at": at}).one()
+        if found.locked:
+            return VerifyOutcome("locked")
+        row = found if found.code is not None and key.isdigit() else None
+        failed_before = bool(found.failed_before)
         well_formed = bool(LAST4.match(dni_last4))
         # an unknown code costs the same hash as a wrong DNI: the answer and its timing match
         verifier, code = (
@@ -381,11 +384,6 @@ def _locked(conn: Connection, key: str, at: datetime) -> bool:
         and_(lockouts.c.code_digits == key, lockouts.c.locked_until > at)
     )
     return conn.execute(query).first() is not None
-
-
-def _has_failures(conn: Connection, key: str) -> bool:
-    query = select(verification_failures.c.id).where(verification_failures.c.code_digits == key)
-    return conn.execute(query.limit(1)).first() is not None
 
 
 def _instant(moment: datetime) -> datetime:
@@ -580,3 +578,37 @@ def _payment(row: AnyRow) -> Payment:
         term=None if row.term is None else str(row.term),
         payment_id=str(row.payment_id),
     )
+
+
+# Statements of the call path are built once: each call only binds its values (building one
+# costs more than SQLite takes to run it).
+_STUDENT_READ = select(
+    students.c.code,
+    students.c.tariff_category,
+    students.c.has_agreement,
+    students.c.has_benefit,
+    students.c.is_staff_or_family,
+)
+_STUDENT_BY_CODE = _STUDENT_READ.where(students.c.code == bindparam("code"))
+_STUDENT_BY_DIGITS = _STUDENT_READ.where(students.c.code_digits == bindparam("digits"))
+_ENROLMENTS_OF = (
+    select(*_columns(enrolments, _ENROLMENT))
+    .where(enrolments.c.code == bindparam("code"))
+    .order_by(enrolments.c.term)
+)
+_PAYMENTS_OF = (
+    select(*_columns(payments, _PAYMENT))
+    .where(payments.c.code == bindparam("code"))
+    .order_by(payments.c.paid_on, payments.c.payment_id)
+)
+_KEY = bindparam("key", type_=lockouts.c.code_digits.type)
+_AT = bindparam("at", type_=Instant())
+_VERIFY_READ = select(
+    exists().where(lockouts.c.code_digits == _KEY, lockouts.c.locked_until > _AT).label("locked"),
+    exists().where(verification_failures.c.code_digits == _KEY).label("failed_before"),
+    select(students.c.code).where(students.c.code_digits == _KEY).scalar_subquery().label("code"),
+    select(students.c.dni_verifier)
+    .where(students.c.code_digits == _KEY)
+    .scalar_subquery()
+    .label("dni_verifier"),
+)
