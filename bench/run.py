@@ -51,6 +51,8 @@ TARGET_RATIO = {"menu": 0.70, "self-service": 0.50}
 TARGET_PACED_RATE = 200.0
 TARGET_P99_MS = {"menu": 10.0, "self-service": 25.0}
 TARGET_WORKER_MB = 100.0
+# CPU per request of the DNI step (verification, then the statement) over the code step's
+TARGET_DNI_OVER_CODE = 1.5
 # The machine may be shared (other sessions' tests): a row measured while processes outside
 # the benchmark used more than this share of the CPU is measured again; the quietest is kept.
 NOISY_PERCENT = 10.0
@@ -305,6 +307,25 @@ def print_table(rows: Sequence[Row]) -> None:
     else:
         print("\nLATENCY: no paced rows (--quick, or --paced-rate 0): the p99 targets not checked")
     _print_notes(rows)
+
+
+def print_second_factor(rows: Sequence[Row]) -> None:
+    """The keyed second factor's target: the DNI step's CPU per request against the code step's.
+
+    The DNI step also reads the account and speaks the statement (the caller hears it at once).
+    """
+    by_step = {(row.step, row.load): row for row in rows}
+    for spec in sorted({row.load for row in rows if not row.load.rate}, key=str):
+        code = by_step.get(("self-service: code", spec))
+        dni = by_step.get(("self-service: DNI -> statement", spec))
+        if code is None or dni is None or code.cpu_us <= 0:
+            continue
+        times = dni.cpu_us / code.cpu_us
+        verdict = "PASS" if times <= TARGET_DNI_OVER_CODE else "MISS"
+        print(
+            f"DNI step at {spec}: {dni.cpu_us:,.0f} us/req, {times:.2f} times the code step's "
+            f"{code.cpu_us:,.0f}; <= {TARGET_DNI_OVER_CODE} {verdict}"
+        )
 
 
 def _print_rows(header: str, rows: Sequence[Row]) -> None:
@@ -599,6 +620,7 @@ def _run(opts: Options, folder: Path, workers: int, postgresql_url: str = "") ->
             row.cpu_ratio = bare_cpu[row.load] / row.cpu_us
     print()
     print_table(rows)
+    print_second_factor(rows)
     print()
     if pg_rows:
         print_comparison(app_rows, pg_rows)

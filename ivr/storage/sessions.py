@@ -44,6 +44,7 @@ class SessionStore:
         self.engine = engine
         self.ttl = ttl
         self._closed = QuickRead(engine, _CLOSED)  # asked by every webhook of a call
+        self._get = QuickRead(engine, _GET)  # and by every self-service step
         dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
         insert = dialect.insert(call_sessions).values(
             call_sid=bindparam("call_sid"),
@@ -63,8 +64,7 @@ class SessionStore:
         """Return the call's data, or {} when there is none or it expired."""
         if not call_sid:
             return {}
-        with self.engine.connect() as conn:
-            text = conn.execute(_GET, {"call_sid": call_sid, "now": now}).scalar_one_or_none()
+        text = self._get.value({"call_sid": call_sid, "now": now})
         data: dict[str, Any] = json.loads(text) if text else {}
         return data
 
