@@ -134,10 +134,28 @@ def _sqlite_connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> Non
     # that a writer takes the write lock at once instead of failing to upgrade a read lock.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhooks' writes
+    _into_wal(cursor)  # readers never block the webhooks' writes
     cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _into_wal(cursor: Any) -> None:
+    """Switch a new file to WAL; already in WAL (every later connection), this only reads.
+
+    The switch needs the file to itself and SQLite does not wait for it (no busy handler):
+    two processes making the same new file at once (two hosts' ``ivr db upgrade``) would see
+    "database is locked", so the switch is tried again for as long as a statement would wait.
+    """
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _open_existing(
