@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, bindparam, case, delete, func, litera
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.observability.metrics import count_failure_alarm
+from ivr.storage.quickread import QuickRead
 from ivr.storage.schema import Instant, caller_failures
 
 log = logging.getLogger("ivr.selfservice")
@@ -59,15 +60,13 @@ class CallerLimits:
     def __init__(self, engine: Engine, policy: CallerPolicy | None = None) -> None:
         self.engine = engine
         self.policy = policy or CallerPolicy()
+        self._failures_of = QuickRead(engine, _FAILURES_OF)  # asked at every verification
         self._warned = 0.0
         self._lock = threading.Lock()
 
     def blocked(self, caller: str, now: datetime) -> bool:
         """Whether this number used up its failures for its current hour."""
-        with self.engine.connect() as conn:
-            failures = conn.execute(
-                _FAILURES_OF, {"caller": caller, "since": now - self.policy.window}
-            ).scalar_one_or_none()
+        failures = self._failures_of.value({"caller": caller, "since": now - self.policy.window})
         return failures is not None and int(failures) >= self.policy.max_failures
 
     def fail(self, caller: str, now: datetime) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 
 class QuickRead:
-    """The first column of the first row of ``statement``, or None when it selects nothing."""
+    """The first row of ``statement`` (``row``), or its first column (``value``)."""
 
     def __init__(self, engine: Engine, statement: Select[Any]) -> None:
         dialect = engine.dialect
@@ -39,10 +39,30 @@ class QuickRead:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self._to_db[name] = processor
-        column = statement.selected_columns[0]
-        self._from_db = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        self._from_db_each = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+        self._from_db = self._from_db_each[0]
 
     def value(self, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None when the statement selects nothing."""
+        row = self._first(params)
+        if row is None:
+            return None
+        return self._from_db(row[0]) if self._from_db is not None else row[0]
+
+    def row(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Every column of the first row, converted by its type; None when there is none."""
+        row = self._first(params)
+        if row is None:
+            return None
+        return tuple(
+            convert(cell) if convert is not None else cell
+            for convert, cell in zip(self._from_db_each, row, strict=True)
+        )
+
+    def _first(self, params: Mapping[str, Any]) -> Any:
         converted = {
             name: (self._to_db[name](value) if name in self._to_db else value)
             for name, value in params.items()
@@ -67,6 +87,4 @@ class QuickRead:
             raise DBAPIError.instance(self.sql, args, error, self._dbapi_error) from error
         finally:
             connection.close()  # back to the pool, which resets it
-        if row is None:
-            return None
-        return self._from_db(row[0]) if self._from_db is not None else row[0]
+        return row

@@ -58,6 +58,7 @@ from ivr.storage.ledger.base import (
     VerifyOutcome,
 )
 from ivr.storage.ledger.secondfactor import LAST4, KeyAge, SecondFactor
+from ivr.storage.quickread import QuickRead
 from ivr.storage.schema import (
     Instant,
     enrolments,
@@ -125,6 +126,12 @@ class _Rejected(Exception):
         self.problems = problems
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    code: str
+    dni_verifier: str
+
+
 class SqlLedger:
     """The ``Ledger`` in the shared database (an engine; connections come from its pool)."""
 
@@ -143,6 +150,7 @@ class SqlLedger:
         self.lockout = lockout or LockoutPolicy()
         # checked against when the code is unknown, so that answer takes as long as a wrong DNI
         self._decoy = self.second_factor.make(_DECOY_CODE, "0000")
+        self._verify_read = QuickRead(engine, _VERIFY_READ)
 
     def close(self) -> None:
         """Nothing to do: the engine belongs to whoever made it."""
@@ -281,14 +289,15 @@ class SqlLedger:
         """Check a caller's digits; ``attempt`` names the request, so a retry counts once."""
         at = _instant(now)
         key = code_digits.strip()[:_MAX_DIGITS]
-        with self.engine.connect() as conn:
-            # One statement: the code's lock, its student (a code keyed as digits only) and
-            # whether it failed before; built once, so each call only binds its values.
-            found = conn.execute(_VERIFY_READ, {"key": key, "at": at}).one()
-        if found.locked:
+        # One statement: the code's lock, its student (a code keyed as digits only) and
+        # whether it failed before; built once, so each call only binds its values.
+        found = self._verify_read.row({"key": key, "at": at})
+        assert found is not None  # a SELECT without FROM: always one row
+        locked, failed, code, dni_verifier = found
+        if locked:
             return VerifyOutcome("locked")
-        row = found if found.code is not None and key.isdigit() else None
-        failed_before = bool(found.failed_before)
+        row = _Found(code, dni_verifier) if code is not None and key.isdigit() else None
+        failed_before = bool(failed)
         well_formed = bool(LAST4.match(dni_last4))
         # an unknown code costs the same hash as a wrong DNI: the answer and its timing match
         verifier, code = (
