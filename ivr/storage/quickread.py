@@ -14,11 +14,13 @@ raised as SQLAlchemy's (``STORE_ERRORS``), like every store's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 
 
 class QuickRead:
@@ -62,29 +64,66 @@ class QuickRead:
             for convert, cell in zip(self._from_db_each, row, strict=True)
         )
 
-    def _first(self, params: Mapping[str, Any]) -> Any:
+    def rows(self, params: Mapping[str, Any], connection: PoolProxiedConnection) -> list[Any]:
+        """Every row, converted by the columns' types, read on a connection of ``reading``."""
+        found = self._run(params, connection, many=True)
+        return [
+            tuple(
+                convert(cell) if convert is not None else cell
+                for convert, cell in zip(self._from_db_each, row, strict=True)
+            )
+            for row in found
+        ]
+
+    def _args(self, params: Mapping[str, Any]) -> Any:
         converted = {
             name: (self._to_db[name](value) if name in self._to_db else value)
             for name, value in params.items()
         }
-        args: Any = (
-            tuple(converted[name] for name in self._order) if self._order is not None else converted
-        )
-        try:
-            connection = self.engine.raw_connection()
-        except self._dbapi_error as error:
-            raise DBAPIError.instance(self.sql, args, error, self._dbapi_error) from error
+        if self._order is not None:
+            return tuple(converted[name] for name in self._order)
+        return converted
+
+    def _first(self, params: Mapping[str, Any]) -> Any:
+        with reading(self.engine, transaction=False) as connection:
+            return self._run(params, connection, many=False)
+
+    def _run(
+        self, params: Mapping[str, Any], connection: PoolProxiedConnection, *, many: bool
+    ) -> Any:
+        args = self._args(params)
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(self.sql, args)
-                row = cursor.fetchone()
+                return cursor.fetchall() if many else cursor.fetchone()
             finally:
                 cursor.close()
         except self._dbapi_error as error:
             if self.engine.dialect.is_disconnect(error, connection.dbapi_connection, None):  # type: ignore[arg-type]  # the driver Error class
                 connection.invalidate(error)  # as a Connection does: the pool replaces it
             raise DBAPIError.instance(self.sql, args, error, self._dbapi_error) from error
-        finally:
-            connection.close()  # back to the pool, which resets it
-        return row
+
+
+@contextmanager
+def reading(engine: Engine, *, transaction: bool = True) -> Iterator[PoolProxiedConnection]:
+    """A driver connection of the engine's pool, for reads that must agree with each other.
+
+    With ``transaction`` on SQLite, the reads share one deferred transaction, so one snapshot
+    (as they would in one ``Connection``); PostgreSQL's driver opens its transaction at the
+    first read. The pool's reset on return ends it.
+    """
+    dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+    except dbapi_error as error:
+        raise DBAPIError.instance("(connect)", None, error, dbapi_error) from error
+    try:
+        if transaction and engine.dialect.name == "sqlite":
+            try:
+                connection.cursor().execute("BEGIN")
+            except dbapi_error as error:
+                raise DBAPIError.instance("BEGIN", None, error, dbapi_error) from error
+        yield connection
+    finally:
+        connection.close()  # back to the pool, which resets it (a rollback)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -58,7 +59,7 @@ from ivr.storage.ledger.base import (
     VerifyOutcome,
 )
 from ivr.storage.ledger.secondfactor import LAST4, KeyAge, SecondFactor
-from ivr.storage.quickread import QuickRead
+from ivr.storage.quickread import QuickRead, reading
 from ivr.storage.schema import (
     Instant,
     enrolments,
@@ -88,18 +89,26 @@ _STUDENT = (
     "is_staff_or_family",
     "dni_verifier",
 )
-_ENROLMENT = (
-    "code",
-    "term",
-    "tariff",
-    "credits",
-    "last_regular_cycle",
-    "insurance",
-    "extemporaneous",
-    "withdrawn_on",
-    "early_payment_granted_on",
+# An enrolment's and a payment's columns, in the order the account's reads select them
+_EnrolmentRow = namedtuple(
+    "_EnrolmentRow",
+    [
+        "code",
+        "term",
+        "tariff",
+        "credits",
+        "last_regular_cycle",
+        "insurance",
+        "extemporaneous",
+        "withdrawn_on",
+        "early_payment_granted_on",
+    ],
 )
-_PAYMENT = ("payment_id", "code", "term", "concept", "cuota", "amount", "paid_on")
+_PaymentRow = namedtuple(
+    "_PaymentRow", ["payment_id", "code", "term", "concept", "cuota", "amount", "paid_on"]
+)
+_ENROLMENT = _EnrolmentRow._fields
+_PAYMENT = _PaymentRow._fields
 
 
 @dataclass
@@ -127,6 +136,21 @@ class _Rejected(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class _AccountReads:
+    student_by_code: QuickRead
+    student_by_digits: QuickRead
+    enrolments_of: QuickRead
+    payments_of: QuickRead
+
+
+# A student's columns, in the order the account's reads select them
+_StudentRow = namedtuple(
+    "_StudentRow",
+    ("code", "tariff_category", "has_agreement", "has_benefit", "is_staff_or_family"),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class _Found:
     code: str
     dni_verifier: str
@@ -151,6 +175,12 @@ class SqlLedger:
         # checked against when the code is unknown, so that answer takes as long as a wrong DNI
         self._decoy = self.second_factor.make(_DECOY_CODE, "0000")
         self._verify_read = QuickRead(engine, _VERIFY_READ)
+        self._reads = _AccountReads(
+            QuickRead(engine, _STUDENT_BY_CODE),
+            QuickRead(engine, _STUDENT_BY_DIGITS),
+            QuickRead(engine, _ENROLMENTS_OF),
+            QuickRead(engine, _PAYMENTS_OF),
+        )
 
     def close(self) -> None:
         """Nothing to do: the engine belongs to whoever made it."""
@@ -173,16 +203,28 @@ class SqlLedger:
         return None if row is None else _student(row)
 
     def load_account(self, code: str) -> Account | None:
-        with self.engine.connect() as conn:
-            row = self._student_row(conn, code)
-            if row is None:
+        normal = normalise_code(code)
+        if normal is None:
+            return None
+        match = CODE.match(normal)
+        assert match is not None
+        prefix, digits = match.groups()
+        # Every self-service statement reads these: three reads on one pooled driver connection,
+        # in one snapshot (quickread.reading), with statements built once.
+        with reading(self.engine) as connection:
+            if prefix:
+                found = self._reads.student_by_code.rows({"code": normal}, connection)
+            else:
+                found = self._reads.student_by_digits.rows({"digits": digits}, connection)
+            if not found:
                 return None
-            found = conn.execute(_ENROLMENTS_OF, {"code": row.code}).all()
-            paid = conn.execute(_PAYMENTS_OF, {"code": row.code}).all()
+            student = _StudentRow(*found[0])
+            enrolled = self._reads.enrolments_of.rows({"code": student.code}, connection)
+            paid = self._reads.payments_of.rows({"code": student.code}, connection)
         return Account(
-            student=_student(row),
-            enrolments=tuple(_enrolment(e) for e in found),
-            payments=tuple(_payment(p) for p in paid),
+            student=_student(student),
+            enrolments=tuple(_enrolment(_EnrolmentRow(*row)) for row in enrolled),
+            payments=tuple(_payment(_PaymentRow(*row)) for row in paid),
         )
 
     def count(self, table: str) -> int:
@@ -553,7 +595,7 @@ def _upsert(
     upsert(conn, _TABLES[kind], changed, names[:key_width])
 
 
-def _student(row: AnyRow) -> Student:
+def _student(row: AnyRow | _StudentRow) -> Student:
     return Student(
         code=str(row.code),
         tariff_category=str(row.tariff_category),
@@ -563,7 +605,7 @@ def _student(row: AnyRow) -> Student:
     )
 
 
-def _enrolment(row: AnyRow) -> Enrolment:
+def _enrolment(row: AnyRow | _EnrolmentRow) -> Enrolment:
     withdrawn: date | None = row.withdrawn_on
     granted: date | None = row.early_payment_granted_on
     return Enrolment(
@@ -578,7 +620,7 @@ def _enrolment(row: AnyRow) -> Enrolment:
     )
 
 
-def _payment(row: AnyRow) -> Payment:
+def _payment(row: AnyRow | _PaymentRow) -> Payment:
     return Payment(
         concept=cast(PaymentConcept, row.concept),
         cuota=None if row.cuota is None else int(row.cuota),
