@@ -186,7 +186,8 @@ class SqlLedger:
         """Nothing to do: the engine belongs to whoever made it."""
 
     # -- reading ----------------------------------------------------------------------------
-    def _student_row(self, conn: Connection, code: str) -> AnyRow | None:
+    def _student_read(self, code: str) -> tuple[QuickRead, dict[str, str]] | None:
+        """The read that finds the student a code names (with its letter, or digits only)."""
         normal = normalise_code(code)
         if normal is None:
             return None
@@ -194,28 +195,22 @@ class SqlLedger:
         assert match is not None
         prefix, digits = match.groups()
         if prefix:
-            return conn.execute(_STUDENT_BY_CODE, {"code": normal}).first()
-        return conn.execute(_STUDENT_BY_DIGITS, {"digits": digits}).first()
+            return self._reads.student_by_code, {"code": normal}
+        return self._reads.student_by_digits, {"digits": digits}
 
     def find_student(self, code: str) -> Student | None:
-        with self.engine.connect() as conn:
-            row = self._student_row(conn, code)
-        return None if row is None else _student(row)
+        read = self._student_read(code)
+        found = read[0].row(read[1]) if read is not None else None
+        return None if found is None else _student(_StudentRow(*found))
 
     def load_account(self, code: str) -> Account | None:
-        normal = normalise_code(code)
-        if normal is None:
+        read = self._student_read(code)
+        if read is None:
             return None
-        match = CODE.match(normal)
-        assert match is not None
-        prefix, digits = match.groups()
         # Every self-service statement reads these: three reads on one pooled driver connection,
         # in one snapshot (quickread.reading), with statements built once.
         with reading(self.engine) as connection:
-            if prefix:
-                found = self._reads.student_by_code.rows({"code": normal}, connection)
-            else:
-                found = self._reads.student_by_digits.rows({"digits": digits}, connection)
+            found = read[0].rows(read[1], connection)
             if not found:
                 return None
             student = _StudentRow(*found[0])
