@@ -10,7 +10,6 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy import Engine, select, text
@@ -101,7 +100,7 @@ GATHER_CHILDREN = {"Say", "Play", "Pause"}
 
 
 @lru_cache(maxsize=1)
-def _schema() -> etree.XMLSchema | None:
+def twiml_schema() -> etree.XMLSchema | None:
     wrapper = SCHEMA_DIR / "lxml-wrapper.xsd"
     return etree.XMLSchema(etree.parse(str(wrapper))) if wrapper.is_file() else None
 
@@ -130,12 +129,11 @@ def assert_valid_twiml(data: bytes) -> None:
 
 def _assert_schema_valid(doc: etree._Element) -> None:
     """Validate against the public XSD when present (neural voice names renamed: it lacks them)."""
-    schema = _schema()
+    schema = twiml_schema()
     if schema is None:
-        pytest.skip(
-            f"the public TwiML schema is not at {SCHEMA_DIR}: our structural checks passed, "
-            "the schema validation could not run"
-        )
+        # The test goes on (its own assertions still run); tests/twiml/test_schema_present.py
+        # is the one that says, as a skip, that the XSD step could not run here.
+        return
     for element in doc.iter():
         if element.get("voice", "").endswith("-Neural"):
             element.set("voice", element.get("voice", "").removesuffix("-Neural"))
