@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,14 +29,13 @@ from lxml import etree
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-from bench.server import Server
 from ivr.clock import LIMA
 from ivr.observability.calls import SqlCallRecorder
 from ivr.observability.demo import simulate_day
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.database import make_engine, sqlite_url
-from tests.hardening.test_served import server_env
 from tests.helpers import ROOT, SECRET_KEY, sign
+from tests.served import ivr_command, server_env, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The screenshots go to a temporary folder; `IVR_SCREENSHOTS=docs/console pytest
@@ -140,20 +137,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         (["db", "upgrade"], ""),
         (["users", "add", "ana", "--role", "operator"], f"{PASSWORD}\n" * 2),
     ):
-        made = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", "ivr", *command],
-            cwd=ROOT, env={**os.environ, **env, "IVR_CLI": "1"}, input=typed,
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        made = ivr_command(env, *command, stdin=typed)
         assert made.returncode == 0, made.stderr
-    server = Server("console", "app:app", env, folder)
-    base = f"http://127.0.0.1:{server.port}"
-    server.env["IVR_PUBLIC_URL"] = base
-    server.start(workers=2)
-    try:
+    with serving("console", env, folder) as (_, base):
         yield Served(base, sqlite_url(folder / "var" / "ivr.sqlite3"))
-    finally:
-        server.stop()
 
 
 def _callback_waiting(served: Served) -> None:

@@ -29,7 +29,8 @@ from bench.calls import call_params
 from bench.server import Server
 from ivr.web.security import CALL_SID
 from tests.hardening.hostile import HOSTILE, PLANTED, PLANTED_CODE, PLANTED_DNI, SHORT
-from tests.helpers import ROOT, TOKEN, assert_valid_twiml, copy_config, sign
+from tests.helpers import ROOT, assert_valid_twiml, sign
+from tests.served import ivr_command, server_env, serving
 
 LIMIT = 64 * 1024
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -79,40 +80,14 @@ class Served:
         }
 
 
-def server_env(folder: Path) -> dict[str, str]:
-    """A production-like environment for a server on the shipped files copied into ``folder``."""
-    config = copy_config(folder / "config")
-    (folder / "prometheus").mkdir()
-    return {
-        "IVR_CONFIG_DIR": str(config),
-        "IVR_DATA_DIR": str(folder / "var"),
-        "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_CLI": "",
-        "IVR_SKIP_SIGNATURE": "",
-        "IVR_TRUSTED_PROXIES": "",
-        "IVR_MAX_BODY_BYTES": "",  # the default, 64 kB
-    }
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("served")
     env = {**server_env(folder), "IVR_LOG_JSON": "1"}
-    demo = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "ivr", "ledger", "demo",
-         "--students", "30"],
-        cwd=ROOT, env={**os.environ, **env, "IVR_CLI": "1"}, capture_output=True, timeout=120,
-    )  # fmt: skip
+    demo = ivr_command(env, "ledger", "demo", "--students", "30")
     assert demo.returncode == 0, demo.stderr
-    server = Server("app", "app:app", env, folder)
-    base = f"http://127.0.0.1:{server.port}"
-    server.env["IVR_PUBLIC_URL"] = base
-    server.start(workers=2)
-    try:
+    with serving("app", env, folder) as (server, base):
         yield Served(server, base)
-    finally:
-        server.stop()
 
 
 # -- fuzzed signed requests ------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,8 +12,8 @@ from lxml import etree
 
 from bench.calls import call_params, call_sid, caller_number, keys
 from bench.server import Server
-from tests.hardening.test_served import server_env
-from tests.helpers import ROOT, sign
+from tests.helpers import sign
+from tests.served import ivr_command, server_env, serving
 
 PATH = "/voice/menu/principal?s=1"  # key 2: the students menu, open or closed
 
@@ -38,16 +36,9 @@ def _said(server: Server, base: str, n: int) -> str:
 
 def test_every_worker_serves_an_edit_without_a_restart(tmp_path: Path) -> None:
     env = {**server_env(tmp_path), "IVR_RELOAD_SECONDS": "0.2", "IVR_PRELOAD": "1"}
-    made = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "ivr", "db", "upgrade"],
-        cwd=ROOT, env={**os.environ, **env, "IVR_CLI": "1"}, capture_output=True, timeout=120,
-    )  # fmt: skip
+    made = ivr_command(env, "db", "upgrade")
     assert made.returncode == 0, made.stderr
-    server = Server("app", "app:app", env, tmp_path)
-    base = f"http://127.0.0.1:{server.port}"
-    server.env["IVR_PUBLIC_URL"] = base
-    server.start(workers=2)
-    try:
+    with serving("app", env, tmp_path) as (server, base):
         assert "Para Help Desk, marque 1." in _said(server, base, 1)
         students = Path(env["IVR_CONFIG_DIR"]) / "menus" / "students.yaml"
         draft = students.with_name("students.yaml.new")
@@ -66,6 +57,4 @@ def test_every_worker_serves_an_edit_without_a_restart(tmp_path: Path) -> None:
                 break
             pause.wait(0.02)
         assert heard[-20:] == ["new"] * 20, heard
-    finally:
-        server.stop()
     assert "configuration reloaded" in (tmp_path / "app-output.log").read_text("utf-8")
