@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -47,6 +47,7 @@ from ivr.clock import to_lima
 from ivr.observability.report import (
     FLOW_END_EVENTS,
     IN_PROGRESS_WINDOW,
+    LONGEST_CALL,
     QUEUE_RESULTS,
     SELF_SERVICE_FAILURE,
     SELF_SERVICE_SUCCESS,
@@ -62,11 +63,6 @@ from ivr.storage.sessions import FINISHED
 CONNECTED_EVENTS = ("transfer_done", "queue_answered")
 TRANSFER_RESULTS = ("transfer_done", "transfer_failed", *QUEUE_RESULTS)
 SELF_SERVICE_RESULTS = (*sorted(SELF_SERVICE_SUCCESS), *sorted(SELF_SERVICE_FAILURE))
-
-
-# Steps are read from the range's start to a day after its end: Twilio ends any call within 24
-# hours, so a call that began in the range has no step later than that.
-LONGEST_CALL = timedelta(hours=24)
 
 
 # How a call ended, the first that applies (ivr.observability.report.summarise_call), as a
@@ -127,6 +123,7 @@ def range_steps(start: datetime, end: datetime) -> CTE:
             over(func.max(case((event == "after_hours", 1), else_=0))).label("after_hours"),
             over(func.max(_self_service_code(event))).label("self_service"),
         )
+        # to LONGEST_CALL past the range: every step of a call that began in it
         .where(call_steps.c.at >= start, call_steps.c.at < end + LONGEST_CALL)
         .subquery("numbered")
     )

@@ -23,16 +23,17 @@ from ivr.core.schedule import evaluation
 from ivr.core.schedule.messages import active_messages
 from ivr.core.schedule.model import SLOTS, Override
 from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES
+from ivr.observability.report import LONGEST_CALL
 from ivr.runtime import Runtime
 from ivr.storage.callbacks import Callback
 from ivr.storage.schema import call_statuses, call_steps
 from ivr.storage.sessions import FINISHED
 
-# A call with no step for this long is taken as ended (Twilio's status callback may be off):
-# longer than the longest hold between two announcements of a waiting caller (300 s).
+# A call with no step for this long is taken as no longer in the IVR (Twilio's status callback
+# may be off): longer than the longest hold between two announcements of a waiting caller
+# (300 s). The report's IN_PROGRESS_WINDOW, until the session is forgotten, is longer.
 ACTIVE_WINDOW = timedelta(minutes=6)
-# Twilio ends any call after four hours: steps older than that belong to no call in progress.
-LONGEST_CALL = timedelta(hours=4)
+
 # After these events the IVR has nothing more to do with the call.
 ENDED = frozenset(
     {
