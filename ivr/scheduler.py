@@ -391,7 +391,7 @@ def start_in_process(app: Flask) -> BaseScheduler | None:
                 log.warning("in-process scheduler not started: %s", holder)
                 return None
             log.info("in-process scheduler waiting to lead: %s", holder)
-            _follow_in_background(runtime, leadership, None)
+            _follow_in_background(runtime, leadership, None, announced=holder)
             return None
         try:
             scheduler = build_scheduler(runtime, blocking=False)
@@ -459,15 +459,17 @@ def lead(
     *,
     leading: BaseScheduler | None = None,
     poll: float | None = None,
+    announced: str = "",
 ) -> None:
     """Run the jobs whenever this process leads, until ``stop``; wait while another leads.
 
     ``leading``: a scheduler already started under ``leadership``. A leader that loses its
     lead (its database session ended) stops its jobs at once and waits like any follower.
+    ``announced``: the holder the caller has already logged, so the wait is said once.
     """
     every = LEAD_POLL if poll is None else poll
     scheduler = leading
-    said = ""
+    said = announced
     while not stop.is_set():
         if scheduler is None:
             holder = leadership.try_acquire()
@@ -496,14 +498,18 @@ def lead(
 
 
 def _follow_in_background(
-    runtime: Runtime, leadership: Leadership, scheduler: BaseScheduler | None
+    runtime: Runtime,
+    leadership: Leadership,
+    scheduler: BaseScheduler | None,
+    *,
+    announced: str = "",
 ) -> None:
     global _following
     stop = threading.Event()
     thread = threading.Thread(
         target=lead,
         args=(runtime, leadership, stop),
-        kwargs={"leading": scheduler},
+        kwargs={"leading": scheduler, "announced": announced},
         name="ivr-scheduler-lead",
         daemon=True,
     )

@@ -532,6 +532,7 @@ def test_in_process_on_postgresql_waits_for_the_lead_then_takes_over(
         app = scheduled_app(make_app, IVR_DATABASE_URL=postgres_url)
         caplog.set_level(logging.INFO, LOG)
         assert start_in_process(app) is None
+        time.sleep(0.35)  # three polls of the follower: the wait is said once, not per poll
         assert messages(caplog) == [
             "in-process scheduler waiting to lead: another host's scheduler leads "
             "(PostgreSQL advisory lock)"

@@ -54,7 +54,7 @@ def scheduler_command() -> None:
                 click.echo(f"  {job.id}: {job.name} ({job.trigger})")
         leading.start()
     try:
-        lead(runtime, leadership, stop, leading=leading)
+        lead(runtime, leadership, stop, leading=leading, announced=holder or "")
     except (KeyboardInterrupt, SystemExit):
         stop.set()
         click.echo("Scheduler stopped.")

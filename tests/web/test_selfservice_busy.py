@@ -47,7 +47,7 @@ def test_the_right_digits_get_the_statement_without_waiting(caller: Caller, app:
     with write_lock_held(app):
         statement, waited = timed(lambda: caller.follow(asked_dni, Digits="2468"))
     assert says(statement.data)[0].startswith("Su saldo por pagar es de dos mil novecientos")
-    assert waited < 1.0
+    assert waited < 2.0  # two glimpses of 0.25 s at most, never the 4 s deadline
     # The verified session could not be written: the next step asks for the code again.
     again = caller.follow(statement, Digits="1")
     assert "código de estudiante" in says(again.data)[0]
@@ -60,7 +60,7 @@ def test_a_step_that_must_write_apologises_within_five_seconds(caller: Caller, a
         menu, menu_waited = timed(lambda: caller.post("/voice"))  # menus never write
     assert says(answer.data)[0] == APOLOGY
     assert 3.5 < waited < 5.0
-    assert menu_waited < 1.0
+    assert menu_waited < 2.0  # never the 4 s deadline
     assert "Bienvenido" in " ".join(says(menu.data))
 
 
