@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -51,6 +52,20 @@ def _tripwires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IVR_SKIP_SIGNATURE", raising=False)
     monkeypatch.delenv("IVR_PUBLIC_URL", raising=False)
     monkeypatch.setenv("IVR_CLI", "")  # the ivr CLI group sets it for the rest of a process
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    """Undo what a test's app start did to the root logger (its handler, on a stream that
+    pytest closes after the test, and its level), so no later test depends on the order."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
 
 
 @pytest.fixture
