@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from flask import Request, Response
 from twilio.request_validator import RequestValidator
@@ -98,13 +98,55 @@ def _raw_target(request: Request) -> str:
     return quote(request.script_root + request.path) + (f"?{query}" if query else "")
 
 
-def is_valid(request: Request, settings: AppSettings, validator: RequestValidator) -> bool:
-    """Return True when the X-Twilio-Signature header matches this request."""
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def form_fields(request: Request) -> dict[str, list[str]]:
+    """Return a POST's form fields, each name with its values in order; {} for other methods.
+
+    An urlencoded body (every Twilio webhook) is parsed here exactly as werkzeug's form parser
+    parses it (``parse_qsl`` with werkzeug's error handler; undecodable bytes give no fields),
+    without its stream wrappers and MultiDict: over a webhook's 28 fields that machinery costs
+    about 90 microseconds, a tenth of a menu step. The body stays cached on the request, so
+    ``request.form`` still works for whoever needs it; other bodies go through it.
+    """
+    if request.method != "POST":
+        return {}
+    if request.mimetype != URLENCODED:
+        return {name: values for name, values in request.form.lists()}
+    fields: dict[str, list[str]] = {}
+    try:
+        pairs = parse_qsl(
+            request.get_data(cache=True).decode(),
+            keep_blank_values=True,
+            errors="werkzeug.url_quote",
+        )
+    except ValueError:  # werkzeug's parser is silent on these too: an empty form
+        return fields
+    for name, value in pairs:
+        values = fields.get(name)
+        if values is None:
+            fields[name] = [value]
+        else:
+            values.append(value)
+    return fields
+
+
+def is_valid(
+    request: Request,
+    settings: AppSettings,
+    validator: RequestValidator,
+    fields: Mapping[str, list[str]],
+) -> bool:
+    """Return True when the X-Twilio-Signature header matches this request.
+
+    ``fields``: the request's ``form_fields``.
+    """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not signature.isascii():  # base64: anything else is no signature
         return False
     # Twilio signs the URL plus, for form-encoded POSTs, the sorted body parameters.
-    params = _Params(request.form.lists()) if request.method == "POST" else _Params()
+    params = _Params(fields)
     url = signed_url(request, settings)
     # One HMAC for the URL as received; twilio's full check (with and without the port,
     # bodySHA256) only when that one does not match.

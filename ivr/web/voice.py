@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from twilio.request_validator import RequestValidator
@@ -37,7 +38,7 @@ from ivr.runtime import Runtime, current_runtime
 from ivr.storage.database import STORE_ERRORS, describe, end_deadline, start_deadline
 from ivr.storage.phone import PhoneStore
 from ivr.storage.sessions import FINISHED
-from ivr.web.security import call_sid, is_valid, too_large
+from ivr.web.security import call_sid, form_fields, is_valid, too_large
 
 log = logging.getLogger("ivr.voice")
 blueprint = Blueprint("voice", __name__)
@@ -65,12 +66,13 @@ def _check_request() -> Response | None:
     IVR_MAX_BODY_BYTES never get here: ``security.BodyLimit`` refuses them unread.)
     """
     # g outlives a request when the caller keeps an app context (a simulation, a test)
-    g.params = g.args = None
+    g.params = g.args = g.fields = None
     rt = current_runtime()
     rt.watch()  # edited operator files are loaded by this process's watcher, never here
     if request.path.startswith("/voice") and not rt.settings.skip_signature:
         token = rt.settings.auth_token
-        if not token or not is_valid(request, rt.settings, _validator(token)):
+        req = request._get_current_object()  # type: ignore[attr-defined]  # once, not per use
+        if not token or not is_valid(req, rt.settings, _validator(token), _fields()):
             log.warning("rejected a request with a missing or wrong Twilio signature: %s", _route())
             return Response("Forbidden: invalid Twilio signature\n", 403, mimetype="text/plain")
     g.checked = True
@@ -139,6 +141,14 @@ def _param(name: str) -> str:
     return _params().get(name, "")[:MAX_PARAM]
 
 
+def _fields() -> dict[str, list[str]]:
+    """A POST's form fields, every value of each, parsed once per request (signature check)."""
+    fields: dict[str, list[str]] | None = g.get("fields")
+    if fields is None:
+        fields = g.fields = form_fields(request._get_current_object())  # type: ignore[attr-defined]
+    return fields
+
+
 def _params() -> dict[str, str]:
     """Twilio's parameters, the first value of each, read once per request into a plain dict.
 
@@ -147,15 +157,29 @@ def _params() -> dict[str, str]:
     """
     params: dict[str, str] | None = g.get("params")
     if params is None:
-        params = g.params = (request.form if request.method == "POST" else request.args).to_dict()
+        if request.method == "POST":
+            params = {name: values[0] for name, values in _fields().items()}
+        else:
+            params = _args()
+        g.params = params
     return params
 
 
 def _args() -> dict[str, str]:
-    """The query string (where the call state travels), read once per request."""
+    """The query string (where the call state travels), the first value of each, read once.
+
+    Parsed as werkzeug parses ``request.args``, into a plain dict rather than a MultiDict.
+    """
     args: dict[str, str] | None = g.get("args")
     if args is None:
-        args = g.args = request.args.to_dict()
+        args = {}
+        for name, value in parse_qsl(
+            request.query_string.decode("utf-8", "werkzeug.url_quote"),
+            keep_blank_values=True,
+            errors="werkzeug.url_quote",
+        ):
+            args.setdefault(name, value)
+        g.args = args
     return args
 
 
