@@ -176,19 +176,42 @@ def test_the_cookie_is_secure_when_the_public_url_is_https(
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+MESSAGES = (
+    "Su sesión venció tras 8 horas sin uso. Ingrese de nuevo.",
+    "Su sesión venció: ingresó hace más de 12 horas. Ingrese de nuevo.",
+)
+
+
 def test_a_session_idle_for_eight_hours_goes_to_the_login_with_a_message(
     operator: FlaskClient, clock: Clock
 ) -> None:
-    clock.set(WEEKDAY_10AM + timedelta(hours=7, minutes=59))
+    clock.set(WEEKDAY_10AM + timedelta(hours=3, minutes=59))
     assert operator.get("/console/").status_code == 200  # used: the 8 hours start again
-    clock.set(WEEKDAY_10AM + timedelta(hours=15, minutes=58))
+    clock.set(WEEKDAY_10AM + timedelta(hours=11, minutes=58))
     assert operator.get("/console/audit").status_code == 200
-    clock.set(WEEKDAY_10AM + timedelta(hours=24))
-    response = operator.get("/console/audit")
+    clock.set(WEEKDAY_10AM + timedelta(hours=19, minutes=59))
+    assert ended_with(operator) == "Su sesión venció tras 8 horas sin uso. Ingrese de nuevo."
+
+
+def test_a_session_ends_twelve_hours_after_its_login_however_much_it_is_used(
+    operator: FlaskClient, clock: Clock
+) -> None:
+    for hours in range(2, 13, 2):
+        clock.set(WEEKDAY_10AM + timedelta(hours=hours))
+        assert operator.get("/console/").status_code == 200
+    clock.set(WEEKDAY_10AM + timedelta(hours=12, minutes=1))
+    assert (
+        ended_with(operator) == "Su sesión venció: ingresó hace más de 12 horas. Ingrese de nuevo."
+    )
+
+
+def ended_with(client: FlaskClient) -> str:
+    """Ask for a page with an ended session: return the message the login page shows."""
+    response = client.get("/console/audit")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/console/login")
-    login = operator.get(response.headers["Location"])
-    assert "Su sesión venció tras 8 horas sin uso. Ingrese de nuevo." in text_of(login.data)
+    login = text_of(client.get(response.headers["Location"]).data)
+    return next(m for m in MESSAGES if m in login)
 
 
 def test_the_live_refresh_does_not_keep_a_session_alive(

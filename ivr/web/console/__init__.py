@@ -28,6 +28,9 @@ from ivr.secret import server_key, subkey
 EXTENSION = "ivr.console"
 # A session unused this long ends: the next page asks for the password again.
 IDLE_TIMEOUT = timedelta(hours=8)
+# Any session ends this long after its login, used or not: a cookie taken from a browser
+# left logged in does not open the console for ever.
+SESSION_LIMIT = timedelta(hours=12)
 COOKIE = "ivr_console"
 
 csrf = CSRFProtect()

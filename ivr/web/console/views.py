@@ -38,7 +38,7 @@ from ivr.storage.callbacks import mask_number
 from ivr.storage.console import ConsoleStore, User, account_key, check_password
 from ivr.storage.database import STORE_ERRORS, describe
 from ivr.storage.override import OverrideStore
-from ivr.web.console import IDLE_TIMEOUT, csrf, keys, live
+from ivr.web.console import IDLE_TIMEOUT, SESSION_LIMIT, csrf, keys, live
 
 log = logging.getLogger("ivr.console")
 blueprint = Blueprint(
@@ -102,11 +102,19 @@ def _session_user(store: ConsoleStore, now: datetime) -> User | None:
     name = session.get("user")
     if not isinstance(name, str):
         return None
-    seen = session.get("seen")
+    seen, since = session.get("seen"), session.get("since")
     if not isinstance(seen, int | float) or now.timestamp() - seen > IDLE_TIMEOUT.total_seconds():
         session.clear()
         hours = int(IDLE_TIMEOUT.total_seconds() // 3600)
         flash(f"Su sesión venció tras {hours} horas sin uso. Ingrese de nuevo.", "info")
+        return None
+    if (
+        not isinstance(since, int | float)
+        or now.timestamp() - since > SESSION_LIMIT.total_seconds()
+    ):
+        session.clear()
+        hours = int(SESSION_LIMIT.total_seconds() // 3600)
+        flash(f"Su sesión venció: ingresó hace más de {hours} horas. Ingrese de nuevo.", "info")
         return None
     user = store.get(name)
     if user is None or user.stamp != session.get("stamp"):
@@ -276,7 +284,7 @@ def login() -> Answer:
     store.succeeded(account)
     session.clear()
     session.permanent = True
-    session.update(user=user.name, stamp=user.stamp, seen=now.timestamp())
+    session.update(user=user.name, stamp=user.stamp, seen=now.timestamp(), since=now.timestamp())
     g.console_user = user
     _audit("login")
     return redirect(_safe_next(target))
