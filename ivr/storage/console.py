@@ -213,9 +213,12 @@ class ConsoleStore:
                 )
             )
 
-    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
-        """Return the latest ``limit`` entries, newest first."""
+    def audit_log(self, limit: int = 200, *, before: int | None = None) -> list[AuditEntry]:
+        """Return the latest ``limit`` entries, newest first; with ``before``, those older
+        than the entry of that id (the next page: ids only grow)."""
         query = select(console_audit).order_by(console_audit.c.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(console_audit.c.id < before)
         with self.engine.connect() as conn:
             return [
                 AuditEntry(

@@ -242,6 +242,28 @@ def test_logout_ends_the_session(operator: FlaskClient, store: ConsoleStore) -> 
     assert [e.action for e in store.audit_log()] == ["logout", "login"]
 
 
+def test_the_audit_log_pages_back_through_every_entry(
+    viewer: FlaskClient, store: ConsoleStore
+) -> None:
+    for n in range(449):  # after the viewer's login: 450 entries
+        store.audit(WEEKDAY_10AM + timedelta(seconds=n), "ana", "callback_done", f"entrada {n}")
+    details: list[str] = []
+    page, pages = viewer.get("/console/audit"), 0
+    while True:
+        pages += 1
+        tree = html.fromstring(page.data.decode("utf-8"))
+        details += [row[3].text_content() for row in tree.xpath("//tbody/tr")]
+        older = tree.xpath('//nav[@class="pager"]//a[text()="Anteriores"]/@href')
+        if not older:
+            break
+        page = viewer.get(older[0])
+    assert pages == 3
+    assert details == [*(f"entrada {n}" for n in reversed(range(449))), ""]  # newest first
+    assert "No hay entradas más antiguas." in text_of(viewer.get("/console/audit?antes=1").data)
+    first = viewer.get("/console/audit?antes=x")  # not an id: the newest page
+    assert len(html.fromstring(first.data.decode("utf-8")).xpath("//tbody/tr")) == 200
+
+
 # -- CSRF ----------------------------------------------------------------------------------------
 def test_a_form_posted_without_its_token_is_refused(operator: FlaskClient, app: Flask) -> None:
     form = {"message": "Cerrado.", "until": "", "confirm": "yes"}

@@ -465,6 +465,15 @@ AUDIT_SHOWN = 200
 
 @blueprint.route("/audit", methods=["GET"])
 def audit() -> str:
+    """The newest entries a page at a time; «Anteriores» goes on past the last one shown."""
+    raw = request.args.get("antes", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    entries = _store().audit_log(AUDIT_SHOWN + 1, before=before)  # one more: is there a next?
+    older = entries[AUDIT_SHOWN - 1].id if len(entries) > AUDIT_SHOWN else None
     return render_template(
-        "console/audit.html", entries=_store().audit_log(AUDIT_SHOWN), shown=AUDIT_SHOWN
+        "console/audit.html",
+        entries=entries[:AUDIT_SHOWN],
+        shown=AUDIT_SHOWN,
+        paged=before is not None,
+        older=older,
     )
