@@ -227,11 +227,17 @@ def test_an_override_set_through_one_host_is_heard_on_the_other(deployment: Depl
 
 
 def test_the_report_on_either_host_counts_each_call_once(deployment: Deployment) -> None:
-    time.sleep(1.5)  # each worker writes its buffered steps about once a second
-    reports = [deployment.ivr(host, "report").stdout for host in (0, 1)]
+    expected = f": {len(deployment.calls)}"
+    deadline = time.monotonic() + 15
+    while True:  # each worker writes its buffered steps about once a second
+        time.sleep(1.5)
+        reports = [deployment.ivr(host, "report").stdout for host in (0, 1)]
+        first_line = reports[0].splitlines()[0]
+        done = first_line.endswith(expected) and reports[0] == reports[1]
+        if done or time.monotonic() > deadline:
+            break
+    assert first_line.endswith(expected), (first_line, deployment.calls)
     assert reports[0] == reports[1]
-    first_line = reports[0].splitlines()[0]
-    assert first_line.endswith(f": {len(deployment.calls)}"), (first_line, deployment.calls)
 
 
 def _scheduler(deployment: Deployment, host: int) -> tuple[subprocess.Popen[str], Path]:
