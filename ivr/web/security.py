@@ -107,8 +107,8 @@ def form_fields(request: Request) -> dict[str, list[str]]:
     An urlencoded body (every Twilio webhook) is parsed here exactly as werkzeug's form parser
     parses it (``parse_qsl`` with werkzeug's error handler; undecodable bytes give no fields),
     without its stream wrappers and MultiDict: over a webhook's 28 fields that machinery costs
-    about 90 microseconds, a tenth of a menu step. The body stays cached on the request, so
-    ``request.form`` still works for whoever needs it; other bodies go through it.
+    about 30 microseconds (114 against 83 for the whole form). The body stays cached on the
+    request, so ``request.form`` still works for whoever needs it; other bodies go through it.
     """
     if request.method != "POST":
         return {}
