@@ -53,7 +53,7 @@ class ConsoleSessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if not request.path.startswith("/console"):
+        if not request.path.startswith(self.get_cookie_path(app)):
             return None
         return super().open_session(app, request)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -98,24 +98,33 @@ def _gate() -> Answer | None:
     return redirect(url_for(".login", next=wanted))
 
 
+# What ends a session: (the session's stamp, how long after it, what the login page then says).
+SESSION_ENDS = (
+    (
+        "seen",  # the last page asked for (the Now page's refresh does not count)
+        IDLE_TIMEOUT,
+        f"Su sesión venció tras {IDLE_TIMEOUT // timedelta(hours=1)} horas sin uso. "
+        "Ingrese de nuevo.",
+    ),
+    (
+        "since",  # the login
+        SESSION_LIMIT,
+        f"Su sesión venció: ingresó hace más de {SESSION_LIMIT // timedelta(hours=1)} horas. "
+        "Ingrese de nuevo.",
+    ),
+)
+
+
 def _session_user(store: ConsoleStore, now: datetime) -> User | None:
     name = session.get("user")
     if not isinstance(name, str):
         return None
-    seen, since = session.get("seen"), session.get("since")
-    if not isinstance(seen, int | float) or now.timestamp() - seen > IDLE_TIMEOUT.total_seconds():
-        session.clear()
-        hours = int(IDLE_TIMEOUT.total_seconds() // 3600)
-        flash(f"Su sesión venció tras {hours} horas sin uso. Ingrese de nuevo.", "info")
-        return None
-    if (
-        not isinstance(since, int | float)
-        or now.timestamp() - since > SESSION_LIMIT.total_seconds()
-    ):
-        session.clear()
-        hours = int(SESSION_LIMIT.total_seconds() // 3600)
-        flash(f"Su sesión venció: ingresó hace más de {hours} horas. Ingrese de nuevo.", "info")
-        return None
+    for key, limit, ended in SESSION_ENDS:
+        stamp = session.get(key)
+        if not isinstance(stamp, int | float) or now.timestamp() - stamp > limit.total_seconds():
+            session.clear()
+            flash(ended, "info")
+            return None
     user = store.get(name)
     if user is None or user.stamp != session.get("stamp"):
         session.clear()
