@@ -235,10 +235,6 @@ class DemoData:
     enrolments: tuple[EnrolmentRecord, ...]
     payments: tuple[PaymentRecord, ...]
 
-    @property
-    def rows(self) -> int:
-        return len(self.students) + len(self.enrolments) + len(self.payments)
-
 
 class DemoStream:
     """The demo rows of one kind at a time, made up as they are read.
@@ -293,16 +289,6 @@ def build(
         tuple(r for r in stream.records("enrolments") if isinstance(r, EnrolmentRecord)),
         tuple(r for r in stream.records("payments") if isinstance(r, PaymentRecord)),
     )
-
-
-def write(ledger: Ledger, data: DemoData, progress: Progress | None = None) -> DemoResult:
-    """Write demo rows held in memory through the ledger's importers."""
-    results = (
-        ledger.import_students(data.students, progress),
-        ledger.import_enrolments(data.enrolments, progress),
-        ledger.import_payments(data.payments, progress),
-    )
-    return _checked(results)
 
 
 def import_kind(

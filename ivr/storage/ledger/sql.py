@@ -442,16 +442,11 @@ def _columns(table: Table, names: Sequence[str]) -> list[Column[Any]]:
     return [table.c[name] for name in names]
 
 
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _select_in(
     conn: Connection, table: Table, names: Sequence[str], column: str, values: Sequence[str]
 ) -> Iterable[tuple[Any, ...]]:
     """Yield the rows of ``table`` whose ``column`` is one of ``values`` (chunked)."""
-    for chunk in _chunks(values, _CHUNK):
+    for chunk in _batches(values, _CHUNK):
         query = select(*_columns(table, names)).where(table.c[column].in_(chunk))
         for row in conn.execute(query):
             yield tuple(row)
