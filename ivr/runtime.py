@@ -77,7 +77,6 @@ class Runtime:
     reload_failures: int = 0
     last_reload: Reload | None = None  # None until an edit is found (what a console shows)
     database_missing: bool = False  # an operator command started before the database was made
-    _checked: float = field(default=0.0, repr=False)
     _seen: str = field(default="", repr=False)  # fingerprint of the files last read, good or bad
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one load at a time
     _start_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -118,7 +117,6 @@ class Runtime:
             calls=SqlCallRecorder(engine),
             loaded_at=clock(),
             database_missing=database_missing,
-            _checked=time.monotonic(),
             _seen=config.fingerprint,
         )
 
@@ -216,16 +214,9 @@ class Runtime:
         second one, so that when it returns the files as they are now have been judged.
         """
         with self._lock:
-            self._checked = time.monotonic()
             if files_fingerprint(self.settings.config_dir) == self._seen:
                 return False
             return self._reload()
-
-    def maybe_reload(self) -> bool:
-        """``check``, at most once every ``reload_seconds`` (the scheduler's reload job)."""
-        if time.monotonic() - self._checked < self.settings.reload_seconds:
-            return False
-        return self.check()
 
     def reload(self) -> bool:
         """Load the files again; keep the last good configuration if they are wrong."""

@@ -167,7 +167,7 @@ class Jobs:
         """Reload changed operator files; re-plan the swaps if the configuration changed."""
         runtime = self.runtime
         before, failures = runtime.config.fingerprint, runtime.reload_failures
-        if runtime.maybe_reload():
+        if runtime.check():  # the job runs every reload_seconds already
             log.info("configuration reloaded: %s -> %s", before, runtime.config.fingerprint)
         elif runtime.reload_failures > failures:
             problems = list(runtime.last_error.problems) if runtime.last_error else []
@@ -178,7 +178,7 @@ class Jobs:
                 runtime.config.fingerprint,
                 "; ".join(str(p) for p in problems),
             )
-        # A web request in this process may have reloaded too, or the CLI changed the override.
+        # This process's watcher may have reloaded too, or the CLI changed the override.
         override = runtime.override_store.get()
         if (
             runtime.config.fingerprint != self.planned_fingerprint
