@@ -52,6 +52,7 @@ from typing import TextIO
 
 from ivr.clock import LIMA, to_lima
 from ivr.observability.calls import CallRecord
+from ivr.storage.sessions import FINISHED, SESSION_LIFETIME
 
 # ivr.web.queue: how a caller left a desk's queue (Twilio's QueueResult, the <Enqueue> action).
 # Their detail is "<desk> <seconds>", or "<desk> <reason> <seconds>" (left: callback, sms,
@@ -79,9 +80,9 @@ SELF_SERVICE_FAILURE = frozenset(
 )
 ENDINGS = ("transferred", "self_service", "after_hours", "flow_ended", "informed", "gave_up")
 # The session store forgets a call this long after its last step: a call Twilio has not reported
-# finished is in progress until then (ivr.storage.sessions.SessionStore's ttl). The console's
-# Now page lists fewer: the calls active in the IVR (ivr.web.console.live.ACTIVE_WINDOW).
-IN_PROGRESS_WINDOW = timedelta(minutes=30)
+# finished is in progress until then. The console's Now page lists fewer: the calls active in
+# the IVR (ivr.web.console.live.ACTIVE_WINDOW).
+IN_PROGRESS_WINDOW = SESSION_LIFETIME
 # Twilio ends any call within 24 hours: a call has no step later than that after its first.
 LONGEST_CALL = timedelta(hours=24)
 
@@ -124,8 +125,6 @@ def self_service_result(event: str) -> bool | None:
 
 def in_progress(call: CallRecord, now: datetime | None) -> bool:
     """Whether a call may still be going on at ``now`` (never, without a "now")."""
-    from ivr.storage.sessions import FINISHED  # late: the report's definitions need no store
-
     return (
         now is not None
         and call.call_status not in FINISHED

@@ -37,10 +37,14 @@ CLOSED_KEPT = timedelta(days=30)
 FINISHED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
+# A call's session is forgotten this long after its last write.
+SESSION_LIFETIME = timedelta(minutes=30)
+
+
 class SessionStore:
     """A JSON object per CallSid, expiring ``ttl`` after its last write."""
 
-    def __init__(self, engine: Engine, ttl: timedelta = timedelta(minutes=30)) -> None:
+    def __init__(self, engine: Engine, ttl: timedelta = SESSION_LIFETIME) -> None:
         self.engine = engine
         self.ttl = ttl
         self._closed = QuickRead(engine, _CLOSED)  # asked by every webhook of a call
