@@ -35,7 +35,7 @@ from ivr.observability.callspage import (
     table_csv,
 )
 from ivr.runtime import current_runtime
-from ivr.web.console.views import Answer, _override, blueprint
+from ivr.web.console.views import Answer, _duration, _override, blueprint
 from ivr.web.menumap import FRAGMENT_CSS, SPANISH, render_fragment
 
 # A longer range is refused: three months of figures is what a page (and a quick query) holds.
@@ -145,15 +145,10 @@ def _summary(page: CallsPage) -> list[tuple[str, str]]:
     return [
         ("Llamadas", f"{page.calls:,}"),
         ("En curso ahora", f"{page.in_progress:,}"),
-        ("Duración promedio", "—" if average is None else _minutes(average)),
+        ("Duración promedio", "—" if average is None else _duration(round(average))),
         ("Colgaron en el menú", f"{gave_up:,}"),
         ("Autoservicio verificado", "—" if rate is None else f"{100 * rate:.0f} %"),
     ]
-
-
-def _minutes(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 @blueprint.route("/calls/<name>.csv", methods=["GET"])
