@@ -296,8 +296,7 @@ class Jobs:
 
         billing = self.runtime.config.billing
         known = {term.code for term in billing.terms} if billing is not None else None
-        # Students before enrolments before payments: each refers to the one before.
-        files.sort(key=lambda path: (importer.kind_order(importer.peek_kind(path)), path.name))
+        files = importer.import_order(files)
         stamp = f"{self.runtime.now():%Y%m%d-%H%M%S}"
         for position, path in enumerate(files):
             try:

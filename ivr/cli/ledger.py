@@ -19,7 +19,7 @@ from ivr.core.fees.model import Billing
 from ivr.runtime import current_runtime
 from ivr.storage.ledger import demo
 from ivr.storage.ledger.base import EXPORT_KINDS, ExportKind, Progress
-from ivr.storage.ledger.importer import count_rows, import_file, kind_order, peek_kind
+from ivr.storage.ledger.importer import count_rows, import_file, import_order
 from ivr.storage.ledger.sql import SqlLedger
 
 
@@ -57,9 +57,8 @@ def import_command(files: tuple[Path, ...], kind: ExportKind | None) -> None:
     current_runtime(creating=True).create_database()
     ledger = current_runtime().ledger
     terms = [t.code for t in loaded_billing().terms]
-    ordered = sorted(files, key=lambda path: kind_order(peek_kind(path, kind)))
     failed = 0
-    for path in ordered:
+    for path in import_order(files, kind):
         with progress(f"Importing {path}", count_rows(path)) as advance:
             done = import_file(
                 ledger, path, kind, known_terms=terms, shown_as=str(path), progress=advance

@@ -15,7 +15,7 @@ import difflib
 import io
 import re
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -535,6 +535,13 @@ def import_parsed(
     return import_records(ledger, parsed.kind, parsed.records, progress)
 
 
-def kind_order(kind: ExportKind | None) -> int:
-    """Students before enrolments before payments: each refers to the one before."""
-    return EXPORT_KINDS.index(kind) if kind is not None else len(EXPORT_KINDS)
+def import_order(paths: Iterable[Path], kind: ExportKind | None = None) -> list[Path]:
+    """Return ``paths`` in the order to import them, told by their headers (or ``kind``):
+    students before enrolments before payments, as each refers to the one before; files that
+    are none of them last; files of one kind in the order given."""
+
+    def rank(path: Path) -> int:
+        found = peek_kind(path, kind)
+        return EXPORT_KINDS.index(found) if found is not None else len(EXPORT_KINDS)
+
+    return sorted(paths, key=rank)
