@@ -14,7 +14,7 @@ raised as SQLAlchemy's (``STORE_ERRORS``), like every store's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,23 +57,17 @@ class QuickRead:
     def row(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """Every column of the first row, converted by its type; None when there is none."""
         row = self._first(params)
-        if row is None:
-            return None
+        return None if row is None else self._converted(row)
+
+    def rows(self, params: Mapping[str, Any], connection: PoolProxiedConnection) -> list[Any]:
+        """Every row, converted by the columns' types, read on a connection of ``reading``."""
+        return [self._converted(row) for row in self._run(params, connection, many=True)]
+
+    def _converted(self, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(
             convert(cell) if convert is not None else cell
             for convert, cell in zip(self._from_db_each, row, strict=True)
         )
-
-    def rows(self, params: Mapping[str, Any], connection: PoolProxiedConnection) -> list[Any]:
-        """Every row, converted by the columns' types, read on a connection of ``reading``."""
-        found = self._run(params, connection, many=True)
-        return [
-            tuple(
-                convert(cell) if convert is not None else cell
-                for convert, cell in zip(self._from_db_each, row, strict=True)
-            )
-            for row in found
-        ]
 
     def _args(self, params: Mapping[str, Any]) -> Any:
         converted = {
