@@ -150,12 +150,6 @@ _StudentRow = namedtuple(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    code: str
-    dni_verifier: str
-
-
 class SqlLedger:
     """The ``Ledger`` in the shared database (an engine; connections come from its pool)."""
 
@@ -333,18 +327,15 @@ class SqlLedger:
         locked, failed, code, dni_verifier = found
         if locked:
             return VerifyOutcome("locked")
-        row = _Found(code, dni_verifier) if code is not None and key.isdigit() else None
-        failed_before = bool(failed)
+        known = code is not None and key.isdigit()
         well_formed = bool(LAST4.match(dni_last4))
         # an unknown code costs the same hash as a wrong DNI: the answer and its timing match
-        verifier, code = (
-            (str(row.dni_verifier), str(row.code)) if row is not None else (self._decoy, "")
-        )
-        matches = self.second_factor.check(verifier, code, dni_last4 if well_formed else "0000")
-        if row is not None and well_formed and matches:
-            if failed_before:  # the usual success writes nothing
+        verifier, student = (str(dni_verifier), str(code)) if known else (self._decoy, "")
+        matches = self.second_factor.check(verifier, student, dni_last4 if well_formed else "0000")
+        if known and well_formed and matches:
+            if failed:  # the usual success writes nothing
                 self._forget_failures(key)
-            return VerifyOutcome("verified", str(row.code))
+            return VerifyOutcome("verified", student)
         return self._fail(key, at, attempt)
 
     def _forget_failures(self, key: str) -> None:
