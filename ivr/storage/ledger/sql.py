@@ -129,12 +129,6 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-class _Rejected(Exception):
-    def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
-
-
 @dataclass(frozen=True, slots=True)
 class _AccountReads:
     student_by_code: QuickRead
@@ -257,14 +251,13 @@ class SqlLedger:
             with writing(self.engine) as conn:
                 for batch in _batches(records, _BATCH):
                     write(conn, batch, tally)
+                    tally.rows += len(batch)
                     if progress is not None:
                         progress(len(batch))
-                if tally.problems:
-                    raise _Rejected(tally.problems)
-        except RowsRejected as rejected:  # the reader's own problems: what the file says first
+                if tally.problems:  # found against the database: roll the file back
+                    raise RowsRejected(tally.problems)
+        except RowsRejected as rejected:  # the reader's own problems come first: what the file says
             return ImportResult(kind, tally.rows, problems=rejected.problems)
-        except _Rejected as rejected:
-            return ImportResult(kind, tally.rows, problems=tuple(rejected.problems))
         return ImportResult(kind, tally.rows, tally.added, tally.updated, tally.unchanged)
 
     def _write_students(
@@ -287,7 +280,6 @@ class SqlLedger:
         ]
         clashing = _digit_clashes(conn, batch, rows, tally)
         clean = [row for index, row in enumerate(rows) if index not in clashing]
-        tally.rows += len(batch) - len(clean)
         existing = _by_key(conn, students, _STUDENT, [str(row[0]) for row in clean])
         _upsert(conn, "students", _STUDENT, 1, clean, existing, tally)
 
@@ -519,7 +511,6 @@ def _write_enrolments(conn: Connection, batch: Sequence[EnrolmentRecord], tally:
         for r in batch
         if r.code not in missing
     ]
-    tally.rows += len(batch) - len(rows)
     existing = _by_key(conn, enrolments, _ENROLMENT, [str(row[0]) for row in rows], 2)
     _upsert(conn, "enrolments", _ENROLMENT, 2, rows, existing, tally)
 
@@ -542,7 +533,6 @@ def _write_payments(conn: Connection, batch: Sequence[PaymentRecord], tally: _Ta
         for r in batch
         if r.code not in missing and r.payment.payment_id
     ]
-    tally.rows += len(batch) - len(rows)
     existing = _by_key(conn, payments, _PAYMENT, [str(row[0]) for row in rows])
     _upsert(conn, "payments", _PAYMENT, 1, rows, existing, tally)
 
@@ -568,7 +558,6 @@ def _upsert(
             tally.unchanged += 1
             continue
         changed.append(dict(zip(names, row, strict=True)))
-    tally.rows += len(rows)
     upsert(conn, _TABLES[kind], changed, names[:key_width])
 
 
