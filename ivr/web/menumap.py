@@ -55,6 +55,7 @@ class Row:
     kind: RowKind
     target: str | None = None
     full: str | None = None  # the untruncated text, when ``text`` is cut
+    swap: bool = False  # a message swap changes what this node says now
 
 
 def _when_es(moment: datetime) -> str:
@@ -112,7 +113,6 @@ class Words:
     hang_up: str = "then hang up"
     self_service: str = "balance and due dates, after the caller is verified"
     billing: str = "billing desk"
-    now: str = "now:"  # starts every row about a message swap that applies now
     greeting_swap: str = "now: greeting replaced by '{name}'"
     announcement: str = "now: announcement '{name}' before this menu"
     text_swap: str = "now: text replaced by '{name}'"
@@ -146,7 +146,6 @@ SPANISH = Words(
     hang_up="luego cuelga",
     self_service="saldo y vencimientos, tras verificar a quien llama",
     billing="mesa de facturación",
-    now="ahora:",
     greeting_swap="ahora: el saludo es «{name}»",
     announcement="ahora: el anuncio «{name}» suena antes de este menú",
     text_swap="ahora: el texto es «{name}»",
@@ -228,15 +227,17 @@ def _now_rows(tree: MenuTree, node: Node, snapshot: Snapshot | None, words: Word
     if node.id == tree.settings.start:
         # ivr.core.flow.start: a greeting swap replaces the greeting; announcements play after it.
         out += [
-            Row(words.greeting_swap.format(name=n), "now") for n in _named(snapshot, "greeting")
+            Row(words.greeting_swap.format(name=n), "now", swap=True)
+            for n in _named(snapshot, "greeting")
         ]
         out += [
-            Row(words.announcement.format(name=n), "now") for n in _named(snapshot, "announcement")
+            Row(words.announcement.format(name=n), "now", swap=True)
+            for n in _named(snapshot, "announcement")
         ]
     if node.id == tree.settings.after_hours:
         # ivr.core.flow.enter: an after_hours swap replaces the after-hours node's texts.
         names = _named(snapshot, "after_hours")
-        out += [Row(words.text_swap.format(name=names[0]), "now")] if names else []
+        out += [Row(words.text_swap.format(name=names[0]), "now", swap=True)] if names else []
     return out
 
 
@@ -375,7 +376,6 @@ class _Box:
     head: tuple[str, ...]  # the heading's lines: id, kind, settings, then the title
     rows: tuple[Row, ...]
     lines: tuple[tuple[str, ...], ...]  # each row's wrapped lines
-    column: int
 
     @property
     def height(self) -> int:
@@ -446,7 +446,7 @@ def place(tree: MenuTree, snapshot: Snapshot | None, words: Words = ENGLISH) -> 
         x = MARGIN + GUTTER + column * (width_each + GUTTER)
         for node_id in ids:
             head, node_rows, lines = sized[node_id]
-            box = _Box(tree.nodes[node_id], x, y, width_each, head, node_rows, lines, column)
+            box = _Box(tree.nodes[node_id], x, y, width_each, head, node_rows, lines)
             boxes[node_id] = box
             y += box.height + ROW_GAP
     columns = max(len(plan.columns), 1)
@@ -519,7 +519,7 @@ def _svg_box(box: _Box, snapshot: Snapshot, words: Words, *, linked: bool) -> st
     if isinstance(node, TransferNode):
         state = snapshot.line(node.line)
         fill = CLOSED_FILL if state is not None and not state.open else fill
-    swapped = any(row.kind == "now" and row.text.startswith(words.now) for row in box.rows)
+    swapped = any(row.swap for row in box.rows)
     stroke = f'stroke="{NOW_STROKE}" stroke-width="3"' if swapped else 'stroke="#5f6368"'
     parts = [
         f'<g id="svg-{_e(node.id)}" class="node">',
