@@ -30,6 +30,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
+from ivr.console import IDLE_TIMEOUT, SESSION_LIMIT, csrf, keys, live
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override, parse_moment
 from ivr.core.spoken import date_words
@@ -38,7 +39,6 @@ from ivr.storage.callbacks import mask_number
 from ivr.storage.console import ConsoleStore, User, account_key, check_password
 from ivr.storage.database import STORE_ERRORS, describe
 from ivr.storage.override import OverrideStore
-from ivr.web.console import IDLE_TIMEOUT, SESSION_LIMIT, csrf, keys, live
 
 log = logging.getLogger("ivr.console")
 blueprint = Blueprint(

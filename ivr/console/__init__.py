@@ -60,8 +60,8 @@ class ConsoleSessions(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Mount the console on ``app``: session cookie settings, CSRF, the blueprint."""
-    from ivr.web.console import reports  # noqa: F401 (adds its pages to the blueprint)
-    from ivr.web.console.views import blueprint
+    from ivr.console import reports  # noqa: F401 (adds its pages to the blueprint)
+    from ivr.console.views import blueprint
 
     runtime = app.extensions[RUNTIME]
     assert isinstance(runtime, Runtime), "mount the console after the runtime (create_app)"
