@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from ivr.clock import to_lima
 from ivr.console import charts
+from ivr.console.blueprint import blueprint
 from ivr.console.calendar import CalendarDay, LineDay, Period, calendar
 from ivr.console.callspage import (
     CallsPage,
@@ -32,7 +33,7 @@ from ivr.console.callspage import (
     table_csv,
 )
 from ivr.console.menumap import FRAGMENT_CSS, SPANISH, render_fragment
-from ivr.console.views import Answer, _duration, _override, blueprint
+from ivr.console.views import Answer, _duration, _override
 from ivr.core.schedule.evaluation import Reason
 from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES, take_snapshot
 from ivr.core.spoken import date_words
