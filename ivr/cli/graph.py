@@ -9,9 +9,9 @@ import click
 from flask.cli import with_appcontext
 
 from ivr.cli.params import LIMA_INSTANT
+from ivr.console.menumap import render_html, render_svg, render_text
 from ivr.core.schedule.snapshot import take_snapshot, when
 from ivr.runtime import current_runtime
-from ivr.web.menumap import render_html, render_svg, render_text
 
 FORMATS = ("html", "svg", "text")
 _SUFFIXES = {".svg": "svg", ".txt": "text", ".text": "text"}

@@ -81,7 +81,7 @@ SELF_SERVICE_FAILURE = frozenset(
 ENDINGS = ("transferred", "self_service", "after_hours", "flow_ended", "informed", "gave_up")
 # The session store forgets a call this long after its last step: a call Twilio has not reported
 # finished is in progress until then. The console's Now page lists fewer: the calls active in
-# the IVR (ivr.web.console.live.ACTIVE_WINDOW).
+# the IVR (ivr.console.live.ACTIVE_WINDOW).
 IN_PROGRESS_WINDOW = SESSION_LIFETIME
 # Twilio ends any call within 24 hours: a call has no step later than that after its first.
 LONGEST_CALL = timedelta(hours=24)

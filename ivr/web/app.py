@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import clock as clock_module
+from ivr import console
 from ivr.clock import Clock
 from ivr.config.errors import ConfigError
 from ivr.observability.logs import configure_logging
@@ -20,7 +21,7 @@ from ivr.scheduler import start_in_process
 from ivr.secret import SecretKeyError
 from ivr.settings import AppSettings, SettingsError, load_settings
 from ivr.storage.database import DatabaseError
-from ivr.web import console, queue, voice
+from ivr.web import queue, voice
 from ivr.web.security import BodyLimit
 
 log = logging.getLogger("ivr")

@@ -13,6 +13,7 @@ from werkzeug.test import TestResponse
 from ivr.runtime import Runtime
 from ivr.storage.console import ConsoleStore, hash_password
 from tests.conftest import WEEKDAY_10AM
+from tests.observability.conftest import make_recorder  # noqa: F401 (the calls page's tests)
 
 PASSWORD = "clave-de-prueba-larga"
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

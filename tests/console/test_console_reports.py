@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from lxml import html
 from sqlalchemy import text
 
-from ivr.web.console.views import NAV
+from ivr.console.views import NAV
 from tests.conftest import WEEKDAY_10AM
 from tests.console.conftest import runtime
 from tests.console.test_console_pages import PAGES, AddUser, alert, text_of

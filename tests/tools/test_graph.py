@@ -13,8 +13,8 @@ from flask import Flask
 
 from ivr.cli.graph import graph_command
 from ivr.clock import LIMA
+from ivr.console.menumap import layout, rows
 from ivr.runtime import Runtime
-from ivr.web.menumap import layout, rows
 from tests.tools.conftest import Run
 
 SVG = "{http://www.w3.org/2000/svg}"

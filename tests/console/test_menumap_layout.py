@@ -13,10 +13,7 @@ import pytest
 
 from ivr.clock import LIMA
 from ivr.config.loader import load_config
-from ivr.core.menu import MenuNode, MenuTree, Option, TransferNode
-from ivr.core.schedule.model import Override
-from ivr.core.schedule.snapshot import Snapshot, take_snapshot
-from ivr.web.menumap import (
+from ivr.console.menumap import (
     CLOSED_FILL,
     FILL,
     MIN_BOX_W,
@@ -32,6 +29,9 @@ from ivr.web.menumap import (
     render_svg,
     rows,
 )
+from ivr.core.menu import MenuNode, MenuTree, Option, TransferNode
+from ivr.core.schedule.model import Override
+from ivr.core.schedule.snapshot import Snapshot, take_snapshot
 
 SVG = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parents[2]

@@ -11,6 +11,7 @@ import pytest
 from ivr.clock import LIMA
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
+from ivr.console.calendar import calendar
 from ivr.core.schedule.model import (
     Closure,
     Interval,
@@ -20,7 +21,6 @@ from ivr.core.schedule.model import (
     Schedules,
     WeeklyHours,
 )
-from ivr.observability.calendar import calendar
 
 
 def at(*parts: int) -> datetime:

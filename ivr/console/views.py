@@ -1,6 +1,9 @@
 """The console's pages: login, Now (and its live fragment), callbacks, the switch, the audit log.
 
-The read-only pages on calls, the calendar and the menu are in ``reports``, on this blueprint.
+The read-only pages on calls, the calendar and the menu are in ``reports``, on the same
+blueprint (``ivr.console.blueprint``). The console's hooks are here, on that blueprint: the
+gate (console on, CSRF, login), the security headers and the error pages run for console
+routes only, never for a webhook.
 
 Viewers see every page; operators also mark callbacks done and use the emergency switch. Every
 change is written to the audit log with who made it. Times are shown in Lima time.
@@ -17,7 +20,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     Response,
     flash,
     g,
@@ -27,9 +29,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from ivr.console import live
+from ivr.console.blueprint import IDLE_TIMEOUT, SESSION_LIMIT, blueprint, csrf, keys
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override, parse_moment
 from ivr.core.spoken import date_words
@@ -38,17 +43,8 @@ from ivr.storage.callbacks import mask_number
 from ivr.storage.console import ConsoleStore, User, account_key, check_password
 from ivr.storage.database import STORE_ERRORS, describe
 from ivr.storage.override import OverrideStore
-from ivr.web.console import IDLE_TIMEOUT, SESSION_LIMIT, csrf, keys, live
 
 log = logging.getLogger("ivr.console")
-blueprint = Blueprint(
-    "console",
-    __name__,
-    url_prefix="/console",
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static",
-)
 
 View = TypeVar("View", bound=Callable[..., Any])
 Answer = str | Response | BaseResponse | tuple[str, int]
@@ -57,6 +53,11 @@ LIVE = "console.live"  # the Now page's fragment: it does not count as the user 
 PUBLIC = {"console.login", "console.static"}
 # Served to anyone, like the static files: the same for every user, no data of the IVR's.
 STYLESHEETS = {"console.static", "console.charts_css", "console.menu_css"}
+HTTP_ERRORS = {
+    404: "Esta página no existe en la consola.",
+    413: "El formulario enviado es demasiado grande.",
+}
+UNEXPECTED = "Ocurrió un error inesperado. Intente de nuevo en un minuto."
 LOGIN_FAILED = "Usuario o contraseña incorrectos."
 LOCKED = (
     "Demasiados intentos fallidos desde esta cuenta o esta dirección. "
@@ -189,6 +190,22 @@ for _error in STORE_ERRORS:
     blueprint.register_error_handler(_error, _store_failed)
 
 
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Answer | HTTPException:
+    """Answer an HTTP error on a console route with the console's page, same status."""
+    if error.code is None or error.code < 400:
+        return error
+    message = HTTP_ERRORS.get(error.code, f"La consola no pudo atender el pedido ({error.code}).")
+    return render_template("console/error.html", message=message), error.code
+
+
+@blueprint.errorhandler(Exception)
+def _unexpected(error: Exception) -> tuple[str, int]:
+    """Log a failure of a console page; answer with the console's page, a real 500."""
+    log.exception("console: unexpected error on %s %s", request.method, request.path)
+    return render_template("console/error.html", message=UNEXPECTED), 500
+
+
 # -- formatting ------------------------------------------------------------------------------
 @blueprint.app_template_filter("cuando")
 def _when(moment: datetime | None) -> str:
@@ -247,7 +264,7 @@ AUDIT_ACTIONS = {
 }
 
 
-@blueprint.app_context_processor
+@blueprint.context_processor
 def _globals() -> dict[str, Any]:
     user = g.get("console_user")
     operator = isinstance(user, User) and user.is_operator
@@ -255,6 +272,7 @@ def _globals() -> dict[str, Any]:
         "console_user": user,
         "console_nav": [item for item in NAV if operator or not item.operators_only],
         "audit_actions": AUDIT_ACTIONS,
+        "csrf_token": generate_csrf,
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from ivr.clock import LIMA
-from ivr.observability.callspage import (
+from ivr.console.callspage import (
     CallsPage,
     calls_page,
     campus_chart,

@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from ivr.console.charts import bar_chart
 from ivr.observability.aggregates import figures
 from ivr.observability.calls import UNKNOWN_CAMPUS
-from ivr.observability.charts import bar_chart
 from ivr.observability.report import Report
 
 Cell = str | int | float | None

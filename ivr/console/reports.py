@@ -1,9 +1,9 @@
 """The console's read-only pages on what the IVR did and will do: calls, calendar, menu map.
 
-Llamadas adds up the call records of a range of Lima days (``ivr.observability.callspage``),
+Llamadas adds up the call records of a range of Lima days (``ivr.console.callspage``),
 with a chart drawn on the server for the main tables and a CSV file for each one. Calendario
-lists the next 30 days of every line (``ivr.observability.calendar``). Menú embeds the map of
-``ivr graph`` (``ivr.web.menumap``), worded in Spanish. Every page is for viewers and operators.
+lists the next 30 days of every line (``ivr.console.calendar``). Menú embeds the map of
+``ivr graph`` (``ivr.console.menumap``), worded in Spanish. Every page is for viewers and operators.
 
 The charts come without their ``<style>`` and the map without any: both are styled from
 stylesheets served here, so the console's Content-Security-Policy (``style-src 'self'``) need
@@ -19,12 +19,10 @@ from flask import Response, abort, render_template, request
 from markupsafe import Markup
 
 from ivr.clock import to_lima
-from ivr.core.schedule.evaluation import Reason
-from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES, take_snapshot
-from ivr.core.spoken import date_words
-from ivr.observability import charts
-from ivr.observability.calendar import CalendarDay, LineDay, Period, calendar
-from ivr.observability.callspage import (
+from ivr.console import charts
+from ivr.console.blueprint import blueprint
+from ivr.console.calendar import CalendarDay, LineDay, Period, calendar
+from ivr.console.callspage import (
     CallsPage,
     Cell,
     calls_page,
@@ -34,9 +32,12 @@ from ivr.observability.callspage import (
     outcomes_chart,
     table_csv,
 )
+from ivr.console.menumap import FRAGMENT_CSS, SPANISH, render_fragment
+from ivr.console.views import Answer, _duration, _override
+from ivr.core.schedule.evaluation import Reason
+from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES, take_snapshot
+from ivr.core.spoken import date_words
 from ivr.runtime import current_runtime
-from ivr.web.console.views import Answer, _duration, _override, blueprint
-from ivr.web.menumap import FRAGMENT_CSS, SPANISH, render_fragment
 
 # A longer range is refused: three months of figures is what a page (and a quick query) holds.
 MAX_DAYS = 92
