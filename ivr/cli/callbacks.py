@@ -2,7 +2,8 @@
 
 The desk's lead lists the pending requests (oldest first), calls them back, and marks each one
 done. The numbers are shown whole here, to the operator who must dial them; logs and call
-records never hold them whole.
+records never hold them whole. Marking one is the action ``ivr.actions.callbacks.mark_callback``,
+audited as the console's is.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ivr.actions.callbacks import mark_callback
+from ivr.cli.acting import operator, refusals
 from ivr.clock import to_lima
 from ivr.runtime import current_runtime
 from ivr.storage.callbacks import CALLBACK_STATUSES, Callback, CallbackStore
@@ -93,11 +96,9 @@ def list_command(desk: str | None, status: str, every: bool, csv_file: Path | No
 @with_appcontext
 def done_command(callback_id: int, status: str) -> None:
     """Mark a callback request as done (or another state)."""
-    runtime = current_runtime()
     try:
-        found = runtime.callbacks.mark(callback_id, status, runtime.clock())
+        with refusals(status="'--status'"):
+            mark_callback(current_runtime(), operator(), callback_id, status)
     except STORE_ERRORS as error:
         raise click.ClickException(f"cannot update the callback: {describe(error)}") from None
-    if not found:
-        raise click.ClickException(f"there is no callback request {callback_id}")
     click.echo(f"Callback {callback_id}: {status}.")

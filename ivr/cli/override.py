@@ -1,22 +1,22 @@
 """``ivr override set|clear|show``: close every line now, for an emergency, without YAML.
 
 The store and "now" are the running app's (``current_runtime()``), so the webhooks and these
-commands see one override on one clock.
+commands see one override on one clock; setting and clearing are the actions of
+``ivr.actions.override``, audited as the console's are.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
 
+from ivr.actions.override import clear_override, set_override
+from ivr.cli.acting import operator, refusals
 from ivr.cli.params import LIMA_INSTANT
 from ivr.core.schedule.listing import describe_override
 from ivr.runtime import current_runtime
-
-log = logging.getLogger(__name__)
 
 
 @click.group("override")
@@ -35,29 +35,18 @@ def override_group() -> None:
 def override_set(message: str, until: datetime | None) -> None:
     """Close every line from now on, until --until or until 'ivr override clear'."""
     runtime = current_runtime()
-    now = runtime.now()
-    if until is not None and until <= now:
-        raise click.BadParameter(
-            f"{until:%Y-%m-%d %H:%M} is not in the future (it is now {now:%Y-%m-%d %H:%M} in Lima)",
-            param_hint="'--until'",
-        )
-    try:
-        override = runtime.override_store.set(message, until, now)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--message'") from exc
-    log.warning(
-        "emergency override set: every line closed until %s",
-        override.until.isoformat() if override.until else "cleared",
-    )
-    click.echo(describe_override(override, now))
+    with refusals(message="'--message'", until="'--until'"):
+        override = set_override(runtime, operator(), message, until)
+    click.echo(describe_override(override, runtime.now()))
 
 
 @override_group.command("clear")
 @with_appcontext
 def override_clear() -> None:
     """Remove the emergency override: the schedules decide again."""
-    if current_runtime().override_store.clear():
-        log.warning("emergency override cleared")
+    with refusals():
+        cleared = clear_override(current_runtime(), operator())
+    if cleared is not None:
         click.echo("Emergency override cleared: the schedules decide again.")
     else:
         click.echo("There was no emergency override.")

@@ -8,40 +8,23 @@ console's audit log, under the system user who ran the command.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 from flask.cli import with_appcontext
 
+from ivr.actions.users import add_user, change_password, check_new_user, find_user, remove_user
+from ivr.cli.acting import operator, refusals
 from ivr.runtime import current_runtime
-from ivr.storage.console import (
-    CONSOLE_ROLES,
-    ConsoleStore,
-    UserExists,
-    check_name,
-    hash_password,
-    password_problem,
-)
+from ivr.storage.console import CONSOLE_ROLES, ConsoleStore
 from ivr.storage.database import STORE_ERRORS, describe
+
+# Where an action's refusal names an input, the option it came from ('password': no option).
+INPUTS: dict[str, str | None] = {"name": "'NAME'", "role": "'--role'", "password": None}
 
 
 def _store() -> ConsoleStore:
     return ConsoleStore(current_runtime().engine)
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
-        return "cli"
-
-
-def _name(name: str) -> str:
-    try:
-        return check_name(name)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="'NAME'") from None
 
 
 def _is_terminal() -> bool:
@@ -64,9 +47,6 @@ def _read_password() -> str:
         if first != second:
             raise click.UsageError("the two passwords on standard input differ")
         password = first
-    problem = password_problem(password)
-    if problem is not None:
-        raise click.UsageError(problem)
     return password
 
 
@@ -90,19 +70,14 @@ def users_group() -> None:
 @with_appcontext
 def add_command(name: str, role: str) -> None:
     """Create a console user; the password is asked twice (or read from stdin)."""
-    user_name = _name(name)
-    password = _read_password()
     runtime = current_runtime()
-    store = _store()
-    now = runtime.now()
     try:
-        store.add(user_name, role, hash_password(password), now)
-        store.audit(now, _actor(), "user_add", f"{user_name} ({role})")
-    except UserExists as error:
-        raise click.ClickException(str(error)) from None
+        with refusals(**INPUTS):
+            check_new_user(runtime, name, role)  # before asking for a password
+            user = add_user(runtime, operator(), name, role, _read_password())
     except STORE_ERRORS as error:
         raise _failed(error) from None
-    click.echo(f"User {user_name} added as {role}. The console is at /console/.")
+    click.echo(f"User {user.name} added as {role}. The console is at /console/.")
 
 
 @users_group.command("list")
@@ -135,18 +110,12 @@ def list_command() -> None:
 @with_appcontext
 def remove_command(name: str) -> None:
     """Remove a console user; their open sessions end at their next request."""
-    user_name = _name(name)
-    runtime = current_runtime()
-    store = _store()
     try:
-        removed = store.remove(user_name)
-        if removed:
-            store.audit(runtime.now(), _actor(), "user_remove", user_name)
+        with refusals(**INPUTS):
+            user = remove_user(current_runtime(), operator(), name)
     except STORE_ERRORS as error:
         raise _failed(error) from None
-    if not removed:
-        raise click.ClickException(f"there is no user '{user_name}'")
-    click.echo(f"User {user_name} removed.")
+    click.echo(f"User {user.name} removed.")
 
 
 @users_group.command("password")
@@ -154,16 +123,11 @@ def remove_command(name: str) -> None:
 @with_appcontext
 def password_command(name: str) -> None:
     """Set a user's password (asked twice, or read from stdin); their sessions end."""
-    user_name = _name(name)
     runtime = current_runtime()
-    store = _store()
     try:
-        if store.get(user_name) is None:
-            raise click.ClickException(f"there is no user '{user_name}'")
-        password = _read_password()
-        now = runtime.now()
-        store.set_password(user_name, hash_password(password), now)
-        store.audit(now, _actor(), "user_password", user_name)
+        with refusals(**INPUTS):
+            find_user(runtime, name)  # before asking for a password
+            user = change_password(runtime, operator(), name, _read_password())
     except STORE_ERRORS as error:
         raise _failed(error) from None
-    click.echo(f"Password of {user_name} changed; their open sessions have ended.")
+    click.echo(f"Password of {user.name} changed; their open sessions have ended.")

@@ -33,11 +33,13 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from ivr.actions import ActionRefused, Actor, AuditAction, Door, record, when_words
+from ivr.actions.callbacks import mark_callback
+from ivr.actions.override import check_override, clear_override, set_override
 from ivr.console import live
 from ivr.console.blueprint import IDLE_TIMEOUT, SESSION_LIMIT, blueprint, csrf, keys
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override, parse_moment
-from ivr.core.spoken import date_words
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.callbacks import mask_number
 from ivr.storage.console import ConsoleStore, User, account_key, check_password
@@ -149,9 +151,12 @@ def operator_only(view: View) -> View:
     return checked  # type: ignore[return-value]
 
 
-def _audit(action: str, detail: str = "") -> None:
-    rt = current_runtime()
-    _store().audit(rt.now(), _user().name, action, detail)
+def _actor() -> Actor:
+    return Actor(_user().name, Door.CONSOLE)
+
+
+def _audit(action: AuditAction, detail: str = "") -> None:
+    record(current_runtime(), _actor(), action, detail)
 
 
 @blueprint.after_request
@@ -212,8 +217,7 @@ def _when(moment: datetime | None) -> str:
     """'miércoles 18 de noviembre, 10:00' in Lima time."""
     if moment is None:
         return "—"
-    lima = moment.astimezone(current_runtime().now().tzinfo)
-    return f"{date_words(lima.date())}, {lima:%H:%M}"
+    return when_words(moment)
 
 
 @blueprint.app_template_filter("duracion")
@@ -252,16 +256,7 @@ NAV = [
     ),
     NavItem("console.audit", "Auditoría"),
 ]
-AUDIT_ACTIONS = {
-    "login": "ingresó",
-    "logout": "salió",
-    "override_set": "activó el cierre de emergencia",
-    "override_clear": "quitó el cierre de emergencia",
-    "callback_done": "marcó una devolución como hecha",
-    "user_add": "creó un usuario",
-    "user_remove": "quitó un usuario",
-    "user_password": "cambió una contraseña",
-}
+AUDIT_ACTIONS = {action.value: action.words for action in AuditAction}
 
 
 @blueprint.context_processor
@@ -313,13 +308,13 @@ def login() -> Answer:
     session.permanent = True
     session.update(user=user.name, stamp=user.stamp, seen=now.timestamp(), since=now.timestamp())
     g.console_user = user
-    _audit("login")
+    _audit(AuditAction.LOGIN)
     return redirect(_safe_next(target))
 
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Answer:
-    _audit("logout")
+    _audit(AuditAction.LOGOUT)
     session.clear()
     flash("Sesión cerrada.", "info")
     return redirect(url_for(".login"))
@@ -378,16 +373,11 @@ def callbacks() -> str:
 @blueprint.route("/callbacks/<int:callback_id>/done", methods=["POST"])
 @operator_only
 def callback_done(callback_id: int) -> Answer:
-    rt = current_runtime()
-    pending = rt.callbacks.list(status="pending")
-    found = next((c for c in pending if c.id == callback_id), None)
-    if found is None or not rt.callbacks.mark(callback_id, "done", rt.clock()):
-        flash(f"La solicitud {callback_id} ya no está pendiente.", "error")
+    try:
+        mark_callback(current_runtime(), _actor(), callback_id, "done", if_pending=True)
+    except ActionRefused as refused:
+        flash(refused.es, "error")
         return redirect(url_for(".callbacks"))
-    _audit(
-        "callback_done",
-        f"#{callback_id} {found.desk}, {found.campus}, {mask_number(found.number)}",
-    )
     flash(f"Solicitud {callback_id} marcada como hecha.", "info")
     return redirect(url_for(".callbacks"))
 
@@ -399,23 +389,13 @@ def _switch_form(rt: Runtime) -> tuple[str, datetime | None, dict[str, str]]:
     message = request.form.get("message", "").strip()
     until_text = request.form.get("until", "").strip()
     errors: dict[str, str] = {}
-    if not message:
-        errors["message"] = "Escriba el mensaje que oirán quienes llamen."
-    elif len(message.encode("utf-8")) > SAY_LIMIT:
-        errors["message"] = (
-            f"El mensaje es demasiado largo: tiene {len(message.encode('utf-8'))} bytes "
-            f"y caben {SAY_LIMIT}."
-        )
-    until = None
-    if until_text:
-        until = parse_moment(until_text)
-        if until is None:
-            errors["until"] = "Escriba la fecha y hora de fin como AAAA-MM-DD HH:MM (hora de Lima)."
-        elif until <= now:
-            errors["until"] = (
-                f"El fin ({_when(until)}) ya pasó: ahora es el {_when(now)}. "
-                "Elija un momento futuro o deje el campo vacío."
-            )
+    until = parse_moment(until_text) if until_text else None
+    if until_text and until is None:
+        errors["until"] = "Escriba la fecha y hora de fin como AAAA-MM-DD HH:MM (hora de Lima)."
+    try:
+        check_override(now, message, until)
+    except ActionRefused as refused:
+        errors.setdefault(refused.field or "message", refused.es)
     return message, until, errors
 
 
@@ -448,13 +428,10 @@ def switch_set() -> Answer:
         return _switch_page(rt, 422, errors=errors, form=form)
     if request.form.get("confirm") != "yes":
         return render_template("console/switch_confirm.html", action="set", form=form, until=until)
-    override = rt.override_store.set(message, until, rt.now())
-    log.warning(
-        "emergency override set from the console by %s: every line closed until %s",
-        _user().name,
-        override.until.isoformat() if override.until else "cleared",
-    )
-    _audit("override_set", _describe(override))
+    try:
+        set_override(rt, _actor(), message, until)
+    except ActionRefused as refused:  # the form was right, but its end passed while confirming
+        return _switch_page(rt, 422, errors={refused.field or "message": refused.es}, form=form)
     flash("Cierre de emergencia activado: todas las líneas están cerradas.", "info")
     return redirect(url_for(".switch"))
 
@@ -472,18 +449,13 @@ def switch_clear() -> Answer:
     if request.form.get("confirm") != "yes" or seen != override.set_at.isoformat():
         # first step, or another operator set a new one meanwhile: confirm what is there now
         return render_template("console/switch_confirm.html", action="clear", override=override)
-    if not rt.override_store.clear(only=override):
-        flash("El cierre cambió mientras tanto; revise el estado actual.", "error")
+    try:
+        clear_override(rt, _actor(), only=override)
+    except ActionRefused as refused:
+        flash(refused.es, "error")
         return redirect(url_for(".switch"))
-    log.warning("emergency override cleared from the console by %s", _user().name)
-    _audit("override_clear", _describe(override))
     flash("Cierre de emergencia quitado: los horarios deciden de nuevo.", "info")
     return redirect(url_for(".switch"))
-
-
-def _describe(override: Override) -> str:
-    until = f"hasta el {_when(override.until)}" if override.until else "hasta quitarlo"
-    return f"{until}; mensaje: {override.message}"
 
 
 # -- the audit log ---------------------------------------------------------------------------

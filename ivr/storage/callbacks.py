@@ -77,6 +77,11 @@ class CallbackStore:
             row = conn.execute(select(callbacks).where(callbacks.c.call_sid == call_sid)).first()
         return _callback(row) if row is not None else None
 
+    def get(self, callback_id: int) -> Callback | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(callbacks).where(callbacks.c.id == callback_id)).first()
+        return _callback(row) if row is not None else None
+
     def list(self, *, desk: str | None = None, status: str | None = None) -> list[Callback]:
         """Return requests in the order they were made (oldest first)."""
         query = select(callbacks).order_by(callbacks.c.requested_at, callbacks.c.id)

@@ -22,7 +22,6 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import ArgumentError
 
 from ivr.clock import to_lima
-from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override
 from ivr.storage.database import STORE_ERRORS, upsert
 from ivr.storage.schema import emergency_override
@@ -55,19 +54,14 @@ class OverrideStore:
         return override
 
     def set(self, message: str, until: datetime | None, set_at: datetime) -> Override:
-        """Store an override that closes every line from ``set_at`` until ``until`` or cleared."""
+        """Store an override that closes every line from ``set_at`` until ``until`` or cleared.
+
+        The message and the end are checked once, by the action that sets it
+        (``ivr.actions.override.set_override``), not here.
+        """
         text = message.strip()
-        if not text:
-            raise ValueError("the message must not be empty")
-        size = len(text.encode("utf-8"))
-        if size > SAY_LIMIT:
-            raise ValueError(
-                f"the message is {size} bytes long; one <Say> speaks at most {SAY_LIMIT}"
-            )
         start = to_lima(set_at)
         end = to_lima(until) if until is not None else None
-        if end is not None and end <= start:
-            raise ValueError("'until' must be later than the time the override is set")
         override = Override(message=text, set_at=start, until=end)
         row = {"id": _ROW, "message": text, "set_at": start, "until": end}
         with self.engine.begin() as conn:
