@@ -20,7 +20,7 @@ from ivr.clock import Clock, to_lima
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
-from ivr.observability.metrics import count_reload
+from ivr.observability.metrics import count_failure_alarm, count_reload
 from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
@@ -39,7 +39,7 @@ from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
 
 if TYPE_CHECKING:
-    from ivr.web.sms import SmsSender
+    from ivr.outbound.twilio import SmsSender
 
 log = logging.getLogger("ivr.config")
 
@@ -142,7 +142,7 @@ class Runtime:
     def callers(self) -> CallerLimits:
         """Failed verifications per calling number, and the alarm across all codes."""
         policy = CallerPolicy(alarm_per_hour=self.settings.failure_alarm_per_hour)
-        return CallerLimits(self.engine, policy)
+        return CallerLimits(self.engine, policy, on_alarm=count_failure_alarm)
 
     @cached_property
     def callbacks(self) -> CallbackStore:
@@ -152,11 +152,11 @@ class Runtime:
     @cached_property
     def sms(self) -> SmsSender | None:
         """Texts to callers through Twilio's REST API; None without an account SID and token."""
-        from ivr.web.sms import TwilioSms  # late: the twilio REST client is only needed here
+        from ivr.outbound.twilio import TwilioClient  # late: only needed here, and slow to import
 
         if not (self.settings.account_sid and self.settings.auth_token):
             return None
-        return TwilioSms(
+        return TwilioClient(
             self.settings.account_sid, self.settings.auth_token, self.settings.twilio_api_url
         )
 

@@ -18,7 +18,7 @@ from ivr.config.source import Collector
 from ivr.core.directory import Directory
 from ivr.core.fees.model import Billing
 from ivr.core.menu import MenuTree, TransferNode
-from ivr.core.queue import QueueSettings
+from ivr.core.queue.wait import QueueSettings
 from ivr.core.schedule.model import Schedules
 
 WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing", QUEUES_FILE)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ivr.config.campuses import check_e164
 from ivr.config.source import Collector, YNode
-from ivr.core.queue import (
+from ivr.core.queue.wait import (
     DEFAULT_SMS_TEXT,
     MAX_INTERVAL,
     MIN_INTERVAL,

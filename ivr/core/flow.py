@@ -27,6 +27,7 @@ from ivr.core.menu import (
     menu_prompt,
     spoken_key,
 )
+from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
 from ivr.core.speech import best_two, candidates, normalise
 from ivr.core.spoken import date_words
@@ -93,7 +94,7 @@ class Ask:
     prompt: tuple[str, ...]
     state: State
     hints: tuple[str, ...] = ()
-    route: str = "menu"
+    route: Route = Route.MENU
     digits: int = 1  # how many keys to wait for; more than 1 ends with '#'
     speech: bool = True
 
@@ -304,7 +305,7 @@ def ask_code(state: State) -> Ask:
             "números, y al final la tecla numeral.",
         ),
         replace(state, step="code"),
-        route="selfservice",
+        route=Route.SELFSERVICE,
         digits=12,
         speech=False,
     )

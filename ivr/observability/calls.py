@@ -37,7 +37,7 @@ from ivr.storage.schema import call_statuses, call_steps
 log = logging.getLogger("ivr.calls")
 
 MAX_DETAIL = 100  # speech text trimmed to 100 characters; no detail needs more
-MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.voice.NODE_ID)
+MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.webhook.NODE_ID)
 UNKNOWN_CAMPUS = "unknown"
 
 

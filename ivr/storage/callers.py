@@ -16,13 +16,13 @@ import hmac
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, bindparam, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ivr.observability.metrics import count_failure_alarm
 from ivr.storage.quickread import QuickRead
 from ivr.storage.schema import Instant, caller_failures
 
@@ -57,9 +57,15 @@ _FAILURES_OF = select(caller_failures.c.failures).where(
 class CallerLimits:
     """Counts failures per calling number in the shared database, and raises the alarm."""
 
-    def __init__(self, engine: Engine, policy: CallerPolicy | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        policy: CallerPolicy | None = None,
+        on_alarm: Callable[[], None] = lambda: None,
+    ) -> None:
         self.engine = engine
         self.policy = policy or CallerPolicy()
+        self.on_alarm = on_alarm  # told of every failure counted while alarmed (a metric)
         self._failures_of = QuickRead(engine, _FAILURES_OF)  # asked at every verification
         self._warned = 0.0
         self._lock = threading.Lock()
@@ -107,7 +113,7 @@ class CallerLimits:
         """Raise the alarm while failures across all codes exceed the configured rate."""
         if recent <= self.policy.alarm_per_hour:
             return
-        count_failure_alarm()
+        self.on_alarm()
         with self._lock:
             if time.monotonic() - self._warned < ALARM_LOG_EVERY:
                 return

@@ -3,11 +3,13 @@
 The adapter between ``ivr.core.selfservice.phone`` and storage: it hands the core plain values
 (a verification outcome, an account, the session's data) and turns any failure of a store into
 the core's ``Unavailable``, which callers hear as "we cannot consult your account right now".
+Each verification's result is reported to ``count`` (the caller counts it: a metric).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,10 +17,11 @@ from typing import Any
 from ivr.core.codes import mask_code
 from ivr.core.fees.model import Account, Billing
 from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
-from ivr.observability.metrics import count_verification
-from ivr.runtime import Runtime
-from ivr.storage.callers import caller_key
+from ivr.settings import AppSettings
+from ivr.storage.callers import CallerLimits, caller_key
 from ivr.storage.database import GLIMPSE_SECONDS, STORE_ERRORS, answer_within, describe
+from ivr.storage.ledger.base import Ledger
+from ivr.storage.sessions import SessionStore
 
 log = logging.getLogger("ivr.selfservice")
 
@@ -28,72 +31,77 @@ class PhoneStore:
 
     def __init__(
         self,
-        runtime: Runtime,
+        settings: AppSettings,
+        ledger: Ledger,
+        sessions: SessionStore,
+        callers: CallerLimits,
+        *,
         billing: Billing,
         call_sid: str,
         now: datetime,
         request: str | None = None,
         number: str = "",
+        count: Callable[[str], None] = lambda result: None,
     ) -> None:
-        self.runtime = runtime
+        self.settings = settings
+        self.ledger, self.sessions, self.callers = ledger, sessions, callers
+        self.count = count  # told each verification's result
         self.billing = billing
         self.call_sid = call_sid
         self.now = now
         self.request = request  # names the webhook: the same request retried counts once
         # the calling number (Twilio's From), only ever kept as a keyed hash
-        self.caller = caller_key(number, runtime.settings.auth_token or "")
+        self.caller = caller_key(number, settings.auth_token or "")
 
     def verify(self, code_digits: str, dni_last4: str) -> VerifyOutcome:
-        callers = self.runtime.callers
+        callers = self.callers
         try:
             # Policy: a number past its failures for the hour hears the locked-code answer,
             # whatever code it tries.
             if callers.blocked(self.caller, self.now):
-                count_verification("caller_limited")
+                self.count("caller_limited")
                 log.warning("verification refused: this calling number used its tries for now")
                 return VerifyOutcome("locked")
-            outcome = self.runtime.ledger.verify(
-                code_digits, dni_last4, self.now, attempt=self.request
-            )
+            outcome = self.ledger.verify(code_digits, dni_last4, self.now, attempt=self.request)
             if not outcome.verified and not outcome.repeated:
                 callers.fail(self.caller, self.now)
         except STORE_ERRORS as error:
-            count_verification("unavailable")
+            self.count("unavailable")
             log.error("ledger unavailable during verification: %s", describe(error))
             raise Unavailable from error
-        count_verification(outcome.status)
+        self.count(outcome.status)
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
         return outcome
 
     def paused(self) -> bool:
-        if not self.runtime.settings.pause_on_alarm:
+        if not self.settings.pause_on_alarm:
             return False
         try:
-            alarmed = self.runtime.callers.alarmed(self.now)
+            alarmed = self.callers.alarmed(self.now)
         except STORE_ERRORS as error:
             raise Unavailable from error
         if alarmed:
-            count_verification("paused")
+            self.count("paused")
             log.warning("self-service paused: failed verifications are over the alarm rate")
         return alarmed
 
     def account(self, code: str) -> Account | None:
         try:
-            return self.runtime.ledger.load_account(code)
+            return self.ledger.load_account(code)
         except STORE_ERRORS as error:
             log.error("ledger unavailable for a statement: %s", describe(error))
             raise Unavailable from error
 
     def session(self) -> dict[str, Any]:
         try:
-            data = self.runtime.sessions.get(self.call_sid, self.now)
+            data = self.sessions.get(self.call_sid, self.now)
         except STORE_ERRORS as error:
             raise Unavailable from error
         # Policy: a verification lasts IVR_VERIFIED_SESSION_MINUTES; then the caller starts
         # again from the code (the call's count of failures stays).
         verified_at = data.get("verified_at")
         if "code" in data and isinstance(verified_at, str):
-            lasts = timedelta(minutes=self.runtime.settings.verified_minutes)
+            lasts = timedelta(minutes=self.settings.verified_minutes)
             if datetime.fromisoformat(verified_at) + lasts <= self.now:
                 return {k: v for k, v in data.items() if k == "failures"}
         return data
@@ -105,6 +113,6 @@ class PhoneStore:
         # The right answer never waits for a lock: the statement is heard either way.
         try:
             with answer_within(GLIMPSE_SECONDS) if just_verified else nullcontext():
-                self.runtime.sessions.put(self.call_sid, data, self.now)
+                self.sessions.put(self.call_sid, data, self.now)
         except STORE_ERRORS as error:
             raise Unavailable from error

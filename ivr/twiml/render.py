@@ -8,10 +8,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
 from ivr.core.menu import Voice
-from ivr.core.queue import Leave, Listen, Play, WaitAction
+from ivr.core.queue.wait import Leave, Listen, Play, WaitAction
+from ivr.core.routes import Route
 from ivr.core.spoken import for_voice
 
-UrlFor = Callable[[str, State], str]  # (route, state) -> URL Twilio calls back
+UrlFor = Callable[[Route, State], str]  # (route, state) -> URL Twilio calls back
 
 # Said when even the configuration cannot be used (Twilio's Fallback URL, a broken start-up).
 STATIC_APOLOGY = (
@@ -61,17 +62,17 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
             response.say(text, **speak)
         pending.clear()
         if isinstance(action, Enqueue):
-            # Our wait answer (ivr.core.queue): the caller's place, the ways out, hold audio.
+            # Our wait answer (ivr.core.queue.wait): the caller's place, the ways out, hold audio.
             response.enqueue(
                 action.queue,
-                action=url_for("transfer", action.state),
+                action=url_for(Route.TRANSFER, action.state),
                 method="POST",
-                wait_url=url_for("wait", action.state),
+                wait_url=url_for(Route.WAIT, action.state),
                 wait_url_method="POST",
             )
         elif isinstance(action, Dial):
             dial = response.dial(
-                action=url_for("transfer", action.state), method="POST", timeout=30
+                action=url_for(Route.TRANSFER, action.state), method="POST", timeout=30
             )
             if action.address.startswith("sip"):
                 dial.sip(action.address)
@@ -120,7 +121,7 @@ def render_wait(actions: Iterable[WaitAction], voice: Voice, url_for: UrlFor) ->
             response.play(action.url, loop=action.loop)
         elif isinstance(action, Listen):
             options = _gather_options(
-                url_for("wait_key", action.state), action.timeout, action.digits
+                url_for(Route.WAIT_KEY, action.state), action.timeout, action.digits
             )
             gather = response.gather(input="dtmf", **options)
             for item in action.content:

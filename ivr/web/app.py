@@ -7,7 +7,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import clock as clock_module
@@ -16,13 +17,13 @@ from ivr.clock import Clock
 from ivr.config.errors import ConfigError
 from ivr.observability.logs import configure_logging
 from ivr.observability.metrics import instrument
-from ivr.runtime import EXTENSION, Runtime
+from ivr.runtime import EXTENSION, Runtime, current_runtime
 from ivr.scheduler import start_in_process
 from ivr.secret import SecretKeyError
 from ivr.settings import AppSettings, SettingsError, load_settings
 from ivr.storage.database import DatabaseError
 from ivr.web import queue, voice
-from ivr.web.security import BodyLimit
+from ivr.web.security import BodyLimit, too_large
 
 log = logging.getLogger("ivr")
 
@@ -68,12 +69,44 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # paths are unknown, and unknown paths under /voice still answer TwiML.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
+    # Each door has its own hooks on its blueprints: the webhooks (ivr.web.webhook) and the
+    # console. Only what holds for every request is the app's: watching the operator files,
+    # the health check, and the answer to an error no door handled.
+    app.before_request(_watch_files)
+    app.register_error_handler(Exception, _on_error)
+    app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(queue.blueprint)  # callers waiting for a desk
     console.init_app(app)  # the operator console, /console/
     instrument(app)  # GET /metrics, and request latency per route
     start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice
     return app
+
+
+def _watch_files() -> None:
+    """Start this process's watcher of the operator files, if not yet (never loads them here)."""
+    current_runtime().watch()
+
+
+def _healthz() -> Response:
+    rt = current_runtime()
+    body: Mapping[str, object] = {
+        "status": "ok",
+        "config": rt.config.fingerprint,
+        "config_loaded_at": rt.loaded_at.isoformat() if rt.loaded_at else None,
+        "config_error": bool(rt.last_error),
+    }
+    return jsonify(body)
+
+
+def _on_error(error: Exception) -> Response | HTTPException:
+    """Outside the doors' own handlers, HTTP errors stay HTTP errors, the rest a plain 500."""
+    if isinstance(error, RequestEntityTooLarge):  # MAX_CONTENT_LENGTH, under BodyLimit's check
+        return too_large(current_runtime().settings.max_body_bytes)
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("unexpected error on %s %s", request.method[:16], request.path[:300])
+    return Response("internal error\n", 500, mimetype="text/plain")
 
 
 def _warn_about_risks(settings: AppSettings) -> None:

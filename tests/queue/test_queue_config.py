@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivr.cli import ivr
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
-from ivr.core.queue import DEFAULT_AUDIO, DeskWait
+from ivr.core.queue.wait import DEFAULT_AUDIO, DeskWait
 
 
 def problems(config_dir: Path, text: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from ivr.core.queue import DeskWait, estimate_text, parse_number, position_text, spoken_digits
+from ivr.core.queue.wait import DeskWait, estimate_text, parse_number, position_text, spoken_digits
 from tests.helpers import Caller, assert_valid_twiml, assert_valid_wait_twiml
 
 SAY = 'language="es-MX" voice="Polly.Mia-Neural"'

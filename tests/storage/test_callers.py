@@ -82,3 +82,12 @@ def test_a_closed_call_forgets_its_data_and_stays_closed(engine: Engine) -> None
     with engine.connect() as conn:
         rows = conn.execute(select(call_sessions.c.call_sid, call_sessions.c.data)).all()
     assert sorted(rows) == [("CA1", "{}"), ("CA2", "{}")]
+
+
+def test_each_failure_over_the_alarm_rate_is_reported(engine: Engine) -> None:
+    alarms: list[None] = []
+    policy = CallerPolicy(alarm_per_hour=2)
+    limits = CallerLimits(engine, policy, on_alarm=lambda: alarms.append(None))
+    for n in range(4):
+        limits.fail(f"number {n}", NOW)
+    assert len(alarms) == 2  # the third and the fourth failure of the hour

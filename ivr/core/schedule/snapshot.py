@@ -59,7 +59,7 @@ def take_snapshot(
 ) -> Snapshot:
     """Return the lines' status and the active swaps at ``moment`` (aware, any timezone)."""
     local = to_lima(moment)
-    # The same evaluation the webhooks use (ivr.web.voice.context): status and active_messages.
+    # The same evaluation the webhooks use (ivr.web.webhook.context): status and active_messages.
     if override is not None and override.until is not None and override.until <= local:
         override = None
     lines = tuple(

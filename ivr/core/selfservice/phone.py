@@ -29,6 +29,7 @@ from ivr.core.fees.policy import UnknownTermError
 from ivr.core.fees.statement import Statement
 from ivr.core.flow import Ask, CallContext, Outcome, Say, State, ask_code, enter
 from ivr.core.menu import SelfServiceNode, TransferNode, spoken_key
+from ivr.core.routes import Route
 from ivr.core.say import split_for_say
 from ivr.core.selfservice import script
 
@@ -142,7 +143,7 @@ def _code(
         return _leave(ctx, node, state, (PAUSED, CHANNELS), "selfservice_paused")
     session["pending"] = keyed
     services.save(session)
-    ask = Ask((ASK_DNI,), replace(state, step="dni", no_input=0), route="selfservice",
+    ask = Ask((ASK_DNI,), replace(state, step="dni", no_input=0), route=Route.SELFSERVICE,
               digits=4, speech=False)  # fmt: skip
     return Outcome((ask,), node.id, "selfservice_code")
 
@@ -157,8 +158,8 @@ def _dni(
     if not pending:  # the session expired: start again
         return Outcome((ask_code(state),), node.id, "selfservice_restart")
     if not keyed:
-        again = Ask((ASK_DNI,), replace(state, no_input=state.no_input + 1), route="selfservice",
-                    digits=4, speech=False)  # fmt: skip
+        again = Ask((ASK_DNI,), replace(state, no_input=state.no_input + 1),
+                    route=Route.SELFSERVICE, digits=4, speech=False)  # fmt: skip
         return _silence(ctx, node, state, again)
     outcome = services.verify(pending, keyed)
     if outcome.verified and outcome.code:
@@ -245,7 +246,7 @@ def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
         f"Para repetir estas opciones, marque {spoken_key(nav.repeat)}. Para volver, marque "
         f"{spoken_key(nav.back)}. Para el menú principal, marque {spoken_key(nav.main_menu)}."
     )
-    return Ask(tuple(options), replace(state, step="menu"), route="selfservice", digits=1,
+    return Ask(tuple(options), replace(state, step="menu"), route=Route.SELFSERVICE, digits=1,
                speech=False)  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ivr.core.flow import Ask, Say, State
+from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
 from ivr.core.spoken import date_words, number_words
 
@@ -104,6 +105,16 @@ class Listen:
 
 
 WaitAction = Say | Play | Listen | Leave
+
+
+@dataclass(frozen=True, slots=True)
+class WaitReply:
+    """A wait document, and how the call record names the step it answers."""
+
+    actions: tuple[WaitAction, ...]
+    node: str
+    event: str
+    detail: str = ""
 
 
 # -- wording -----------------------------------------------------------------------------------
@@ -302,6 +313,6 @@ def offer_callback(number: str, state: State) -> Ask:
             f"{KEY_CONFIRM}. Si no, puede colgar.",
         ),
         replace(state, step="offer"),
-        route="queue_after",
+        route=Route.QUEUE_AFTER,
         speech=False,
     )

@@ -1,13 +1,12 @@
-"""Text messages to callers, through Twilio's REST API (the twilio library's client).
+"""The outbound Twilio REST client (the twilio library's): texts to callers now, calls next.
 
-Off unless ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set and queues.yaml names a
-sending number (``sms.from``). ``IVR_TWILIO_API_URL`` points the client at another base URL
-than https://api.twilio.com (a regional edge, or a local stand-in in tests).
+Off unless ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set; texts also need
+queues.yaml to name a sending number (``sms.from``). ``IVR_TWILIO_API_URL`` points the client
+at another base URL than https://api.twilio.com (a regional edge, or a local stand-in in tests).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Protocol
 
 from requests import RequestException
@@ -16,14 +15,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-log = logging.getLogger("ivr.sms")
-
 TWILIO_API = "https://api.twilio.com"
 TIMEOUT_S = 5.0  # Twilio waits 15 s for a webhook; the SMS is sent inside one
 
 
-class SmsError(Exception):
-    """The message was not accepted; ``status`` is Twilio's HTTP status (None: no answer)."""
+class TwilioError(Exception):
+    """Twilio did not accept the request; ``status`` is its HTTP status (None: no answer)."""
 
     def __init__(self, status: int | None, reason: str) -> None:
         super().__init__(reason)
@@ -31,8 +28,8 @@ class SmsError(Exception):
 
 
 class SmsSender(Protocol):
-    def send(self, to: str, from_: str, body: str) -> str:
-        """Send a text; return Twilio's message SID or raise SmsError."""
+    def send_sms(self, to: str, from_: str, body: str) -> str:
+        """Send a text; return Twilio's message SID or raise TwilioError."""
         ...
 
 
@@ -50,19 +47,24 @@ class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]
         return super().request(method, url, *args, **kwargs)
 
 
-class TwilioSms:
-    """Sends texts with twilio's ``Client.messages.create``."""
+class TwilioClient:
+    """One account's REST client: texts with twilio's ``Client.messages.create``."""
 
     def __init__(
-        self, account_sid: str, auth_token: str, api_url: str = TWILIO_API, timeout: float = 5.0
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_url: str = TWILIO_API,
+        timeout: float = TIMEOUT_S,
     ) -> None:
         self.client = Client(account_sid, auth_token, http_client=_RebasedClient(api_url, timeout))
 
-    def send(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str) -> str:
+        """Send a text; return Twilio's message SID or raise TwilioError."""
         try:
             message = self.client.messages.create(to=to, from_=from_, body=body)
         except TwilioRestException as error:
-            raise SmsError(error.status, f"Twilio error {error.code}: {error.msg}") from error
+            raise TwilioError(error.status, f"Twilio error {error.code}: {error.msg}") from error
         except (TwilioException, RequestException) as error:
-            raise SmsError(None, type(error).__name__) from error
+            raise TwilioError(None, type(error).__name__) from error
         return str(message.sid)
