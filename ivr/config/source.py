@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from ivr.config.errors import Problem
 
@@ -84,31 +85,33 @@ class Collector:
         return self.parse(text, shown_as)
 
     def parse(self, text: str, shown_as: str) -> YNode | None:
-        loader = yaml.SafeLoader(text)
         try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            what = exc.problem or "not valid YAML"
-            self.add_file(
-                shown_as,
-                f"YAML syntax error: {what}",
-                "check the indentation and quoting on this line and the one above",
-                line,
-            )
-            return None
-        except yaml.YAMLError as exc:
-            self.add_file(shown_as, f"YAML error: {exc}")
-            return None
-        finally:
-            loader.dispose()
+            root, loader = _compose(text, _FAST_LOADER)
+        except yaml.YAMLError:
+            root, loader = None, None
+        if loader is None:  # read again by PyYAML's own parser: its messages are the ones shown
+            try:
+                root, loader = _compose(text, yaml.SafeLoader)
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                line = mark.line + 1 if mark else 0
+                what = exc.problem or "not valid YAML"
+                self.add_file(
+                    shown_as,
+                    f"YAML syntax error: {what}",
+                    "check the indentation and quoting on this line and the one above",
+                    line,
+                )
+                return None
+            except yaml.YAMLError as exc:
+                self.add_file(shown_as, f"YAML error: {exc}")
+                return None
         if root is None:
             self.add_file(shown_as, "the file is empty", "see the examples in the README")
             return None
         return self._convert(root, shown_as, "", loader)
 
-    def _convert(self, node: yaml.Node, file: str, path: str, loader: yaml.SafeLoader) -> YNode:
+    def _convert(self, node: yaml.Node, file: str, path: str, loader: SafeConstructor) -> YNode:
         line = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out = YNode(file, line, path, "map")
@@ -320,6 +323,24 @@ class Collector:
             value = self.text(item)
             if value is not None:
                 yield item, value
+
+
+# libyaml's parser, several times faster than PyYAML's (the operator files are read at every
+# start and reload), when PyYAML was built with it; both build the same nodes.
+_FAST_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+def _compose(
+    text: str, loader_class: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+) -> tuple[yaml.Node | None, SafeConstructor]:
+    """Return the document's root node (None: empty) and the loader that builds its scalars."""
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node(), loader
+    finally:
+        loader.dispose()
 
 
 def _pad_time(raw: str) -> str:
