@@ -14,13 +14,14 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
 
 from ivr.config.errors import Problem
 
+_Choice = TypeVar("_Choice", bound=str)
 _SEXAGESIMAL = re.compile(r"^[-+]?\d+(?::[0-5]?\d)+$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -301,16 +302,18 @@ class Collector:
             return None
         return node.value
 
-    def choice(self, node: YNode, options: Collection[str]) -> str | None:
+    def choice(self, node: YNode, options: Collection[_Choice]) -> _Choice | None:
+        """Return the option the node names (typed as the options are), or record a problem."""
         value = self.text(node)
         if value is None:
             return None
-        if value not in options:
-            close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(options)
-            self.add(node, f"'{value}' is not one of the accepted values", hint)
-            return None
-        return value
+        for option in options:
+            if option == value:
+                return option
+        close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(options)
+        self.add(node, f"'{value}' is not one of the accepted values", hint)
+        return None
 
     def texts(self, node: YNode) -> Iterator[tuple[YNode, str]]:
         """Yield the items of a list of strings (a single string counts as a list of one)."""
