@@ -108,7 +108,9 @@ class Collector:
                 self.add_file(shown_as, f"YAML error: {exc}")
                 return None
         if root is None:
-            self.add_file(shown_as, "the file is empty", "see the examples in the README")
+            self.add_file(
+                shown_as, "the file is empty", "see the examples in docs/configuration.md"
+            )
             return None
         return self._convert(root, shown_as, "", loader)
 
