@@ -41,7 +41,7 @@ from bench.calls import TOKEN, Signer, Step  # noqa: E402
 from bench.server import Server, conf_values, memory_mb  # noqa: E402
 
 CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing")
-# The targets on this 2-core machine (README, "Benchmark")
+# The targets on this 2-core machine (docs/benchmark.md)
 # throughput: req/s over the bare endpoint's, closed loop, same connections
 TARGET_RATIO = {"menu": 0.70, "self-service": 0.50}
 # latency: p99 paced at TARGET_PACED_RATE req/s in all (a hundred times a large university's

@@ -59,7 +59,7 @@ from ivr.core.schedule.listing import boundaries
 from ivr.core.schedule.model import Override
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.runtime import Runtime, current_runtime
-from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.database import STORE_ERRORS, Expiring, describe
 from ivr.storage.leadership import Leadership, leadership_for
 
 log = logging.getLogger("ivr.scheduler")
@@ -255,18 +255,12 @@ class Jobs:
     @_logged(PURGE_JOB)
     def purge(self) -> None:
         """Forget expired call sessions and lockouts; clear an emergency override that ended."""
-        now = self.runtime.now()
-        stores = (
-            ("sessions", "expired self-service sessions"),
-            ("ledger", "expired verification failures and lockouts"),
-            ("callers", "calling numbers whose hour of failures is over"),
-        )
-        for attribute, what in stores:
-            purge = getattr(getattr(self.runtime, attribute, None), "purge_expired", None)
-            if callable(purge):
-                count = purge(now)
-                log.info("purged %s %s", count, what)
-        store = self.runtime.override_store
+        runtime = self.runtime
+        now = runtime.now()
+        stores: tuple[Expiring, ...] = (runtime.sessions, runtime.ledger, runtime.callers)
+        for expiring in stores:
+            log.info("purged %s %s", expiring.purge_expired(now), expiring.purges)
+        store = runtime.override_store
         override = store.get()
         if override is None or override.until is None or override.until > now:
             return

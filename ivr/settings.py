@@ -217,7 +217,7 @@ def _data_dir() -> Any:
 
 @dataclass(frozen=True, slots=True)
 class AppSettings:
-    """What the app reads from the environment (README, "Configuration reference")."""
+    """What the app reads from the environment (docs/configuration.md)."""
 
     config_dir: Path = _config_dir()
     data_dir: Path = _data_dir()

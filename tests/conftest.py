@@ -18,8 +18,17 @@ import ivr.clock
 from ivr import create_app
 from ivr.clock import LIMA
 from ivr.settings import load_settings
-from ivr.storage.database import make_engine
-from tests.helpers import SECRET_KEY, TOKEN, Caller, Clock, copy_config, empty_tables, upgrade_url
+from ivr.storage.database import make_engine, sqlite_url
+from tests.helpers import (
+    SECRET_KEY,
+    TOKEN,
+    Caller,
+    Clock,
+    copy_config,
+    empty_tables,
+    migrated_sqlite,
+    upgrade_url,
+)
 from tests.pgcluster import Cluster, ClusterUnavailable
 
 _CLUSTERS: list[Cluster] = []
@@ -79,8 +88,22 @@ def clock() -> Clock:
     return Clock(WEEKDAY_10AM)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return an SQLite file upgraded once for the session: each test's database copies it.
+
+    Running the migrations costs an app about half of its start; the tests of the migrations
+    themselves (tests/storage/test_database.py) still run every revision on an empty database.
+    """
+    path = tmp_path_factory.mktemp("template") / "ivr.sqlite3"
+    upgrade_url(sqlite_url(path))
+    return path
+
+
 @pytest.fixture
-def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Flask]]:
+def make_app(
+    config_dir: Path, tmp_path: Path, clock: Clock, sqlite_template: Path
+) -> Iterator[Callable[..., Flask]]:
     """Return a factory of apps on the copied configuration, signed with TOKEN, on ``clock``.
 
     Each app's database connections are closed after the test.
@@ -101,7 +124,7 @@ def make_app(config_dir: Path, tmp_path: Path, clock: Clock) -> Iterator[Callabl
             environment = {k: v for k, v in options.items() if k.startswith("IVR_")}
             url = load_settings({**environment, "IVR_CLI": "1"}).database_url
             if url.startswith("sqlite"):
-                upgrade_url(url)
+                migrated_sqlite(url, sqlite_template)
         app = create_app(options)
         made.append(app)
         return app
@@ -169,8 +192,8 @@ def postgres_cluster(postgres_url: str) -> Iterator[Cluster | None]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Return an empty, upgraded database of each kind: SQLite in tmp_path, or PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'var' / 'ivr.sqlite3'}"
-        upgrade_url(url)
+        url = sqlite_url(tmp_path / "var" / "ivr.sqlite3")
+        migrated_sqlite(url, request.getfixturevalue("sqlite_template"))
         return url
     url = str(request.getfixturevalue("postgres_url"))
     empty_tables(url)

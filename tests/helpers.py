@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from lxml import etree
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, make_url, select, text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
@@ -175,6 +175,21 @@ def upgrade_url(url: str) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+def migrated_sqlite(url: str, template: Path) -> None:
+    """Make the SQLite database at ``url`` a copy of ``template``, an upgraded empty database.
+
+    A file already there (a second app of the same test) is upgraded in place, as before.
+    """
+    database = make_url(url).database
+    assert database, url
+    target = Path(database)
+    if target.exists():
+        upgrade_url(url)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
 
 
 def empty_tables(url: str) -> None:

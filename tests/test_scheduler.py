@@ -250,6 +250,8 @@ def test_the_reload_job_applies_a_good_edit_and_replans_the_swaps(
 
 # -- (c) purge ---------------------------------------------------------------------------------
 class FakeLedger:
+    purges = "expired verification failures and lockouts"
+
     def __init__(self) -> None:
         self.purged_at: list[datetime] = []
 
@@ -277,6 +279,18 @@ def test_the_purge_job_purges_the_stores_and_removes_an_ended_override(
         "purged 0 calling numbers whose hour of failures is over",
         "emergency override that ended at Wed 2026-11-18 09:30 removed",
     ]
+
+
+def test_each_store_names_what_the_purge_forgot(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class OtherLedger(FakeLedger):
+        purges = "intentos fallidos vencidos"
+
+    monkeypatch.setattr(runtime, "ledger", OtherLedger())
+    caplog.set_level(logging.INFO, LOG)
+    jobs_of(build_scheduler(runtime, blocking=False))[PURGE_JOB].func()
+    assert "purged 3 intentos fallidos vencidos" in messages(caplog)
 
 
 def test_the_purge_job_keeps_an_override_still_in_force(runtime: Runtime) -> None:

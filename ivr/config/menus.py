@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Collection, Iterable
-from dataclasses import MISSING, fields
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import MISSING, dataclass, fields
 from difflib import get_close_matches
 from pathlib import Path
 from typing import assert_never
@@ -23,6 +23,7 @@ from ivr.core.menu import (
     MessageNode,
     Navigation,
     Node,
+    NodeKind,
     Option,
     SelfServiceNode,
     Settings,
@@ -43,7 +44,7 @@ ONCE_PLACEHOLDERS = {"closed", "alternatives"}
 # Twilio queue names are at most 64 characters (Queue resource FriendlyName).
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 SIP = re.compile(r"^sips?:[^@\s]+@[^@\s]+$")
-TYPE_NAMES = tuple(t.kind for t in NODE_TYPES)
+TYPE_NAMES: tuple[NodeKind, ...] = tuple(t.kind for t in NODE_TYPES)
 DEFAULT_TEXTS = {
     "greeting": "Bienvenido a la central telefónica de la universidad, sede {campus}.",
     "greeting_unknown": "Bienvenido a la central telefónica de la universidad.",
@@ -70,6 +71,40 @@ def parse_menus(
     if not files:
         collector.add_file(MENUS_DIR + "/", "no menu files found", "add menus/main.yaml")
         return None
+    settings_node, node_sources, file_of = _read_files(collector, files)
+    if settings_node is None:
+        collector.add_file(
+            f"{MENUS_DIR}/", "no 'settings' block in any menu file", "add one to menus/main.yaml"
+        )
+        return None
+    settings = _settings(collector, settings_node)
+    nodes: dict[str, Node] = {}
+    for node_id, node in node_sources.items():
+        if not NODE_ID.match(node_id) or node_id == BACK:
+            collector.add(
+                node,
+                f"'{node_id}' is not a valid node id",
+                "use lowercase letters, digits, '-' or '_' (and not 'back')",
+            )
+            continue
+        parsed = _node(collector, node_id, node, settings, lines)
+        if parsed is not None:
+            nodes[node_id] = parsed
+    if settings is None or len(collector.problems) > before:
+        return None
+    _check_targets(collector, settings, settings_node, nodes, node_sources)
+    if not collector.problems:  # the walks below follow targets, which must all exist
+        _check_reached(collector, settings, nodes, node_sources)
+        _check_loops(collector, settings, nodes, node_sources)
+    if len(collector.problems) > before:
+        return None
+    return MenuTree(settings, nodes, file_of)
+
+
+def _read_files(
+    collector: Collector, files: list[Path]
+) -> tuple[YNode | None, dict[str, YNode], dict[str, str]]:
+    """Return the one settings block, every node by id, and the file each node is in."""
     settings_node: YNode | None = None
     node_sources: dict[str, YNode] = {}
     file_of: dict[str, str] = {}
@@ -105,30 +140,7 @@ def parse_menus(
                     continue
                 node_sources[node_id] = node
                 file_of[node_id] = shown
-    if settings_node is None:
-        collector.add_file(
-            f"{MENUS_DIR}/", "no 'settings' block in any menu file", "add one to menus/main.yaml"
-        )
-        return None
-    settings = _settings(collector, settings_node)
-    nodes: dict[str, Node] = {}
-    for node_id, node in node_sources.items():
-        if not NODE_ID.match(node_id) or node_id == BACK:
-            collector.add(
-                node,
-                f"'{node_id}' is not a valid node id",
-                "use lowercase letters, digits, '-' or '_' (and not 'back')",
-            )
-            continue
-        parsed = _node(collector, node_id, node, settings, lines)
-        if parsed is not None:
-            nodes[node_id] = parsed
-    if settings is None or len(collector.problems) > before:
-        return None
-    _check_graph(collector, settings, settings_node, nodes, node_sources)
-    if len(collector.problems) > before:
-        return None
-    return MenuTree(settings, nodes, file_of)
+    return settings_node, node_sources, file_of
 
 
 # -- settings --------------------------------------------------------------------------------
@@ -147,72 +159,17 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
         for key in ("start", "on_failure", "after_hours", "goodbye")
         if key in fields
     }
-    max_no_input = max_invalid = 3
-    if "retries" in fields:
-        retries = (
-            collector.mapping(fields["retries"], optional=["no_input", "invalid"], what="retries")
-            or {}
-        )
-        if "no_input" in retries:
-            max_no_input = collector.integer(retries["no_input"], minimum=1, maximum=10) or 3
-        if "invalid" in retries:
-            max_invalid = collector.integer(retries["invalid"], minimum=1, maximum=10) or 3
+    max_no_input, max_invalid = (
+        _retries(collector, fields["retries"]) if "retries" in fields else (3, 3)
+    )
     max_steps = 60
     if "max_steps" in fields:
         max_steps = collector.integer(fields["max_steps"], minimum=10, maximum=500) or 60
-    voice = Voice()
-    if "voice" in fields:
-        v = (
-            collector.mapping(
-                fields["voice"],
-                optional=["name", "language", "recognition", "timeout"],
-                what="voice",
-            )
-            or {}
-        )
-        voice = Voice(
-            voice=collector.text(v["name"]) or voice.voice if "name" in v else voice.voice,
-            language=collector.text(v["language"]) or voice.language
-            if "language" in v
-            else voice.language,
-            speech_language=(collector.text(v["recognition"]) or voice.speech_language)
-            if "recognition" in v
-            else voice.speech_language,
-            input_timeout=(collector.integer(v["timeout"], minimum=1, maximum=30) or 6)
-            if "timeout" in v
-            else voice.input_timeout,
-        )
-    navigation = Navigation()
-    if "navigation" in fields:
-        nav = (
-            collector.mapping(
-                fields["navigation"], optional=["repeat", "back", "main_menu"], what="navigation"
-            )
-            or {}
-        )
-        keys = {
-            name: _key(collector, nav[name]) if name in nav else getattr(navigation, name)
-            for name in ("repeat", "back", "main_menu")
-        }
-        seen: dict[str, str] = {}
-        for name, key in keys.items():
-            if key is not None and key in seen:
-                collector.add(
-                    nav.get(name, fields["navigation"]),
-                    f"key '{key}' is used for both {seen[key]} and {name}",
-                    "give each navigation action its own key",
-                )
-            if key is not None:
-                seen[key] = name
-        navigation = Navigation(**{k: v for k, v in keys.items() if v is not None})
-    texts = dict(DEFAULT_TEXTS)
-    if "texts" in fields:
-        given = collector.mapping(fields["texts"], optional=list(DEFAULT_TEXTS), what="texts") or {}
-        for name, text_node in given.items():
-            if name in DEFAULT_TEXTS:
-                value = _say_text(collector, text_node, voice)
-                if value is not None:
-                    texts[name] = value
+    voice = _voice(collector, fields["voice"]) if "voice" in fields else Voice()
+    navigation = (
+        _navigation(collector, fields["navigation"]) if "navigation" in fields else Navigation()
+    )
+    texts = _texts(collector, fields["texts"], voice) if "texts" in fields else dict(DEFAULT_TEXTS)
     contacts = _contacts(collector, fields["contacts"]) if "contacts" in fields else Contacts()
     if len(collector.problems) > before or None in refs.values() or len(refs) < 4:
         return None
@@ -229,6 +186,73 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
         texts=Texts(**texts),
         contacts=contacts,
     )
+
+
+def _retries(collector: Collector, node: YNode) -> tuple[int, int]:
+    """Read settings.retries: how many silences and wrong choices before on_failure."""
+    retries = collector.mapping(node, optional=["no_input", "invalid"], what="retries") or {}
+    max_no_input = max_invalid = 3
+    if "no_input" in retries:
+        max_no_input = collector.integer(retries["no_input"], minimum=1, maximum=10) or 3
+    if "invalid" in retries:
+        max_invalid = collector.integer(retries["invalid"], minimum=1, maximum=10) or 3
+    return max_no_input, max_invalid
+
+
+def _voice(collector: Collector, node: YNode) -> Voice:
+    """Read settings.voice; what it leaves out keeps the default."""
+    v = (
+        collector.mapping(
+            node, optional=["name", "language", "recognition", "timeout"], what="voice"
+        )
+        or {}
+    )
+    voice = Voice()
+    return Voice(
+        voice=collector.text(v["name"]) or voice.voice if "name" in v else voice.voice,
+        language=collector.text(v["language"]) or voice.language
+        if "language" in v
+        else voice.language,
+        speech_language=(collector.text(v["recognition"]) or voice.speech_language)
+        if "recognition" in v
+        else voice.speech_language,
+        input_timeout=(collector.integer(v["timeout"], minimum=1, maximum=30) or 6)
+        if "timeout" in v
+        else voice.input_timeout,
+    )
+
+
+def _navigation(collector: Collector, node: YNode) -> Navigation:
+    """Read settings.navigation: the keys that repeat, go back and go to the main menu."""
+    navigation = Navigation()
+    nav = collector.mapping(node, optional=["repeat", "back", "main_menu"], what="navigation") or {}
+    keys = {
+        name: _key(collector, nav[name]) if name in nav else getattr(navigation, name)
+        for name in ("repeat", "back", "main_menu")
+    }
+    seen: dict[str, str] = {}
+    for name, key in keys.items():
+        if key is not None and key in seen:
+            collector.add(
+                nav.get(name, node),
+                f"key '{key}' is used for both {seen[key]} and {name}",
+                "give each navigation action its own key",
+            )
+        if key is not None:
+            seen[key] = name
+    return Navigation(**{k: v for k, v in keys.items() if v is not None})
+
+
+def _texts(collector: Collector, node: YNode, voice: Voice) -> dict[str, str]:
+    """Read settings.texts over the defaults."""
+    texts = dict(DEFAULT_TEXTS)
+    given = collector.mapping(node, optional=list(DEFAULT_TEXTS), what="texts") or {}
+    for name, text_node in given.items():
+        if name in DEFAULT_TEXTS:
+            value = _say_text(collector, text_node, voice)
+            if value is not None:
+                texts[name] = value
+    return texts
 
 
 def _contacts(collector: Collector, node: YNode) -> Contacts:
@@ -313,6 +337,48 @@ def _say_list(collector: Collector, node: YNode, voice: Voice) -> tuple[str, ...
 
 
 # -- nodes ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One node as its parser reads it: its id, its YAML, and what the whole tree sets."""
+
+    collector: Collector
+    node_id: str
+    node: YNode
+    settings: Settings | None
+    lines: Collection[str]  # the line names schedules/ defines
+    before: int  # problems recorded before this node
+
+    @property
+    def voice(self) -> Voice:
+        return self.settings.voice if self.settings else Voice()
+
+    @property
+    def clean(self) -> bool:
+        """Whether reading this node has recorded no problem so far."""
+        return len(self.collector.problems) == self.before
+
+    def fields(
+        self, what: str, required: Sequence[str], optional: Sequence[str] = ()
+    ) -> dict[str, YNode]:
+        """Return the node's keys (every node has a type and may have a title)."""
+        found = self.collector.mapping(
+            self.node, required=["type", "title", *required], optional=optional, what=what
+        )
+        return found or {}
+
+    def title(self, fields: dict[str, YNode]) -> str:
+        return (self.collector.text(fields["title"]) if "title" in fields else None) or self.node_id
+
+    def say(self, fields: dict[str, YNode]) -> str | None:
+        return _say_text(self.collector, fields["say"], self.voice) if "say" in fields else None
+
+    def says(self, fields: dict[str, YNode]) -> tuple[str, ...]:
+        return _say_list(self.collector, fields["say"], self.voice) if "say" in fields else ()
+
+    def text(self, fields: dict[str, YNode], key: str) -> str | None:
+        return self.collector.text(fields[key]) if key in fields else None
+
+
 def _node(
     collector: Collector,
     node_id: str,
@@ -320,121 +386,124 @@ def _node(
     settings: Settings | None,
     lines: Collection[str],
 ) -> Node | None:
-    voice = settings.voice if settings else Voice()
+    """Parse one node with the parser of its type; None when anything in it is wrong."""
     if node.kind != "map" or "type" not in node.mapping:
         collector.add(node, "a node needs a 'type'", "one of: " + ", ".join(TYPE_NAMES))
         return None
     kind = collector.choice(node.mapping["type"], TYPE_NAMES)
     if kind is None:
         return None
-    before = len(collector.problems)
-    common = ["type", "title"]
-    if kind == "menu":
-        fields = (
-            collector.mapping(
-                node, required=[*common, "options"], optional=["say", "prompt"], what="a menu"
-            )
-            or {}
-        )
-        title = _title(collector, fields, node_id)
-        say = _say_text(collector, fields["say"], voice) if "say" in fields else None
-        prompt = _say_text(collector, fields["prompt"], voice) if "prompt" in fields else None
-        options = (
-            tuple(_options(collector, fields["options"], settings)) if "options" in fields else ()
-        )
-        if "options" in fields and not options and len(collector.problems) == before:
-            collector.add(fields["options"], "a menu needs at least one option")
-        menu = MenuNode(node_id, title, say, prompt, options)
-        if len(collector.problems) == before and settings is not None:
-            spoken = menu_prompt(menu, settings, is_start=node_id == settings.start)
-            size = len(" ".join(spoken).encode("utf-8"))
-            if size > SAY_LIMIT:
-                collector.add(
-                    node,
-                    f"the menu's prompt is {size} bytes long; "
-                    f"{voice.voice} speaks at most {SAY_LIMIT}",
-                    "shorten the option labels or the 'say' text",
-                )
-        return menu if len(collector.problems) == before else None
-    if kind == "message":
-        fields = collector.mapping(node, required=[*common, "say", "next"], what="a message") or {}
-        title = _title(collector, fields, node_id)
-        says = _say_list(collector, fields["say"], voice) if "say" in fields else ()
-        nxt = collector.text(fields["next"]) if "next" in fields else None
-        if len(collector.problems) > before or nxt is None:
-            return None
-        return MessageNode(node_id, title, says, nxt)
-    if kind == "transfer":
-        fields = (
-            collector.mapping(
-                node,
-                required=common,
-                optional=["say", "queue", "dial", "line", "closed"],
-                what="a transfer",
-            )
-            or {}
-        )
-        title = _title(collector, fields, node_id)
-        say = _say_text(collector, fields["say"], voice) if "say" in fields else None
-        queue = dial = None
-        if ("queue" in fields) == ("dial" in fields):
+    read = _Read(collector, node_id, node, settings, lines, len(collector.problems))
+    parsed = _parser(kind)(read)
+    return parsed if read.clean else None
+
+
+def _parser(kind: NodeKind) -> Callable[[_Read], Node | None]:
+    """Return the parser of a node type."""
+    match kind:
+        case "menu":
+            return _menu
+        case "message":
+            return _message
+        case "transfer":
+            return _transfer
+        case "hangup":
+            return _hangup
+        case "selfservice":
+            return _selfservice
+        case _:
+            assert_never(kind)
+
+
+def _menu(read: _Read) -> MenuNode:
+    collector, settings = read.collector, read.settings
+    fields = read.fields("a menu", ["options"], ["say", "prompt"])
+    title, say = read.title(fields), read.say(fields)
+    prompt = _say_text(collector, fields["prompt"], read.voice) if "prompt" in fields else None
+    options = tuple(_options(collector, fields["options"], settings)) if "options" in fields else ()
+    if "options" in fields and not options and read.clean:
+        collector.add(fields["options"], "a menu needs at least one option")
+    menu = MenuNode(read.node_id, title, say, prompt, options)
+    if read.clean and settings is not None:
+        spoken = menu_prompt(menu, settings, is_start=read.node_id == settings.start)
+        size = len(" ".join(spoken).encode("utf-8"))
+        if size > SAY_LIMIT:
             collector.add(
-                node,
-                "a transfer needs exactly one of 'queue' or 'dial'",
-                "name a Twilio queue, e.g. queue: helpdesk",
+                read.node,
+                f"the menu's prompt is {size} bytes long; "
+                f"{read.voice.voice} speaks at most {SAY_LIMIT}",
+                "shorten the option labels or the 'say' text",
             )
-        if "queue" in fields:
-            queue = collector.text(fields["queue"])
-            if queue is not None and not QUEUE_NAME.match(queue):
-                collector.add(
-                    fields["queue"],
-                    f"'{queue}' is not a valid queue name",
-                    "use up to 64 letters, digits, spaces, '-', '_' or '.'",
-                )
-        if "dial" in fields:
-            raw = fields["dial"]
-            if raw.kind == "scalar" and isinstance(raw.value, str) and raw.value.startswith("sip"):
-                dial = raw.value if SIP.match(raw.value) else None
-                if dial is None:
-                    collector.add(
-                        raw,
-                        f"'{raw.value}' is not a SIP address",
-                        "write it as sip:desk@pbx.example.edu",
-                    )
-            else:
-                dial = check_e164(collector, raw)
-        line = collector.text(fields["line"]) if "line" in fields else "central"
-        if line is not None and line not in lines:
-            collector.add(
-                fields.get("line", node),
-                f"'{line}' is not a line in schedules/",
-                "known lines: " + ", ".join(sorted(lines)),
-            )
-        closed = collector.text(fields["closed"]) if "closed" in fields else None
-        if len(collector.problems) > before or line is None:
-            return None
-        return TransferNode(node_id, title, say, queue, dial, line, closed)
-    if kind == "hangup":
-        fields = collector.mapping(node, required=common, optional=["say"], what="a hang-up") or {}
-        title = _title(collector, fields, node_id)
-        says = _say_list(collector, fields["say"], voice) if "say" in fields else ()
-        return HangupNode(node_id, title, says) if len(collector.problems) == before else None
-    fields = (
-        collector.mapping(
-            node, required=[*common, "next"], optional=["billing_desk"], what="self-service"
+    return menu
+
+
+def _message(read: _Read) -> MessageNode | None:
+    fields = read.fields("a message", ["say", "next"])
+    title, says, nxt = read.title(fields), read.says(fields), read.text(fields, "next")
+    return MessageNode(read.node_id, title, says, nxt) if nxt is not None else None
+
+
+def _transfer(read: _Read) -> TransferNode | None:
+    collector = read.collector
+    fields = read.fields("a transfer", [], ["say", "queue", "dial", "line", "closed"])
+    title, say = read.title(fields), read.say(fields)
+    if ("queue" in fields) == ("dial" in fields):
+        collector.add(
+            read.node,
+            "a transfer needs exactly one of 'queue' or 'dial'",
+            "name a Twilio queue, e.g. queue: helpdesk",
         )
-        or {}
-    )
-    title = _title(collector, fields, node_id)
-    nxt = collector.text(fields["next"]) if "next" in fields else None
-    desk = collector.text(fields["billing_desk"]) if "billing_desk" in fields else None
-    if len(collector.problems) > before or nxt is None:
+    queue = _queue(collector, fields["queue"]) if "queue" in fields else None
+    dial = _dial(collector, fields["dial"]) if "dial" in fields else None
+    line = read.text(fields, "line") if "line" in fields else "central"
+    if line is not None and line not in read.lines:
+        collector.add(
+            fields.get("line", read.node),
+            f"'{line}' is not a line in schedules/",
+            "known lines: " + ", ".join(sorted(read.lines)),
+        )
+    closed = read.text(fields, "closed")
+    if line is None:
         return None
-    return SelfServiceNode(node_id, title, desk, nxt)
+    return TransferNode(read.node_id, title, say, queue, dial, line, closed)
 
 
-def _title(collector: Collector, fields: dict[str, YNode], node_id: str) -> str:
-    return (collector.text(fields["title"]) if "title" in fields else None) or node_id
+def _queue(collector: Collector, node: YNode) -> str | None:
+    queue = collector.text(node)
+    if queue is not None and not QUEUE_NAME.match(queue):
+        collector.add(
+            node,
+            f"'{queue}' is not a valid queue name",
+            "use up to 64 letters, digits, spaces, '-', '_' or '.'",
+        )
+    return queue
+
+
+def _dial(collector: Collector, node: YNode) -> str | None:
+    """Return a SIP address or an E.164 number to dial."""
+    if node.kind == "scalar" and isinstance(node.value, str) and node.value.startswith("sip"):
+        if SIP.match(node.value):
+            return node.value
+        collector.add(
+            node, f"'{node.value}' is not a SIP address", "write it as sip:desk@pbx.example.edu"
+        )
+        return None
+    return check_e164(collector, node)
+
+
+def _hangup(read: _Read) -> HangupNode:
+    fields = read.fields("a hang-up", [], ["say"])
+    return HangupNode(read.node_id, read.title(fields), read.says(fields))
+
+
+def _selfservice(read: _Read) -> SelfServiceNode | None:
+    fields = read.fields("self-service", ["next"], ["billing_desk"])
+    title, nxt, desk = (
+        read.title(fields),
+        read.text(fields, "next"),
+        read.text(fields, "billing_desk"),
+    )
+    return SelfServiceNode(read.node_id, title, desk, nxt) if nxt is not None else None
 
 
 def _options(collector: Collector, node: YNode, settings: Settings | None) -> Iterable[Option]:
@@ -482,13 +551,15 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
 
 
 # -- the whole graph -------------------------------------------------------------------------
-def _check_graph(
+def _check_targets(
     collector: Collector,
     settings: Settings,
     settings_node: YNode,
     nodes: dict[str, Node],
     sources: dict[str, YNode],
 ) -> None:
+    """Check that every node named (settings, options, nexts, desks) exists and fits."""
+
     def where(node_id: str, key: str) -> YNode:
         source = sources[node_id]
         return source.mapping.get(key, source)
@@ -544,9 +615,12 @@ def _check_graph(
                 pass
             case _:
                 assert_never(node)
-    if collector.problems:
-        return
-    # Reachability: everything must be reachable from the start or a settings destination.
+
+
+def _check_reached(
+    collector: Collector, settings: Settings, nodes: dict[str, Node], sources: dict[str, YNode]
+) -> None:
+    """Check that every node is reached from the start or a settings destination."""
     seen: set[str] = set()
     pending = [settings.start, settings.on_failure, settings.after_hours, settings.goodbye]
     while pending:
@@ -562,7 +636,12 @@ def _check_graph(
                 f"node '{node_id}' is never reached",
                 "link it from a menu option or a 'next', or delete it",
             )
-    # Loops without a menu would keep a caller listening forever.
+
+
+def _check_loops(
+    collector: Collector, settings: Settings, nodes: dict[str, Node], sources: dict[str, YNode]
+) -> None:
+    """Check for loops without a menu: they would keep a caller listening forever."""
     for node_id in nodes:
         cycle = _silent_cycle(node_id, nodes, settings)
         if cycle and cycle[0] == node_id:

@@ -398,7 +398,7 @@ def _swap(
         return None
     return MessageSwap(
         name=name,
-        slot=cast("Literal['greeting', 'announcement', 'after_hours']", slot),
+        slot=slot,
         text=text,
         starts=starts,
         ends=ends,

@@ -14,12 +14,14 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from ivr.config.errors import Problem
 
+_Choice = TypeVar("_Choice", bound=str)
 _SEXAGESIMAL = re.compile(r"^[-+]?\d+(?::[0-5]?\d)+$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -84,31 +86,35 @@ class Collector:
         return self.parse(text, shown_as)
 
     def parse(self, text: str, shown_as: str) -> YNode | None:
-        loader = yaml.SafeLoader(text)
         try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            what = exc.problem or "not valid YAML"
-            self.add_file(
-                shown_as,
-                f"YAML syntax error: {what}",
-                "check the indentation and quoting on this line and the one above",
-                line,
-            )
-            return None
-        except yaml.YAMLError as exc:
-            self.add_file(shown_as, f"YAML error: {exc}")
-            return None
-        finally:
-            loader.dispose()
+            root, loader = _compose(text, _FAST_LOADER)
+        except yaml.YAMLError:
+            root, loader = None, None
+        if loader is None:  # read again by PyYAML's own parser: its messages are the ones shown
+            try:
+                root, loader = _compose(text, yaml.SafeLoader)
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                line = mark.line + 1 if mark else 0
+                what = exc.problem or "not valid YAML"
+                self.add_file(
+                    shown_as,
+                    f"YAML syntax error: {what}",
+                    "check the indentation and quoting on this line and the one above",
+                    line,
+                )
+                return None
+            except yaml.YAMLError as exc:
+                self.add_file(shown_as, f"YAML error: {exc}")
+                return None
         if root is None:
-            self.add_file(shown_as, "the file is empty", "see the examples in the README")
+            self.add_file(
+                shown_as, "the file is empty", "see the examples in docs/configuration.md"
+            )
             return None
         return self._convert(root, shown_as, "", loader)
 
-    def _convert(self, node: yaml.Node, file: str, path: str, loader: yaml.SafeLoader) -> YNode:
+    def _convert(self, node: yaml.Node, file: str, path: str, loader: SafeConstructor) -> YNode:
         line = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out = YNode(file, line, path, "map")
@@ -298,16 +304,18 @@ class Collector:
             return None
         return node.value
 
-    def choice(self, node: YNode, options: Collection[str]) -> str | None:
+    def choice(self, node: YNode, options: Collection[_Choice]) -> _Choice | None:
+        """Return the option the node names (typed as the options are), or record a problem."""
         value = self.text(node)
         if value is None:
             return None
-        if value not in options:
-            close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(options)
-            self.add(node, f"'{value}' is not one of the accepted values", hint)
-            return None
-        return value
+        for option in options:
+            if option == value:
+                return option
+        close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(options)
+        self.add(node, f"'{value}' is not one of the accepted values", hint)
+        return None
 
     def texts(self, node: YNode) -> Iterator[tuple[YNode, str]]:
         """Yield the items of a list of strings (a single string counts as a list of one)."""
@@ -320,6 +328,24 @@ class Collector:
             value = self.text(item)
             if value is not None:
                 yield item, value
+
+
+# libyaml's parser, several times faster than PyYAML's (the operator files are read at every
+# start and reload), when PyYAML was built with it; both build the same nodes.
+_FAST_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+def _compose(
+    text: str, loader_class: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+) -> tuple[yaml.Node | None, SafeConstructor]:
+    """Return the document's root node (None: empty) and the loader that builds its scalars."""
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node(), loader
+    finally:
+        loader.dispose()
 
 
 def _pad_time(raw: str) -> str:

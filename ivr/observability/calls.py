@@ -407,11 +407,11 @@ class SqlCallRecorder:
 class SqliteCallRecorder(SqlCallRecorder):
     """Call records in an SQLite file of their own (``simulate-calls``, ``report --records``)."""
 
-    def __init__(self, path: Path, **options: float) -> None:
+    def __init__(self, path: Path, *, flush_seconds: float = 1.0) -> None:
         self.path = Path(path)
         engine = make_engine(sqlite_url(self.path), create=True)
         prepare(engine, create=True)  # a file of its own: made, or brought up to date
-        super().__init__(engine, **options)  # type: ignore[arg-type]
+        super().__init__(engine, flush_seconds=flush_seconds)
 
 
 def _reset_all_in_child() -> None:

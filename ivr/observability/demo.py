@@ -1,4 +1,4 @@
-"""A day of simulated calls, for the README's ``ivr report`` and for tests. Deterministic.
+"""A day of simulated calls, for ``ivr report`` (docs/operators.md) and tests. Deterministic.
 
 Callers walk the shipped menus (``menus/*.yaml``): the student desks, the channels messages,
 the account self-service; some press wrong keys, stay silent, or hang up half-way. Steps follow

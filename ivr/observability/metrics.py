@@ -170,7 +170,7 @@ def exposition() -> bytes:
     """Return the metrics in Prometheus text format, summed over workers in multiprocess mode."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()  # prometheus_client docs: a fresh one per scrape
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 
@@ -192,7 +192,7 @@ def instrument(app: Flask) -> None:
         environ[_STARTED] = time.perf_counter()
         return inner(environ, start_response)
 
-    app.wsgi_app = stamped  # type: ignore[method-assign]
+    app.wsgi_app = stamped  # type: ignore[method-assign]  # Flask's documented middleware hook
 
     @app.after_request
     def _observe(response: Response) -> Response:
@@ -242,4 +242,4 @@ def gunicorn_on_starting(server: Any) -> None:
 def gunicorn_child_exit(server: Any, worker: Any) -> None:
     """Retire an exited worker's live values (gunicorn ``child_exit``, runs in the master)."""
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # unannotated

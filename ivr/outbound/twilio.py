@@ -34,7 +34,7 @@ class SmsSender(Protocol):
 
 
 # twilio's HTTP client is Any to mypy (requests has no stubs); subclassing is its extension point
-class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]
+class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]  # an Any base: no stubs
     """The library's HTTP client, sending api.twilio.com requests to another base URL."""
 
     def __init__(self, base_url: str, timeout: float) -> None:

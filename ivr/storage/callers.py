@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy import Connection, Engine, bindparam, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -56,6 +57,8 @@ _FAILURES_OF = select(caller_failures.c.failures).where(
 
 class CallerLimits:
     """Counts failures per calling number in the shared database, and raises the alarm."""
+
+    purges: ClassVar[str] = "calling numbers whose hour of failures is over"
 
     def __init__(
         self,

@@ -22,8 +22,9 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -57,6 +58,16 @@ _WAIT_MS = int(WAIT_SECONDS * 1000)
 # A write that the answer does not need waits no longer than this: enough for another webhook's
 # write (milliseconds), not for an import's transaction.
 GLIMPSE_SECONDS = 0.25
+
+
+class Expiring(Protocol):
+    """A store whose rows expire; the scheduler's purge job calls each one in turn."""
+
+    purges: ClassVar[str]  # what its purge forgets, as the job's log line says it
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete the rows whose time is over at ``now``; return how many went."""
+        ...
 
 
 class DatabaseError(RuntimeError):

@@ -21,7 +21,7 @@ from ivr.storage.database import SCHEDULER_LOCK, STORE_ERRORS, describe, is_post
 try:  # POSIX; elsewhere the file lock is skipped and "one scheduler" rests on the deployment
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no module here: the lock is skipped
 
 log = logging.getLogger("ivr.scheduler")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +43,8 @@ SESSION_LIFETIME = timedelta(minutes=30)
 
 class SessionStore:
     """A JSON object per CallSid, expiring ``ttl`` after its last write."""
+
+    purges: ClassVar[str] = "expired self-service sessions"
 
     def __init__(self, engine: Engine, ttl: timedelta = SESSION_LIFETIME) -> None:
         self.engine = engine

@@ -57,14 +57,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = runtime
     _warn_about_risks(settings)
     if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's middleware hook
             app.wsgi_app,
             x_for=settings.trusted_proxies,
             x_proto=settings.trusted_proxies,
             x_host=settings.trusted_proxies,
             x_port=settings.trusted_proxies,
         )
-    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
+    limited = BodyLimit(app.wsgi_app, settings.max_body_bytes)
+    app.wsgi_app = limited  # type: ignore[method-assign]  # Flask's middleware hook
     # No redirects of our own: Twilio would get an HTML page for "//" or a trailing "/". Such
     # paths are unknown, and unknown paths under /voice still answer TwiML.
     app.url_map.merge_slashes = False

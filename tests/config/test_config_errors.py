@@ -104,6 +104,40 @@ def test_unknown_key_suggests_the_close_match(config_dir: Path) -> None:
     ]
 
 
+def test_unknown_node_type_suggests_the_close_match(config_dir: Path) -> None:
+    edit(config_dir, STUDENTS, "    type: transfer\n", "    type: trasnfer\n")
+    n = line_of(config_dir, STUDENTS, "type: trasnfer")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.help-desk.type: 'trasnfer' is not one of the accepted values "
+        "(did you mean 'transfer'?)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "keys", "known"),
+    [
+        ("menu", "options: {1: {label: Uno, goto: principal}}", "options, say, prompt"),
+        ("message", "say: Hola.\n    next: principal", "say, next"),
+        ("transfer", "queue: otra", "say, queue, dial, line, closed"),
+        ("hangup", "say: Adiós.", "say"),
+        ("selfservice", "next: principal", "next, billing_desk"),
+    ],
+)
+def test_each_node_type_is_read_by_its_own_parser(
+    config_dir: Path, kind: str, keys: str, known: str
+) -> None:
+    edit(
+        config_dir,
+        STUDENTS,
+        "  help-desk:\n",
+        f"  extra:\n    type: {kind}\n    title: Extra\n    {keys}\n    desk: x\n  help-desk:\n",
+    )
+    n = line_of(config_dir, STUDENTS, "desk: x")
+    assert problems(config_dir) == [
+        f"{STUDENTS}:{n}: nodes.extra.desk: unknown key 'desk' (known keys: type, title, {known})"
+    ]
+
+
 def test_unknown_target_suggests_the_close_match(config_dir: Path) -> None:
     edit(config_dir, STUDENTS, "goto: help-desk", "goto: helpdesk")
     n = line_of(config_dir, STUDENTS, "goto: helpdesk")

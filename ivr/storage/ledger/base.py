@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, NamedTuple, Protocol
+from typing import ClassVar, Literal, NamedTuple, Protocol
 
 from ivr.core.fees.model import Account, Enrolment, Payment, Student
 from ivr.core.selfservice.phone import VerifyOutcome as VerifyOutcome
@@ -98,6 +98,8 @@ class LockoutPolicy:
 
 class Ledger(Protocol):
     """Students, enrolments and payments, and the phone verification's memory of failures."""
+
+    purges: ClassVar[str]  # what purge_expired forgets (ivr.storage.database.Expiring)
 
     def find_student(self, code: str) -> Student | None:
         """Return the student with this code, or with these digits ("N00123456"/"00123456")."""

@@ -18,7 +18,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import (
     Column,
@@ -146,6 +146,8 @@ _StudentRow = namedtuple(
 
 class SqlLedger:
     """The ``Ledger`` in the shared database (an engine; connections come from its pool)."""
+
+    purges: ClassVar[str] = "expired verification failures and lockouts"
 
     def __init__(
         self,
