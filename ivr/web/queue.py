@@ -196,18 +196,19 @@ def _send_sms(
     sender = rt.sms
     to = _param("From")
     notes = _notes(rt, now)
+    unsent = Say(ctx.fill(ctx.tree.settings.texts.sms_unsent))  # the channels, instead
     result: Response
     if notes.get("sms") == "sent":  # pressed again, or Twilio retried this webhook
         result = answer((Say(waiting.SMS_ALREADY),), "queue_sms", "already sent")
         return result
     if sender is None or settings.sms_from is None or not waiting.E164_PERU.match(to):
-        result = answer((Say(waiting.SMS_FAILED),), "queue_sms", "unavailable")
+        result = answer((unsent,), "queue_sms", "unavailable")
         return result
     try:
         sender.send(to, settings.sms_from, settings.sms_text)
     except SmsError as error:
         log.warning("SMS to %s not sent: %s (status %s)", mask_number(to), error, error.status)
-        result = answer((Say(waiting.SMS_FAILED),), "queue_sms", f"failed {error.status or '-'}")
+        result = answer((unsent,), "queue_sms", f"failed {error.status or '-'}")
         return result
     log.info("SMS with the channels sent to %s", mask_number(to))
     _note(rt, now, sms="sent", left=waiting.SMS)

@@ -412,7 +412,16 @@ def fallback() -> Response:
         "Twilio used the fallback URL (error %s)",
         _param("ErrorCode")[:16],
     )
-    return Response(twiml.apology(), 200, mimetype=TWIML)
+    return _static_apology()
+
+
+def _static_apology() -> Response:
+    """Answer the static apology, worded by the loaded operator files when there are any."""
+    try:
+        settings = current_runtime().config.menus.settings
+    except Exception:  # the apology must answer whatever else failed
+        settings = None
+    return Response(twiml.apology(settings), 200, mimetype=TWIML)
 
 
 @blueprint.route("/healthz", methods=["GET"])
@@ -447,11 +456,11 @@ def _on_error(error: Exception) -> Response | HTTPException:
             return _answer(flow.enter(ctx, State(start, steps=_int_arg("s") + 1)), ctx)
         except Exception:
             log.exception("could not answer an unexpected request")
-            return Response(twiml.apology(), 200, mimetype=TWIML)
+            return _static_apology()
     log.exception("error while answering %s", _route())
     try:
         ctx = context(current_runtime())
         return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)
     except Exception:
         log.exception("call=%s the apology failed too; static answer", g.get("call_sid", ""))
-        return Response(twiml.apology(), 200, mimetype=TWIML)
+        return _static_apology()

@@ -33,10 +33,8 @@ from ivr.core.say import split_for_say
 from ivr.core.selfservice import script
 
 MAX_FAILURES = 3  # wrong code or DNI in one call
-CHANNELS = (
-    "Puede consultar su estado de cuenta escribiendo al WhatsApp del Estudiante, {whatsapp}, "
-    "o registrando un ticket de Facturación en MiMundoUPN, opción Servicios, Contacto UPN."
-)
+# Stands for settings.texts.statement_channels (the institution's channels) in what is said.
+CHANNELS = "{statement_channels}"
 ASK_DNI = "Ahora marque los cuatro últimos dígitos de su DNI, y al final la tecla numeral."
 MISMATCH = "Los datos ingresados no coinciden con nuestros registros."
 GAVE_UP = "No pudimos verificar sus datos."
@@ -260,7 +258,14 @@ def _leave(
     ctx: CallContext, node: SelfServiceNode, state: State, texts: tuple[str, ...], event: str
 ) -> Outcome:
     nxt = enter(ctx, state.at(node.next))
-    return Outcome((*(Say(ctx.fill(t)) for t in texts), *nxt.actions), node.id, event)
+    said = tuple(Say(ctx.fill(t)) for t in _with_channels(ctx, texts) if t)
+    return Outcome((*said, *nxt.actions), node.id, event)
+
+
+def _with_channels(ctx: CallContext, texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Put the operator's other channels for a statement (settings.texts) where CHANNELS is."""
+    channels = ctx.tree.settings.texts.statement_channels
+    return tuple(channels if t == CHANNELS else t for t in texts)
 
 
 def _unavailable(ctx: CallContext, node: SelfServiceNode, state: State) -> Outcome:
