@@ -167,7 +167,7 @@ def _dni(
         statement = statement_of(services, outcome.code, ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)
-        said = speak(ctx, script.summary(statement))
+        said = speak(ctx, script.summary(statement, services.billing.policy))
         return Outcome(
             (*said, _menu_ask(ctx, node, replace(state, step="menu", no_input=0, invalid=0))),
             node.id,
@@ -203,7 +203,7 @@ def _menu(
         if statement is None:
             return _unavailable(ctx, node, state)
         scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
-        said = speak(ctx, scripts[keyed](statement))
+        said = speak(ctx, scripts[keyed](statement, services.billing.policy))
         ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
         return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
     if keyed == "4" and node.billing_desk:
