@@ -237,7 +237,8 @@ def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
     ]
     desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
     if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
-        options.append("Para hablar con Facturación, marque 4.")
+        # the desk's name is the operator's (menus/): "Facturación" in the shipped files
+        options.append(f"Para hablar con {desk.title}, marque 4.")
     nav = ctx.tree.settings.navigation
     options.append(
         f"Para repetir estas opciones, marque {spoken_key(nav.repeat)}. Para volver, marque "
