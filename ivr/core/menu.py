@@ -38,6 +38,10 @@ class Navigation:
     main_menu: str = "0"
 
 
+# The apology that names no channel: the operator files' texts.apology names theirs.
+NEUTRAL_APOLOGY = "Lo sentimos, en este momento no podemos atender su llamada. Gracias por llamar."
+
+
 @dataclass(frozen=True, slots=True)
 class Texts:
     """Fixed phrases of the call flow that operators may reword."""
@@ -56,7 +60,7 @@ class Texts:
     # the other channels, said once per call where a text is just {alternatives}
     alternatives: str = ""
     # the whole answer when nothing but static TwiML can be sent (Twilio's fallback URL)
-    apology: str = "Lo sentimos, en este momento no podemos atender su llamada. Gracias por llamar."
+    apology: str = NEUTRAL_APOLOGY
     # a waiting caller's SMS could not be sent: the channels said instead
     sms_unsent: str = "Lo sentimos, no pudimos enviarle el mensaje. Sigue en espera."
     # leaving self-service without a statement: where else to ask for one

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
-from ivr.core.menu import Settings, Voice
+from ivr.core.menu import NEUTRAL_APOLOGY, Settings, Voice
 from ivr.core.queue import Leave, Listen, Play, WaitAction
 from ivr.core.spoken import for_voice
 
@@ -15,7 +15,7 @@ UrlFor = Callable[[str, State], str]  # (route, state) -> URL Twilio calls back
 
 # Said when even the configuration cannot be used (a broken start-up): it names no channel,
 # since the channels are the operator files' (settings.texts.apology says them).
-STATIC_APOLOGY = "Lo sentimos, en este momento no podemos atender su llamada. Gracias por llamar."
+STATIC_APOLOGY = NEUTRAL_APOLOGY
 
 
 def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
