@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
+from ivr.config.loader import load_config
 from ivr.core.spoken import (
+    Pronunciations,
     address_words,
     date_words,
     for_voice,
@@ -16,6 +18,7 @@ from ivr.core.spoken import (
     phone_words,
     term_words,
 )
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize(
@@ -175,20 +178,34 @@ def test_phone_numbers_are_said_in_digit_groups(written: str, spoken: str) -> No
     assert phone_words(written) == spoken
 
 
+# The shipped operator files' pronunciations (menus/main.yaml, settings.pronunciations).
+SHIPPED = load_config(ROOT).menus.settings.voice.pronunciations
+
+
 def test_addresses_are_said_part_by_part() -> None:
-    assert address_words("contacto.upn.edu.pe") == "contacto punto u pe ene punto edu punto pe"
-    assert address_words("https://contacto.upn.edu.pe/") == address_words("contacto.upn.edu.pe")
-    assert address_words("cobranzas@uwiener.edu.pe") == (
+    assert address_words("contacto.upn.edu.pe", SHIPPED) == (
+        "contacto punto u pe ene punto edu punto pe"
+    )
+    assert address_words("https://contacto.upn.edu.pe/", SHIPPED) == address_words(
+        "contacto.upn.edu.pe", SHIPPED
+    )
+    wiener = Pronunciations(address_parts=(("uwiener", "u wiener"),))
+    assert address_words("cobranzas@uwiener.edu.pe", wiener) == (
         "cobranzas arroba u wiener punto edu punto pe"
     )
 
 
+def test_without_pronunciations_an_address_part_is_read_or_spelled() -> None:
+    assert address_words("ayuda.uni.edu.pe") == "ayuda punto u ene i punto edu punto pe"
+    assert for_voice("Contacto UPN") == "Contacto UPN"  # no institution's names in the code
+
+
 def test_for_voice_words_numbers_addresses_and_acronyms_and_leaves_the_rest() -> None:
-    assert for_voice("Escríbanos al 914 800 800 o entre a contacto.upn.edu.pe.") == (
+    assert for_voice("Escríbanos al 914 800 800 o entre a contacto.upn.edu.pe.", SHIPPED) == (
         "Escríbanos al nueve uno cuatro, ocho cero cero, ocho cero cero o entre a contacto "
         "punto u pe ene punto edu punto pe."
     )
-    assert for_voice("Ingrese a MiMundoUPN, Contacto UPN, con su DNI.") == (
+    assert for_voice("Ingrese a MiMundoUPN, Contacto UPN, con su DNI.", SHIPPED) == (
         "Ingrese a Mi Mundo u pe ene, Contacto u pe ene, con su de ene i."
     )
     untouched = "La cuota 5 vence el miércoles 30 de diciembre de 2026, a las 9 de la mañana."

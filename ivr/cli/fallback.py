@@ -3,7 +3,7 @@
 Twilio fetches a number's "primary handler fails" URL when the webhook fails or times out. If
 every host is down, that URL must not be ours either: paste this static document into a TwiML
 Bin (hosted by Twilio) and use the Bin's URL. It apologises, says the central's hours, and
-speaks the goodbye node's texts (WhatsApp and tickets), in the configured voice; then hangs up.
+speaks the goodbye node's texts (the other channels), in the configured voice; then hangs up.
 """
 
 from __future__ import annotations

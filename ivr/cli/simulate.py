@@ -129,7 +129,7 @@ def interactive_step(line: str) -> Step:
 # -- the command -------------------------------------------------------------------------------
 @click.command("simulate")
 @click.option(
-    "--to", "to", required=True, metavar="NUMBER", help="The number called, e.g. +5116044700."
+    "--to", "to", required=True, metavar="NUMBER", help="The number called, e.g. +5110000000."
 )
 @click.option("--at", type=LIMA_INSTANT, help="When the call happens, Lima time (default: now).")
 @click.option(

@@ -1,4 +1,4 @@
-"""Parse ``billing/terms.yaml`` and ``billing/prices.yaml``: term calendars and the price list.
+"""Parse ``billing/``: the term calendars, the price list and the policy's rules.
 
 Amounts are written in soles as quoted decimal strings with a dot, e.g. ``late_fee: "15.00"``.
 A bare ``15`` is refused (soles or céntimos?) and so is an unquoted ``15.00``: YAML reads it as
@@ -11,10 +11,15 @@ import re
 from datetime import date
 from pathlib import Path
 
+from ivr.config.register import check_register
 from ivr.config.source import Collector, YNode
 from ivr.core.fees.model import (
-    CUOTAS_PER_TERM,
+    EARLY_PAYMENT_EXCLUSIONS,
+    MAX_CUOTAS,
     Billing,
+    CreditShare,
+    EarlyPayment,
+    FeePolicy,
     PriceList,
     TermCalendar,
     business_day_before,
@@ -24,6 +29,7 @@ from ivr.core.fees.money import parse_amount
 BILLING_DIR = "billing"
 TERMS_FILE = f"{BILLING_DIR}/terms.yaml"
 PRICES_FILE = f"{BILLING_DIR}/prices.yaml"
+POLICY_FILE = f"{BILLING_DIR}/policy.yaml"
 
 _TERM_CODE = re.compile(r"^\d{4}-\d{1,2}$")
 PRICE_KEYS = (
@@ -35,6 +41,15 @@ PRICE_KEYS = (
 )
 TERM_REQUIRED = ("cuotas", "midterms_start", "enrolment_closes", "late_enrolment_closes")
 TERM_OPTIONAL = ("withdrawal_deadline",)
+POLICY_KEYS = (
+    "cuotas",
+    "late_fee_day",
+    "reportable_after_days",
+    "credit_shares",
+    "insured_cuotas",
+    "early_payment",
+)
+EARLY_PAYMENT_KEYS = ("percent", "business_days", "excluded", "request")
 
 
 def parse_billing(collector: Collector, config_dir: Path) -> Billing | None:
@@ -42,11 +57,122 @@ def parse_billing(collector: Collector, config_dir: Path) -> Billing | None:
     before = len(collector.problems)
     prices_root = collector.load(config_dir / PRICES_FILE, PRICES_FILE)
     terms_root = collector.load(config_dir / TERMS_FILE, TERMS_FILE)
+    policy_root = collector.load(config_dir / POLICY_FILE, POLICY_FILE)
+    policy = parse_policy(collector, policy_root) if policy_root is not None else None
     prices = parse_prices(collector, prices_root) if prices_root is not None else None
-    terms = parse_terms(collector, terms_root) if terms_root is not None else None
-    if len(collector.problems) > before or prices is None or terms is None:
+    terms = (
+        parse_terms(collector, terms_root, policy.cuotas if policy else None)
+        if terms_root is not None
+        else None
+    )
+    if len(collector.problems) > before or prices is None or terms is None or policy is None:
         return None
-    return Billing(prices, terms)
+    return Billing(prices, terms, policy)
+
+
+def parse_policy(collector: Collector, root: YNode) -> FeePolicy | None:
+    """Read billing/policy.yaml: the policy's numbers, each checked where it is written."""
+    before = len(collector.problems)
+    fields = collector.mapping(root, required=POLICY_KEYS, what="the payment policy")
+    if fields is None or any(key not in fields for key in POLICY_KEYS):
+        return None
+    # policy 5.1.2 (seed: 5): a semester's cuotas
+    cuotas = collector.integer(fields["cuotas"], minimum=1, maximum=MAX_CUOTAS)
+    # policy 5.9.2 (seed: 8): the day after the due date the late fee accrues on
+    late_fee_day = collector.integer(fields["late_fee_day"], minimum=1, maximum=90)
+    # policy 5.1.3 (seed: 60): calendar days overdue after which debt is reportable
+    reportable = collector.integer(fields["reportable_after_days"], minimum=1, maximum=3650)
+    shares = _credit_shares(collector, fields["credit_shares"])
+    insured = _insured_cuotas(collector, fields["insured_cuotas"], cuotas)
+    early = _early_payment(collector, fields["early_payment"])
+    if (
+        len(collector.problems) > before
+        or cuotas is None
+        or late_fee_day is None
+        or reportable is None
+        or shares is None
+        or insured is None
+        or early is None
+    ):
+        return None
+    return FeePolicy(cuotas, late_fee_day, reportable, shares, insured, early)
+
+
+def _credit_shares(collector: Collector, node: YNode) -> tuple[CreditShare, ...] | None:
+    """Read the credit brackets (policy 5.3.4 c), by ascending credits."""
+    items = collector.sequence(node, what="the credit shares")
+    if items is None:
+        return None
+    shares: list[CreditShare] = []
+    for item in items:
+        fields = collector.mapping(item, required=("up_to", "percent"), what="a credit share")
+        if fields is None or "up_to" not in fields or "percent" not in fields:
+            return None
+        up_to = collector.integer(fields["up_to"], minimum=1, maximum=100)
+        percent = collector.integer(fields["percent"], minimum=1, maximum=100)
+        if up_to is None or percent is None:
+            return None
+        if shares and up_to <= shares[-1].up_to:
+            collector.add(
+                fields["up_to"],
+                f"{up_to} credits is not above the previous bracket's {shares[-1].up_to}",
+                "list the brackets by ascending up_to",
+            )
+            return None
+        shares.append(CreditShare(up_to, percent))
+    return tuple(shares)
+
+
+def _insured_cuotas(
+    collector: Collector, node: YNode, cuotas: int | None
+) -> tuple[int, ...] | None:
+    """Read which cuotas carry an insurance instalment (policy 5.6.1)."""
+    items = collector.sequence(node, what="the insured cuotas")
+    if items is None:
+        return None
+    numbers: list[int] = []
+    for item in items:
+        number = collector.integer(item, minimum=1)
+        if number is None:
+            return None
+        if cuotas is not None and number > cuotas:
+            collector.add(
+                item,
+                f"cuota {number} does not exist: a term has {cuotas} cuotas",
+                f"use cuota numbers from 1 to {cuotas}",
+            )
+            return None
+        if numbers and number <= numbers[-1]:
+            collector.add(
+                item, f"cuota {number} is not after cuota {numbers[-1]}", "list each once, in order"
+            )
+            return None
+        numbers.append(number)
+    return tuple(numbers)
+
+
+def _early_payment(collector: Collector, node: YNode) -> EarlyPayment | None:
+    """Read the early-payment discount's rules (policy 5.2.2)."""
+    fields = collector.mapping(node, required=EARLY_PAYMENT_KEYS, what="early_payment")
+    if fields is None or any(key not in fields for key in EARLY_PAYMENT_KEYS):
+        return None
+    # policy 5.2.2 a (seed: 5): percent of the cuotas' tuition
+    percent = collector.integer(fields["percent"], minimum=1, maximum=99)
+    # policy 5.2.2 d (seed: 2): business days to pay the whole cycle once granted
+    days = collector.integer(fields["business_days"], minimum=0, maximum=30)
+    # policy 5.2.1, 5.2.2 a, 5.2.3, 5.2.4: who cannot have it
+    excluded = {
+        value
+        for item, value in collector.texts(fields["excluded"])
+        if collector.choice(item, EARLY_PAYMENT_EXCLUSIONS) is not None
+    }
+    # policy 5.2.2 c: how it is requested, through this institution's own channel
+    request = collector.text(fields["request"], max_length=200)
+    if request is not None:
+        check_register(collector, fields["request"], request)
+    if percent is None or days is None or request is None:
+        return None
+    return EarlyPayment(percent, days, frozenset(excluded), request)
 
 
 def parse_prices(collector: Collector, root: YNode) -> PriceList | None:
@@ -72,7 +198,10 @@ def parse_prices(collector: Collector, root: YNode) -> PriceList | None:
     )
 
 
-def parse_terms(collector: Collector, root: YNode) -> tuple[TermCalendar, ...] | None:
+def parse_terms(
+    collector: Collector, root: YNode, cuotas: int | None
+) -> tuple[TermCalendar, ...] | None:
+    """Read the term calendars; each lists ``cuotas`` due dates (None: policy.yaml is broken)."""
     top = collector.mapping(root, required=["terms"], what="the term calendars")
     if top is None or "terms" not in top:
         return None
@@ -84,7 +213,7 @@ def parse_terms(collector: Collector, root: YNode) -> tuple[TermCalendar, ...] |
     for code, term_node in entries.items():
         if not _TERM_CODE.match(code):
             collector.add(term_node, f"'{code}' is not a term code", "write it like 2026-1")
-        calendar = _term(collector, code, term_node)
+        calendar = _term(collector, code, term_node, cuotas)
         if calendar is not None:
             calendars.append(calendar)
     if not entries:
@@ -93,11 +222,11 @@ def parse_terms(collector: Collector, root: YNode) -> tuple[TermCalendar, ...] |
     return tuple(sorted(calendars, key=lambda c: c.first_due))
 
 
-def _term(collector: Collector, code: str, node: YNode) -> TermCalendar | None:
+def _term(collector: Collector, code: str, node: YNode, count: int | None) -> TermCalendar | None:
     fields = collector.mapping(node, TERM_REQUIRED, TERM_OPTIONAL, what=f"term {code}")
     if fields is None or any(key not in fields for key in TERM_REQUIRED):
         return None
-    cuotas = _cuotas(collector, fields["cuotas"])
+    cuotas = _cuotas(collector, fields["cuotas"], count)
     midterms = collector.day(fields["midterms_start"])
     closes = collector.day(fields["enrolment_closes"])
     late_closes = collector.day(fields["late_enrolment_closes"])
@@ -134,15 +263,15 @@ def _term(collector: Collector, code: str, node: YNode) -> TermCalendar | None:
     )
 
 
-def _cuotas(collector: Collector, node: YNode) -> tuple[date, ...] | None:
+def _cuotas(collector: Collector, node: YNode, count: int | None) -> tuple[date, ...] | None:
     items = collector.sequence(node, what="the cuota due dates")
     if items is None:
         return None
-    if len(items) != CUOTAS_PER_TERM:
+    if count is not None and len(items) != count:
         collector.add(
             node,
-            f"lists {len(items)} due dates; a term has {CUOTAS_PER_TERM} cuotas",
-            "policy 5.1.2: five monthly cuotas per semester",
+            f"lists {len(items)} due dates; a term has {count} cuotas",
+            f"{POLICY_FILE} sets cuotas: {count}; policy 5.1.2",
         )
         return None
     days: list[date] = []

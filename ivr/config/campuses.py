@@ -65,7 +65,7 @@ def check_e164(collector: Collector, node: YNode) -> str | None:
         collector.add(
             node,
             f"'{value}' is not a phone number in E.164 form",
-            "write '+', the country code and the number, no spaces, e.g. +5116259600",
+            "write '+', the country code and the number, no spaces, e.g. +5110000000",
         )
         return None
     return value

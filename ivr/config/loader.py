@@ -49,7 +49,7 @@ def load_config(config_dir: Path) -> Config:
     queues = None
     if menus is not None:
         desks = {n.queue for n in menus.nodes.values() if isinstance(n, TransferNode) and n.queue}
-        queues = parse_queues(collector, config_dir, desks)
+        queues = parse_queues(collector, config_dir, desks, menus.settings.contacts)
     if collector.problems or directory is None or menus is None or schedules is None:
         raise ConfigError(collector.problems, collector.warnings)
     warnings = tuple(sorted(set(collector.warnings)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import assert_never
@@ -33,6 +33,7 @@ from ivr.core.menu import (
     menu_prompt,
 )
 from ivr.core.say import SAY_LIMIT
+from ivr.core.spoken import Pronunciations
 
 MENUS_DIR = "menus"
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -96,6 +97,7 @@ def parse_menus(
     if not collector.problems:  # the walks below follow targets, which must all exist
         _check_reached(collector, settings, nodes, node_sources)
         _check_loops(collector, settings, nodes, node_sources)
+    _check_channels(collector, settings, [settings_node, *node_sources.values()])
     if len(collector.problems) > before:
         return None
     return MenuTree(settings, nodes, file_of)
@@ -149,7 +151,15 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
     fields = collector.mapping(
         node,
         required=["start", "on_failure", "after_hours", "goodbye"],
-        optional=["retries", "max_steps", "voice", "navigation", "texts", "contacts"],
+        optional=[
+            "retries",
+            "max_steps",
+            "voice",
+            "navigation",
+            "texts",
+            "contacts",
+            "pronunciations",
+        ],
         what="settings",
     )
     if fields is None:
@@ -166,6 +176,8 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
     if "max_steps" in fields:
         max_steps = collector.integer(fields["max_steps"], minimum=10, maximum=500) or 60
     voice = _voice(collector, fields["voice"]) if "voice" in fields else Voice()
+    if "pronunciations" in fields:
+        voice = replace(voice, pronunciations=_pronunciations(collector, fields["pronunciations"]))
     navigation = (
         _navigation(collector, fields["navigation"]) if "navigation" in fields else Navigation()
     )
@@ -263,17 +275,83 @@ def _contacts(collector: Collector, node: YNode) -> Contacts:
         number = collector.text(given["whatsapp"])
         if number is not None and not re.fullmatch(r"\+?[\d ()-]{6,20}", number):
             collector.add(
-                given["whatsapp"], f"'{number}' is not a phone number", "e.g. '914 800 800'"
+                given["whatsapp"], f"'{number}' is not a phone number", "e.g. '900 000 000'"
             )
         elif number is not None:
             values["whatsapp"] = number
     if "web" in given:
         web = collector.text(given["web"])
         if web is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", web):
-            collector.add(given["web"], f"'{web}' is not a web address", "e.g. contacto.upn.edu.pe")
+            collector.add(
+                given["web"], f"'{web}' is not a web address", "e.g. ayuda.universidad.edu.pe"
+            )
         elif web is not None:
             values["web"] = web
     return Contacts(**values)
+
+
+_WORD = re.compile(r"^\w+$")
+_ADDRESS_PART = re.compile(r"^[a-z0-9-]+$")
+
+
+def _pronunciations(collector: Collector, node: YNode) -> Pronunciations:
+    """Read settings.pronunciations: how the voice says the institution's names and domains."""
+    given = collector.mapping(node, optional=["words", "addresses"], what="pronunciations") or {}
+    found: dict[str, list[tuple[str, str]]] = {"words": [], "addresses": []}
+    for section, pattern, hint in (
+        ("words", _WORD, "a word as written in the texts, e.g. UNI or MiPortal"),
+        ("addresses", _ADDRESS_PART, "one lowercase part of a web address, e.g. uni"),
+    ):
+        if section not in given:
+            continue
+        entries = (
+            collector.mapping(
+                given[section], optional=list(given[section].mapping), what=f"{section}"
+            )
+            or {}
+        )
+        for written, said_node in entries.items():
+            said = collector.text(said_node)
+            if not pattern.match(written):
+                collector.add(said_node, f"'{written}' cannot be pronounced here", hint)
+            elif said is not None:
+                found[section].append((written, said))
+    return Pronunciations(tuple(found["words"]), tuple(found["addresses"]))
+
+
+def _check_channels(collector: Collector, settings: Settings, roots: Iterable[YNode]) -> None:
+    """Report every text that names a channel the settings do not give (e.g. {whatsapp})."""
+    missing = {
+        "{whatsapp}": (
+            "settings.contacts gives no whatsapp number",
+            "add settings.contacts.whatsapp or reword the text",
+        )
+        if not settings.contacts.whatsapp
+        else None,
+        "{web}": (
+            "settings.contacts gives no web address",
+            "add settings.contacts.web or reword the text",
+        )
+        if not settings.contacts.web
+        else None,
+        "{alternatives}": (
+            "settings.texts.alternatives is not set",
+            "write there the other channels callers can use, or remove this text",
+        )
+        if not settings.texts.alternatives
+        else None,
+    }
+    pending = list(roots)
+    while pending:
+        node = pending.pop()
+        if node.kind == "map":
+            pending.extend(node.mapping.values())
+        elif node.kind == "seq":
+            pending.extend(node.sequence)
+        elif isinstance(node.value, str):
+            for placeholder, problem in missing.items():
+                if problem is not None and placeholder in node.value:
+                    collector.add(node, f"says {placeholder}, but {problem[0]}", problem[1])
 
 
 def _key(collector: Collector, node: YNode) -> str | None:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from ivr.config.campuses import check_e164
 from ivr.config.source import Collector, YNode
+from ivr.core.menu import Contacts
 from ivr.core.queue.wait import (
-    DEFAULT_SMS_TEXT,
     MAX_INTERVAL,
     MIN_INTERVAL,
     SMS_LIMIT,
     DeskWait,
     QueueSettings,
+    default_sms_text,
 )
 
 FILE = "queues.yaml"
@@ -27,9 +28,15 @@ DESK_KEYS = ["interval", "audio", "audio_seconds", "max_wait", "options"]
 
 
 def parse_queues(
-    collector: Collector, config_dir: Path, queues: Collection[str]
+    collector: Collector,
+    config_dir: Path,
+    queues: Collection[str],
+    contacts: Contacts,
 ) -> QueueSettings | None:
-    """Read queues.yaml (absent: the defaults); ``queues`` are the desks menus/ transfer to."""
+    """Read queues.yaml (absent: the defaults); ``queues`` are the desks menus/ transfer to.
+
+    ``contacts`` (the menus' settings.contacts) word the SMS when queues.yaml gives no text.
+    """
     path = config_dir / FILE
     if not path.is_file():
         return QueueSettings()
@@ -49,7 +56,7 @@ def parse_queues(
         if "enabled" in fields:
             callback_on = bool(collector.boolean(fields["enabled"]))
     sms_from: str | None = None
-    sms_text = DEFAULT_SMS_TEXT
+    sms_text = default_sms_text(contacts.whatsapp, contacts.web)
     if "sms" in top:
         fields = collector.mapping(top["sms"], optional=["from", "text"], what="sms") or {}
         if "from" in fields:
@@ -64,6 +71,12 @@ def parse_queues(
                 )
             elif text is not None:
                 sms_text = text
+        if sms_from is not None and not sms_text:
+            collector.add(
+                top["sms"],
+                "sends an SMS with no text",
+                "write sms.text, or set settings.contacts in menus/ to make one",
+            )
     features = {"callback": callback_on, "sms": sms_from is not None}
     defaults = DeskWait(callback=features["callback"], sms=features["sms"])
     if "defaults" in top:

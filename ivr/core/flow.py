@@ -178,7 +178,7 @@ class CallContext:
                 if not notice:
                     continue  # the central is open: nothing to say
                 said += [Say(self.fill(sentence)) for sentence in notice]
-            else:
+            elif self.tree.settings.texts.alternatives:  # none set: nothing to say
                 said.append(Say(self.fill(self.tree.settings.texts.alternatives)))
             state = replace(state, told=state.told | flag)
         return said, state

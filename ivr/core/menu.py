@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from ivr.core.spoken import NO_PRONUNCIATIONS, Pronunciations
+
 # The ``type:`` an operator writes for each node type: a new type adds its own here, so mypy
 # lists the parser's dispatch (ivr.config.menus) among the places to change.
 NodeKind = Literal["menu", "message", "transfer", "hangup", "selfservice"]
+
 # Special targets a message may name instead of a node id.
 BACK = "back"  # the menu the caller came from
 
@@ -26,6 +29,8 @@ class Voice:
     language: str = "es-MX"  # the voice's language: Mia is a Mexican Spanish voice
     speech_language: str = "es-PE"  # what callers speak: Peruvian Spanish recognition
     input_timeout: int = 6  # seconds of silence before Twilio gives up on a Gather
+    # how the institution's names and web addresses are said (settings.pronunciations)
+    pronunciations: Pronunciations = NO_PRONUNCIATIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,10 @@ class Navigation:
     repeat: str = "*"
     back: str = "#"
     main_menu: str = "0"
+
+
+# The apology that names no channel: the operator files' texts.apology names theirs.
+NEUTRAL_APOLOGY = "Lo sentimos, en este momento no podemos atender su llamada. Gracias por llamar."
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +59,24 @@ class Texts:
     transfer_failed: str
     not_understood: str = "No le entendí."  # a phrase that matches no option
     speech_hint: str = "Puede marcar la opción o decirla."  # said once, in the main menu
+    # The texts below name the institution's own channels, so only the operator files word
+    # them; without them a caller hears the neutral sentence, or nothing.
     # the other channels, said once per call where a text is just {alternatives}
-    alternatives: str = (
-        "Puede escribirnos por WhatsApp al {whatsapp}, registrar un ticket en {web}, o acudir "
-        "a Contacto UPN en su campus, de lunes a sábado de 8 de la mañana a 8 de la noche."
-    )
+    alternatives: str = ""
+    # the whole answer when nothing but static TwiML can be sent (Twilio's fallback URL)
+    apology: str = NEUTRAL_APOLOGY
+    # a waiting caller's SMS could not be sent: the channels said instead
+    sms_unsent: str = "Lo sentimos, no pudimos enviarle el mensaje. Sigue en espera."
+    # leaving self-service without a statement: where else to ask for one
+    statement_channels: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Contacts:
     """The other channels' numbers and addresses, for {whatsapp} and {web} in any text."""
 
-    whatsapp: str = "914 800 800"
-    web: str = "contacto.upn.edu.pe"
+    whatsapp: str = ""
+    web: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +92,18 @@ class Settings:
     navigation: Navigation
     texts: Texts
     contacts: Contacts = Contacts()
+
+    def fill_contacts(self, text: str) -> str:
+        """Fill {whatsapp} and {web} in a text said outside a call's flow (static TwiML)."""
+        contacts = {"whatsapp": self.contacts.whatsapp, "web": self.contacts.web}
+        return text.format_map(_Kept(contacts))
+
+
+class _Kept(dict[str, str]):
+    """Leave an unknown {name} as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True, slots=True)

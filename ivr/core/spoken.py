@@ -8,7 +8,9 @@ The one place where the phone's wording of amounts and dates lives:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 Gender = Literal["neutral", "masculine", "feminine"]
@@ -160,27 +162,49 @@ _LETTER_NAMES = {
     "w": "doble u", "x": "equis", "y": "ye", "z": "zeta",
 }  # fmt: skip
 # How the parts of a web or e-mail address are said; others of 4 letters or more are read as
-# words, shorter ones spelled letter by letter.
+# words, shorter ones spelled letter by letter. An institution's own parts (its domain) come
+# from the operator files (``Pronunciations``).
 ADDRESS_PARTS = {
-    "upn": "u pe ene",
     "pe": "pe",
     "edu": "edu",
     "com": "com",
     "org": "org",
-    "uwiener": "u wiener",
     "www": "doble u doble u doble u",
 }
-# Acronyms and names a voice misreads, as callers must hear them.
+# Acronyms a voice misreads, as callers must hear them; an institution's names and acronyms
+# come from the operator files.
 ACRONYMS = {
-    "MiMundoUPN": "Mi Mundo u pe ene",
-    "UPN": "u pe ene",
     "DNI": "de ene i",
 }
 _PHONE = re.compile(r"(?<![\w.,/+])\+?\(?\d[\d ()-]{4,}\d(?![\w.,]\d)")
 _ADDRESS = re.compile(
     r"(?:https?://)?(?:[\w-]+@)?(?:[a-z0-9-]+\.)+(?:pe|com|org|net|edu)\b/?", re.IGNORECASE
 )
-_ACRONYM = re.compile(r"\b(" + "|".join(sorted(ACRONYMS, key=len, reverse=True)) + r")\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Pronunciations:
+    """How the voice must say an institution's names and address parts (its operator files)."""
+
+    words: tuple[tuple[str, str], ...] = ()  # ("UNI", "u ene i"): whole words, case kept
+    address_parts: tuple[tuple[str, str], ...] = ()  # ("uni", "u ene i"): in addresses
+
+    @property
+    def acronyms(self) -> dict[str, str]:
+        return {**ACRONYMS, **dict(self.words)}
+
+    @property
+    def parts(self) -> dict[str, str]:
+        return {**ADDRESS_PARTS, **{k.casefold(): v for k, v in self.address_parts}}
+
+
+NO_PRONUNCIATIONS = Pronunciations()
+
+
+@lru_cache(maxsize=8)
+def _acronym_pattern(pronunciations: Pronunciations) -> re.Pattern[str]:
+    names = sorted(pronunciations.acronyms, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
 def phone_words(number: str) -> str:
@@ -207,34 +231,36 @@ def _grouped(digits: str) -> list[str]:
     return [g for g in out if g]
 
 
-def address_words(address: str) -> str:
-    """Say a web or e-mail address: "contacto.upn.edu.pe" -> "contacto punto u pe ene punto
-    edu punto pe"; "cobranzas@uwiener.edu.pe" -> "cobranzas arroba u wiener punto edu punto pe"."""
+def address_words(address: str, pronunciations: Pronunciations = NO_PRONUNCIATIONS) -> str:
+    """Say a web or e-mail address: "ayuda.example.edu.pe" -> "ayuda punto example punto edu
+    punto pe"; "caja@uni.edu.pe" -> "caja arroba u ene i punto edu punto pe"."""
     plain = re.sub(r"^https?://", "", address, flags=re.IGNORECASE).rstrip("/")
     user, _, host = plain.rpartition("@")
-    spoken = " punto ".join(_address_part(part) for part in host.split("."))
-    return f"{_address_part(user)} arroba {spoken}" if user else spoken
+    parts = pronunciations.parts
+    spoken = " punto ".join(_address_part(part, parts) for part in host.split("."))
+    return f"{_address_part(user, parts)} arroba {spoken}" if user else spoken
 
 
-def _address_part(part: str) -> str:
+def _address_part(part: str, parts: dict[str, str]) -> str:
     lower = part.casefold()
-    if lower in ADDRESS_PARTS:
-        return ADDRESS_PARTS[lower]
+    if lower in parts:
+        return parts[lower]
     if len(lower) >= 4:
         return lower
     return " ".join(_LETTER_NAMES.get(ch, ch) for ch in lower)
 
 
-def for_voice(text: str) -> str:
+def for_voice(text: str, pronunciations: Pronunciations = NO_PRONUNCIATIONS) -> str:
     """Return ``text`` as the voice must read it: phone numbers, addresses and acronyms in words.
 
     The one place these are worded: every text Twilio speaks passes through it (``ivr.twiml``).
     """
     if not any(ch.isdigit() or ch in ".@" or ch.isupper() for ch in text):
         return text
-    text = _ADDRESS.sub(lambda m: address_words(m.group(0)), text)
+    text = _ADDRESS.sub(lambda m: address_words(m.group(0), pronunciations), text)
     text = _PHONE.sub(_phone_match, text)
-    return _ACRONYM.sub(lambda m: ACRONYMS[m.group(1)], text)
+    acronyms = pronunciations.acronyms
+    return _acronym_pattern(pronunciations).sub(lambda m: acronyms[m.group(1)], text)
 
 
 def _phone_match(match: re.Match[str]) -> str:

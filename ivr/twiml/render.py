@@ -7,19 +7,16 @@ from collections.abc import Callable, Iterable
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.flow import Action, Ask, Dial, Enqueue, Hangup, Say, State
-from ivr.core.menu import Voice
+from ivr.core.menu import NEUTRAL_APOLOGY, Settings, Voice
 from ivr.core.queue.wait import Leave, Listen, Play, WaitAction
 from ivr.core.routes import Route
 from ivr.core.spoken import for_voice
 
 UrlFor = Callable[[Route, State], str]  # (route, state) -> URL Twilio calls back
 
-# Said when even the configuration cannot be used (Twilio's Fallback URL, a broken start-up).
-STATIC_APOLOGY = (
-    "Lo sentimos, en este momento no podemos atender su llamada. "
-    "Puede escribirnos por WhatsApp al 914 800 800, o registrar un ticket en "
-    "contacto.upn.edu.pe. Gracias por llamar."
-)
+# Said when even the configuration cannot be used (a broken start-up): it names no channel,
+# since the channels are the operator files' (settings.texts.apology says them).
+STATIC_APOLOGY = NEUTRAL_APOLOGY
 
 
 def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
@@ -31,10 +28,11 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
     """
     response = VoiceResponse()
     speak = {"voice": voice.voice, "language": voice.language}
+    said = voice.pronunciations
     pending: list[str] = []  # said before the next verb: inside a <Gather>, else before it
     for action in actions:
         if isinstance(action, Say):
-            pending.append(for_voice(action.text))
+            pending.append(for_voice(action.text, said))
             continue
         if isinstance(action, Ask):
             url = url_for(action.route, action.state)
@@ -53,7 +51,7 @@ def render(actions: Iterable[Action], voice: Voice, url_for: UrlFor) -> str:
             for text in pending:
                 gather.say(text, **speak)
             # One <Say> for the whole prompt: one speech synthesis, no gaps between options.
-            gather.say(for_voice(" ".join(action.prompt)), **speak)
+            gather.say(for_voice(" ".join(action.prompt), said), **speak)
             pending.clear()
             # Twilio falls through to the next verb on silence: come back as "no input".
             response.redirect(url, method="POST")
@@ -101,11 +99,16 @@ def _gather_options(url: str, timeout: int, digits: int) -> dict[str, object]:
     return options
 
 
-def apology(voice: Voice | None = None) -> str:
-    """Return static TwiML that apologises and ends the call: safe when nothing else is."""
-    voice = voice or Voice()
+def apology(settings: Settings | None = None) -> str:
+    """Return static TwiML that apologises and ends the call: safe when nothing else is.
+
+    With the loaded menus' settings it says their ``texts.apology`` (the channels callers can
+    use instead) in their voice; without them, a neutral apology.
+    """
+    voice = settings.voice if settings is not None else Voice()
+    text = settings.fill_contacts(settings.texts.apology) if settings else STATIC_APOLOGY
     response = VoiceResponse()
-    response.say(for_voice(STATIC_APOLOGY), voice=voice.voice, language=voice.language)
+    response.say(for_voice(text, voice.pronunciations), voice=voice.voice, language=voice.language)
     response.hangup()
     return str(response.to_xml())
 
@@ -114,9 +117,10 @@ def render_wait(actions: Iterable[WaitAction], voice: Voice, url_for: UrlFor) ->
     """Return a wait document: only the verbs Twilio allows while a caller is queued."""
     response = VoiceResponse()
     speak = {"voice": voice.voice, "language": voice.language}
+    said = voice.pronunciations
     for action in actions:
         if isinstance(action, Say):
-            response.say(for_voice(action.text), **speak)
+            response.say(for_voice(action.text, said), **speak)
         elif isinstance(action, Play):
             response.play(action.url, loop=action.loop)
         elif isinstance(action, Listen):
@@ -126,7 +130,7 @@ def render_wait(actions: Iterable[WaitAction], voice: Voice, url_for: UrlFor) ->
             gather = response.gather(input="dtmf", **options)
             for item in action.content:
                 if isinstance(item, Say):
-                    gather.say(for_voice(item.text), **speak)
+                    gather.say(for_voice(item.text, said), **speak)
                 else:
                     gather.play(item.url, loop=item.loop)
         elif isinstance(action, Leave):

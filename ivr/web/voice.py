@@ -11,7 +11,6 @@ import logging
 
 from flask import Response, g
 
-from ivr import twiml
 from ivr.core import flow
 from ivr.core.menu import SelfServiceNode
 from ivr.core.selfservice import phone
@@ -21,7 +20,7 @@ from ivr.storage.phone import PhoneStore
 from ivr.storage.sessions import FINISHED
 from ivr.web import webhook
 from ivr.web.queue import queue_result
-from ivr.web.webhook import TWIML, answer, context, param, state
+from ivr.web.webhook import answer, context, param, state
 
 log = logging.getLogger("ivr.voice")
 blueprint = webhook.blueprint("voice", __name__)
@@ -125,4 +124,4 @@ def fallback() -> Response:
         "Twilio used the fallback URL (error %s)",
         param("ErrorCode")[:16],
     )
-    return Response(twiml.apology(), 200, mimetype=TWIML)
+    return webhook.static_apology()

@@ -226,14 +226,23 @@ def _on_error(error: Exception) -> Response:
             return answer(flow.enter(ctx, State(start, steps=int_arg("s") + 1)), ctx)
         except Exception:
             log.exception("could not answer an unexpected request")
-            return Response(twiml.apology(), 200, mimetype=TWIML)
+            return static_apology()
     log.exception("error while answering %s", _route())
     try:
         ctx = context(current_runtime())
         return answer(flow.apology(ctx, State("", steps=int_arg("s") + 1)), ctx)
     except Exception:
         log.exception("call=%s the apology failed too; static answer", g.get("call_sid", ""))
-        return Response(twiml.apology(), 200, mimetype=TWIML)
+        return static_apology()
+
+
+def static_apology() -> Response:
+    """Answer the static apology, worded by the loaded operator files when there are any."""
+    try:
+        settings = current_runtime().config.menus.settings
+    except Exception:  # the apology must answer whatever else failed
+        settings = None
+    return Response(twiml.apology(settings), 200, mimetype=TWIML)
 
 
 # -- Twilio's parameters -------------------------------------------------------------------------

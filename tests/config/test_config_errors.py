@@ -181,7 +181,7 @@ def test_non_e164_number(config_dir: Path) -> None:
     n = line_of(config_dir, "campuses.yaml", "'601-5700'")
     assert problems(config_dir) == [
         f"campuses.yaml:{n}: campuses.comas.number: '601-5700' is not a phone number in E.164 "
-        "form (write '+', the country code and the number, no spaces, e.g. +5116259600)"
+        "form (write '+', the country code and the number, no spaces, e.g. +5110000000)"
     ]
 
 
@@ -199,7 +199,7 @@ def test_dial_to_a_non_e164_number(config_dir: Path) -> None:
     n = line_of(config_dir, STUDENTS, "dial: '625-9600'")
     assert problems(config_dir) == [
         f"{STUDENTS}:{n}: nodes.help-desk.dial: '625-9600' is not a phone number in E.164 "
-        "form (write '+', the country code and the number, no spaces, e.g. +5116259600)"
+        "form (write '+', the country code and the number, no spaces, e.g. +5110000000)"
     ]
 
 

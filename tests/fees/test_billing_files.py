@@ -1,7 +1,8 @@
-"""billing/terms.yaml and billing/prices.yaml: the shipped files, and located errors."""
+"""billing/: terms.yaml, prices.yaml and policy.yaml: the shipped files, and located errors."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -31,13 +32,17 @@ terms:
 """
 
 
+POLICY = (ROOT / "billing" / "policy.yaml").read_text(encoding="utf-8")
+
+
 def load(
-    tmp_path: Path, prices: str = PRICES, terms: str = TERMS
+    tmp_path: Path, prices: str = PRICES, terms: str = TERMS, policy: str = POLICY
 ) -> tuple[Billing | None, list[str]]:
     folder = tmp_path / "billing"
     folder.mkdir(exist_ok=True)
     (folder / "prices.yaml").write_text(prices, encoding="utf-8")
     (folder / "terms.yaml").write_text(terms, encoding="utf-8")
+    (folder / "policy.yaml").write_text(policy, encoding="utf-8")
     collector = Collector()
     billing = parse_billing(collector, tmp_path)
     return billing, [str(p) for p in collector.problems]
@@ -47,8 +52,15 @@ def test_the_shipped_files_load_and_match_the_demo_billing() -> None:
     collector = Collector()
     billing = parse_billing(collector, ROOT)
     assert [str(p) for p in collector.problems] == []
-    assert billing == DEMO_BILLING
     assert billing is not None
+    # the demo says no channel: the request's wording is the university's
+    demo_policy = replace(
+        DEMO_BILLING.policy,
+        early_payment=replace(
+            DEMO_BILLING.policy.early_payment, request=billing.policy.early_payment.request
+        ),
+    )
+    assert billing == replace(DEMO_BILLING, policy=demo_policy)
     assert [t.code for t in billing.terms] == ["2026-1", "2026-2", "2027-1"]
     assert billing.prices.late_fee == 1500  # policy 5.9.3
 
@@ -111,7 +123,7 @@ def test_four_cuotas(tmp_path: Path) -> None:
     assert billing is None
     assert problems == [
         "billing/terms.yaml:6: terms.2026-2.cuotas: lists 4 due dates; a term has 5 cuotas "
-        "(policy 5.1.2: five monthly cuotas per semester)"
+        "(billing/policy.yaml sets cuotas: 5; policy 5.1.2)"
     ]
 
 
@@ -160,3 +172,105 @@ def test_a_bad_term_code_and_a_missing_file(tmp_path: Path) -> None:
     collector = Collector()
     assert parse_billing(collector, tmp_path) is None
     assert str(collector.problems[0]) == "billing/prices.yaml: file not found"
+
+
+# -- billing/policy.yaml: the policy's numbers, each checked where it is written ---------------
+COMPACT_POLICY = """\
+cuotas: 5
+late_fee_day: 8
+reportable_after_days: 60
+credit_shares:
+  - {up_to: 6, percent: 50}
+  - {up_to: 11, percent: 75}
+insured_cuotas: [2, 3, 4, 5]
+early_payment:
+  percent: 5
+  business_days: 2
+  excluded: [not_regular_tariff, agreement]
+  request: "con un ticket de Facturación"
+"""
+
+
+def test_a_compact_policy_file(tmp_path: Path) -> None:
+    billing, problems = load(tmp_path, policy=COMPACT_POLICY)
+    assert problems == []
+    assert billing is not None
+    assert billing.policy.share(6) == 50 and billing.policy.share(7) == 75
+    assert billing.policy.full_load_credits == 12
+    assert billing.policy.early_payment.excluded == {"not_regular_tariff", "agreement"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        pytest.param(
+            "late_fee_day: 8",
+            "late_fee_day: '8'",
+            "billing/policy.yaml:2: late_fee_day: expected a whole number, found '8'",
+            id="5.9.2-quoted",
+        ),
+        pytest.param(
+            "reportable_after_days: 60",
+            "reportable_after_days: 0",
+            "billing/policy.yaml:3: reportable_after_days: 0 is out of range (use a number "
+            "from 1 to 3650)",
+            id="5.1.3-zero",
+        ),
+        pytest.param(
+            "  - {up_to: 11, percent: 75}",
+            "  - {up_to: 6, percent: 75}",
+            "billing/policy.yaml:6: credit_shares.1.up_to: 6 credits is not above the previous "
+            "bracket's 6 (list the brackets by ascending up_to)",
+            id="5.3.4c-order",
+        ),
+        pytest.param(
+            "insured_cuotas: [2, 3, 4, 5]",
+            "insured_cuotas: [2, 3, 4, 6]",
+            "billing/policy.yaml:7: insured_cuotas.3: cuota 6 does not exist: a term has 5 "
+            "cuotas (use cuota numbers from 1 to 5)",
+            id="5.6.1-no-such-cuota",
+        ),
+        pytest.param(
+            "  percent: 5",
+            "  percent: 100",
+            "billing/policy.yaml:9: early_payment.percent: 100 is out of range (use a number "
+            "from 1 to 99)",
+            id="5.2.2a-percent",
+        ),
+        pytest.param(
+            "excluded: [not_regular_tariff, agreement]",
+            "excluded: [not_regular_tariff, agreements]",
+            "billing/policy.yaml:11: early_payment.excluded.1: 'agreements' is not one of the "
+            "accepted values (did you mean 'agreement'?)",
+            id="5.2.3-misspelt",
+        ),
+    ],
+)
+def test_policy_problems_are_located(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in COMPACT_POLICY
+    billing, problems = load(tmp_path, policy=COMPACT_POLICY.replace(old, new))
+    assert billing is None
+    assert problems == [message]
+
+
+def test_a_policy_of_four_cuotas_wants_four_due_dates(tmp_path: Path) -> None:
+    four = COMPACT_POLICY.replace("cuotas: 5", "cuotas: 4").replace("[2, 3, 4, 5]", "[2, 3, 4]")
+    billing, problems = load(tmp_path, policy=four)
+    assert billing is None
+    assert problems == [
+        "billing/terms.yaml:6: terms.2026-2.cuotas: lists 5 due dates; a term has 4 cuotas "
+        "(billing/policy.yaml sets cuotas: 4; policy 5.1.2)"
+    ]
+    four_dates = TERMS.replace(", 2026-12-30]", "]")
+    billing, problems = load(tmp_path, terms=four_dates, policy=four)
+    assert problems == []
+    assert billing is not None and billing.policy.cuotas == 4
+
+
+def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
+    load(tmp_path)
+    (tmp_path / "billing" / "policy.yaml").unlink()
+    collector = Collector()
+    assert parse_billing(collector, tmp_path) is None
+    [problem] = [str(p) for p in collector.problems]
+    assert problem.startswith("billing/policy.yaml: ")

@@ -25,6 +25,7 @@ from ivr.core.fees import (
     statement_to_json,
 )
 from ivr.core.fees.model import business_days_after
+from tests.fees.policies import SHIPPED_POLICY
 
 PRICES = PriceList(
     late_fee=1500,
@@ -62,7 +63,7 @@ NEXT_TERM = TermCalendar(
     enrolment_closes=date(2026, 8, 15),
     late_enrolment_closes=date(2026, 8, 22),
 )
-BILLING = Billing(PRICES, (TERM, NEXT_TERM))
+BILLING = Billing(PRICES, (TERM, NEXT_TERM), SHIPPED_POLICY)  # billing/policy.yaml
 TARIFF = 100000  # S/ 1,000.00 per cuota
 REGULAR = Student("N00123456")
 
@@ -256,7 +257,7 @@ def test_5_9_2_the_fee_is_for_cuotas_not_the_matricula() -> None:
 
 
 def test_5_9_3_the_fee_comes_from_the_price_list() -> None:
-    dearer = Billing(PriceList(2000, 4500, 15001, 10000, 40000), (TERM, NEXT_TERM))
+    dearer = Billing(PriceList(2000, 4500, 15001, 10000, 40000), (TERM, NEXT_TERM), SHIPPED_POLICY)
     account = Account(REGULAR, (Enrolment("2026-1", TARIFF, 20, insurance="not_contracted"),))
     assert row(statement(account, dearer, date(2026, 3, 18)), 1).late_fee == 2000
 

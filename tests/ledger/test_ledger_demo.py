@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
 from ivr.clock import LIMA
-from ivr.core.fees import Billing, Statement, statement, statement_to_json
+from ivr.core.fees import Statement, statement, statement_to_json
 from ivr.storage.ledger import demo
 from ivr.storage.ledger.sql import SqlLedger
 from tests.helpers import dump
@@ -144,4 +145,4 @@ def test_the_requested_number_of_students(ledger: SqlLedger) -> None:
 
 def test_the_demo_needs_its_terms() -> None:
     with pytest.raises(ValueError, match="the demo needs the terms 2026-1, 2026-2 and 2027-1"):
-        demo.build(billing=Billing(demo.DEMO_BILLING.prices, demo.DEMO_BILLING.terms[:1]))
+        demo.build(billing=replace(demo.DEMO_BILLING, terms=demo.DEMO_BILLING.terms[:1]))

@@ -97,7 +97,7 @@ def test_bad_rows_reject_the_whole_file_with_every_problem(
         "payments.csv",
         "payment_id,student_code,term,concept,cuota,amount,paid_on\n"
         "B-1,N00100001,2026-2,cuota,1,950.00,2026-08-28\n"
-        "B-2,N00100001,2026-2,cuota,6,9.5O,2026-02-30\n"
+        "B-2,N00100001,2026-2,cuota,16,9.5O,2026-02-30\n"
         "B-3,N00100001,,cuota,2,10.00,2026-09-01\n"
         "B-4,N00100001,2026-3,matricula,1,0,2026-09-01\n"
         "B-1,N00100001,2026-2,abono,,1.00,2026-09-01\n"
@@ -109,7 +109,7 @@ def test_bad_rows_reject_the_whole_file_with_every_problem(
     assert parsed.messages() == [
         f"{path.name}:3: amount: '9.5O' is not an amount in soles (write it like 1234.50: a dot "
         "before the céntimos, no thousands separator)",
-        f"{path.name}:3: cuota: '6' is not a whole number from 1 to 5",
+        f"{path.name}:3: cuota: '16' is not a whole number from 1 to 12",
         f"{path.name}:3: paid_on: '2026-02-30' is not a date (write it as YYYY-MM-DD, e.g. "
         "2026-08-31)",
         f"{path.name}:4: term: is needed when the payment names a cuota",

@@ -6,10 +6,30 @@ from datetime import date
 
 import pytest
 
+from ivr.config.billing import parse_billing
+from ivr.config.source import Collector
 from ivr.core.fees import Account, Enrolment, Payment, Statement, Student, statement
 from ivr.core.say import SAY_LIMIT
-from ivr.core.selfservice.script import detail, early_payment, summary
+from ivr.core.selfservice import script
 from ivr.storage.ledger.demo import DEMO_BILLING
+from tests.helpers import ROOT
+
+SHIPPED = parse_billing(Collector(), ROOT)
+assert SHIPPED is not None
+POLICY = SHIPPED.policy  # billing/policy.yaml as shipped: the wording callers hear
+
+
+def summary(result: Statement) -> tuple[str, ...]:
+    return script.summary(result, POLICY)
+
+
+def detail(result: Statement) -> tuple[str, ...]:
+    return script.detail(result, POLICY)
+
+
+def early_payment(result: Statement) -> tuple[str, ...]:
+    return script.early_payment(result, POLICY)
+
 
 TODAY = date(2026, 11, 21)  # a Saturday
 # 2026-2: matrícula due 15 Aug; cuotas 31 Aug, 30 Sep, 30 Oct, 30 Nov, 30 Dec;
@@ -94,8 +114,9 @@ def test_summary_of_an_up_to_date_student_enrolled_in_the_next_term() -> None:
         "noviembre.",
     )
     assert early_payment(result) == (
-        "El descuento por pronto pago es del cinco por ciento de las cuotas y se solicita por "
-        "correo a cobranzas@uwiener.edu.pe, hasta el martes 30 de marzo de 2027.",
+        "El descuento por pronto pago es del cinco por ciento de las cuotas y se solicita "
+        "registrando un ticket de Facturación en MiMundoUPN, opción Servicios, Contacto UPN, "
+        "hasta el martes 30 de marzo de 2027.",
         "Cuando se le aprueba, tiene dos días hábiles para pagar todas las cuotas del ciclo dos "
         "mil veintisiete uno: pagaría cuatro mil seiscientos sesenta y seis soles con cincuenta "
         "céntimos, con un descuento de doscientos treinta y siete soles con cincuenta céntimos.",

@@ -4,12 +4,15 @@ No Flask, no SQL, no clock: ``statement(account, billing, as_of)``.
 """
 
 from ivr.core.fees.model import (
-    CUOTAS_PER_TERM,
+    EARLY_PAYMENT_EXCLUSIONS,
     INSURANCE_VALUES,
     PAYMENT_CONCEPTS,
     Account,
     Billing,
+    CreditShare,
+    EarlyPayment,
     Enrolment,
+    FeePolicy,
     Insurance,
     Payment,
     PaymentConcept,
@@ -31,14 +34,17 @@ from ivr.core.fees.statement import (
 )
 
 __all__ = [
-    "CUOTAS_PER_TERM",
+    "EARLY_PAYMENT_EXCLUSIONS",
     "INSURANCE_VALUES",
     "PAYMENT_CONCEPTS",
     "Account",
     "Billing",
+    "CreditShare",
+    "EarlyPayment",
     "EarlyPaymentQuote",
     "EarlyPaymentStatus",
     "Enrolment",
+    "FeePolicy",
     "Insurance",
     "NextDue",
     "Obligation",

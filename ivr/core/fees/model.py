@@ -12,8 +12,6 @@ from typing import Literal
 
 from ivr.core.schedule.peru import holiday_name
 
-CUOTAS_PER_TERM = 5  # policy 5.1.2: the semester is paid in five monthly cuotas
-
 Insurance = Literal["contracted", "exonerated", "not_contracted"]
 INSURANCE_VALUES: tuple[Insurance, ...] = ("contracted", "exonerated", "not_contracted")
 
@@ -38,11 +36,61 @@ CUOTA_CONCEPTS: frozenset[str] = frozenset({"cuota", "seguro", "gastos_administr
 class PriceList:
     """The current price list (Lista de precios / TUPA) values the policy needs, in céntimos."""
 
-    late_fee: int  # policy 5.9.3: gastos administrativos, S/ 15 per overdue cuota
-    insurance_instalment: int  # policy 5.6.2: one of the four insurance instalments
+    late_fee: int  # policy 5.9.3: gastos administrativos per overdue cuota
+    insurance_instalment: int  # policy 5.6.2: one insurance instalment
     credit_price: int  # policy 5.3.4 c: price per credit in the last regular cycle
     extemporaneous_enrolment_fee: int  # policy 5.3.3: derecho por matrícula extemporánea
     matricula: int  # policy 5.3.1: the enrolment fee (matrícula) of each term
+
+
+# The most cuotas billing/policy.yaml may give a term: the bound a payment's cuota number is
+# checked against before the policy is known (the ledger import).
+MAX_CUOTAS = 12
+# Who may be kept from the early-payment discount (billing/policy.yaml early_payment.excluded):
+# the statuses the statement gives such a student.
+EARLY_PAYMENT_EXCLUSIONS = ("not_regular_tariff", "agreement", "other_benefit", "staff_or_family")
+
+
+@dataclass(frozen=True, slots=True)
+class CreditShare:
+    """An enrolment of at most ``up_to`` credits pays ``percent`` of its regular tariff."""
+
+    up_to: int
+    percent: int
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyPayment:
+    """The early-payment discount's rules (billing/policy.yaml ``early_payment``)."""
+
+    percent: int  # of the term's tuition
+    business_days: int  # once granted, to pay the whole cycle
+    excluded: frozenset[str]  # of EARLY_PAYMENT_EXCLUSIONS
+    request: str  # how a caller requests it, said after "se solicita"
+
+
+@dataclass(frozen=True, slots=True)
+class FeePolicy:
+    """The payment policy's numbers (billing/policy.yaml), each file entry citing its clause."""
+
+    cuotas: int  # cuotas per term
+    late_fee_day: int  # the late fee accrues on this day after a cuota's due date
+    reportable_after_days: int  # debt overdue more than this many days may be reported
+    credit_shares: tuple[CreditShare, ...]  # by ascending up_to; above the last: full tariff
+    insured_cuotas: tuple[int, ...]  # the cuotas (1-based) that carry an insurance instalment
+    early_payment: EarlyPayment
+
+    @property
+    def full_load_credits(self) -> int:
+        """Return the credits from which the full regular tariff applies."""
+        return self.credit_shares[-1].up_to + 1 if self.credit_shares else 0
+
+    def share(self, credits: int) -> int:
+        """Return the percent of the regular tariff an enrolment of ``credits`` pays."""
+        for bracket in self.credit_shares:
+            if credits <= bracket.up_to:
+                return bracket.percent
+        return 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +98,7 @@ class TermCalendar:
     """One academic term's payment calendar."""
 
     code: str  # e.g. "2026-2"
-    cuota_due_dates: tuple[date, ...]  # policy 5.1.2: five dates, in order
+    cuota_due_dates: tuple[date, ...]  # one date per cuota of the policy, in order
     midterms_start: date  # policy 5.4.1: first day of the midterm exams
     withdrawal_deadline: date  # policy 5.4.1: the business day before the midterms
     enrolment_closes: date  # last day of regular enrolment; the matrícula is due then
@@ -63,10 +111,11 @@ class TermCalendar:
 
 @dataclass(frozen=True, slots=True)
 class Billing:
-    """Everything the operator's billing files say: prices and term calendars."""
+    """Everything the operator's billing files say: prices, term calendars and the policy."""
 
     prices: PriceList
     terms: tuple[TermCalendar, ...]
+    policy: FeePolicy
 
     def term(self, code: str) -> TermCalendar | None:
         for calendar in self.terms:

@@ -1,4 +1,9 @@
-"""The undergraduate payment policy (UPNW-CCO-POL-001 v07) as a pure function of an account.
+"""The undergraduate payment policy as a pure function of an account.
+
+The policy's numbers (cuotas per term, the late fee's day, the credit shares, the discount...)
+are the operator's ``billing/policy.yaml``, handed in as ``Billing.policy`` (a ``FeePolicy``);
+the comments below cite the seed policy's clauses (UPNW-CCO-POL-001 v07) that the shipped file
+takes them from, and the examples use its values.
 
 ``statement(account, billing, as_of)`` bills every enrolment on its term's calendar, applies the
 payments received up to ``as_of`` in the order they were made, and attaches the late fees and
@@ -50,10 +55,10 @@ from datetime import date, timedelta
 
 from ivr.core.fees.model import (
     CUOTA_CONCEPTS,
-    CUOTAS_PER_TERM,
     Account,
     Billing,
     Enrolment,
+    FeePolicy,
     Payment,
     PriceList,
     Student,
@@ -72,12 +77,6 @@ from ivr.core.fees.statement import (
     TermSummary,
 )
 
-FULL_LOAD_CREDITS = 12  # policy 5.3.4 c: from 12 credits on, the full regular tariff
-HALF_LOAD_MAX_CREDITS = 6  # policy 5.3.4 c: "matrícula hasta 6 créditos" -> 50%
-LATE_FEE_GRACE_DAYS = 7  # policy 5.9.2: the fee accrues on the 8th day after the due date
-EARLY_PAYMENT_BUSINESS_DAYS = 2  # policy 5.2.2 d: days to pay the whole cycle once granted
-REPORTABLE_AFTER_DAYS = 60  # policy 5.1.3: "deuda vencida mayor a 60 días calendario"
-EARLY_PAYMENT_PERCENT = 5  # policy 5.2.2 a
 EARLY_PAYMENT_CONCEPTS = frozenset({"cuota", "seguro"})
 REGULAR_TARIFF = "regular"
 
@@ -92,42 +91,51 @@ class UnknownTermError(ValueError):
     """An enrolment names a term that billing/terms.yaml does not describe."""
 
 
-def tuition_cuotas(enrolment: Enrolment, prices: PriceList) -> tuple[int, ...]:
-    """Return the tuition of each of the five cuotas, in céntimos (policies 5.1.2, 5.3.4 c)."""
-    if enrolment.credits >= FULL_LOAD_CREDITS:
-        return (enrolment.tariff,) * CUOTAS_PER_TERM
+def tuition_cuotas(enrolment: Enrolment, prices: PriceList, policy: FeePolicy) -> tuple[int, ...]:
+    """Return the tuition of each cuota of the term, in céntimos (policies 5.1.2, 5.3.4 c)."""
+    count = policy.cuotas
+    if enrolment.credits >= policy.full_load_credits:
+        return (enrolment.tariff,) * count
     if enrolment.last_regular_cycle:
-        # policy 5.3.4 c: last regular cycle under 12 credits -> credits x price per credit,
-        # spread over the five cuotas; the first cuotas carry the odd céntimos.
-        return spread(enrolment.credits * prices.credit_price, CUOTAS_PER_TERM)
-    # policy 5.3.4 c: up to 6 credits -> 50% of the assigned regular tariff; 7 to 11 -> 75%
-    share = 50 if enrolment.credits <= HALF_LOAD_MAX_CREDITS else 75
-    return (percent_of(enrolment.tariff, share),) * CUOTAS_PER_TERM
+        # policy 5.3.4 c: last regular cycle under the full load (12 credits) -> credits x
+        # price per credit, spread over the cuotas; the first cuotas carry the odd céntimos.
+        return spread(enrolment.credits * prices.credit_price, count)
+    # policy 5.3.4 c: a share of the assigned regular tariff by credits (up to 6: 50%; 7-11: 75%)
+    return (percent_of(enrolment.tariff, policy.share(enrolment.credits)),) * count
 
 
-def insurance_instalments(enrolment: Enrolment, prices: PriceList) -> tuple[int, ...]:
+def insurance_instalments(
+    enrolment: Enrolment, prices: PriceList, policy: FeePolicy
+) -> tuple[int, ...]:
     """Return the insurance added to each cuota (policies 5.6.1, 5.6.3, 5.6.4)."""
     if enrolment.insurance != "contracted":
         # policy 5.6.3-5.6.4: exonerated students (and those who did not take it) pay none
-        return (0,) * CUOTAS_PER_TERM
-    # policy 5.6.1: four instalments, added to the cuotas from the second on
-    return (0,) + (prices.insurance_instalment,) * (CUOTAS_PER_TERM - 1)
+        return (0,) * policy.cuotas
+    # policy 5.6.1: one instalment added to each insured cuota (cuotas 2 to 5)
+    insured = set(policy.insured_cuotas)
+    return tuple(
+        prices.insurance_instalment if number in insured else 0
+        for number in range(1, policy.cuotas + 1)
+    )
 
 
 def early_payment_ineligibility(
-    student: Student, enrolment: Enrolment
+    student: Student, enrolment: Enrolment, policy: FeePolicy
 ) -> EarlyPaymentStatus | None:
     """Return why the early-payment discount cannot apply to this enrolment, or None."""
     if enrolment.withdrawn_on is not None:
         return "withdrawn"
-    if student.tariff_category != REGULAR_TARIFF:
-        return "not_regular_tariff"  # policy 5.2.2 a: only the regular tariff
-    if student.has_agreement:
-        return "agreement"  # policy 5.2.3: a convenio excludes other benefits
-    if student.has_benefit:
-        return "other_benefit"  # policy 5.2.1: benefits are not cumulative
-    if student.is_staff_or_family:
-        return "staff_or_family"  # policy 5.2.4 c
+    reasons: tuple[tuple[bool, EarlyPaymentStatus], ...] = (
+        # policy 5.2.2 a: only the regular tariff
+        (student.tariff_category != REGULAR_TARIFF, "not_regular_tariff"),
+        (student.has_agreement, "agreement"),  # policy 5.2.3: a convenio excludes others
+        (student.has_benefit, "other_benefit"),  # policy 5.2.1: benefits are not cumulative
+        (student.is_staff_or_family, "staff_or_family"),  # policy 5.2.4 c
+    )
+    excluded = policy.early_payment.excluded
+    for applies, reason in reasons:
+        if applies and reason in excluded:
+            return reason
     return None
 
 
@@ -143,6 +151,7 @@ class _Row:
     insurance: int
     discount: int
     fee_price: int  # the late fee this row can carry: the price list's for a cuota, else 0
+    fee_day: int  # the day after ``due`` the late fee accrues on (policy 5.9.2: the 8th)
     sort_key: tuple[date, int, int]
     principal_paid: int = 0
     fee_paid: int = 0
@@ -155,14 +164,14 @@ class _Row:
     @property
     def fee_due(self) -> date:
         # policy 5.9.2: the fee "se devengará al octavo día": it falls due on D+8
-        return self.due + timedelta(days=LATE_FEE_GRACE_DAYS + 1)
+        return self.due + timedelta(days=self.fee_day)
 
     def fee_accrued(self, on: date) -> bool:
         # policy 5.9.2: not fully paid by the end of D+7 -> one fee, from D+8 on, and a later
         # payment does not remove it; never more than one per cuota.
         if self.fee_price == 0 or on < self.fee_due:
             return False
-        grace_end = self.due + timedelta(days=LATE_FEE_GRACE_DAYS)
+        grace_end = self.fee_due - timedelta(days=1)
         return self.paid_in_full_on is None or self.paid_in_full_on > grace_end
 
     def pay_amount(self, on: date, money: int) -> int:
@@ -188,6 +197,7 @@ class _Row:
 def statement(account: Account, billing: Billing, as_of: date) -> Statement:
     """Return what the student owes as of the end of ``as_of``, by the payment policy."""
     prices = billing.prices
+    policy = billing.policy
     student = account.student
     payments = sorted(
         (p for p in account.payments if p.paid_on <= as_of and p.amount > 0),
@@ -201,14 +211,14 @@ def statement(account: Account, billing: Billing, as_of: date) -> Statement:
         if calendar is None:
             raise UnknownTermError(f"term {enrolment.term} is not in billing/terms.yaml")
         calendars[enrolment.term] = calendar
-        grant = _grant(enrolment, calendar, prices, payments, as_of)
-        rows.extend(_bill_term(enrolment, calendar, prices, grant))
+        grant = _grant(enrolment, prices, policy, payments, as_of)
+        rows.extend(_bill_term(enrolment, calendar, prices, policy, grant))
         if grant is not None:
             grants[enrolment.term] = grant
     rows.sort(key=lambda r: r.sort_key)
 
     credit = _apply_payments(rows, payments)
-    obligations = tuple(_settle(row, as_of) for row in rows)
+    obligations = tuple(_settle(row, as_of, policy.reportable_after_days) for row in rows)
 
     overdue_total = sum(o.overdue_amount for o in obligations)
     upcoming = [o for o in obligations if o.outstanding > 0 and o.due >= as_of]
@@ -223,7 +233,7 @@ def statement(account: Account, billing: Billing, as_of: date) -> Statement:
             upcoming[0].outstanding,
         )
     )
-    early_status, quote = _early_payment(account, calendars, obligations, grants, as_of)
+    early_status, quote = _early_payment(account, calendars, obligations, grants, policy, as_of)
     return Statement(
         code=student.code,
         as_of=as_of,
@@ -250,7 +260,7 @@ class _Grant:
     """An early-payment discount the billing office granted for one term (policy 5.2.2 c-d)."""
 
     granted_on: date
-    pay_by: date  # the 2nd business day after the grant (5.2.2 d)
+    pay_by: date  # the policy's business days after the grant (5.2.2 d: the 2nd)
     discounts: tuple[int, ...]  # per cuota
     paid_in_time: bool  # the whole discounted cycle received by ``pay_by``
     lapsed: bool  # ``pay_by`` is over without the whole cycle paid: regular tariff again
@@ -262,8 +272,8 @@ class _Grant:
 
 def _grant(
     enrolment: Enrolment,
-    calendar: TermCalendar,
     prices: PriceList,
+    policy: FeePolicy,
     payments: list[Payment],
     as_of: date,
 ) -> _Grant | None:
@@ -276,11 +286,12 @@ def _grant(
     granted_on = enrolment.early_payment_granted_on
     if granted_on is None or granted_on > as_of:
         return None
-    tuition = tuition_cuotas(enrolment, prices)
-    insurance = insurance_instalments(enrolment, prices)
+    tuition = tuition_cuotas(enrolment, prices, policy)
+    insurance = insurance_instalments(enrolment, prices, policy)
     # policy 5.2.2 a-b: 5% off the cuotas (tuition only, never insurance, matrícula or fees)
-    discounts = spread(percent_of(sum(tuition), EARLY_PAYMENT_PERCENT), CUOTAS_PER_TERM)
-    pay_by = business_days_after(granted_on, EARLY_PAYMENT_BUSINESS_DAYS)
+    rules = policy.early_payment
+    discounts = spread(percent_of(sum(tuition), rules.percent), policy.cuotas)
+    pay_by = business_days_after(granted_on, rules.business_days)
     owed = sum(tuition) - sum(discounts) + sum(insurance)
     received = sum(
         p.amount
@@ -295,6 +306,7 @@ def _bill_term(
     enrolment: Enrolment,
     calendar: TermCalendar,
     prices: PriceList,
+    policy: FeePolicy,
     grant: _Grant | None,
 ) -> list[_Row]:
     """Return the obligations one enrolment creates (a grant in force discounts its cuotas)."""
@@ -303,7 +315,7 @@ def _bill_term(
     enrolled_by = (
         calendar.late_enrolment_closes if enrolment.extemporaneous else calendar.enrolment_closes
     )
-    rows = [_row(term, "matricula", None, enrolled_by, prices.matricula, 0, 0, 0)]
+    rows = [_row(term, "matricula", None, enrolled_by, prices.matricula, 0, 0, 0, 0)]
     if enrolment.extemporaneous:
         # policy 5.3.3: the extemporaneous enrolment adds the administrative fee
         rows.append(
@@ -316,10 +328,11 @@ def _bill_term(
                 0,
                 0,
                 0,
+                0,
             )
         )
-    tuition = tuition_cuotas(enrolment, prices)
-    insurance = insurance_instalments(enrolment, prices)
+    tuition = tuition_cuotas(enrolment, prices, policy)
+    insurance = insurance_instalments(enrolment, prices, policy)
     # policy 5.2.2 d: the discount holds while the grant is in force or was paid in time
     discounts = grant.discounts if grant is not None and grant.in_force else (0,) * len(tuition)
     for index, due in enumerate(calendar.cuota_due_dates):
@@ -338,6 +351,7 @@ def _bill_term(
                 insurance[index],
                 discounts[index],
                 prices.late_fee,  # policy 5.9.2-5.9.3: S/ 15 per overdue cuota
+                policy.late_fee_day,  # policy 5.9.2: on the 8th day
             )
         )
     return rows
@@ -352,6 +366,7 @@ def _row(
     insurance: int,
     discount: int,
     fee_price: int,
+    fee_day: int,
 ) -> _Row:
     row = _Row(
         term,
@@ -362,6 +377,7 @@ def _row(
         insurance,
         discount,
         fee_price,
+        fee_day,
         sort_key=(due, _CONCEPT_RANK[concept], cuota or 0),
     )
     if row.amount == 0:
@@ -408,7 +424,7 @@ def _target(targets: dict[tuple[str, str, int | None], _Row], payment: Payment) 
     return None
 
 
-def _settle(row: _Row, as_of: date) -> Obligation:
+def _settle(row: _Row, as_of: date, reportable_after: int) -> Obligation:
     late_fee = row.fee_price if row.fee_accrued(as_of) else 0
     paid = row.principal_paid + row.fee_paid
     outstanding = row.amount + late_fee - paid
@@ -441,7 +457,7 @@ def _settle(row: _Row, as_of: date) -> Obligation:
         insurance=row.insurance,
         discount=row.discount,
         # policy 5.1.3: an unpaid amount more than 60 calendar days past its own due day
-        reportable=days_overdue > REPORTABLE_AFTER_DAYS,
+        reportable=days_overdue > reportable_after,
         late_fee_outstanding=fee_left,
         overdue_amount=(principal_left if principal_days else 0) + (fee_left if fee_days else 0),
     )
@@ -471,6 +487,7 @@ def _early_payment(
     calendars: dict[str, TermCalendar],
     obligations: tuple[Obligation, ...],
     grants: dict[str, _Grant],
+    policy: FeePolicy,
     as_of: date,
 ) -> tuple[EarlyPaymentStatus, EarlyPaymentQuote | None]:
     """Say where the newest term stands with the early-payment discount (policy 5.2)."""
@@ -492,14 +509,14 @@ def _early_payment(
             amount=sum(o.outstanding for o in cuotas),
             deadline=grant.pay_by,
         )
-    reason = early_payment_ineligibility(account.student, enrolment)
+    reason = early_payment_ineligibility(account.student, enrolment, policy)
     if reason is not None:
         return reason, None
     if as_of >= calendar.first_due:
         # policy 5.2.2 a: "antes del vencimiento de la primera cuota"
         return "deadline_passed", None
     # policy 5.2.2 c: it must be requested; the quote says what paying early would cost
-    discount = percent_of(sum(o.tuition for o in cuotas), EARLY_PAYMENT_PERCENT)
+    discount = percent_of(sum(o.tuition for o in cuotas), policy.early_payment.percent)
     to_pay = max(sum(o.outstanding for o in cuotas) - discount, 0)
     return "available", EarlyPaymentQuote(
         term=enrolment.term,

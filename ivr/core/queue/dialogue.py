@@ -37,7 +37,6 @@ from ivr.core.queue.wait import (
     NOT_STORED,
     SMS,
     SMS_ALREADY,
-    SMS_FAILED,
     Leave,
     QueueSettings,
     WaitAction,
@@ -161,7 +160,7 @@ def key(
             services.note(pending=own, bad=0)
             return reply(ask_confirm(own, state), "queue_callback", "confirm own")
         if digits == KEY_SMS and desk.sms:
-            return _send_sms(queues, caller, services, reply)
+            return _send_sms(ctx, queues, caller, services, reply)
         return reply((Say(INVALID_KEY),), "queue_invalid")
     if state.step == "confirm":
         if digits == KEY_CONFIRM:
@@ -189,6 +188,7 @@ def key(
 
 
 def _send_sms(
+    ctx: CallContext,
     queues: QueueSettings,
     to: str,
     services: QueueServices,
@@ -196,11 +196,12 @@ def _send_sms(
 ) -> WaitReply:
     if services.notes().get("sms") == "sent":  # pressed again, or Twilio retried this webhook
         return reply((Say(SMS_ALREADY),), "queue_sms", "already sent")
+    unsent = Say(ctx.fill(ctx.tree.settings.texts.sms_unsent))  # the channels, instead
     if not services.can_text or queues.sms_from is None or not E164_PERU.match(to):
-        return reply((Say(SMS_FAILED),), "queue_sms", "unavailable")
+        return reply((unsent,), "queue_sms", "unavailable")
     failed = services.send_sms(to, queues.sms_from, queues.sms_text)
     if failed is not None:
-        return reply((Say(SMS_FAILED),), "queue_sms", f"failed {failed.status or '-'}")
+        return reply((unsent,), "queue_sms", f"failed {failed.status or '-'}")
     services.note(sms="sent", left=SMS)
     return reply((Leave(),), "queue_leave", SMS)
 

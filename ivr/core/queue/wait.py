@@ -31,10 +31,7 @@ DEFAULT_INTERVAL = 45  # seconds between two announcements of the caller's place
 DEFAULT_MAX_WAIT = 10 * 60  # seconds in the queue before the caller is taken out
 MIN_INTERVAL, MAX_INTERVAL = 15, 300
 SMS_LIMIT = 320  # characters: two concatenated SMS segments at most
-DEFAULT_SMS_TEXT = (
-    "Universidad: escribanos por WhatsApp al 914 800 800 (con su codigo de estudiante) o "
-    "registre un ticket en https://contacto.upn.edu.pe/"
-)
+
 
 # Why a caller left the queue without a desk (``Leave`` reasons, named in call records).
 CALLBACK, SMS, CLOSING, MAX_WAIT = "callback", "sms", "closing", "max_wait"
@@ -72,10 +69,20 @@ class QueueSettings:
     defaults: DeskWait = field(default_factory=DeskWait)
     desks: Mapping[str, DeskWait] = field(default_factory=dict)
     sms_from: str | None = None  # a Twilio number that can send SMS; None: no SMS option
-    sms_text: str = DEFAULT_SMS_TEXT
+    sms_text: str = ""  # queues.yaml's sms.text, or one made of the menus' contacts
 
     def desk(self, queue: str) -> DeskWait:
         return self.desks.get(queue, self.defaults)
+
+
+def default_sms_text(whatsapp: str, web: str) -> str:
+    """Return the SMS sent when queues.yaml words none: the channels of settings.contacts."""
+    channels = [
+        *([f"escribanos por WhatsApp al {whatsapp}"] if whatsapp else []),
+        *([f"registre un ticket en https://{web}/"] if web else []),
+    ]
+    text = " o ".join(channels)
+    return text[:1].upper() + text[1:] + "." if text else ""
 
 
 # -- the wait document's actions -----------------------------------------------------------------
@@ -254,11 +261,6 @@ def ask_number(state: State, *, again: bool = False) -> tuple[WaitAction, ...]:
 
 STILL_WAITING = "No recibimos ninguna opción. Sigue en espera."
 NOT_STORED = "Lo sentimos, no pudimos registrar su pedido. Sigue en espera."
-SMS_FAILED = (
-    "Lo sentimos, no pudimos enviarle el mensaje. Puede escribirnos por WhatsApp al nueve "
-    "uno cuatro, ocho cero cero, ocho cero cero, o registrar un ticket en MiMundoUPN, opción "
-    "Servicios, Contacto UPN. Sigue en espera."
-)
 SMS_ALREADY = "Ya le enviamos el mensaje de texto. Sigue en espera."
 INVALID_KEY = "Esa opción no es válida. Sigue en espera."
 

@@ -34,10 +34,8 @@ from ivr.core.say import split_for_say
 from ivr.core.selfservice import script
 
 MAX_FAILURES = 3  # wrong code or DNI in one call
-CHANNELS = (
-    "Puede consultar su estado de cuenta escribiendo al WhatsApp del Estudiante, {whatsapp}, "
-    "o registrando un ticket de Facturación en MiMundoUPN, opción Servicios, Contacto UPN."
-)
+# Stands for settings.texts.statement_channels (the institution's channels) in what is said.
+CHANNELS = "{statement_channels}"
 ASK_DNI = "Ahora marque los cuatro últimos dígitos de su DNI, y al final la tecla numeral."
 MISMATCH = "Los datos ingresados no coinciden con nuestros registros."
 GAVE_UP = "No pudimos verificar sus datos."
@@ -170,7 +168,7 @@ def _dni(
         statement = statement_of(services, outcome.code, ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)
-        said = speak(ctx, script.summary(statement))
+        said = speak(ctx, script.summary(statement, services.billing.policy))
         return Outcome(
             (*said, _menu_ask(ctx, node, replace(state, step="menu", no_input=0, invalid=0))),
             node.id,
@@ -206,7 +204,7 @@ def _menu(
         if statement is None:
             return _unavailable(ctx, node, state)
         scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
-        said = speak(ctx, scripts[keyed](statement))
+        said = speak(ctx, scripts[keyed](statement, services.billing.policy))
         ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
         return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
     if keyed == "4" and node.billing_desk:
@@ -240,7 +238,8 @@ def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
     ]
     desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
     if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
-        options.append("Para hablar con Facturación, marque 4.")
+        # the desk's name is the operator's (menus/): "Facturación" in the shipped files
+        options.append(f"Para hablar con {desk.title}, marque 4.")
     nav = ctx.tree.settings.navigation
     options.append(
         f"Para repetir estas opciones, marque {spoken_key(nav.repeat)}. Para volver, marque "
@@ -261,7 +260,14 @@ def _leave(
     ctx: CallContext, node: SelfServiceNode, state: State, texts: tuple[str, ...], event: str
 ) -> Outcome:
     nxt = enter(ctx, state.at(node.next))
-    return Outcome((*(Say(ctx.fill(t)) for t in texts), *nxt.actions), node.id, event)
+    said = tuple(Say(ctx.fill(t)) for t in _with_channels(ctx, texts) if t)
+    return Outcome((*said, *nxt.actions), node.id, event)
+
+
+def _with_channels(ctx: CallContext, texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Put the operator's other channels for a statement (settings.texts) where CHANNELS is."""
+    channels = ctx.tree.settings.texts.statement_channels
+    return tuple(channels if t == CHANNELS else t for t in texts)
 
 
 def _unavailable(ctx: CallContext, node: SelfServiceNode, state: State) -> Outcome:

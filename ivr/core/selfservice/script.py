@@ -2,8 +2,9 @@
 
 Three scripts, each a tuple of sentences for the phone layer to read (one ``<Say>`` each, or
 joined): ``summary`` (balance, overdue, late fees, the next cuota, warnings), ``detail`` (each
-obligation of the terms that still owe something) and ``early_payment`` (the 5% discount, or
-why it does not apply, said generically). Pure: they read a ``Statement`` and nothing else.
+obligation of the terms that still owe something) and ``early_payment`` (the discount, or
+why it does not apply, said generically). Pure: they read a ``Statement`` and the policy's
+numbers and wording (``FeePolicy``, from billing/policy.yaml) and nothing else.
 The phone layer joins them into as few ``<Say>``s as ``ivr.core.say`` allows.
 """
 
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from ivr.core.fees.model import FeePolicy
 from ivr.core.fees.statement import Obligation, Statement
 from ivr.core.spoken import date_words, money_words, number_words, term_words
 
 _INELIGIBLE = frozenset({"not_regular_tariff", "agreement", "other_benefit", "staff_or_family"})
 
 
-def summary(statement: Statement) -> tuple[str, ...]:
+def summary(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
     """Return the balance, what is overdue and the next cuota, then one sentence per warning."""
     sentences: list[str] = []
     if statement.balance == 0:
@@ -60,8 +62,9 @@ def summary(statement: Statement) -> tuple[str, ...]:
         )
     if statement.reportable:
         # policy 5.1.3
+        days = number_words(policy.reportable_after_days, "masculine")
         sentences.append(
-            "Tiene deuda vencida hace más de sesenta días, que puede ser reportada a las "
+            f"Tiene deuda vencida hace más de {days} días, que puede ser reportada a las "
             "centrales de riesgo."
         )
     if statement.certificates_blocked:
@@ -73,8 +76,9 @@ def summary(statement: Statement) -> tuple[str, ...]:
     return tuple(sentences)
 
 
-def detail(statement: Statement) -> tuple[str, ...]:
+def detail(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
     """Return one sentence per obligation of every term that still owes something."""
+    del policy  # the detail says amounts and dates only: nothing of the policy's wording
     owing = [t for t in _term_order(statement) if _term_owes(statement, t)]
     if not owing:
         return tuple(["No tiene cuotas ni pagos pendientes."])
@@ -88,21 +92,21 @@ def detail(statement: Statement) -> tuple[str, ...]:
     return tuple(sentences)
 
 
-# policy 5.2.2 c: the discount is requested by e-mail to the billing office's address
-EARLY_PAYMENT_EMAIL = "cobranzas@uwiener.edu.pe"
-
-
-def early_payment(statement: Statement) -> tuple[str, ...]:
+def early_payment(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
     """Return how the early-payment discount stands and how to request it (policy 5.2.2)."""
     status = statement.early_payment_status
     quote = statement.early_payment_quote
+    rules = policy.early_payment
+    days = _business_days(rules.business_days)
     if status == "available" and quote is not None:
         return (
-            # policy 5.2.2 a, c: requested by e-mail before cuota 1 falls due
-            "El descuento por pronto pago es del cinco por ciento de las cuotas y se solicita "
-            f"por correo a {EARLY_PAYMENT_EMAIL}, hasta el {_date(statement, quote.deadline)}.",
+            # policy 5.2.2 a, c: requested through the institution's channel before cuota 1
+            # falls due
+            "El descuento por pronto pago es del "
+            f"{number_words(rules.percent, 'masculine')} por ciento de las cuotas y se "
+            f"solicita {rules.request}, hasta el {_date(statement, quote.deadline)}.",
             # policy 5.2.2 d: once granted, two business days to pay the whole cycle
-            "Cuando se le aprueba, tiene dos días hábiles para pagar todas las cuotas del ciclo "
+            f"Cuando se le aprueba, tiene {days} para pagar todas las cuotas del ciclo "
             f"{term_words(quote.term)}: pagaría {money_words(quote.amount)}, con un descuento "
             f"de {money_words(quote.discount)}.",
             # policy 5.2.2 b
@@ -125,7 +129,7 @@ def early_payment(statement: Statement) -> tuple[str, ...]:
         return (
             # policy 5.2.2 d: the regular tariff returns; it may be requested again
             "El descuento por pronto pago que se le aprobó ya no aplica, porque el ciclo no se "
-            "pagó completo en los dos días hábiles siguientes: sus cuotas vuelven a la tarifa "
+            f"pagó completo en {_the(days)} siguientes: sus cuotas vuelven a la tarifa "
             "regular. Puede solicitarlo de nuevo antes de que termine la matrícula.",
         )
     if status == "deadline_passed":
@@ -140,6 +144,16 @@ def early_payment(statement: Statement) -> tuple[str, ...]:
             "con tarifa regular, sin convenio ni otro beneficio.",
         )
     return ("No tiene un ciclo por pagar en el que pueda aplicarse el descuento por pronto pago.",)
+
+
+def _business_days(count: int) -> str:
+    """Say "dos días hábiles", "un día hábil"."""
+    return "un día hábil" if count == 1 else f"{number_words(count, 'masculine')} días hábiles"
+
+
+def _the(days: str) -> str:
+    """Put the article before a count of days: "los dos días hábiles", "el día hábil"."""
+    return "el día hábil" if days == "un día hábil" else f"los {days}"
 
 
 def _obligation_sentence(statement: Statement, o: Obligation) -> str:

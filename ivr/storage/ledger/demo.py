@@ -33,7 +33,10 @@ from typing import Any
 from ivr.core.fees.model import (
     INSURANCE_VALUES,
     Billing,
+    CreditShare,
+    EarlyPayment,
     Enrolment,
+    FeePolicy,
     Insurance,
     Payment,
     PaymentConcept,
@@ -42,7 +45,7 @@ from ivr.core.fees.model import (
     TermCalendar,
 )
 from ivr.core.fees.money import percent_of
-from ivr.core.fees.policy import EARLY_PAYMENT_PERCENT, insurance_instalments, tuition_cuotas
+from ivr.core.fees.policy import insurance_instalments, tuition_cuotas
 from ivr.storage.ledger.base import (
     EXPORT_KINDS,
     AnyRecord,
@@ -89,7 +92,8 @@ def _calendar(code: str, cuotas: str, **days: str) -> TermCalendar:
     )
 
 
-# The shipped billing/*.yaml, for when no configuration is at hand (a test checks they agree).
+# The shipped billing/*.yaml, for when no configuration is at hand (a test checks they agree;
+# only the early-payment request's wording, the university's channel, is left out).
 DEMO_BILLING = Billing(
     PriceList(
         late_fee=1500,
@@ -122,6 +126,22 @@ DEMO_BILLING = Billing(
             withdrawal_deadline="2027-05-07",
             enrolment_closes="2027-03-13",
             late_enrolment_closes="2027-03-20",
+        ),
+    ),
+    FeePolicy(
+        cuotas=5,
+        late_fee_day=8,
+        reportable_after_days=60,
+        credit_shares=(CreditShare(6, 50), CreditShare(11, 75)),
+        insured_cuotas=(2, 3, 4, 5),
+        early_payment=EarlyPayment(
+            percent=5,
+            business_days=2,
+            excluded=frozenset(
+                {"not_regular_tariff", "agreement", "other_benefit", "staff_or_family"}
+            ),
+            # the shipped file names the university's channel; the demo needs none
+            request="por los canales de atención de la universidad",
         ),
     ),
 )
@@ -161,6 +181,7 @@ class _Builder:
     def __init__(self, billing: Billing) -> None:
         self.billing = billing
         self.prices = billing.prices
+        self.policy = billing.policy
         self.students: list[StudentRecord] = []
         self.enrolments: list[EnrolmentRecord] = []
         self.payments: list[PaymentRecord] = []
@@ -194,8 +215,8 @@ class _Builder:
     def cuota_amounts(self, enrolment: Enrolment) -> list[int]:
         amounts = self._amounts.get(enrolment)
         if amounts is None:
-            tuition = tuition_cuotas(enrolment, self.prices)
-            insurance = insurance_instalments(enrolment, self.prices)
+            tuition = tuition_cuotas(enrolment, self.prices, self.policy)
+            insurance = insurance_instalments(enrolment, self.prices, self.policy)
             amounts = [t + i for t, i in zip(tuition, insurance, strict=True)]
             self._amounts[enrolment] = amounts
         return amounts
@@ -417,8 +438,8 @@ def _current_term(
     builder.pay_matricula(code, enrolment, rng.randint(1, 6))
     if profile == "early_paid":
         # policy 5.2.2 d: the whole cycle, less 5% of the tuition, on the day it was granted
-        tuition = sum(tuition_cuotas(enrolment, builder.prices))
-        total = sum(amounts) - percent_of(tuition, EARLY_PAYMENT_PERCENT)
+        tuition = sum(tuition_cuotas(enrolment, builder.prices, builder.policy))
+        total = sum(amounts) - percent_of(tuition, builder.policy.early_payment.percent)
         assert enrolment.early_payment_granted_on is not None
         builder.pay(code, "cuota", total, enrolment.early_payment_granted_on, CURRENT_TERM)
         return

@@ -25,8 +25,8 @@ from typing import Any, TextIO, cast
 from ivr.core.codes import normalise_code
 from ivr.core.fees.model import (
     CUOTA_CONCEPTS,
-    CUOTAS_PER_TERM,
     INSURANCE_VALUES,
+    MAX_CUOTAS,
     PAYMENT_CONCEPTS,
     Enrolment,
     Insurance,
@@ -493,7 +493,8 @@ def _payment(row: _Row, known_terms: Collection[str] | None) -> PaymentRecord | 
     code = row.code()
     term = row.term(known_terms) if row.raw("term") else None
     concept = row.choice("concept", PAYMENT_CONCEPTS)
-    cuota = row.whole("cuota", 1, CUOTAS_PER_TERM, optional=True)
+    # any cuota a policy may have: billing/policy.yaml's own count is the statement's to apply
+    cuota = row.whole("cuota", 1, MAX_CUOTAS, optional=True)
     amount = row.amount("amount", positive=True)
     paid_on = row.day("paid_on")
     if cuota is not None and concept is not None and concept not in CUOTA_CONCEPTS:
