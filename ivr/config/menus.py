@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Collection, Iterable
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import assert_never
@@ -120,9 +120,11 @@ def parse_menus(
                 "use lowercase letters, digits, '-' or '_' (and not 'back')",
             )
             continue
-        parsed = _node(collector, node_id, node, settings, lines)
+        # speech: is common to every type: read here, once
+        speech = _speech(collector, node.mapping) if node.kind == "map" else ()
+        parsed = _node(collector, node_id, _without(node, "speech"), settings, lines)
         if parsed is not None:
-            nodes[node_id] = parsed
+            nodes[node_id] = replace(parsed, speech=speech) if speech else parsed
     if settings is None or len(collector.problems) > before:
         return None
     _check_graph(collector, settings, settings_node, nodes, node_sources)
@@ -137,7 +139,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
     fields = collector.mapping(
         node,
         required=["start", "on_failure", "after_hours", "goodbye"],
-        optional=["retries", "max_steps", "voice", "navigation", "texts", "contacts"],
+        optional=["retries", "max_steps", "voice", "navigation", "texts", "contacts", "human"],
         what="settings",
     )
     if fields is None:
@@ -214,6 +216,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
                 if value is not None:
                     texts[name] = value
     contacts = _contacts(collector, fields["contacts"]) if "contacts" in fields else Contacts()
+    human = collector.text(fields["human"]) if "human" in fields else None
     if len(collector.problems) > before or None in refs.values() or len(refs) < 4:
         return None
     return Settings(
@@ -228,6 +231,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
         navigation=navigation,
         texts=Texts(**texts),
         contacts=contacts,
+        human=human,
     )
 
 
@@ -313,6 +317,26 @@ def _say_list(collector: Collector, node: YNode, voice: Voice) -> tuple[str, ...
 
 
 # -- nodes ---------------------------------------------------------------------------------------
+def _without(node: YNode, key: str) -> YNode:
+    """Return a mapping node without ``key``: the part the per-type parser reads."""
+    if node.kind != "map" or key not in node.mapping:
+        return node
+    return replace(node, mapping={k: v for k, v in node.mapping.items() if k != key})
+
+
+def _speech(collector: Collector, fields: dict[str, YNode]) -> tuple[str, ...]:
+    """Read the ``speech:`` of a node or an option: what callers say to choose it."""
+    out = []
+    for item, text in collector.texts(fields["speech"]) if "speech" in fields else ():
+        if len(text) > 100:  # Twilio <Gather hints>: each phrase at most 100 characters
+            collector.add(
+                item, f"speech phrase is {len(text)} characters; Twilio accepts at most 100"
+            )
+        else:
+            out.append(text)
+    return tuple(out)
+
+
 def _node(
     collector: Collector,
     node_id: str,
@@ -467,16 +491,7 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
         if label is not None:
             check_register(collector, fields["label"], label)
         target = collector.text(fields["goto"])
-        speech = (
-            tuple(text for _, text in collector.texts(fields["speech"]))
-            if "speech" in fields
-            else ()
-        )
-        for item, text in collector.texts(fields["speech"]) if "speech" in fields else ():
-            if len(text) > 100:  # Twilio <Gather hints>: each phrase at most 100 characters
-                collector.add(
-                    item, f"speech phrase is {len(text)} characters; Twilio accepts at most 100"
-                )
+        speech = _speech(collector, fields)
         if label and target:
             yield Option(raw_key, label, target, speech)
 
@@ -507,6 +522,8 @@ def _check_graph(
     settings_fields = settings_node.mapping
     for key in ("start", "on_failure", "after_hours", "goodbye"):
         target(getattr(settings, key), settings_fields[key])
+    if settings.human is not None:
+        target(settings.human, settings_fields["human"])
     if settings.start in nodes and not isinstance(nodes[settings.start], MenuNode):
         collector.add(
             settings_fields["start"],
@@ -548,7 +565,8 @@ def _check_graph(
         return
     # Reachability: everything must be reachable from the start or a settings destination.
     seen: set[str] = set()
-    pending = [settings.start, settings.on_failure, settings.after_hours, settings.goodbye]
+    pending = [settings.start, settings.person, settings.after_hours, settings.goodbye]
+    pending.append(settings.on_failure)
     while pending:
         current = pending.pop()
         if current in seen or current == BACK:
