@@ -29,6 +29,7 @@ from ivr.core.menu import (
 from ivr.core.schedule.wording import spoken_time
 from ivr.core.speech import (
     DIGIT_WORDS,
+    YES,
     Heard,
     normalise,
     offered_in,
@@ -456,6 +457,11 @@ def _answer_question(
     if key:
         return _go(ctx, menu, state, offered[keys.index(key)], key) if key in keys else None
     answer = reply(ctx.tree, offered, said)
+    if answer is None and YES & set(normalise(said).split()) and len(offered) > 1:
+        # "sí" to a question between two says neither: the same question again
+        if state.invalid + 1 >= ctx.tree.settings.max_invalid:
+            return _too_many(ctx, state, "invalid")
+        return _which(ctx, menu, replace(state, invalid=state.invalid + 1), offered, said)
     if answer is None:
         return None
     if answer is False:  # "no": the menu again, from its first option

@@ -16,10 +16,10 @@ import pytest
 
 from ivr.config.loader import load_config
 from ivr.core import flow
-from ivr.core.flow import Ask, CallContext, Outcome, State
+from ivr.core.flow import Ask, Outcome, State
 from ivr.core.menu import MenuTree
 from ivr.core.speech import offered_in
-from tests.core.trees import NOON, Status
+from tests.core.trees import at_noon as context
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).with_name("corpus.tsv")
@@ -40,10 +40,6 @@ def corpus() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def tree() -> MenuTree:
     return load_config(ROOT).menus
-
-
-def context(tree: MenuTree) -> CallContext:
-    return CallContext(tree, NOON, None, lambda _line: Status(True), "de lunes a viernes")
 
 
 @dataclass(frozen=True)
