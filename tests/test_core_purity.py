@@ -1,5 +1,6 @@
 """The core's rule, checked: importing any ``ivr.core`` module loads only the standard library,
-``holidays`` and ``ivr.core`` itself (see ``ivr/core/__init__.py``)."""
+``holidays``, ``rapidfuzz``, ``snowballstemmer`` and ``ivr.core`` itself (see
+``ivr/core/__init__.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import pytest
 import ivr.core
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLOWED_THIRD_PARTY = "holidays"  # Peru's public holidays (and whatever it imports itself)
+# Pure libraries the core may use (and whatever they import themselves): Peru's public holidays;
+# speech matching's fuzzy word comparison and Spanish stemmer (ivr.core.speech).
+ALLOWED_THIRD_PARTY = ("holidays", "rapidfuzz", "snowballstemmer")
 
 CORE_MODULES = sorted(
     info.name
@@ -47,7 +50,7 @@ def _loaded_by(module: str) -> list[str]:
 
 @functools.cache
 def _allowed_third_party() -> frozenset[str]:
-    return frozenset(_loaded_by(ALLOWED_THIRD_PARTY))
+    return frozenset(name for allowed in ALLOWED_THIRD_PARTY for name in _loaded_by(allowed))
 
 
 def _offenders(loaded: list[str]) -> list[str]:
@@ -72,6 +75,17 @@ def test_the_core_has_modules() -> None:
 @pytest.mark.parametrize("module", CORE_MODULES)
 def test_core_module_loads_nothing_outside_the_core(module: str) -> None:
     assert _offenders(_loaded_by(module)) == []
+
+
+def test_the_speech_libraries_bring_nothing_else() -> None:
+    """rapidfuzz and snowballstemmer load only themselves and the standard library."""
+    for allowed in ("rapidfuzz", "snowballstemmer"):
+        foreign = {
+            name.split(".")[0]
+            for name in _loaded_by(allowed)
+            if name.split(".")[0] not in sys.stdlib_module_names and not name.startswith("_")
+        }
+        assert foreign <= {allowed, "cython_runtime"}, (allowed, foreign)
 
 
 def test_the_check_catches_an_adapter() -> None:

@@ -31,10 +31,11 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr.cli.params import LIMA_INSTANT
-from ivr.core.menu import MenuNode, TransferNode
+from ivr.core.menu import MenuNode, MenuTree, TransferNode
 from ivr.core.say import WORDS_PER_MINUTE, speaking_seconds, word_count
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
-from ivr.core.speech import match
+from ivr.core.speech import Heard, understand
+from ivr.core.speech import index as speech_index
 from ivr.observability.calls import NullCallRecorder
 from ivr.runtime import Runtime, current_runtime
 from ivr.twiml.reader import (
@@ -128,8 +129,18 @@ def interactive_step(line: str) -> Step:
 
 # -- the command -------------------------------------------------------------------------------
 @click.command("simulate")
+@click.option("--to", "to", metavar="NUMBER", help="The number called, e.g. +5110000000.")
 @click.option(
-    "--to", "to", required=True, metavar="NUMBER", help="The number called, e.g. +5110000000."
+    "--say",
+    "phrase",
+    metavar="PHRASE",
+    help="Show where a phrase said at a menu goes and why (the ranking), without a call.",
+)
+@click.option(
+    "--menu",
+    "menu_id",
+    metavar="NODE",
+    help="With --say: the menu the phrase is said at (default: the main menu).",
 )
 @click.option("--at", type=LIMA_INSTANT, help="When the call happens, Lima time (default: now).")
 @click.option(
@@ -152,7 +163,9 @@ def interactive_step(line: str) -> Step:
 )
 @with_appcontext
 def simulate_command(
-    to: str,
+    to: str | None,
+    phrase: str | None,
+    menu_id: str | None,
     at: datetime | None,
     press_text: str | None,
     words: bool,
@@ -160,6 +173,11 @@ def simulate_command(
 ) -> None:
     """Play a call in the terminal: what the caller hears and where they go, at that instant."""
     runtime = current_runtime()
+    if phrase is not None:
+        click.echo(explain(runtime.config.menus, menu_id, phrase))
+        return
+    if to is None:
+        raise click.UsageError("give --to NUMBER to play a call, or --say PHRASE to explain one")
     moment = at or runtime.now()
     try:
         steps = parse_presses(press_text) if press_text is not None else None
@@ -171,6 +189,40 @@ def simulate_command(
         call.queue_position = queue_position
         click.echo(_header(runtime, to, moment))
         call.run(iter(steps) if steps is not None else None, answer)
+
+
+def explain(tree: MenuTree, menu_id: str | None, phrase: str) -> str:
+    """Return where ``phrase`` said at a menu goes and why: the decision, then the ranking."""
+    menu = tree.node(menu_id or tree.settings.start)
+    if not isinstance(menu, MenuNode):
+        menus = ", ".join(sorted(n.id for n in tree.nodes.values() if isinstance(n, MenuNode)))
+        raise click.BadParameter(
+            f"{menu_id!r} is not a menu; menus: {menus}", param_hint="'--menu'"
+        )
+    heard = understand(tree, menu, phrase)
+    out = [f'At menu {menu.id}, "{phrase}": {_decision(tree, heard)}', f"{INDENT}why: {heard.why}"]
+    for place, ranked in enumerate(heard.ranking, start=1):
+        here = " (an option of this menu)" if ranked.local else ""
+        out.append(
+            f"{INDENT}{place}. {ranked.node} {ranked.score:.2f}{here}: {'; '.join(ranked.because)}"
+        )
+    return "\n".join(out)
+
+
+def _decision(tree: MenuTree, heard: Heard) -> str:
+    names = speech_index(tree).destinations
+    if heard.go is not None:
+        return f"goes to {heard.go} ({names[heard.go].name})"
+    if heard.offered:
+        asked = " or ".join(f"{node} ({names[node].name})" for node in heard.offered)
+        return f"asks which: {asked}"
+    if heard.key is not None:
+        return f"presses {heard.key}"
+    if heard.navigation is not None:
+        return f"navigates: {heard.navigation}"
+    if heard.unsure:
+        return "does not know: a person when one is open, else not understood"
+    return "not understood"
 
 
 @contextmanager
@@ -402,10 +454,12 @@ class SimulatedCall:
         menu = tree.node(path.rsplit("/", 1)[-1])
         if not isinstance(menu, MenuNode):
             return None
-        # As ivr.core.flow.handle_input: a key, else the option the words match.
-        key = step.value if step.kind == "keys" else match(menu, step.value)
+        # As ivr.core.flow.handle_input: a key, else the destination the words reach.
+        heard = understand(tree, menu, step.value) if step.kind == "speech" else Heard()
+        key = step.value if step.kind == "keys" else heard.key
         option = menu.option_for_key(key) if key else None
-        target = tree.node(option.target) if option else None
+        found = option.target if option else heard.go
+        target = tree.node(found) if found else None
         return target if isinstance(target, TransferNode) else None
 
     def _closed_desk(self, desk: TransferNode) -> str:

@@ -88,9 +88,11 @@ def parse_menus(
                 "use lowercase letters, digits, '-' or '_' (and not 'back')",
             )
             continue
-        parsed = _node(collector, node_id, node, settings, lines)
+        # speech: is common to every type: read here, once
+        speech = _speech(collector, node.mapping) if node.kind == "map" else ()
+        parsed = _node(collector, node_id, _without(node, "speech"), settings, lines)
         if parsed is not None:
-            nodes[node_id] = parsed
+            nodes[node_id] = replace(parsed, speech=speech) if speech else parsed
     if settings is None or len(collector.problems) > before:
         return None
     _check_targets(collector, settings, settings_node, nodes, node_sources)
@@ -159,6 +161,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
             "texts",
             "contacts",
             "pronunciations",
+            "human",
         ],
         what="settings",
     )
@@ -183,6 +186,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
     )
     texts = _texts(collector, fields["texts"], voice) if "texts" in fields else dict(DEFAULT_TEXTS)
     contacts = _contacts(collector, fields["contacts"]) if "contacts" in fields else Contacts()
+    human = collector.text(fields["human"]) if "human" in fields else None
     if len(collector.problems) > before or None in refs.values() or len(refs) < 4:
         return None
     return Settings(
@@ -197,6 +201,7 @@ def _settings(collector: Collector, node: YNode) -> Settings | None:
         navigation=navigation,
         texts=Texts(**texts),
         contacts=contacts,
+        human=human,
     )
 
 
@@ -457,6 +462,26 @@ class _Read:
         return self.collector.text(fields[key]) if key in fields else None
 
 
+def _without(node: YNode, key: str) -> YNode:
+    """Return a mapping node without ``key``: the part the per-type parser reads."""
+    if node.kind != "map" or key not in node.mapping:
+        return node
+    return replace(node, mapping={k: v for k, v in node.mapping.items() if k != key})
+
+
+def _speech(collector: Collector, fields: dict[str, YNode]) -> tuple[str, ...]:
+    """Read the ``speech:`` of a node or an option: what callers say to choose it."""
+    out = []
+    for item, text in collector.texts(fields["speech"]) if "speech" in fields else ():
+        if len(text) > 100:  # Twilio <Gather hints>: each phrase at most 100 characters
+            collector.add(
+                item, f"speech phrase is {len(text)} characters; Twilio accepts at most 100"
+            )
+        else:
+            out.append(text)
+    return tuple(out)
+
+
 def _node(
     collector: Collector,
     node_id: str,
@@ -614,16 +639,7 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
         if label is not None:
             check_register(collector, fields["label"], label)
         target = collector.text(fields["goto"])
-        speech = (
-            tuple(text for _, text in collector.texts(fields["speech"]))
-            if "speech" in fields
-            else ()
-        )
-        for item, text in collector.texts(fields["speech"]) if "speech" in fields else ():
-            if len(text) > 100:  # Twilio <Gather hints>: each phrase at most 100 characters
-                collector.add(
-                    item, f"speech phrase is {len(text)} characters; Twilio accepts at most 100"
-                )
+        speech = _speech(collector, fields)
         if label and target:
             yield Option(raw_key, label, target, speech)
 
@@ -656,6 +672,8 @@ def _check_targets(
     settings_fields = settings_node.mapping
     for key in ("start", "on_failure", "after_hours", "goodbye"):
         target(getattr(settings, key), settings_fields[key])
+    if settings.human is not None:
+        target(settings.human, settings_fields["human"])
     if settings.start in nodes and not isinstance(nodes[settings.start], MenuNode):
         collector.add(
             settings_fields["start"],
@@ -700,7 +718,8 @@ def _check_reached(
 ) -> None:
     """Check that every node is reached from the start or a settings destination."""
     seen: set[str] = set()
-    pending = [settings.start, settings.on_failure, settings.after_hours, settings.goodbye]
+    pending = [settings.start, settings.person, settings.after_hours, settings.goodbye]
+    pending.append(settings.on_failure)
     while pending:
         current = pending.pop()
         if current in seen or current == BACK:

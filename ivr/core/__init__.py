@@ -1,7 +1,8 @@
 """The pure domain of the IVR: what callers hear and where they go, hours, fees, self-service.
 
 The rule of this package: importing any module in it loads only the standard library,
-``holidays`` and ``ivr.core`` itself. No Flask, Werkzeug, Twilio, YAML, APScheduler, SQL driver,
+``ivr.core`` itself and three pure libraries: ``holidays``, and for speech ``rapidfuzz`` and
+``snowballstemmer``. No Flask, Werkzeug, Twilio, YAML, APScheduler, SQL driver,
 click, nor any other ``ivr`` package; no clock is read and no file is opened. Everything here is
 a function of values handed in (an aware datetime in Lima time, a menu tree, an account), so it
 can be tested without a server and reused by every adapter:

@@ -25,11 +25,20 @@ from ivr.core.menu import (
     Settings,
     TransferNode,
     menu_prompt,
-    spoken_key,
 )
 from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
-from ivr.core.speech import best_two, candidates, normalise
+from ivr.core.speech import (
+    DIGIT_WORDS,
+    YES,
+    Heard,
+    normalise,
+    offered_in,
+    question_step,
+    reply,
+    understand,
+)
+from ivr.core.speech import index as speech_index
 from ivr.core.spoken import date_words
 
 CENTRAL = "central"  # the line whose state callers hear about when they call
@@ -320,7 +329,9 @@ def handle_input(
 ) -> Outcome:
     """Answer a caller's key press or phrase (or silence) in the menu ``state.node``.
 
-    ``confidence`` is Twilio's speech Confidence (0.0-1.0), when it sent one.
+    ``confidence`` is Twilio's speech Confidence (0.0-1.0), when it sent one. A phrase may
+    reach any destination of the tree (``ivr.core.speech``); when it is unsure, the caller is
+    asked, and the answer comes back here with the question in ``state.step``.
     """
     tree = ctx.tree
     settings = tree.settings
@@ -331,49 +342,153 @@ def handle_input(
     key = (digits or "").strip()
     said = (speech or "").strip()
     if not key and not said:
+        if state.no_input + 1 >= PERSON_AFTER_SILENCES and _person_open(ctx):
+            return _to_person(ctx, menu, state, "no_input", said)
         if state.no_input + 1 >= settings.max_no_input:
             return _too_many(ctx, state, "no_input")
-        again = enter(ctx, replace(state, no_input=state.no_input + 1))
+        again = enter(ctx, replace(state, no_input=state.no_input + 1, step=""))
         return Outcome((Say(settings.texts.no_input), *again.actions), menu.id, "no_input")
-    found = (key,) if key else candidates(menu, said)
-    choice = found[0] if len(found) == 1 else None
+    offered = offered_in(tree, state.step)
+    if offered:
+        answered = _answer_question(ctx, menu, state, offered, key, said)
+        if answered is not None:
+            return answered
+    if key:
+        return _key(ctx, menu, state, key, said)
+    heard = understand(tree, menu, said)
+    if heard.key is not None:
+        return _key(ctx, menu, state, heard.key, said)
+    if heard.navigation is not None:
+        return _key(ctx, menu, state, heard.navigation, said)
+    unsure = confidence is not None and confidence < LOW_CONFIDENCE
+    if heard.go is not None and unsure:
+        # the recogniser is unsure of the words: confirm the one they point to
+        return _which(ctx, menu, state, (heard.go,), said)
+    if heard.go == menu.id:  # the caller named the menu they are in: they hear it again
+        return replace(enter(ctx, replace(state, no_input=0, step="")), event="repeat")
+    if heard.go is not None:
+        return _go(ctx, menu, state, heard.go, said)
+    if heard.offered:
+        return _which(ctx, menu, state, heard.offered, said)
+    if heard.unsure and _person_open(ctx):
+        return _to_person(ctx, menu, state, "unsure", said)
+    return _not_understood(ctx, state, heard)
+
+
+PERSON_AFTER_SILENCES = 2  # a caller silent twice is put through to a person, when one is open
+NAVIGATION = ("repeat", "back", "main_menu")
+
+
+def _key(ctx: CallContext, menu: MenuNode, state: State, key: str, said: str) -> Outcome:
+    """Answer a key of the menu (pressed, or said as a word) or a navigation action."""
+    settings = ctx.tree.settings
     nav = settings.navigation
-    if choice in (nav.repeat, "repeat"):
-        return replace(enter(ctx, replace(state, no_input=0)), event="repeat")
-    if choice in (nav.back, "back"):
+    if key in (nav.repeat, "repeat"):
+        return replace(enter(ctx, replace(state, no_input=0, step="")), event="repeat")
+    if key in (nav.back, "back"):
         return replace(_back(ctx, state), event="back")
-    if choice in (nav.main_menu, "main_menu"):
+    if key in (nav.main_menu, "main_menu"):
         return replace(enter(ctx, state.at(settings.start, ())), event="main_menu")
-    option = menu.option_for_key(choice) if choice and len(choice) == 1 else None
-    unsure = not key and confidence is not None and confidence < LOW_CONFIDENCE
-    if not key and len(found) == 2:
-        return _which(ctx, menu, state, found, said)
-    if option is not None and unsure:
-        # the recogniser is unsure: offer the two options the words weigh most for
-        return _which(ctx, menu, state, best_two(menu, said) or found, said)
+    option = menu.option_for_key(key) if len(key) == 1 else None
     if option is None:
         if state.invalid + 1 >= settings.max_invalid:
             return _too_many(ctx, state, "invalid")
-        again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0))
-        # a key that is no option says so; a phrase that matched nothing was not understood
-        sorry = settings.texts.invalid if key else settings.texts.not_understood
-        return Outcome((Say(sorry), *again.actions), menu.id, "invalid")
+        again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0, step=""))
+        return Outcome((Say(settings.texts.invalid), *again.actions), menu.id, "invalid")
+    return _go(ctx, menu, state, option.target, said or key)
+
+
+def _go(ctx: CallContext, menu: MenuNode, state: State, target: str, said: str) -> Outcome:
+    """Take the caller from ``menu`` to ``target``; "back" there returns to this menu."""
     trail = (*state.trail, menu.id)[-MAX_TRAIL:]
-    nxt = enter(ctx, state.at(option.target, trail))
-    return replace(nxt, said=key or said[:100])
+    nxt = enter(ctx, state.at(target, trail))
+    return replace(nxt, said=said[:100])
+
+
+def _not_understood(ctx: CallContext, state: State, heard: Heard) -> Outcome:
+    """Say a phrase was not understood, then the menu again; too many: the failure node."""
+    settings = ctx.tree.settings
+    if state.invalid + 1 >= settings.max_invalid:
+        return _too_many(ctx, state, "invalid")
+    again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0, step=""))
+    return Outcome((Say(settings.texts.not_understood), *again.actions), state.node, "invalid")
+
+
+def _person_open(ctx: CallContext) -> bool:
+    """Whether a person can take the call now (settings.human, a desk that is open)."""
+    node = ctx.tree.node(ctx.tree.settings.person)
+    return isinstance(node, TransferNode) and ctx.status(node.line).open
+
+
+def _to_person(ctx: CallContext, menu: MenuNode, state: State, why: str, said: str) -> Outcome:
+    """Put a caller who does not know what to choose through to a person."""
+    outcome = _go(ctx, menu, state, ctx.tree.settings.person, said)
+    return replace(outcome, event="to_person", detail=why)
+
+
+def _question_keys(menu: MenuNode, offered: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the key that answers for each destination offered: the menu's own key when every
+    one is an option of this menu, else 1 and 2 in the order they are offered."""
+    keys = []
+    for node_id in offered:
+        option = next((o for o in menu.options if o.target == node_id), None)
+        if option is None:
+            return tuple(str(position + 1) for position in range(len(offered)))
+        keys.append(option.key)
+    return tuple(keys)
+
+
+def _answer_question(
+    ctx: CallContext,
+    menu: MenuNode,
+    state: State,
+    offered: tuple[str, ...],
+    key: str,
+    said: str,
+) -> Outcome | None:
+    """Answer "¿Quiso decir ...?": a key or "la primera" picks, "no" returns to the menu.
+
+    None when the answer is something else: it is then taken as said at the menu.
+    """
+    keys = _question_keys(menu, offered)
+    if not key:
+        words = [w for w in normalise(said).split() if w not in ("la", "el", "opcion")]
+        if len(words) == 1 and words[0] in DIGIT_WORDS:
+            key = DIGIT_WORDS[words[0]]  # "la dos": the key said as a word
+    if key:
+        return _go(ctx, menu, state, offered[keys.index(key)], key) if key in keys else None
+    answer = reply(ctx.tree, offered, said)
+    if answer is None and YES & set(normalise(said).split()) and len(offered) > 1:
+        # "sí" to a question between two says neither: the same question again
+        if state.invalid + 1 >= ctx.tree.settings.max_invalid:
+            return _too_many(ctx, state, "invalid")
+        return _which(ctx, menu, replace(state, invalid=state.invalid + 1), offered, said)
+    if answer is None:
+        return None
+    if answer is False:  # "no": the menu again, from its first option
+        return replace(enter(ctx, replace(state, no_input=0, step="")), event="not_meant")
+    return _go(ctx, menu, state, offered[int(answer)], said)
 
 
 def _which(
-    ctx: CallContext, menu: MenuNode, state: State, found: tuple[str, ...], said: str
+    ctx: CallContext, menu: MenuNode, state: State, offered: tuple[str, ...], said: str
 ) -> Outcome:
-    """Ask the caller to choose by key between the options their words could mean."""
-    options = [o for key in found if (o := menu.option_for_key(key)) is not None]
-    labels = " o ".join(ctx.fill(o.label) for o in options)
-    keys = " ".join(f"Para {ctx.fill(o.label)}, marque {spoken_key(o.key)}." for o in options)
-    question = f"¿Quiso decir {labels}? {keys}"
+    """Ask the caller which of one or two destinations they meant ("¿Quiso decir ...?")."""
+    names = [ctx.fill(speech_index(ctx.tree).destinations[node].name) for node in offered]
+    keys = _question_keys(menu, offered)
+    both = names[0] if len(names) == 1 else _either(names[0], names[1])
+    choose = " ".join(f"Para {name}, marque {key}." for name, key in zip(names, keys, strict=True))
     _, hints = _menu_parts(menu, ctx.tree.settings)
-    here = replace(state, no_input=0)
-    return Outcome((Ask((question,), here, hints),), menu.id, "ambiguous", said[:100])
+    here = replace(state, no_input=0, step=question_step(ctx.tree, offered))
+    return Outcome(
+        (Ask((f"¿Quiso decir {both}? {choose}",), here, hints),), menu.id, "ambiguous", said[:100]
+    )
+
+
+def _either(first: str, second: str) -> str:
+    """Join two names with "o", or "u" before a word that sounds o- ("Help Desk u orientación")."""
+    joiner = "u" if normalise(second).startswith(("o", "ho")) else "o"
+    return f"{first} {joiner} {second}"
 
 
 def transfer_result(ctx: CallContext, state: State, connected: bool) -> Outcome:

@@ -92,6 +92,13 @@ class Settings:
     navigation: Navigation
     texts: Texts
     contacts: Contacts = Contacts()
+    # who "asesor", "no sé" and a second silence reach when open; None: on_failure
+    human: str | None = None
+
+    @property
+    def person(self) -> str:
+        """Return the node that puts a caller through to a person."""
+        return self.human or self.on_failure
 
     def fill_contacts(self, text: str) -> str:
         """Fill {whatsapp} and {web} in a text said outside a call's flow (static TwiML)."""
@@ -122,6 +129,7 @@ class MenuNode:
     say: str | None  # said before the options
     prompt: str | None  # replaces the generated "Para X, marque N." list when given
     options: tuple[Option, ...]
+    speech: tuple[str, ...] = ()  # what callers say to come here from any menu
 
     def option_for_key(self, key: str) -> Option | None:
         for option in self.options:
@@ -141,6 +149,7 @@ class MessageNode:
     title: str
     say: tuple[str, ...]
     next: str  # a node id, or BACK
+    speech: tuple[str, ...] = ()  # what callers say to come here from any menu
 
     def successors(self, settings: Settings) -> tuple[str, ...]:
         return (self.next,)
@@ -156,6 +165,7 @@ class TransferNode:
     dial: str | None  # an E.164 number or a sip: address, for <Dial>
     line: str  # whose hours apply (a line in schedules/)
     closed: str | None  # where to go when the line is closed; None: settings.after_hours
+    speech: tuple[str, ...] = ()  # what callers say to come here from any menu
 
     def when_closed(self, settings: Settings) -> str:
         return self.closed or settings.after_hours
@@ -170,6 +180,7 @@ class HangupNode:
     id: str
     title: str
     say: tuple[str, ...]
+    speech: tuple[str, ...] = ()  # what callers say to come here from any menu
 
     def successors(self, settings: Settings) -> tuple[str, ...]:
         return ()
@@ -184,6 +195,7 @@ class SelfServiceNode:
     title: str
     billing_desk: str | None  # a transfer node for "talk to Facturación"
     next: str  # where the caller goes when they leave self-service
+    speech: tuple[str, ...] = ()  # what callers say to come here from any menu
 
     def successors(self, settings: Settings) -> tuple[str, ...]:
         return (self.next, *((self.billing_desk,) if self.billing_desk else ()))

@@ -105,3 +105,8 @@ def context(
         hours="de lunes a viernes",
         active=active,
     )
+
+
+def at_noon(menus: MenuTree, *, is_open: bool = True) -> CallContext:
+    """Return the context of a call at noon to an unknown number, every line open or closed."""
+    return CallContext(menus, NOON, None, lambda _line: Status(is_open), "de lunes a viernes")

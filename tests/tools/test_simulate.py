@@ -382,3 +382,58 @@ def test_queue_position_plays_the_wait_answer(run_cli: Run) -> None:
         "",
         "Result: transferred to queue helpdesk.",
     ]
+
+
+# -- --say: where a phrase goes, and why --------------------------------------------------------
+def test_say_shows_where_a_phrase_goes_and_the_ranking(run_cli: Run) -> None:
+    result = run_cli(simulate_command, ["--say", "mi hijo estudia ahí"])
+    assert result.exit_code == 0, result.output
+    assert lines(result.output) == [
+        'At menu principal, "mi hijo estudia ahí": goes to orientacion-padres '
+        "(orientación a padres)",
+        "   why: estudiantes weighs under 60% of orientacion-padres: go",
+        "   1. orientacion-padres 1.00: hijo->hij 1.00",
+        "   2. estudiantes 0.33 (an option of this menu): estudia->estudi 0.33",
+        "   3. orientacion-estudiantes 0.33: estudia->estudi 0.33",
+        "   4. whatsapp 0.33: estudia->estudi 0.33",
+    ]
+
+
+def test_say_at_a_menu_shows_a_question_when_two_fit(run_cli: Run) -> None:
+    result = run_cli(simulate_command, ["--say", "necesito ayuda", "--menu", "estudiantes"])
+    assert result.exit_code == 0, result.output
+    assert lines(result.output)[:2] == [
+        'At menu estudiantes, "necesito ayuda": asks which: help-desk (Help Desk) or '
+        "orientacion-estudiantes (orientación a estudiantes)",
+        "   why: orientacion-estudiantes weighs 100% of help-desk: ask",
+    ]
+
+
+def test_say_at_a_node_that_is_no_menu_is_one_clear_line(run_cli: Run) -> None:
+    result = run_cli(simulate_command, ["--say", "hola", "--menu", "help-desk"])
+    assert result.exit_code == 2
+    assert (
+        "Error: Invalid value for '--menu': 'help-desk' is not a menu; "
+        "menus: canales, estudiantes, principal" in result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_without_to_or_say_the_command_says_what_to_give(run_cli: Run) -> None:
+    result = run_cli(simulate_command, [])
+    assert result.exit_code == 2
+    assert "give --to NUMBER to play a call, or --say PHRASE to explain one" in result.output
+
+
+def test_a_phrase_from_the_main_menu_in_a_played_call_reaches_the_desk(run_cli: Run) -> None:
+    result = run_cli(
+        simulate_command,
+        ["--to", BRENA, "--at", "2026-11-18 10:00", "--press", '"olvidé mi contraseña"'],
+    )
+    assert result.exit_code == 0, result.output
+    assert lines(result.output)[-4:] == [
+        "   says: Le comunicamos con Help Desk.",
+        "   -> TRANSFER to queue helpdesk (Help Desk, node help-desk, line central)",
+        "",
+        "Result: transferred to queue helpdesk.",
+    ]

@@ -18,7 +18,6 @@ MAIN_MENU_GATHER = (
     '<Gather action="/voice/menu/principal?s=1&amp;h=4" actionOnEmptyResult="false" '
     'finishOnKey="" '
     'hints="información y canales de atención, información, canales, canales de atención, '
-    "whatsapp, guasap, wasap, ticket, "
     'estudiantes, estudiante, alumno, alumnos" input="dtmf speech" language="es-PE" '
     'method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
 )
@@ -294,17 +293,19 @@ def test_speech_that_matches_nothing_is_not_understood_and_hears_the_options(
 def test_a_word_two_options_share_asks_the_caller_to_choose_by_key(caller: Caller) -> None:
     in_students = caller.follow(caller.post("/voice"), Digits="2")
     data = caller.follow(in_students, SpeechResult="orientación", Confidence="0.92").data
+    # st= names the two destinations asked about (ivr.core.speech.question_step)
+    question = "/voice/menu/estudiantes?s=3&amp;t=principal&amp;st=q90e0f6.bb3c1a&amp;h=4"
     assert data.decode() == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        '<Gather action="/voice/menu/estudiantes?s=3&amp;t=principal&amp;h=4" '
+        f'<Gather action="{question}" '
         'actionOnEmptyResult="false" finishOnKey="" '
         f'hints="{etree.fromstring(in_students.data).find("Gather").get("hints")}" '
         'input="dtmf speech" language="es-PE" method="POST" numDigits="1" '
         'speechTimeout="auto" timeout="6">'
-        f"<Say {SAY}>¿Quiso decir orientación a estudiantes o orientación a padres? "
+        f"<Say {SAY}>¿Quiso decir orientación a estudiantes u orientación a padres? "
         "Para orientación a estudiantes, marque 3. Para orientación a padres, marque 4.</Say>"
         "</Gather>"
-        '<Redirect method="POST">/voice/menu/estudiantes?s=3&amp;t=principal&amp;h=4</Redirect>'
+        f'<Redirect method="POST">{question}</Redirect>'
         "</Response>"
     )
     chosen = caller.follow(caller.post("/voice"), Digits="2")
@@ -314,9 +315,73 @@ def test_a_word_two_options_share_asks_the_caller_to_choose_by_key(caller: Calle
 
 def test_low_speech_confidence_asks_to_confirm_by_key(caller: Caller) -> None:
     in_students = caller.follow(caller.post("/voice"), Digits="2")
-    data = caller.follow(in_students, SpeechResult="aula virtual", Confidence="0.21").data
-    assert "Enqueue" not in verbs(data)
-    assert says(data) == ["¿Quiso decir Aula Virtual? Para Aula Virtual, marque 2."]
+    asked = caller.follow(in_students, SpeechResult="aula virtual", Confidence="0.21")
+    assert "Enqueue" not in verbs(asked.data)
+    assert says(asked.data) == ["¿Quiso decir Aula Virtual? Para Aula Virtual, marque 2."]
+    enqueue = etree.fromstring(caller.follow(asked, SpeechResult="sí", Confidence="0.8").data)
+    assert enqueue.findtext("Enqueue") == "aula-virtual"
+
+
+@pytest.mark.parametrize(
+    ("answer", "queue"),
+    [
+        ({"SpeechResult": "la primera"}, "helpdesk"),
+        ({"SpeechResult": "la segunda, por favor"}, "orientacion-estudiantes"),
+        ({"SpeechResult": "orientación"}, "orientacion-estudiantes"),
+        ({"SpeechResult": "help desk"}, "helpdesk"),
+        ({"SpeechResult": "dos"}, "orientacion-estudiantes"),
+        ({"Digits": "1"}, "helpdesk"),
+    ],
+)
+def test_a_question_from_the_main_menu_is_answered_by_place_name_or_key(
+    caller: Caller, answer: dict[str, str], queue: str
+) -> None:
+    asked = caller.follow(caller.post("/voice"), SpeechResult="necesito ayuda", Confidence="0.9")
+    assert says(asked.data) == [
+        "¿Quiso decir Help Desk u orientación a estudiantes? Para Help Desk, marque 1. "
+        "Para orientación a estudiantes, marque 2."
+    ]
+    chosen = etree.fromstring(caller.follow(asked, Confidence="0.9", **answer).data)
+    assert chosen.findtext("Enqueue") == queue
+
+
+def test_no_to_a_question_hears_the_menu_again(caller: Caller) -> None:
+    asked = caller.follow(caller.post("/voice"), SpeechResult="necesito ayuda", Confidence="0.9")
+    again = caller.follow(asked, SpeechResult="no", Confidence="0.9")
+    assert says(again.data) == [
+        "Para información y canales de atención, marque 1. Para estudiantes, marque 2. "
+        "Para repetir, marque asterisco."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("speech", "queue"),
+    [
+        ("quiero saber cuánto debo", None),  # self-service: asks for the student code
+        ("mi hijo estudia ahí", "orientacion-padres"),
+        ("ayuda con la matrícula", "orientacion-estudiantes"),
+        ("aula birtual", "aula-virtual"),
+        ("black board", "aula-virtual"),
+        ("con un asesor por favor", "orientacion-estudiantes"),
+        ("no sé", "orientacion-estudiantes"),
+    ],
+)
+def test_a_phrase_at_the_main_menu_reaches_a_desk_anywhere_in_the_tree(
+    caller: Caller, speech: str, queue: str | None
+) -> None:
+    data = caller.follow(caller.post("/voice"), SpeechResult=speech, Confidence="0.9").data
+    if queue is None:
+        assert says(data)[0].startswith("Para conocer su estado de cuenta, marque su código")
+    else:
+        assert etree.fromstring(data).findtext("Enqueue") == queue
+
+
+def test_a_second_silence_reaches_a_person_when_one_is_open(caller: Caller) -> None:
+    first = caller.follow(caller.post("/voice"))
+    assert says(first.data)[0] == "No recibimos ninguna opción."
+    second = caller.follow(first)
+    assert says(second.data) == ["Le comunicamos con un asesor de orientación."]
+    assert etree.fromstring(second.data).findtext("Enqueue") == "orientacion-estudiantes"
 
 
 # -- transfers ending --------------------------------------------------------------------------
