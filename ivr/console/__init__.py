@@ -5,6 +5,8 @@ What keeps it apart from the webhooks:
 - Its session is a signed cookie (Flask's) keyed with a subkey of the server key, so every
   host reads the cookies of every other; the cookie's path is /console, so Twilio's requests
   never carry it, and it is HttpOnly, SameSite=Lax, and Secure when IVR_PUBLIC_URL is https.
+  The cookie holds only the key of a session row in the shared database (``console_sessions``),
+  checked on every page: «Salir», a password change or a removed user end it on every host.
 - Every form carries a CSRF token (Flask-WTF's CSRFProtect), checked on the console's own
   routes only: the webhooks are authenticated by Twilio's signature instead, and a console
   route is never reachable by a Twilio signature (every one asks for a logged-in user).

@@ -12,6 +12,9 @@ change is written to the audit log with who made it. Times are shown in Lima tim
 from __future__ import annotations
 
 import logging
+import math
+import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,13 +39,14 @@ from werkzeug.wrappers import Response as BaseResponse
 from ivr.actions import ActionRefused, Actor, AuditAction, Door, record, when_words
 from ivr.actions.callbacks import mark_callback
 from ivr.actions.override import check_override, clear_override, set_override
+from ivr.clock import to_lima
 from ivr.console import live
 from ivr.console.blueprint import IDLE_TIMEOUT, SESSION_LIMIT, blueprint, csrf, keys
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override, parse_moment
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.callbacks import mask_number
-from ivr.storage.console import ConsoleStore, User, account_key, check_password
+from ivr.storage.console import ConsoleStore, Refused, User, account_key, check_password
 from ivr.storage.database import STORE_ERRORS, describe
 from ivr.storage.override import OverrideStore
 
@@ -61,10 +65,15 @@ HTTP_ERRORS = {
 }
 UNEXPECTED = "Ocurrió un error inesperado. Intente de nuevo en un minuto."
 LOGIN_FAILED = "Usuario o contraseña incorrectos."
-LOCKED = (
-    "Demasiados intentos fallidos desde esta cuenta o esta dirección. "
-    "Espere 15 minutos e intente de nuevo."
-)
+# What a refused login says, by LoginPolicy's reason; then when to try again.
+REFUSED = {
+    "pair": "Demasiados intentos fallidos con este usuario desde esta dirección.",
+    "address": "Demasiados intentos fallidos desde esta dirección.",
+    "pace": "Hubo muchos intentos fallidos con este usuario desde otras direcciones.",
+}
+BAD_NEXT = "La dirección a la que volver después de ingresar no es válida."
+# C0 and C1 control characters and DEL: none belongs in a path, and CR/LF would end a header.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 # -- who is asking -------------------------------------------------------------------------------
@@ -119,8 +128,8 @@ SESSION_ENDS = (
 
 
 def _session_user(store: ConsoleStore, now: datetime) -> User | None:
-    name = session.get("user")
-    if not isinstance(name, str):
+    token = session.get("sid")
+    if not isinstance(token, str):
         return None
     for key, limit, ended in SESSION_ENDS:
         stamp = session.get(key)
@@ -128,10 +137,15 @@ def _session_user(store: ConsoleStore, now: datetime) -> User | None:
             session.clear()
             flash(ended, "info")
             return None
-    user = store.get(name)
-    if user is None or user.stamp != session.get("stamp"):
+    # The cookie is only a key: the session's row says whether it is still open («Salir», a
+    # password change or the user's removal end it on every host, copied cookies included).
+    user = store.session_user(token, now - SESSION_LIMIT)
+    if user is None:
         session.clear()
-        flash("Su sesión terminó: su cuenta o su contraseña cambió. Ingrese de nuevo.", "info")
+        flash(
+            "Su sesión terminó: se cerró, o su cuenta o su contraseña cambió. Ingrese de nuevo.",
+            "info",
+        )
         return None
     if request.endpoint != LIVE:
         session["seen"] = now.timestamp()
@@ -276,16 +290,28 @@ def _safe_next(target: str | None) -> str:
     """Only a console path: never another site's address (an open redirect)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
+        # "/console/../voice" leaves the console once the browser resolves it
+        inside = posixpath.normpath(parts.path) + "/"
+        if not parts.scheme and not parts.netloc and inside.startswith("/console/"):
             return target.rstrip("?")
     return url_for(".now")
 
 
+def _refused(refusal: Refused, now: datetime) -> str:
+    """What a refused login says: why, and when to try again (a wait, or an hour in Lima)."""
+    seconds = max(1, math.ceil((refusal.until - now).total_seconds()))
+    if seconds < 120:
+        return f"{REFUSED[refusal.reason]} Intente de nuevo en {seconds} segundos."
+    return f"{REFUSED[refusal.reason]} Intente de nuevo a las {to_lima(refusal.until):%H:%M}."
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Answer:
+    target = request.values.get("next", "")
+    if CONTROL.search(target):  # never let it near the Location header
+        return render_template("console/error.html", message=BAD_NEXT), 400
     if g.console_user is not None and request.method == "GET":
         return redirect(url_for(".now"))
-    target = request.values.get("next", "")
     if request.method == "GET":
         return render_template("console/login.html", next=target)
     rt = current_runtime()
@@ -294,19 +320,23 @@ def login() -> Answer:
     name = request.form.get("name", "")[:64].strip()
     password = request.form.get("password", "")
     address = (request.remote_addr or "-")[:64]
-    account = account_key(keys().login_key, name)
-    if store.locked(account, address, now):
-        log.warning("console login refused: too many failures for this account or address")
-        return render_template("console/login.html", next=target, error=LOCKED, name=name), 429
+    attempt = store.attempt(account_key(keys().login_key, name), name, address, now)
+    if isinstance(attempt, Refused):
+        log.warning("console login refused before checking: too many failures (%s)", attempt.reason)
+        page = render_template(
+            "console/login.html", next=target, error=_refused(attempt, now), name=name
+        )
+        wait = max(1, math.ceil((attempt.until - now).total_seconds()))
+        return Response(page, 429, {"Retry-After": str(wait)})
     user = store.get(name) if name else None
     if not check_password(user, password) or user is None:
-        store.failed(account, address, now)
-        log.info("console login failed")
+        log.info("console login failed")  # counted already, by store.attempt
         return render_template("console/login.html", next=target, error=LOGIN_FAILED, name=name)
-    store.succeeded(account)
+    store.succeeded(attempt)
     session.clear()
     session.permanent = True
-    session.update(user=user.name, stamp=user.stamp, seen=now.timestamp(), since=now.timestamp())
+    token = store.start_session(user.name, address, now)
+    session.update(sid=token, seen=now.timestamp(), since=now.timestamp())
     g.console_user = user
     _audit(AuditAction.LOGIN)
     return redirect(_safe_next(target))
@@ -315,6 +345,7 @@ def login() -> Answer:
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Answer:
     _audit(AuditAction.LOGOUT)
+    _store().end_session(session["sid"], current_runtime().now())
     session.clear()
     flash("Sesión cerrada.", "info")
     return redirect(url_for(".login"))

@@ -1,7 +1,8 @@
-"""The operator console's accounts, audit log and failed logins, in the shared database.
+"""The operator console's accounts, sessions, audit log and failed logins, in the shared database.
 
-Every host reads the same users and counts the same failed logins, so a guesser gains nothing
-by spreading attempts over hosts. Passwords are kept as scrypt hashes (memory-hard: a stolen
+Every host reads the same users and sessions and counts the same failed logins, so a guesser
+gains nothing by spreading attempts over hosts, and a session ended on one host is ended on
+all. Passwords are kept as scrypt hashes (memory-hard: a stolen
 table is slow to attack on a GPU), in werkzeug.security's self-describing format, so that the
 parameters can be raised later without invalidating the stored hashes.
 
@@ -20,18 +21,27 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ivr.clock import to_lima
-from ivr.storage.schema import CONSOLE_ROLES, console_audit, console_login_failures, console_users
+from ivr.storage.database import is_postgresql, writing
+from ivr.storage.schema import (
+    CONSOLE_ROLES,
+    console_audit,
+    console_login_failures,
+    console_sessions,
+    console_users,
+)
 
 __all__ = [
     "CONSOLE_ROLES",
+    "Attempt",
     "AuditEntry",
     "ConsoleStore",
     "LoginPolicy",
+    "Refused",
     "User",
     "UserExists",
     "check_name",
@@ -64,11 +74,6 @@ class User:
     def is_operator(self) -> bool:
         return self.role == "operator"
 
-    @property
-    def stamp(self) -> str:
-        """A short digest of the password hash: a session made before a change stops working."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
@@ -81,15 +86,40 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class LoginPolicy:
-    """How many failed logins, in ``window``, lock an account name or a client address.
+    """When failed logins refuse a login before its password is checked.
 
-    An address gets more tries than an account: a desk's operators may share one address
-    behind their office's NAT, and one of them mistyping must not lock out the others.
+    - A name from one address (``per_pair`` in ``window``): that pair is locked. The lock is
+      the pair's, not the name's, so a stranger guessing cannot lock an operator out.
+    - One address, any names (``per_address`` in ``window``): more tries than a pair, since a
+      desk's operators may share one address behind their office's NAT.
+    - A name from elsewhere (``pace`` failures from other addresses in ``pace_window``): the
+      name is slowed, not locked; an address the user logged in from in the last
+      ``known_for`` is not slowed, so the operator's own desk gets in while a stranger guesses.
     """
 
-    per_account: int = 5
+    per_pair: int = 5
     per_address: int = 20
     window: timedelta = timedelta(minutes=15)
+    pace: int = 10
+    pace_window: timedelta = timedelta(minutes=1)
+    known_for: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A login refused before its password is checked: why, and when it may be tried again."""
+
+    reason: str  # "pair", "address" or "pace"
+    until: datetime  # Lima time
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A login whose password may be checked: counted as failed until ``succeeded``."""
+
+    id: int
+    account: str
+    address: str
 
 
 def check_name(name: str) -> str:
@@ -189,20 +219,80 @@ class ConsoleStore:
             return bool(conn.execute(select(func.count()).select_from(console_users)).scalar())
 
     def remove(self, name: str) -> bool:
+        """Remove a user and every session of theirs, at once."""
+        name = name.strip().lower()
         with self.engine.begin() as conn:
-            result = conn.execute(
-                delete(console_users).where(console_users.c.name == name.strip().lower())
-            )
+            result = conn.execute(delete(console_users).where(console_users.c.name == name))
+            conn.execute(delete(console_sessions).where(console_sessions.c.user_name == name))
         return bool(result.rowcount)
 
-    def set_password(self, name: str, password_hash: str, now: datetime) -> bool:
+    def set_password(
+        self, name: str, password_hash: str, now: datetime, *, keep: str | None = None
+    ) -> bool:
+        """Change a password and end the user's open sessions, but ``keep`` (a token): the
+        session a user changed their own password from."""
+        name = name.strip().lower()
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(console_users)
-                .where(console_users.c.name == name.strip().lower())
+                .where(console_users.c.name == name)
                 .values(password_hash=password_hash, password_changed_at=now)
             )
+            ending = (
+                update(console_sessions)
+                .where(console_sessions.c.user_name == name, console_sessions.c.ended_at.is_(None))
+                .values(ended_at=now)
+            )
+            if keep is not None:
+                ending = ending.where(console_sessions.c.id != _session_id(keep))
+            conn.execute(ending)
         return bool(result.rowcount)
+
+    # -- sessions -----------------------------------------------------------------------------
+    def start_session(self, name: str, address: str, now: datetime) -> str:
+        """Open a session for ``name`` from ``address``; return its token (for the cookie).
+
+        Rows older than the policy's ``known_for`` go: no session lives that long.
+        """
+        token = secrets.token_urlsafe(32)
+        table = console_sessions
+        with self.engine.begin() as conn:
+            conn.execute(delete(table).where(table.c.started_at <= now - self.policy.known_for))
+            conn.execute(
+                insert(table).values(
+                    id=_session_id(token),
+                    user_name=name.strip().lower(),
+                    address=address[:64],
+                    started_at=now,
+                )
+            )
+        return token
+
+    def session_user(self, token: str, not_before: datetime) -> User | None:
+        """The user of an open session started at ``not_before`` or later, or None."""
+        table = console_sessions
+        query = (
+            select(console_users)
+            .join(table, table.c.user_name == console_users.c.name)
+            .where(
+                table.c.id == _session_id(token),
+                table.c.ended_at.is_(None),
+                table.c.started_at >= not_before,
+            )
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _user(row._mapping) if row is not None else None
+
+    def end_session(self, token: str, now: datetime) -> None:
+        """End one session («Salir»): its cookie, even copied, opens nothing afterwards."""
+        table = console_sessions
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.id == _session_id(token), table.c.ended_at.is_(None))
+                .values(ended_at=now)
+            )
 
     # -- the audit log ------------------------------------------------------------------------
     def audit(self, at: datetime, actor: str, action: str, detail: str = "") -> None:
@@ -232,28 +322,84 @@ class ConsoleStore:
             ]
 
     # -- failed logins ------------------------------------------------------------------------
-    def locked(self, account: str, address: str, now: datetime) -> bool:
-        """Whether the account name or the address failed too often within the window."""
-        since = now - self.policy.window
-        table = console_login_failures
-        count = select(func.count()).select_from(table).where(table.c.at > since)
-        with self.engine.connect() as conn:
-            by_account = conn.execute(count.where(table.c.account == account)).scalar() or 0
-            by_address = conn.execute(count.where(table.c.address == address)).scalar() or 0
-        return by_account >= self.policy.per_account or by_address >= self.policy.per_address
+    def attempt(self, account: str, name: str, address: str, now: datetime) -> Attempt | Refused:
+        """Count a login as failed before its password is checked, or refuse it (``LoginPolicy``).
 
-    def failed(self, account: str, address: str, now: datetime) -> None:
-        """Count a failed login; forget the ones older than the window."""
+        Counting first, in a transaction that takes turns with every other host's (SQLite's
+        write lock; on PostgreSQL a lock on the table), is what makes the limit exact: of
+        simultaneous wrong passwords, exactly ``per_pair`` are checked. ``succeeded`` takes
+        the count back.
+        """
+        policy, table = self.policy, console_login_failures
+        address = address[:64]
+        since = now - policy.window
+        with writing(self.engine) as conn:
+            if is_postgresql(self.engine):
+                conn.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
+            conn.execute(delete(table).where(table.c.at <= since))
+            recent = table.c.at > since
+            pair = _oldest(
+                conn,
+                policy.per_pair,
+                table.c.account == account,
+                table.c.address == address,
+                recent,
+            )
+            if pair is not None:
+                return Refused("pair", to_lima(pair) + policy.window)
+            spread = _oldest(conn, policy.per_address, table.c.address == address, recent)
+            if spread is not None:
+                return Refused("address", to_lima(spread) + policy.window)
+            if not self._known(conn, name, address, now):
+                paced = _oldest(
+                    conn,
+                    policy.pace,
+                    table.c.account == account,
+                    table.c.address != address,
+                    table.c.at > now - policy.pace_window,
+                )
+                if paced is not None:
+                    return Refused("pace", to_lima(paced) + policy.pace_window)
+            added = conn.execute(insert(table).values(at=now, account=account, address=address))
+        assert added.inserted_primary_key is not None
+        return Attempt(int(added.inserted_primary_key[0]), account, address)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        """Take back a login's count, and its pair's earlier failures: the password was right.
+
+        Failures for the name from other addresses stay: they are a stranger's.
+        """
         table = console_login_failures
         with self.engine.begin() as conn:
-            conn.execute(delete(table).where(table.c.at <= now - self.policy.window))
-            conn.execute(insert(table).values(at=now, account=account, address=address[:64]))
+            conn.execute(
+                delete(table).where(
+                    table.c.account == attempt.account, table.c.address == attempt.address
+                )
+            )
 
-    def succeeded(self, account: str) -> None:
-        """Forget an account's failed logins once its password was given right."""
-        table = console_login_failures
-        with self.engine.begin() as conn:
-            conn.execute(delete(table).where(table.c.account == account))
+    def _known(self, conn: Connection, name: str, address: str, now: datetime) -> bool:
+        """Whether ``name`` logged in from ``address`` within the policy's ``known_for``."""
+        table = console_sessions
+        query = select(table.c.id).where(
+            table.c.user_name == name.strip().lower(),
+            table.c.address == address,
+            table.c.started_at > now - self.policy.known_for,
+        )
+        return conn.execute(query.limit(1)).first() is not None
+
+
+def _oldest(conn: Connection, limit: int, *where: ColumnElement[bool]) -> datetime | None:
+    """The instant of the oldest of the newest ``limit`` failures matching ``where``, when
+    there are that many (a refusal ends when it leaves its window); else None."""
+    table = console_login_failures
+    query = select(table.c.at).where(*where).order_by(table.c.at.desc()).limit(limit)
+    found = [row.at for row in conn.execute(query)]
+    return found[-1] if len(found) >= limit else None
+
+
+def _session_id(token: str) -> str:
+    """The key a session's row is stored under: the database never holds a usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _user(mapping: Mapping[Any, Any]) -> User:

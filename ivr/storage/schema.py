@@ -246,3 +246,18 @@ console_login_failures = Table(
     Index(None, "account", "at"),
     Index(None, "address", "at"),
 )
+
+# Console sessions, one row per login: a cookie opens the console only while its row is open
+# (not ended, within the session's limit), so «Salir», a password change or a removed user end
+# it on every host. Ended rows stay a while: the addresses a user logged in from are not paced
+# by other addresses' failures (ivr.storage.console.LoginPolicy).
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),  # sha256 of the cookie's token, never the token
+    Column("user_name", Text, nullable=False),
+    Column("address", Text, nullable=False),  # the client's IP address at login
+    Column("started_at", Instant, nullable=False, index=True),
+    Column("ended_at", Instant, nullable=True),
+    Index(None, "user_name", "address"),
+)
