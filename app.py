@@ -3,6 +3,6 @@
 A bad setting or operator file stops the start with what to fix, and a non-zero exit.
 """
 
-from ivr.web.app import create_app_for_server
+from ivr.app import create_app_for_server
 
 app = create_app_for_server()

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask application (see ``ivr.web.app.create_app``)."""
-    from ivr.web.app import create_app as _create_app
+    """Build the Flask application (see ``ivr.app.create_app``)."""
+    from ivr.app import create_app as _create_app
 
     return _create_app(config)

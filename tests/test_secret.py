@@ -11,7 +11,7 @@ import pytest
 
 from ivr.secret import KEY_FILE, SecretKeyError, key_file, server_key, subkey
 from ivr.settings import SettingsError, load_settings
-from ivr.web.app import CANNOT_START
+from ivr.app import CANNOT_START
 from tests.helpers import SECRET_KEY, start_app
 
 PG = "postgresql+psycopg://ivr:pw@db.example.edu/ivr"

@@ -30,7 +30,7 @@ from ivr.storage.database import (
 )
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import metadata
-from ivr.web.app import CANNOT_START
+from ivr.app import CANNOT_START
 from tests.helpers import ROOT, SECRET_KEY, start_app
 from tests.pgcluster import Cluster, free_port
 

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import create_environ, run_wsgi_app
 
-from ivr.web.app import CANNOT_START, create_app_for_server
+from ivr.app import CANNOT_START, create_app_for_server
 from tests.helpers import TOKEN, Caller, Clock, assert_valid_twiml, sign
 from tests.logcapture import captured_logs
 
