@@ -20,7 +20,7 @@ call at a time; ``ivr.observability.aggregates`` turns these rows into the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -103,6 +103,11 @@ class CallRecord:
         return self.steps[0].at
 
 
+def _stored(events: Iterable[str]) -> tuple[str, ...]:
+    """The values the records hold for these events, as plain strings, in a stable order."""
+    return tuple(sorted(str(event) for event in events))
+
+
 def in_progress(call: CallRecord, now: datetime) -> bool:
     """Whether ``call`` is still going on at ``now`` (the module's definition)."""
     last = call.steps[-1]
@@ -121,7 +126,7 @@ def _in_progress(
     return and_(
         or_(call_status.is_(None), call_status.not_in(FINISHED)),
         last_at >= now - IN_PROGRESS_WINDOW,
-        last_event.not_in(ENDS_CALL),
+        last_event.not_in(_stored(ENDS_CALL)),
     )
 
 
@@ -275,19 +280,19 @@ def _records(rows: Any, ended: Mapping[str, tuple[str, int | None]]) -> Iterator
 # self-service: verified, else failed, else entered.
 def _ending_code(event: ColumnElement[str]) -> ColumnElement[int]:
     return case(
-        (event.in_(TRANSFER_EVENTS), 4),
-        (event.in_(SELF_SERVICE_SUCCESS), 3),
-        (event == CallEvent.AFTER_HOURS, 2),
-        (event.in_(FLOW_END_EVENTS), 1),
+        (event.in_(_stored(TRANSFER_EVENTS)), 4),
+        (event.in_(_stored(SELF_SERVICE_SUCCESS)), 3),
+        (event == CallEvent.AFTER_HOURS.value, 2),
+        (event.in_(_stored(FLOW_END_EVENTS)), 1),
         else_=0,
     )
 
 
 def _self_service_code(event: ColumnElement[str]) -> ColumnElement[int]:
     return case(
-        (event.in_(SELF_SERVICE_SUCCESS), 3),
-        (event.in_(SELF_SERVICE_FAILURE), 2),
-        (event.in_(SELF_SERVICE_EVENTS), 1),
+        (event.in_(_stored(SELF_SERVICE_SUCCESS)), 3),
+        (event.in_(_stored(SELF_SERVICE_FAILURE)), 2),
+        (event.in_(_stored(SELF_SERVICE_EVENTS)), 1),
         else_=0,
     )
 
@@ -313,7 +318,7 @@ def _range_steps(start: datetime, end: datetime) -> CTE:
             rows=(None, 0),
         )
 
-    after_hours = case((event == CallEvent.AFTER_HOURS, 1), else_=0)
+    after_hours = case((event == CallEvent.AFTER_HOURS.value, 1), else_=0)
     numbered = (
         select(
             call_steps.c.id,
@@ -384,7 +389,7 @@ def _per_call(steps: CTE, now: datetime | None) -> CTE:
         (calls.c.ended == 3, "self_service"),
         (calls.c.ended == 2, "after_hours"),
         (calls.c.ended == 1, "flow_ended"),
-        (calls.c.last_event == CallEvent.MESSAGE, "informed"),
+        (calls.c.last_event == CallEvent.MESSAGE.value, "informed"),
         else_="gave_up",
     )
     self_service = case(
@@ -456,12 +461,12 @@ def _statement(start: datetime, end: datetime, now: datetime | None) -> Compound
         .where(steps.c.node != "", arrived)
         .group_by(steps.c.node)
     )
-    with_detail = (CallEvent.TRANSFER, *QUEUE_RESULTS)
-    counted = (
-        CallEvent.AFTER_HOURS, *with_detail, *SELF_SERVICE_SUCCESS, *SELF_SERVICE_FAILURE
-    )  # fmt: skip
+    with_detail = _stored({CallEvent.TRANSFER, *QUEUE_RESULTS})
+    counted = _stored(
+        {CallEvent.AFTER_HOURS, *with_detail, *SELF_SERVICE_SUCCESS, *SELF_SERVICE_FAILURE}
+    )
     full = call_steps.alias("counted_step")
-    node = case((steps.c.event == CallEvent.AFTER_HOURS, steps.c.node), else_="")
+    node = case((steps.c.event == CallEvent.AFTER_HOURS.value, steps.c.node), else_="")
     detail = case((steps.c.event.in_(with_detail), full.c.detail), else_="")
     event_rows = (
         select(*_row("event", (steps.c.event, node, detail), (func.count(),)))
@@ -489,20 +494,21 @@ def _transfer_rows(steps: CTE) -> Select[Any]:
             .label("after"),
         )
         .join_from(steps, full, full.c.id == steps.c.id)
-        .where(steps.c.event.in_(TRANSFER_EVENTS))
+        .where(steps.c.event.in_(_stored(TRANSFER_EVENTS)))
         .subquery("seq")
     )
-    begun = seq.c.event == CallEvent.TRANSFER
+    transfer = CallEvent.TRANSFER.value
+    begun = seq.c.event == transfer
     # a result whose start was not recorded counts under its node, as a transfer of its own
-    orphan = and_(not_(begun), or_(seq.c.before.is_(None), seq.c.before != CallEvent.TRANSFER))
+    orphan = and_(not_(begun), or_(seq.c.before.is_(None), seq.c.before != transfer))
     queue = case(
         (and_(begun, seq.c.detail != ""), seq.c.detail),
         (begun, "unknown"),
         else_=seq.c.node,
     )
     result = case((begun, seq.c.after), else_=seq.c.event)
-    connected = case((result.in_(CONNECTED), 1), else_=0)
-    failed = case((and_(result.in_(TRANSFER_RESULTS), not_(result.in_(CONNECTED))), 1), else_=0)
+    connected = case((result.in_(_stored(CONNECTED)), 1), else_=0)
+    failed = case((result.in_(_stored(TRANSFER_RESULTS - CONNECTED)), 1), else_=0)
     return (
         select(*_row("transfer", (queue,), (func.count(), func.sum(connected), func.sum(failed))))
         .where(or_(begun, orphan))
