@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 
 from ivr.console.charts import bar_chart
+from ivr.core.events import CallEvent
 from ivr.observability.aggregates import figures
-from ivr.observability.calls import UNKNOWN_CAMPUS
 from ivr.observability.report import Report
+from ivr.storage.calls import UNKNOWN_CAMPUS
 
 Cell = str | int | float | None
 
@@ -35,12 +36,12 @@ ENDING_NAMES = {
 # A call to a number no campus answers on (the recorder's UNKNOWN_CAMPUS).
 CAMPUS_UNKNOWN = "Número no reconocido"
 SELF_SERVICE_NAMES = {
-    "selfservice_verified": "Verificaciones correctas",
-    "selfservice_rejected": "Código o DNI incorrectos",
-    "selfservice_locked": "Bloqueos por intentos fallidos",
-    "selfservice_failed": "Tres fallos en una llamada",
-    "selfservice_unavailable": "Registro de pagos no disponible",
-    "unconfigured": "Autoservicio no configurado",
+    CallEvent.SELF_SERVICE_VERIFIED: "Verificaciones correctas",
+    CallEvent.SELF_SERVICE_REJECTED: "Código o DNI incorrectos",
+    CallEvent.SELF_SERVICE_LOCKED: "Bloqueos por intentos fallidos",
+    CallEvent.SELF_SERVICE_FAILED: "Tres fallos en una llamada",
+    CallEvent.SELF_SERVICE_UNAVAILABLE: "Registro de pagos no disponible",
+    CallEvent.UNCONFIGURED: "Autoservicio no configurado",
 }
 
 

@@ -2,9 +2,10 @@
 
 Each part is read by one function from what the IVR itself uses: the line states come from the
 same schedule evaluation as the webhooks (``ivr.core.schedule.evaluation.status``, with the
-override of the shared store), the calls from the call records every host writes
-(``call_steps``/``call_statuses``), the callbacks from ``CallbackStore``, the configuration's
-reload from the runtime. Nothing here shows a student code, a DNI or a balance: call records
+override of the shared store), the calls in progress from the call records every host writes
+(``ivr.storage.calls.CallStore``: the one definition of "in progress", which «Llamadas» and
+``ivr report`` share), the callbacks from ``CallbackStore``, the configuration's reload from the
+runtime. Nothing here shows a student code, a DNI or a balance: call records
 hold them masked, and only campus, node, event and times are read.
 """
 
@@ -12,44 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from itertools import groupby
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from ivr.clock import to_lima
+from ivr.core.events import QUEUE_RESULTS, CallEvent
 from ivr.core.schedule import evaluation
 from ivr.core.schedule.messages import active_messages
 from ivr.core.schedule.model import SLOTS, Override
 from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES
-from ivr.observability.report import LONGEST_CALL
 from ivr.runtime import Runtime
 from ivr.storage.callbacks import Callback
-from ivr.storage.schema import call_statuses, call_steps
-from ivr.storage.sessions import FINISHED
-
-# A call with no step for this long is taken as no longer in the IVR (Twilio's status callback
-# may be off): longer than the longest hold between two announcements of a waiting caller
-# (300 s). The report's IN_PROGRESS_WINDOW, until the session is forgotten, is longer.
-ACTIVE_WINDOW = timedelta(minutes=6)
-
-# After these events the IVR has nothing more to do with the call.
-ENDED = frozenset(
-    {
-        "hangup",
-        "failed",
-        "transfer_done",
-        "closed_call",
-        "queue_answered",
-        "queue_abandoned",
-        "queue_redirected",
-    }
-)
-# A caller out of a desk's queue, whatever happens next.
-OUT_OF_QUEUE = frozenset(
-    {"queue_answered", "queue_abandoned", "queue_left", "queue_failed", "queue_redirected"}
-)
+from ivr.storage.calls import CallStore, Step
 
 REASONS = REASONS_ES
 SLOT_NAMES = SLOT_NAMES_ES
@@ -136,62 +112,40 @@ def reload_now(rt: Runtime) -> ReloadNow:
 
 
 def calls_now(engine: Engine, now: datetime) -> list[CallNow]:
-    """The calls in the IVR now: a step within ACTIVE_WINDOW, no end reported, none ended."""
-    recent = (
-        select(call_steps.c.call_sid)
-        .where(call_steps.c.at >= now - ACTIVE_WINDOW, call_steps.c.at <= now)
-        .distinct()
-    )
-    columns = ("call_sid", "at", "campus", "node", "event", "detail")  # never what was said
-    steps = (
-        select(*(call_steps.c[name] for name in columns))
-        .where(call_steps.c.call_sid.in_(recent), call_steps.c.at >= now - LONGEST_CALL)
-        .order_by(call_steps.c.call_sid, call_steps.c.at, call_steps.c.id)
-    )
-    finished = select(call_statuses.c.call_sid).where(
-        call_statuses.c.call_sid.in_(recent), call_statuses.c.call_status.in_(FINISHED)
-    )
-    with engine.connect() as conn:
-        ended = set(conn.execute(finished).scalars())
-        rows = list(conn.execute(steps))
+    """The calls in progress now (``ivr.storage.calls.in_progress``), where each one is."""
     calls = []
-    for sid, group in groupby(rows, key=lambda row: row.call_sid):
-        if sid in ended:
-            continue
-        mine = list(group)
-        last = mine[-1]
-        if last.event in ENDED:
-            continue
-        desk, since = _queue(mine)
+    for call in CallStore(engine).in_progress(now):
+        last = call.steps[-1]
+        desk, since = _queue(call.steps)
         if desk is not None:
             state = f"en espera de {desk}"
-        elif last.event == "transfer":
+        elif last.event == CallEvent.TRANSFER:
             state = "transferida a un anexo"
         else:
             state = "en el menú"
         calls.append(
             CallNow(
-                ref=sid[-6:],
-                campus=last.campus,
+                ref=call.call_sid[-6:],
+                campus=call.campus,
                 node=last.node,
                 state=state,
-                started=to_lima(mine[0].at),
+                started=to_lima(call.started_at),
                 desk=desk,
                 waiting_since=since,
             )
         )
-    return sorted(calls, key=lambda call: call.started)
+    return calls
 
 
-def _queue(steps: Sequence[Any]) -> tuple[str | None, datetime | None]:
+def _queue(steps: Sequence[Step]) -> tuple[str | None, datetime | None]:
     """The desk whose queue the call is in (entered and not yet left), and since when."""
     desk: str | None = None
     since: datetime | None = None
     for step in steps:
         event, detail = step.event, step.detail
-        if event == "transfer" and detail and detail != "dial":
+        if event == CallEvent.TRANSFER and detail and detail != "dial":
             desk, since = detail, to_lima(step.at)
-        elif event in OUT_OF_QUEUE or event == "queue_leave":
+        elif event in QUEUE_RESULTS or event == CallEvent.QUEUE_LEAVE:
             desk, since = None, None
     return desk, since
 

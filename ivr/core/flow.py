@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Protocol, assert_never
 
 from ivr.core.directory import Line
+from ivr.core.events import CallEvent
 from ivr.core.memo import by_identity
 from ivr.core.menu import (
     BACK,
@@ -134,7 +135,7 @@ class Outcome:
 
     actions: tuple[Action, ...]
     node: str
-    event: str  # entered, invalid, no_input, failed, transfer, after_hours, message, ...
+    event: CallEvent
     detail: str = ""
     said: str = ""  # the key or phrase that led here (never self-service digits)
 
@@ -262,7 +263,7 @@ def start(ctx: CallContext) -> Outcome:
     announced, state = ctx.texts(ctx.messages.get("announcement", ()), state)
     entered = enter(ctx, state)
     return replace(entered, actions=(*said, *closed, *announced, *entered.actions),
-                   event="call_start")  # fmt: skip
+                   event=CallEvent.CALL_START)  # fmt: skip
 
 
 def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
@@ -284,7 +285,7 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
                 told |= TOLD_SPEECH_HINT
             fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps,
                           told=told)  # fmt: skip
-            return Outcome((Ask(prompt, fresh, hints),), node.id, "entered")
+            return Outcome((Ask(prompt, fresh, hints),), node.id, CallEvent.ENTERED)
         case MessageNode():
             texts = node.say
             if node.id == tree.settings.after_hours and ctx.messages.get("after_hours"):
@@ -294,14 +295,14 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
                 nxt = _back(ctx, state)
             else:
                 nxt = enter(ctx, state.at(node.next), hops=hops + 1)
-            return Outcome((*said, *nxt.actions), node.id, "message", nxt.node)
+            return Outcome((*said, *nxt.actions), node.id, CallEvent.MESSAGE, nxt.node)
         case TransferNode():
             return _transfer(ctx, node, state, hops)
         case HangupNode():
             said, state = ctx.texts(node.say, state)
-            return Outcome((*said, Hangup()), node.id, "hangup")
+            return Outcome((*said, Hangup()), node.id, CallEvent.HANGUP)
         case SelfServiceNode():
-            return Outcome((ask_code(state.at(node.id)),), node.id, "selfservice")
+            return Outcome((ask_code(state.at(node.id)),), node.id, CallEvent.SELF_SERVICE)
         case _:
             assert_never(node)
 
@@ -347,7 +348,7 @@ def handle_input(
         if state.no_input + 1 >= settings.max_no_input:
             return _too_many(ctx, state, "no_input")
         again = enter(ctx, replace(state, no_input=state.no_input + 1, step=""))
-        return Outcome((Say(settings.texts.no_input), *again.actions), menu.id, "no_input")
+        return Outcome((Say(settings.texts.no_input), *again.actions), menu.id, CallEvent.NO_INPUT)
     offered = offered_in(tree, state.step)
     if offered:
         answered = _answer_question(ctx, menu, state, offered, key, said)
@@ -365,7 +366,7 @@ def handle_input(
         # the recogniser is unsure of the words: confirm the one they point to
         return _which(ctx, menu, state, (heard.go,), said)
     if heard.go == menu.id:  # the caller named the menu they are in: they hear it again
-        return replace(enter(ctx, replace(state, no_input=0, step="")), event="repeat")
+        return replace(enter(ctx, replace(state, no_input=0, step="")), event=CallEvent.REPEAT)
     if heard.go is not None:
         return _go(ctx, menu, state, heard.go, said)
     if heard.offered:
@@ -384,17 +385,17 @@ def _key(ctx: CallContext, menu: MenuNode, state: State, key: str, said: str) ->
     settings = ctx.tree.settings
     nav = settings.navigation
     if key in (nav.repeat, "repeat"):
-        return replace(enter(ctx, replace(state, no_input=0, step="")), event="repeat")
+        return replace(enter(ctx, replace(state, no_input=0, step="")), event=CallEvent.REPEAT)
     if key in (nav.back, "back"):
-        return replace(_back(ctx, state), event="back")
+        return replace(_back(ctx, state), event=CallEvent.BACK)
     if key in (nav.main_menu, "main_menu"):
-        return replace(enter(ctx, state.at(settings.start, ())), event="main_menu")
+        return replace(enter(ctx, state.at(settings.start, ())), event=CallEvent.MAIN_MENU)
     option = menu.option_for_key(key) if len(key) == 1 else None
     if option is None:
         if state.invalid + 1 >= settings.max_invalid:
             return _too_many(ctx, state, "invalid")
         again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0, step=""))
-        return Outcome((Say(settings.texts.invalid), *again.actions), menu.id, "invalid")
+        return Outcome((Say(settings.texts.invalid), *again.actions), menu.id, CallEvent.INVALID)
     return _go(ctx, menu, state, option.target, said or key)
 
 
@@ -411,7 +412,9 @@ def _not_understood(ctx: CallContext, state: State, heard: Heard) -> Outcome:
     if state.invalid + 1 >= settings.max_invalid:
         return _too_many(ctx, state, "invalid")
     again = enter(ctx, replace(state, invalid=state.invalid + 1, no_input=0, step=""))
-    return Outcome((Say(settings.texts.not_understood), *again.actions), state.node, "invalid")
+    return Outcome(
+        (Say(settings.texts.not_understood), *again.actions), state.node, CallEvent.INVALID
+    )
 
 
 def _person_open(ctx: CallContext) -> bool:
@@ -423,7 +426,7 @@ def _person_open(ctx: CallContext) -> bool:
 def _to_person(ctx: CallContext, menu: MenuNode, state: State, why: str, said: str) -> Outcome:
     """Put a caller who does not know what to choose through to a person."""
     outcome = _go(ctx, menu, state, ctx.tree.settings.person, said)
-    return replace(outcome, event="to_person", detail=why)
+    return replace(outcome, event=CallEvent.TO_PERSON, detail=why)
 
 
 def _question_keys(menu: MenuNode, offered: tuple[str, ...]) -> tuple[str, ...]:
@@ -466,7 +469,7 @@ def _answer_question(
     if answer is None:
         return None
     if answer is False:  # "no": the menu again, from its first option
-        return replace(enter(ctx, replace(state, no_input=0, step="")), event="not_meant")
+        return replace(enter(ctx, replace(state, no_input=0, step="")), event=CallEvent.NOT_MEANT)
     return _go(ctx, menu, state, offered[int(answer)], said)
 
 
@@ -481,7 +484,10 @@ def _which(
     _, hints = _menu_parts(menu, ctx.tree.settings)
     here = replace(state, no_input=0, step=question_step(ctx.tree, offered))
     return Outcome(
-        (Ask((f"¿Quiso decir {both}? {choose}",), here, hints),), menu.id, "ambiguous", said[:100]
+        (Ask((f"¿Quiso decir {both}? {choose}",), here, hints),),
+        menu.id,
+        CallEvent.AMBIGUOUS,
+        said[:100],
     )
 
 
@@ -494,19 +500,19 @@ def _either(first: str, second: str) -> str:
 def transfer_result(ctx: CallContext, state: State, connected: bool) -> Outcome:
     """Answer when a <Dial> or <Enqueue> ends: hang up after a real conversation, else apologise."""
     if connected:
-        return Outcome((Hangup(),), state.node, "transfer_done")
+        return Outcome((Hangup(),), state.node, CallEvent.TRANSFER_DONE)
     goodbye = enter(ctx, state.at(ctx.tree.settings.goodbye))
     return Outcome(
         (Say(ctx.tree.settings.texts.transfer_failed), *goodbye.actions),
         state.node,
-        "transfer_failed",
+        CallEvent.TRANSFER_FAILED,
     )
 
 
 def apology(ctx: CallContext, state: State) -> Outcome:
     """Answer after an internal error: apologise, then the failure destination (open or closed)."""
     nxt = enter(ctx, state.at(ctx.tree.settings.on_failure))
-    return Outcome((Say(ctx.tree.settings.texts.error), *nxt.actions), state.node, "error")
+    return Outcome((Say(ctx.tree.settings.texts.error), *nxt.actions), state.node, CallEvent.ERROR)
 
 
 @by_identity
@@ -524,7 +530,9 @@ MENU_CHANGED = "Nuestro menú acaba de cambiar. Le llevamos al menú principal."
 def _restart(ctx: CallContext, state: State, hops: int) -> Outcome:
     """Continue at the main menu, saying why, when the caller's node no longer exists."""
     main = enter(ctx, state.at(ctx.tree.settings.start, ()), hops=hops + 1)
-    return Outcome((Say(MENU_CHANGED), *main.actions), main.node, "menu_changed", state.node)
+    return Outcome(
+        (Say(MENU_CHANGED), *main.actions), main.node, CallEvent.MENU_CHANGED, state.node
+    )
 
 
 def _back(ctx: CallContext, state: State) -> Outcome:
@@ -545,22 +553,22 @@ def _transfer(ctx: CallContext, node: TransferNode, state: State, hops: int) -> 
             said.append(Say(ctx.fill(status.message)))
         target = node.when_closed(ctx.tree.settings)
         nxt = enter(ctx, state.at(target), hops=hops + 1)
-        return Outcome((*said, *nxt.actions), node.id, "after_hours", node.id)
+        return Outcome((*said, *nxt.actions), node.id, CallEvent.AFTER_HOURS, node.id)
     said = [Say(ctx.fill(node.say))] if node.say else []
     here = state.at(node.id)
     verb: Action = Enqueue(node.queue, here) if node.queue else Dial(str(node.dial), here)
-    return Outcome((*said, verb), node.id, "transfer", node.queue or "dial")
+    return Outcome((*said, verb), node.id, CallEvent.TRANSFER, node.queue or "dial")
 
 
 def _too_many(ctx: CallContext, state: State, kind: str) -> Outcome:
     settings = ctx.tree.settings
     nxt = enter(ctx, state.at(settings.on_failure))
     return Outcome(
-        (Say(settings.texts.too_many_failures), *nxt.actions), state.node, "failed", kind
+        (Say(settings.texts.too_many_failures), *nxt.actions), state.node, CallEvent.FAILED, kind
     )
 
 
 def _goodbye(ctx: CallContext, state: State, reason: str) -> Outcome:
     node = ctx.tree.node(ctx.tree.settings.goodbye)
     said, _ = ctx.texts(node.say, state) if isinstance(node, HangupNode) else ([], state)
-    return Outcome((*said, Hangup()), state.node, "failed", reason)
+    return Outcome((*said, Hangup()), state.node, CallEvent.FAILED, reason)

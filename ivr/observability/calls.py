@@ -2,9 +2,10 @@
 
 A webhook calls ``step`` (and the status callback ``status``); the row goes into a bounded
 in-memory buffer and a background thread writes buffered rows to the shared database about once
-a second. Every host writes its steps into the same tables, keyed by CallSid, so ``ivr report``
-on any host sees each call whole, whichever hosts answered its steps. A request never waits for
-the database: when the writer falls behind, the oldest rows are dropped and counted instead.
+a second, through the call tables' store (``ivr.storage.calls.CallStore``). Every host writes
+its steps into the same tables, keyed by CallSid, so ``ivr report`` on any host sees each call
+whole, whichever hosts answered its steps. A request never waits for the database: when the
+writer falls behind, the oldest rows are dropped and counted instead.
 
 Under gunicorn the app may be created in the master and forked into workers. The writer thread
 is therefore started lazily by the first row a process records, and a forked child starts from
@@ -21,53 +22,21 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
-from sqlalchemy import Engine, and_, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
+from ivr.core.events import CallEvent
 from ivr.observability.privacy import scrub_detail, scrub_said
+from ivr.storage.calls import UNKNOWN_CAMPUS, CallRecord, CallStore, StatusRow, StepRow
 from ivr.storage.database import STORE_ERRORS, describe, make_engine, prepare, sqlite_url
-from ivr.storage.schema import call_statuses, call_steps
 
 log = logging.getLogger("ivr.calls")
 
 MAX_DETAIL = 100  # speech text trimmed to 100 characters; no detail needs more
 MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.webhook.NODE_ID)
-UNKNOWN_CAMPUS = "unknown"
-
-
-# -- records -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One webhook's answer in a call: where the caller went and why."""
-
-    at: datetime  # aware, UTC
-    node: str
-    event: str
-    detail: str = ""
-    said: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """A call as recorded: its campus, its steps in order and how Twilio says it ended."""
-
-    call_sid: str
-    campus: str
-    steps: tuple[Step, ...]
-    call_status: str | None = None
-    duration_s: int | None = None
-
-    @property
-    def started_at(self) -> datetime:
-        return self.steps[0].at
 
 
 @runtime_checkable
@@ -80,7 +49,7 @@ class CallRecorder(Protocol):
         at: datetime,
         campus: str | None,
         node: str,
-        event: str,
+        event: CallEvent,
         detail: str,
         *,
         said: str = "",
@@ -114,7 +83,7 @@ class NullCallRecorder:
         at: datetime,
         campus: str | None,
         node: str,
-        event: str,
+        event: CallEvent,
         detail: str,
         *,
         said: str = "",
@@ -136,10 +105,7 @@ class NullCallRecorder:
 
 
 # -- the database recorder -----------------------------------------------------------------------
-# call_sid, at, campus, node, event, detail, said, request
-_StepRow = tuple[str, datetime, str, str, str, str, str, str | None]
-_StatusRow = tuple[str, datetime, str, int | None]  # call_sid, at, call_status, duration_s
-_Row = tuple[str, _StepRow | _StatusRow]  # ("step" | "status", row)
+_Row = tuple[str, StepRow | StatusRow]  # ("step" | "status", row)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -181,6 +147,7 @@ class SqlCallRecorder:
     ) -> None:
         """Use ``engine`` (its schema up to date), but start no thread yet."""
         self.engine = engine
+        self.store = CallStore(engine)
         self.flush_seconds = flush_seconds
         self.batch_rows = batch_rows
         self.max_buffered = max_buffered
@@ -196,7 +163,7 @@ class SqlCallRecorder:
         at: datetime,
         campus: str | None,
         node: str,
-        event: str,
+        event: CallEvent,
         detail: str,
         *,
         said: str = "",
@@ -208,7 +175,7 @@ class SqlCallRecorder:
         say) is recorded once.
         """
         try:
-            row: _StepRow = (
+            row: StepRow = (
                 call_sid[:MAX_NAME],
                 _aware(at),
                 (campus or UNKNOWN_CAMPUS)[:MAX_DETAIL],
@@ -227,7 +194,7 @@ class SqlCallRecorder:
     def status(self, call_sid: str, at: datetime, call_status: str, duration_s: int | None) -> None:
         """Buffer Twilio's status callback for a call (its duration, when it sent one)."""
         try:
-            row: _StatusRow = (
+            row: StatusRow = (
                 call_sid[:MAX_NAME],
                 _aware(at),
                 call_status[:32],
@@ -311,20 +278,9 @@ class SqlCallRecorder:
                 log.exception("the call record writer failed; will retry")
 
     def _write(self, rows: Sequence[_Row]) -> None:
-        names = ("call_sid", "at", "campus", "node", "event", "detail", "said", "request")
-        steps = [dict(zip(names, r, strict=True)) for kind, r in rows if kind == "step"]
-        statuses = [
-            dict(zip(("call_sid", "at", "call_status", "duration_s"), r, strict=True))
-            for kind, r in rows
-            if kind == "status"
-        ]
-        with self.engine.begin() as conn:  # one transaction per batch
-            if steps:
-                dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-                once = dialect.insert(call_steps).on_conflict_do_nothing(index_elements=["request"])
-                conn.execute(once, steps)
-            if statuses:
-                conn.execute(insert(call_statuses), statuses)
+        steps = [cast(StepRow, row) for kind, row in rows if kind == "step"]
+        statuses = [cast(StatusRow, row) for kind, row in rows if kind == "status"]
+        self.store.write(steps, statuses)  # one transaction per batch
 
     def _put_back(self, rows: list[_Row]) -> None:
         """Return unwritten rows to the front of the buffer, dropping the oldest beyond its size."""
@@ -356,52 +312,7 @@ class SqlCallRecorder:
     # -- reading ------------------------------------------------------------------------------
     def calls(self, start: datetime, end: datetime) -> Iterator[CallRecord]:
         """Yield the calls whose first step is in [start, end), in order of that step."""
-        first = (
-            select(call_steps.c.call_sid, func.min(call_steps.c.at).label("first_at"))
-            .group_by(call_steps.c.call_sid)
-            .having(and_(func.min(call_steps.c.at) >= start, func.min(call_steps.c.at) < end))
-            .cte("chosen")
-        )
-        ended: dict[str, tuple[str, int | None]] = {}
-        statuses = (
-            select(
-                call_statuses.c.call_sid, call_statuses.c.call_status, call_statuses.c.duration_s
-            )
-            .join(first, first.c.call_sid == call_statuses.c.call_sid)
-            .order_by(call_statuses.c.at, call_statuses.c.id)
-        )
-        steps = (
-            select(
-                call_steps.c.call_sid,
-                call_steps.c.at,
-                call_steps.c.campus,
-                call_steps.c.node,
-                call_steps.c.event,
-                call_steps.c.detail,
-                call_steps.c.said,
-            )
-            .join(first, first.c.call_sid == call_steps.c.call_sid)
-            .order_by(first.c.first_at, call_steps.c.call_sid, call_steps.c.at, call_steps.c.id)
-        )
-        with self.engine.connect() as conn:
-            for sid, call_status, duration in conn.execute(statuses):
-                # the last status wins; a duration, once sent, is kept
-                previous = ended.get(sid, ("", None))[1]
-                ended[sid] = (call_status, duration if duration is not None else previous)
-            rows = conn.execute(steps)
-            for sid, group in groupby(rows, key=lambda row: str(row[0])):
-                items = list(group)
-                call_status, duration = ended.get(sid, (None, None))
-                yield CallRecord(
-                    call_sid=sid,
-                    campus=items[0][2],
-                    steps=tuple(
-                        Step(at, node, event, detail, said)
-                        for _, at, _, node, event, detail, said in items
-                    ),
-                    call_status=call_status,
-                    duration_s=duration,
-                )
+        return self.store.calls(start, end)
 
 
 class SqliteCallRecorder(SqlCallRecorder):

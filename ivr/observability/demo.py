@@ -1,9 +1,9 @@
 """A day of simulated calls, for ``ivr report`` (docs/operators.md) and tests. Deterministic.
 
 Callers walk the shipped menus (``menus/*.yaml``): the student desks, the channels messages,
-the account self-service; some press wrong keys, stay silent, or hang up half-way. Steps follow
-the event conventions ``ivr.observability.report`` reads. The central's hours are the DOMAIN
-page's (Monday-Friday 09:00-21:00, Saturday 09:00-14:00, Sunday closed); holidays and schedule
+the account self-service; some press wrong keys, stay silent, or hang up half-way. Steps are
+the events (``ivr.core.events``) the webhooks record. The central's hours are the DOMAIN page's
+(Monday-Friday 09:00-21:00, Saturday 09:00-14:00, Sunday closed); holidays and schedule
 overrides are not simulated.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ivr.clock import LIMA
+from ivr.core.events import CallEvent
 from ivr.observability.calls import CallRecorder
 
 # The campuses' names as a line greets them (ivr.core.directory.Line.names); None: a number not in
@@ -42,7 +43,7 @@ DESKS = (
 # menus/channels.yaml: key, message node.
 MESSAGES = (("1", "whatsapp"), ("2", "tickets"), ("3", "contacto-campus"), ("4", "quejas-reclamos"))
 
-_Step = tuple[str, str, str, str]  # node, event, detail, said
+_Step = tuple[str, CallEvent, str, str]  # node, event, detail, said
 
 
 @dataclass
@@ -54,7 +55,7 @@ class _Walk:
     steps: list[_Step]
     talk_s: int = 0
 
-    def add(self, node: str, event: str, detail: str = "", said: str = "") -> None:
+    def add(self, node: str, event: CallEvent, detail: str = "", said: str = "") -> None:
         self.steps.append((node, event, detail, said))
 
     def key(self, key: str, words: str) -> str:
@@ -63,25 +64,25 @@ class _Walk:
 
     def transfer(self, node: str, queue: str, said: str) -> None:
         if not self.open:  # flow._transfer: the line is closed, the after-hours message plays
-            self.add(node, "after_hours", node, said)
+            self.add(node, CallEvent.AFTER_HOURS, node, said)
             return
-        self.add(node, "transfer", queue, said)
+        self.add(node, CallEvent.TRANSFER, queue, said)
         # ivr.web.queue: how the caller left the desk's queue, and after how many seconds. One
         # draw and one step, as before queues were recorded, so a seed still gives the same day.
         roll = self.rng.random()
         if roll < 0.88:
             self.talk_s = self.rng.randint(60, 540)
-            self.add(node, "queue_answered", f"{queue} {self.talk_s % 240 + 5}")
+            self.add(node, CallEvent.QUEUE_ANSWERED, f"{queue} {self.talk_s % 240 + 5}")
             return
         wait = int(roll * 10_000) % 400 + 5
         if roll < 0.94:
-            self.add(node, "queue_abandoned", f"{queue} {wait}")
+            self.add(node, CallEvent.QUEUE_ABANDONED, f"{queue} {wait}")
         elif roll < 0.97:
-            self.add(node, "queue_left", f"{queue} callback {wait}")
+            self.add(node, CallEvent.QUEUE_LEFT, f"{queue} callback {wait}")
         elif roll < 0.99:
-            self.add(node, "queue_left", f"{queue} max_wait 600")
+            self.add(node, CallEvent.QUEUE_LEFT, f"{queue} max_wait 600")
         else:
-            self.add(node, "queue_failed", f"{queue} error {wait}")
+            self.add(node, CallEvent.QUEUE_FAILED, f"{queue} error {wait}")
 
 
 def is_open(moment: datetime) -> bool:
@@ -94,12 +95,12 @@ def is_open(moment: datetime) -> bool:
 
 def _students(walk: _Walk) -> None:
     rng = walk.rng
-    walk.add("estudiantes", "entered", said=walk.key("2", "estudiantes"))
+    walk.add("estudiantes", CallEvent.ENTERED, said=walk.key("2", "estudiantes"))
     roll = rng.random()
     if roll < 0.08:
         return  # hangs up at the student menu
     if roll < 0.12:
-        walk.add("estudiantes", "invalid", said=rng.choice("6789"))
+        walk.add("estudiantes", CallEvent.INVALID, said=rng.choice("6789"))
     if rng.random() < 0.16:
         _self_service(walk)
         return
@@ -112,66 +113,66 @@ def _self_service(walk: _Walk) -> None:
     """ivr.core.selfservice.phone: code, DNI, verification; then the statement menu."""
     rng = walk.rng
     node = "estado-de-cuenta"
-    walk.add(node, "selfservice", said=walk.key("5", "estado de cuenta"))
+    walk.add(node, CallEvent.SELF_SERVICE, said=walk.key("5", "estado de cuenta"))
     for attempt in range(1, 4):
         if rng.random() < 0.12:
             return  # hangs up instead of keying the code
-        walk.add(node, "selfservice_code")  # the digits never reach a record
+        walk.add(node, CallEvent.SELF_SERVICE_CODE)  # the digits never reach a record
         roll = rng.random()
         if roll < 0.03:
-            walk.add(node, "selfservice_unavailable")
+            walk.add(node, CallEvent.SELF_SERVICE_UNAVAILABLE)
             return
         if roll < 0.04:
-            walk.add(node, "selfservice_locked")
+            walk.add(node, CallEvent.SELF_SERVICE_LOCKED)
             return
         if roll < 0.74:
             # only the code's last three characters (ivr.core.codes.mask_code)
-            walk.add(node, "selfservice_verified", f"***{rng.randrange(1000):03d}")
+            walk.add(node, CallEvent.SELF_SERVICE_VERIFIED, f"***{rng.randrange(1000):03d}")
             if rng.random() < 0.3:
                 option = rng.choice("123")  # the statement again, cuota by cuota, early payment
-                walk.add(node, "selfservice_heard", option, option)
+                walk.add(node, CallEvent.SELF_SERVICE_HEARD, option, option)
             if rng.random() < 0.1:
                 walk.transfer("facturacion", "facturacion", "4")  # the billing desk
             return
         if attempt == 3:
-            walk.add(node, "selfservice_failed")  # MAX_FAILURES in one call
+            walk.add(node, CallEvent.SELF_SERVICE_FAILED)  # MAX_FAILURES in one call
             return
-        walk.add(node, "selfservice_rejected")
+        walk.add(node, CallEvent.SELF_SERVICE_REJECTED)
         if rng.random() < 0.3:
             return  # gives up after a failure
 
 
 def _channels(walk: _Walk) -> None:
     rng = walk.rng
-    walk.add("canales", "entered", said=walk.key("1", "canales"))
+    walk.add("canales", CallEvent.ENTERED, said=walk.key("1", "canales"))
     if rng.random() < 0.1:
         return  # hangs up at the channels menu
     key, node = rng.choice(MESSAGES)
-    walk.add(node, "message", "canales", key)  # the message plays, then back to the menu
+    walk.add(node, CallEvent.MESSAGE, "canales", key)  # the message plays, then back to the menu
     if rng.random() < 0.2:
-        walk.add("principal", "main_menu", said="0")  # back at the main menu, then hangs up
+        walk.add("principal", CallEvent.MAIN_MENU, said="0")  # back at the main menu, then hangs up
 
 
 def _walk(rng: random.Random, open_now: bool) -> _Walk:
-    walk = _Walk(rng, open_now, [("principal", "call_start", "", "")])
+    walk = _Walk(rng, open_now, [("principal", CallEvent.CALL_START, "", "")])
     kind = rng.choices(("students", "channels", "silent", "confused", "quits"), (70, 17, 5, 4, 4))[
         0
     ]
     if kind == "silent":
-        walk.add("principal", "no_input")
+        walk.add("principal", CallEvent.NO_INPUT)
         if rng.random() < 0.5:
-            walk.add("principal", "no_input")
-            walk.add("principal", "failed", "no_input")  # flow._too_many, then on_failure
+            walk.add("principal", CallEvent.NO_INPUT)
+            walk.add("principal", CallEvent.FAILED, "no_input")  # flow._too_many, then on_failure
         return walk
     if kind == "confused":
         for _ in range(2):
-            walk.add("principal", "invalid", said=rng.choice("3456789"))
-        walk.add("principal", "failed", "invalid", rng.choice("3456789"))
+            walk.add("principal", CallEvent.INVALID, said=rng.choice("3456789"))
+        walk.add("principal", CallEvent.FAILED, "invalid", rng.choice("3456789"))
         return walk
     if kind == "quits":
         return walk  # hangs up during the greeting or the main menu
     if rng.random() < 0.05:
-        walk.add("principal", "invalid", said=rng.choice("3456789"))
+        walk.add("principal", CallEvent.INVALID, said=rng.choice("3456789"))
     if kind == "channels":
         _channels(walk)
     else:

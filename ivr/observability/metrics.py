@@ -47,6 +47,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from ivr.core.events import CallEvent
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 TOKEN_ENV = "IVR_METRICS_TOKEN"
 
@@ -135,7 +137,7 @@ def observe_request(endpoint: str | None, seconds: float, status: int) -> None:
     requests.inc()
 
 
-def count_event(event: str) -> None:
+def count_event(event: CallEvent) -> None:
     """Count a webhook's flow outcome (``ivr.core.flow.Outcome.event``)."""
     _event_series(event).inc()
 

@@ -8,14 +8,14 @@ Definitions (each section of the report follows one):
 - Node visits: arrivals at a node, i.e. a call's first step and every step at another node than
   the step before. Re-prompts (``invalid``, ``no_input``, ``repeat``), self-service sub-steps and
   the end of a transfer stay at the same node and are not visits. ``calls`` counts each call once.
-- How calls end, the first that applies:
+- How calls end: given "now", a call still in progress (``ivr.storage.calls.in_progress``, the
+  definition every page uses) has not ended: it is ``in_progress``, counted apart and shown only
+  when there is one. Any other call, the first that applies:
   ``transferred`` (a transfer to a desk began), ``self_service`` (a caller was verified and heard
   their account), ``after_hours`` (a transfer was refused because the line was closed),
   ``flow_ended`` (the IVR hung up, or gave up after too many failed tries or an error),
   ``informed`` (the last thing heard was an information message), ``gave_up`` (the caller hung up
-  while being asked something). Given "now", a call Twilio has not reported finished whose last
-  step is less than ``IN_PROGRESS_WINDOW`` old is ``in_progress`` instead of the last two (it is
-  counted apart and shown only when there is one).
+  while being asked something).
 - Where callers give up: the last node of the ``gave_up`` calls.
 - Transfers per queue: the queue of each ``transfer`` step, and whether Twilio then reported the
   desk connected. A ``transfer_done``/``transfer_failed`` whose start was not recorded counts
@@ -30,12 +30,12 @@ Definitions (each section of the report follows one):
   closing, max_wait), ``failed`` (error, system-error, queue-full); the abandon rate is
   abandoned over offered; average and longest wait are over the results with ``QueueTime``.
 
-Events read here (``ivr.core.flow.Outcome.event``, ``ivr.core.selfservice.phone``):
-``transfer`` with the queue (or ``dial``) as detail, then ``transfer_done`` /
-``transfer_failed``; ``after_hours``; ``hangup``; ``failed``; ``error``; ``message``;
-self-service: any event starting with ``selfservice`` (or ``unconfigured``) means the caller was
-in it, ``selfservice_verified`` is a success, ``selfservice_rejected``, ``_locked``, ``_failed``
-and ``_unavailable`` are failures.
+Events read here (``ivr.core.events.CallEvent``, each sorted by ``meaning``): ``transfer`` with
+the queue (or ``dial``) as detail, then its result (``transfer_done`` / ``transfer_failed``, or
+how the caller left the desk's queue); ``after_hours``; the flow's ends (``hangup``, ``failed``,
+``error``); ``message``; self-service: any of its events means the caller was in it,
+``selfservice_verified`` is a success, ``selfservice_rejected``, ``_locked``, ``_failed``,
+``_unavailable``, ``_paused`` and ``unconfigured`` are failures.
 
 CSV (``--csv FILE``): one row per ``section,key,value``, the numbers of the printed report.
 ``--calls-csv FILE``: one row per call (CallSid, start in Lima, campus, path, ending ...).
@@ -51,40 +51,24 @@ from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
 from ivr.clock import LIMA, to_lima
-from ivr.observability.calls import CallRecord
-from ivr.storage.sessions import FINISHED, SESSION_LIFETIME
-
-# ivr.web.queue: how a caller left a desk's queue (Twilio's QueueResult, the <Enqueue> action).
-# Their detail is "<desk> <seconds>", or "<desk> <reason> <seconds>" (left: callback, sms,
-# closing, max_wait; failed: Twilio's QueueResult); seconds is Twilio's QueueTime, or "-".
-QUEUE_RESULTS = {
-    "queue_answered": "answered",
-    "queue_abandoned": "abandoned",
-    "queue_left": "left",
-    "queue_failed": "failed",
-    "queue_redirected": "redirected",
-}
-TRANSFER_EVENTS = frozenset({"transfer", "transfer_done", "transfer_failed", *QUEUE_RESULTS})
-FLOW_END_EVENTS = frozenset({"hangup", "failed", "error"})
-# ivr.core.selfservice.phone: the outcomes of a verification, and of a dialogue that could not run.
-SELF_SERVICE_SUCCESS = frozenset({"selfservice_verified"})
-SELF_SERVICE_FAILURE = frozenset(
-    {
-        "selfservice_rejected",  # wrong code or DNI (the caller may try again)
-        "selfservice_locked",  # the ledger's lockout
-        "selfservice_failed",  # MAX_FAILURES in this call
-        "selfservice_unavailable",  # the ledger could not answer
-        "selfservice_paused",  # paused while codes are being guessed (IVR_PAUSE_ON_ALARM)
-        "unconfigured",  # no billing configuration: self-service is off
-    }
+from ivr.core.events import (
+    CONNECTED,
+    FLOW_END_EVENTS,
+    QUEUE_RESULTS,
+    SELF_SERVICE_EVENTS,
+    SELF_SERVICE_FAILURE,
+    SELF_SERVICE_SUCCESS,
+    TRANSFER_EVENTS,
+    TRANSFER_RESULTS,
+    CallEvent,
 )
+from ivr.storage.calls import CallRecord
+from ivr.storage.calls import in_progress as call_in_progress
+
+# A queue result's detail (ivr.core.queue.dialogue) is "<desk> <seconds>", or "<desk> <reason>
+# <seconds>" (left: callback, sms, closing, max_wait; failed: Twilio's QueueResult); seconds is
+# Twilio's QueueTime, or "-".
 ENDINGS = ("transferred", "self_service", "after_hours", "flow_ended", "informed", "gave_up")
-# The session store forgets a call this long after its last step: a call Twilio has not reported
-# finished is in progress until then. The console's Now page lists fewer: the calls active in
-# the IVR (ivr.console.live.ACTIVE_WINDOW).
-IN_PROGRESS_WINDOW = SESSION_LIFETIME
-# Twilio ends any call within 24 hours: a call has no step later than that after its first.
-LONGEST_CALL = timedelta(hours=24)
 
 
 # -- one call ------------------------------------------------------------------------------------
@@ -114,7 +98,7 @@ def path(call: CallRecord) -> tuple[str, ...]:
     )
 
 
-def self_service_result(event: str) -> bool | None:
+def self_service_result(event: CallEvent) -> bool | None:
     """Return True for a verified caller, False for a failed check, None for any other step."""
     if event in SELF_SERVICE_SUCCESS:
         return True
@@ -124,12 +108,8 @@ def self_service_result(event: str) -> bool | None:
 
 
 def in_progress(call: CallRecord, now: datetime | None) -> bool:
-    """Whether a call may still be going on at ``now`` (never, without a "now")."""
-    return (
-        now is not None
-        and call.call_status not in FINISHED
-        and call.steps[-1].at > now - IN_PROGRESS_WINDOW
-    )
+    """Whether a call is still going on at ``now`` (never, without a "now")."""
+    return now is not None and call_in_progress(call, now)
 
 
 def summarise_call(call: CallRecord, now: datetime | None = None) -> CallSummary:
@@ -140,26 +120,28 @@ def summarise_call(call: CallRecord, now: datetime | None = None) -> CallSummary
     results: list[bool] = []
     open_transfer = False
     for step in call.steps:
-        if step.event == "transfer":
+        if step.event == CallEvent.TRANSFER:
             queues.append(step.detail or "unknown")
             connected.append(None)
             open_transfer = True
-        elif step.event in ("transfer_done", "transfer_failed") or step.event in QUEUE_RESULTS:
+        elif step.event in TRANSFER_RESULTS:
             if not open_transfer:  # its start was not recorded: count it under its node
                 queues.append(step.node)
                 connected.append(None)
-            connected[-1] = step.event in ("transfer_done", "queue_answered")
+            connected[-1] = step.event in CONNECTED
             open_transfer = False
         result = self_service_result(step.event)
         if result is not None:
             results.append(result)
-        entered_self_service |= step.event.startswith("selfservice") or result is not None
+        entered_self_service |= step.event in SELF_SERVICE_EVENTS
     events = {step.event for step in call.steps}
     self_service = None
     if entered_self_service:
         self_service = "success" if any(results) else "failure" if results else "no_result"
-    after_hours = "after_hours" in events
-    if events & TRANSFER_EVENTS:
+    after_hours = CallEvent.AFTER_HOURS in events
+    if in_progress(call, now):
+        ending = "in_progress"
+    elif events & TRANSFER_EVENTS:
         ending = "transferred"
     elif self_service == "success":
         ending = "self_service"
@@ -167,9 +149,7 @@ def summarise_call(call: CallRecord, now: datetime | None = None) -> CallSummary
         ending = "after_hours"
     elif events & FLOW_END_EVENTS:
         ending = "flow_ended"
-    elif in_progress(call, now):
-        ending = "in_progress"
-    elif call.steps[-1].event == "message":
+    elif call.steps[-1].event == CallEvent.MESSAGE:
         ending = "informed"
     else:
         ending = "gave_up"
@@ -195,7 +175,7 @@ class QueueResult:
     seconds: int | None
 
 
-def queue_result(event: str, detail: str) -> QueueResult | None:
+def queue_result(event: CallEvent, detail: str) -> QueueResult | None:
     """Read a queue result step; None for any other step."""
     result = QUEUE_RESULTS.get(event)
     if result is None:
@@ -373,11 +353,11 @@ def summarise(
         tally.visits.update(arrivals)
         tally.visiting_calls.update(set(arrivals))
         for step in call.steps:
-            if step.event == "after_hours":
+            if step.event == CallEvent.AFTER_HOURS:
                 tally.after_hours_at[step.node] += 1
             elif self_service_result(step.event) is not None:
                 tally.self_service_events[step.event] += 1
-            elif step.event == "transfer" and step.detail and step.detail != "dial":
+            elif step.event == CallEvent.TRANSFER and step.detail and step.detail != "dial":
                 tally.offered[step.detail] += 1
             found = queue_result(step.event, step.detail)
             if found is not None:

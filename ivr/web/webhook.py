@@ -31,6 +31,7 @@ from werkzeug.routing import BaseConverter, Rule
 
 from ivr import twiml
 from ivr.core import flow
+from ivr.core.events import CallEvent
 from ivr.core.flow import Action, CallContext, Outcome, State
 from ivr.core.memo import by_identity
 from ivr.core.menu import Voice
@@ -175,7 +176,7 @@ def _closed_call(rt: Runtime) -> Response | None:
     log.warning("a webhook came for a call that had ended: answered with a goodbye")
     ctx = context(rt)
     goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=int_arg("s") + 1))
-    return answer(replace(goodbye, event="closed_call"), ctx)
+    return answer(replace(goodbye, event=CallEvent.CLOSED_CALL), ctx)
 
 
 def _route() -> str:
@@ -426,7 +427,7 @@ def answer_wait(reply: WaitReply, ctx: CallContext) -> Response:
 
 
 def _record(
-    ctx: CallContext, node: str, event: str, detail: str, said: str = "", key: str = ""
+    ctx: CallContext, node: str, event: CallEvent, detail: str, said: str = "", key: str = ""
 ) -> None:
     rt = current_runtime()
     sid = g.get("call_sid", "")

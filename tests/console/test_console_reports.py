@@ -20,10 +20,14 @@ from tests.helpers import Caller
 
 
 def a_call_to_the_help_desk(caller: Caller, app: Flask) -> None:
-    """A call through the webhooks: the main menu, 2 (students), 1 (Help Desk), the queue."""
+    """A call through the webhooks: the main menu, 2 (students), 1 (Help Desk), the queue.
+
+    Then the caller hangs up, and Twilio's status callback says the call is over.
+    """
     students = caller.follow(caller.post("/voice"), Digits="2")
     entered = caller.follow(students, Digits="1")
     assert b"<Enqueue" in entered.data, entered.data
+    assert caller.post("/voice/status", CallStatus="completed").status_code == 204
     runtime(app).calls.flush()
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from ivr.clock import LIMA
 from ivr.observability import calls
-from ivr.observability.calls import CallRecord, SqliteCallRecorder, Step
+from ivr.observability.calls import SqliteCallRecorder
+from ivr.storage.calls import CallRecord, Step
 from ivr.storage.database import make_engine, sqlite_url
 from ivr.storage.schema import Instant
 from tests.observability.conftest import MakeRecorder

@@ -16,13 +16,7 @@ from sqlalchemy import text
 from ivr.cli.report import report_command
 from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.clock import LIMA
-from ivr.observability.calls import (
-    CallRecord,
-    NullCallRecorder,
-    SqlCallRecorder,
-    SqliteCallRecorder,
-    Step,
-)
+from ivr.observability.calls import NullCallRecorder, SqlCallRecorder, SqliteCallRecorder
 from ivr.observability.demo import simulate_day
 from ivr.observability.report import (
     QueueFigures,
@@ -32,6 +26,7 @@ from ivr.observability.report import (
     summarise,
     summarise_call,
 )
+from ivr.storage.calls import CallRecord, Step
 from ivr.storage.database import make_engine, sqlite_url
 from tests.helpers import Clock
 from tests.observability.conftest import MakeRecorder

@@ -14,7 +14,8 @@ from tests.observability.conftest import MakeRecorder
 
 DAY = date(2026, 11, 18)  # a Wednesday
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 in Lima
-NOW = datetime(2026, 11, 18, 15, 10, tzinfo=UTC)  # 10:10 in Lima
+# 10:05 in Lima: the calls without an end still in progress (ivr.storage.calls.IN_PROGRESS_WINDOW)
+NOW = datetime(2026, 11, 18, 15, 5, tzinfo=UTC)
 
 # (node, event, detail) steps, one second apart from a call's start; the call's status, if any
 HAND_MADE: dict[str, tuple[tuple[tuple[str, str, str], ...], str | None]] = {

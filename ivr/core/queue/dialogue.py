@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ivr.core import flow
+from ivr.core.events import CallEvent
 from ivr.core.flow import CallContext, Hangup, Outcome, Say, State
 from ivr.core.menu import TransferNode
 from ivr.core.queue.wait import (
@@ -124,14 +125,16 @@ def wait(
     """The wait answer: the caller's place, the estimate, the ways out; or out, and why."""
     desk_node = desk_of(ctx, state)
     if desk_node is None or desk_node.queue is None:  # the desk vanished in a reload
-        return WaitReply((Leave(),), state.node, "queue_leave", "unknown")
+        return WaitReply((Leave(),), state.node, CallEvent.QUEUE_LEAVE, "unknown")
     desk = queues.desk(desk_node.queue)
     reason = exit_reason(desk, ctx.status(desk_node.line).open, waited.queue_time_s or 0)
     if reason is not None:
         services.note(left=reason)
-        return WaitReply((Leave(),), desk_node.id, "queue_leave", reason)
+        return WaitReply((Leave(),), desk_node.id, CallEvent.QUEUE_LEAVE, reason)
     actions = wait_answer(desk, state, waited.position, waited.average_s)
-    return WaitReply(actions, desk_node.id, "queue_wait", f"position {waited.position or '-'}")
+    return WaitReply(
+        actions, desk_node.id, CallEvent.QUEUE_WAIT, f"position {waited.position or '-'}"
+    )
 
 
 def key(
@@ -145,46 +148,46 @@ def key(
     """A key pressed while waiting (``caller``: Twilio's From): the ways out, the number."""
     desk_node = desk_of(ctx, state)
     if desk_node is None or desk_node.queue is None:
-        return WaitReply((Leave(),), state.node, "queue_leave", "unknown")
+        return WaitReply((Leave(),), state.node, CallEvent.QUEUE_LEAVE, "unknown")
     desk = queues.desk(desk_node.queue)
     digits = digits.strip()
 
-    def reply(actions: tuple[WaitAction, ...], event: str, detail: str = "") -> WaitReply:
+    def reply(actions: tuple[WaitAction, ...], event: CallEvent, detail: str = "") -> WaitReply:
         return WaitReply(actions, desk_node.id, event, detail)
 
     if state.step == "option":
         if digits == KEY_CALLBACK and desk.callback:
             own = callable_number(caller)
             if own is None:
-                return reply(ask_number(state), "queue_callback", "ask number")
+                return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
             services.note(pending=own, bad=0)
-            return reply(ask_confirm(own, state), "queue_callback", "confirm own")
+            return reply(ask_confirm(own, state), CallEvent.QUEUE_CALLBACK, "confirm own")
         if digits == KEY_SMS and desk.sms:
             return _send_sms(ctx, queues, caller, services, reply)
-        return reply((Say(INVALID_KEY),), "queue_invalid")
+        return reply((Say(INVALID_KEY),), CallEvent.QUEUE_INVALID)
     if state.step == "confirm":
         if digits == KEY_CONFIRM:
             number = services.notes().get("pending") or callable_number(caller)
             if not number:
-                return reply(ask_number(state), "queue_callback", "ask number")
+                return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
             if not services.request_callback(str(number), desk_node.queue, campus(ctx)):
-                return reply((Say(NOT_STORED),), "queue_callback", "not stored")
+                return reply((Say(NOT_STORED),), CallEvent.QUEUE_CALLBACK, "not stored")
             services.note(left=CALLBACK, number=str(number))
-            return reply((Leave(),), "queue_leave", CALLBACK)
+            return reply((Leave(),), CallEvent.QUEUE_LEAVE, CALLBACK)
         if digits == KEY_OTHER_NUMBER:
-            return reply(ask_number(state), "queue_callback", "ask number")
-        return reply((Say("Sigue en espera."),), "queue_callback", "kept waiting")
+            return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
+        return reply((Say("Sigue en espera."),), CallEvent.QUEUE_CALLBACK, "kept waiting")
     if state.step == "number":
         keyed = parse_number(digits)
         if keyed is not None:
             services.note(pending=keyed, bad=0)
-            return reply(ask_confirm(keyed, state), "queue_callback", "confirm keyed")
+            return reply(ask_confirm(keyed, state), CallEvent.QUEUE_CALLBACK, "confirm keyed")
         bad = int(services.notes().get("bad", 0)) + 1
         services.note(bad=bad)
         if bad >= MAX_BAD_NUMBERS:
-            return reply((Say(NOT_STORED),), "queue_callback", "bad number")
-        return reply(ask_number(state, again=True), "queue_callback", "bad number")
-    return reply((Say(INVALID_KEY),), "queue_invalid")
+            return reply((Say(NOT_STORED),), CallEvent.QUEUE_CALLBACK, "bad number")
+        return reply(ask_number(state, again=True), CallEvent.QUEUE_CALLBACK, "bad number")
+    return reply((Say(INVALID_KEY),), CallEvent.QUEUE_INVALID)
 
 
 def _send_sms(
@@ -195,15 +198,15 @@ def _send_sms(
     reply: Callable[..., WaitReply],
 ) -> WaitReply:
     if services.notes().get("sms") == "sent":  # pressed again, or Twilio retried this webhook
-        return reply((Say(SMS_ALREADY),), "queue_sms", "already sent")
+        return reply((Say(SMS_ALREADY),), CallEvent.QUEUE_SMS, "already sent")
     unsent = Say(ctx.fill(ctx.tree.settings.texts.sms_unsent))  # the channels, instead
     if not services.can_text or queues.sms_from is None or not E164_PERU.match(to):
-        return reply((unsent,), "queue_sms", "unavailable")
+        return reply((unsent,), CallEvent.QUEUE_SMS, "unavailable")
     failed = services.send_sms(to, queues.sms_from, queues.sms_text)
     if failed is not None:
-        return reply((unsent,), "queue_sms", f"failed {failed.status or '-'}")
+        return reply((unsent,), CallEvent.QUEUE_SMS, f"failed {failed.status or '-'}")
     services.note(sms="sent", left=SMS)
-    return reply((Leave(),), "queue_leave", SMS)
+    return reply((Leave(),), CallEvent.QUEUE_LEAVE, SMS)
 
 
 # -- the <Enqueue> action: the caller is out of the queue --------------------------------------
@@ -222,20 +225,23 @@ def result(
     shown = "-" if seconds is None else str(seconds)
     ended = (Hangup(),)
     if queue_result in ANSWERED:
-        outcome = Outcome(ended, state.node, "queue_answered", f"{queue_name} {shown}")
+        outcome = Outcome(ended, state.node, CallEvent.QUEUE_ANSWERED, f"{queue_name} {shown}")
         return QueueExit(outcome, queue_name, "answered", seconds)
     if queue_result == "hangup":
-        outcome = Outcome(ended, state.node, "queue_abandoned", f"{queue_name} {shown}")
+        outcome = Outcome(ended, state.node, CallEvent.QUEUE_ABANDONED, f"{queue_name} {shown}")
         return QueueExit(outcome, queue_name, "abandoned", seconds)
     if queue_result == "redirected":  # moved elsewhere by the REST API: that TwiML has the call
-        outcome = Outcome(ended, state.node, "queue_redirected", f"{queue_name} {shown}")
+        outcome = Outcome(ended, state.node, CallEvent.QUEUE_REDIRECTED, f"{queue_name} {shown}")
         return QueueExit(outcome, queue_name, "redirected", seconds)
     if queue_result == "leave":
         return _left(ctx, queues, state, desk_node, queue_name, seconds, caller, services)
     failed = flow.transfer_result(ctx, state, connected=False)
     detail = f"{queue_name} {queue_result or '-'} {shown}"
     return QueueExit(
-        Outcome(failed.actions, state.node, "queue_failed", detail), queue_name, "failed", seconds
+        Outcome(failed.actions, state.node, CallEvent.QUEUE_FAILED, detail),
+        queue_name,
+        "failed",
+        seconds,
     )
 
 
@@ -273,10 +279,10 @@ def _left(
     own = callable_number(caller)
     if reason in (CLOSING, MAX_WAIT) and desk.callback and own:
         offer = offer_callback(own, State(state.node, state.trail, steps=state.steps + 1))
-        outcome = Outcome((*said, offer), state.node, "queue_left", detail)
+        outcome = Outcome((*said, offer), state.node, CallEvent.QUEUE_LEFT, detail)
     else:
         goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps + 1))
-        outcome = Outcome((*said, *goodbye.actions), state.node, "queue_left", detail)
+        outcome = Outcome((*said, *goodbye.actions), state.node, CallEvent.QUEUE_LEFT, detail)
     return QueueExit(outcome, queue_name, f"left_{reason or 'unknown'}", seconds)
 
 
@@ -289,13 +295,15 @@ def after(
     own = callable_number(caller)
     goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps + 1))
     if digits.strip() != KEY_CONFIRM or desk_node is None or desk_node.queue is None or not own:
-        return Outcome(goodbye.actions, state.node, "queue_callback", "declined")
+        return Outcome(goodbye.actions, state.node, CallEvent.QUEUE_CALLBACK, "declined")
     if not services.request_callback(own, desk_node.queue, campus(ctx)):
         said: tuple[Say, ...] = (Say("Lo sentimos, no pudimos registrar su pedido."),)
-        return Outcome((*said, *goodbye.actions), state.node, "queue_callback", "not stored")
+        return Outcome(
+            (*said, *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "not stored"
+        )
     texts = left_texts(
         CALLBACK, desk_title=desk_node.title, number=own, next_open=None, hours=ctx.hours
     )
     return Outcome(
-        (*(Say(t) for t in texts), *goodbye.actions), state.node, "queue_callback", "stored"
+        (*(Say(t) for t in texts), *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "stored"
     )

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from ivr.core.events import CallEvent
 from ivr.core.flow import Ask, Say, State
 from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
@@ -120,7 +121,7 @@ class WaitReply:
 
     actions: tuple[WaitAction, ...]
     node: str
-    event: str
+    event: CallEvent
     detail: str = ""
 
 

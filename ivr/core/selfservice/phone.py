@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any, Literal, Protocol
 
 from ivr.core.codes import mask_code
+from ivr.core.events import CallEvent
 from ivr.core.fees import statement as build_statement
 from ivr.core.fees.model import Account, Billing
 from ivr.core.fees.policy import UnknownTermError
@@ -118,7 +119,7 @@ def handle(
 ) -> Outcome:
     """Answer one self-service step; never lets a storage failure reach the caller as silence."""
     if services is None:
-        return _leave(ctx, node, state, (NOT_CONFIGURED, CHANNELS), "unconfigured")
+        return _leave(ctx, node, state, (NOT_CONFIGURED, CHANNELS), CallEvent.UNCONFIGURED)
     step = state.step if state.step in STEPS else "code"
     keyed = digits.strip()[:16]
     if step != "menu":  # a code or DNI: only its digits count
@@ -134,16 +135,16 @@ def _code(
 ) -> Outcome:
     session = services.session()
     if int(session.get("failures", 0)) >= MAX_FAILURES:  # this call already used its tries
-        return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")
+        return _leave(ctx, node, state, (GAVE_UP, CHANNELS), CallEvent.SELF_SERVICE_FAILED)
     if not keyed:
         return _silence(ctx, node, state, ask_code(state))
     if services.paused():
-        return _leave(ctx, node, state, (PAUSED, CHANNELS), "selfservice_paused")
+        return _leave(ctx, node, state, (PAUSED, CHANNELS), CallEvent.SELF_SERVICE_PAUSED)
     session["pending"] = keyed
     services.save(session)
     ask = Ask((ASK_DNI,), replace(state, step="dni", no_input=0), route=Route.SELFSERVICE,
               digits=4, speech=False)  # fmt: skip
-    return Outcome((ask,), node.id, "selfservice_code")
+    return Outcome((ask,), node.id, CallEvent.SELF_SERVICE_CODE)
 
 
 def _dni(
@@ -154,7 +155,7 @@ def _dni(
     # that died mid-request, retried on another) gets the same answer as the first try.
     pending = str(session.get("pending", ""))
     if not pending:  # the session expired: start again
-        return Outcome((ask_code(state),), node.id, "selfservice_restart")
+        return Outcome((ask_code(state),), node.id, CallEvent.SELF_SERVICE_RESTART)
     if not keyed:
         again = Ask((ASK_DNI,), replace(state, no_input=state.no_input + 1),
                     route=Route.SELFSERVICE, digits=4, speech=False)  # fmt: skip
@@ -172,18 +173,18 @@ def _dni(
         return Outcome(
             (*said, _menu_ask(ctx, node, replace(state, step="menu", no_input=0, invalid=0))),
             node.id,
-            "selfservice_verified",
+            CallEvent.SELF_SERVICE_VERIFIED,
             mask_code(outcome.code),
         )
     if outcome.status == "locked":
         services.save({**session, "failures": MAX_FAILURES})
-        return _leave(ctx, node, state, (LOCKED, CHANNELS), "selfservice_locked")
+        return _leave(ctx, node, state, (LOCKED, CHANNELS), CallEvent.SELF_SERVICE_LOCKED)
     failures = int(session.get("failures", 0)) + (0 if outcome.repeated else 1)
     services.save({**session, "failures": failures})
     if failures >= MAX_FAILURES:
-        return _leave(ctx, node, state, (GAVE_UP, CHANNELS), "selfservice_failed")
+        return _leave(ctx, node, state, (GAVE_UP, CHANNELS), CallEvent.SELF_SERVICE_FAILED)
     retry = ask_code(replace(state, no_input=0))
-    return Outcome((Say(MISMATCH), retry), node.id, "selfservice_rejected")
+    return Outcome((Say(MISMATCH), retry), node.id, CallEvent.SELF_SERVICE_REJECTED)
 
 
 def _menu(
@@ -191,14 +192,14 @@ def _menu(
 ) -> Outcome:
     code = services.session().get("code")
     if not code:
-        return Outcome((ask_code(state),), node.id, "selfservice_restart")
+        return Outcome((ask_code(state),), node.id, CallEvent.SELF_SERVICE_RESTART)
     settings = ctx.tree.settings
     nav = settings.navigation
     if not keyed:
         if state.no_input + 1 >= settings.max_no_input:
-            return _leave(ctx, node, state, (), "selfservice_done")
+            return _leave(ctx, node, state, (), CallEvent.SELF_SERVICE_DONE)
         again = _menu_ask(ctx, node, replace(state, no_input=state.no_input + 1))
-        return Outcome((Say(settings.texts.no_input), again), node.id, "no_input")
+        return Outcome((Say(settings.texts.no_input), again), node.id, CallEvent.NO_INPUT)
     if keyed in ("1", "2", "3"):
         statement = statement_of(services, str(code), ctx.today)
         if statement is None:
@@ -206,20 +207,20 @@ def _menu(
         scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
         said = speak(ctx, scripts[keyed](statement, services.billing.policy))
         ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
-        return Outcome((*said, ask), node.id, "selfservice_heard", keyed)
+        return Outcome((*said, ask), node.id, CallEvent.SELF_SERVICE_HEARD, keyed)
     if keyed == "4" and node.billing_desk:
         nxt = enter(ctx, state.at(node.billing_desk))
         return replace(nxt, said="4")
     if keyed == nav.repeat:
-        return Outcome((_menu_ask(ctx, node, state),), node.id, "repeat")
+        return Outcome((_menu_ask(ctx, node, state),), node.id, CallEvent.REPEAT)
     if keyed == nav.main_menu:
-        return replace(enter(ctx, state.at(settings.start, ())), event="main_menu")
+        return replace(enter(ctx, state.at(settings.start, ())), event=CallEvent.MAIN_MENU)
     if keyed == nav.back:
-        return replace(enter(ctx, state.at(node.next)), event="back")
+        return replace(enter(ctx, state.at(node.next)), event=CallEvent.BACK)
     if state.invalid + 1 >= settings.max_invalid:
-        return _leave(ctx, node, state, (settings.texts.too_many_failures,), "failed")
+        return _leave(ctx, node, state, (settings.texts.too_many_failures,), CallEvent.FAILED)
     again = _menu_ask(ctx, node, replace(state, invalid=state.invalid + 1, no_input=0))
-    return Outcome((Say(settings.texts.invalid), again), node.id, "invalid")
+    return Outcome((Say(settings.texts.invalid), again), node.id, CallEvent.INVALID)
 
 
 def speak(ctx: CallContext, sentences: tuple[str, ...]) -> tuple[Say, ...]:
@@ -251,13 +252,13 @@ def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
 
 def _silence(ctx: CallContext, node: SelfServiceNode, state: State, again: Ask) -> Outcome:
     if state.no_input + 1 >= ctx.tree.settings.max_no_input:
-        return _leave(ctx, node, state, (CHANNELS,), "no_input")
+        return _leave(ctx, node, state, (CHANNELS,), CallEvent.NO_INPUT)
     again = replace(again, state=replace(again.state, no_input=state.no_input + 1))
-    return Outcome((Say(ctx.tree.settings.texts.no_input), again), node.id, "no_input")
+    return Outcome((Say(ctx.tree.settings.texts.no_input), again), node.id, CallEvent.NO_INPUT)
 
 
 def _leave(
-    ctx: CallContext, node: SelfServiceNode, state: State, texts: tuple[str, ...], event: str
+    ctx: CallContext, node: SelfServiceNode, state: State, texts: tuple[str, ...], event: CallEvent
 ) -> Outcome:
     nxt = enter(ctx, state.at(node.next))
     said = tuple(Say(ctx.fill(t)) for t in _with_channels(ctx, texts) if t)
@@ -276,8 +277,8 @@ def _unavailable(ctx: CallContext, node: SelfServiceNode, state: State) -> Outco
     desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
     if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
         nxt = enter(ctx, state.at(desk.id))
-        return Outcome((*said, *nxt.actions), node.id, "selfservice_unavailable")
-    return _leave(ctx, node, state, (UNAVAILABLE, CHANNELS), "selfservice_unavailable")
+        return Outcome((*said, *nxt.actions), node.id, CallEvent.SELF_SERVICE_UNAVAILABLE)
+    return _leave(ctx, node, state, (UNAVAILABLE, CHANNELS), CallEvent.SELF_SERVICE_UNAVAILABLE)
 
 
 Step = Callable[[CallContext, SelfServiceNode, State, str, PhoneServices], Outcome]
