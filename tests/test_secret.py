@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from ivr.app import CANNOT_START
 from ivr.secret import KEY_FILE, SecretKeyError, key_file, server_key, subkey
 from ivr.settings import SettingsError, load_settings
-from ivr.app import CANNOT_START
 from tests.helpers import SECRET_KEY, start_app
 
 PG = "postgresql+psycopg://ivr:pw@db.example.edu/ivr"

@@ -17,6 +17,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect
 
+from ivr.app import CANNOT_START
 from ivr.storage.database import (
     STORE_ERRORS,
     DatabaseError,
@@ -30,7 +31,6 @@ from ivr.storage.database import (
 )
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import metadata
-from ivr.app import CANNOT_START
 from tests.helpers import ROOT, SECRET_KEY, start_app
 from tests.pgcluster import Cluster, free_port
 
