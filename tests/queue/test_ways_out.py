@@ -105,7 +105,7 @@ def test_callback_to_another_number_keyed_and_read_back(app: Flask, caller: Call
     assert says(ask.data)[0].startswith("Marque el número al que debemos llamarle")
     read_back = press(caller, ask, "016044700")
     assert says(read_back.data)[0].startswith(
-        "Le devolveremos la llamada al uno seis cero, cuatro cuatro siete, cero cero."
+        "Le devolveremos la llamada al cero uno, seis cero cuatro, cuatro siete cero cero."
     )
     assert press(caller, read_back, "1").data.endswith(b"<Leave /></Response>")
     assert [c.number for c in callbacks(app)] == ["+5116044700"]

@@ -22,7 +22,7 @@ from datetime import datetime
 from ivr.core.flow import Ask, Say, State
 from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
-from ivr.core.spoken import date_words, number_words
+from ivr.core.spoken import date_words, number_words, phone_words
 
 # Twilio's public hold music (its default classical playlist), over https, path-style so that
 # the certificate matches the host; an operator sets their own clip per desk in queues.yaml.
@@ -129,7 +129,6 @@ _ORDINALS = (
     "primera", "segunda", "tercera", "cuarta", "quinta",
     "sexta", "séptima", "octava", "novena", "décima",
 )  # fmt: skip
-_DIGITS = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve")
 
 
 def position_text(position: int) -> str:
@@ -148,13 +147,12 @@ def estimate_text(average_s: int) -> str:
 
 
 def spoken_digits(number: str) -> str:
-    """Read a phone number digit by digit in groups of three: "nueve nueve nueve, ocho ...".
+    """Read a callback number digit by digit in the groups Peruvians write it.
 
-    A Peruvian number is read without its country code (+51), as callers know it.
+    Without its country code (+51), as callers know it: "(01) 604-4700" is "cero uno, seis
+    cero cuatro, cuatro siete cero cero" (``ivr.core.spoken.phone_words``).
     """
-    digits = national(number)
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    return ", ".join(" ".join(_DIGITS[int(d)] for d in group) for group in groups)
+    return phone_words(number)
 
 
 def options_text(desk: DeskWait) -> str:
