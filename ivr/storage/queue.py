@@ -114,7 +114,10 @@ class QueueCall:
         try:
             quotas = outbound.sms_quotas(self.limits, to)
             if not outbound.claim_message(self.call_sid, CHANNELS, to, quotas, self.now):
-                return Sent.ALREADY
+                earlier = outbound.message(self.call_sid, CHANNELS)
+                # pressed again after Twilio refused it: the channels, said instead
+                failed = earlier is not None and earlier.status == "failed"
+                return Sent.FAILED if failed else Sent.ALREADY
         except OverLimit as over:
             log.info("SMS to %s refused: over its %s limit", mask_number(to), over.scope)
             return Sent.LIMITED
