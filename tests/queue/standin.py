@@ -1,4 +1,5 @@
-"""A local stand-in for Twilio's REST API (its Messages resource), and what tests ask of it."""
+"""A local stand-in for Twilio's REST API (its Messages resource), and a caller answering a
+wait document, as the queue tests play them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from flask import Flask
+from lxml import etree
+from werkzeug.test import TestResponse
 
 from ivr.runtime import Runtime
 from ivr.storage.outbound import OutboundMessage
+from tests.helpers import Caller
 
 SID = "AC" + "1" * 32
 SMS_TEXT = "Escribanos por WhatsApp al 914 800 800 o registre un ticket en contacto.upn.edu.pe"
@@ -78,3 +82,18 @@ def settled(app: Flask, call_sid: str, deadline_s: float = 20.0) -> OutboundMess
             return message
         assert time.monotonic() < ends, f"the text is still {message}"
         threading.Event().wait(0.05)
+
+
+def says(data: bytes) -> list[str]:
+    return [el.text or "" for el in etree.fromstring(data).iter("Say")]
+
+
+def press(caller: Caller, response: TestResponse, digits: str = "") -> TestResponse:
+    """Answer the <Gather> of a wait document with keys, as Twilio would."""
+    gather = etree.fromstring(response.data).find("Gather")
+    assert gather is not None, response.data
+    action = gather.get("action")
+    assert action is not None
+    answer = caller.post(action.replace("&amp;", "&"), Digits=digits)
+    assert answer.status_code == 200
+    return answer

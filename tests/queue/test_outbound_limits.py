@@ -9,31 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
-from lxml import etree
 from prometheus_client import REGISTRY
 from werkzeug.test import TestResponse
 
 from ivr.runtime import Runtime
 from tests.helpers import Caller, assert_valid_wait_twiml
-from tests.queue.standin import FakeTwilio, settled
+from tests.queue.standin import FakeTwilio, press, says, settled
 
 WAIT = "/voice/wait/help-desk?s=3&t=principal.estudiantes"
 VICTIM = "987654321"  # keyed by every caller: +51987654321
 CHANNELS = "Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero cero"
-
-
-def says(data: bytes) -> list[str]:
-    return [el.text or "" for el in etree.fromstring(data).iter("Say")]
-
-
-def press(caller: Caller, response: TestResponse, digits: str) -> TestResponse:
-    gather = etree.fromstring(response.data).find("Gather")
-    assert gather is not None, response.data
-    action = gather.get("action")
-    assert action is not None
-    answer = caller.post(action.replace("&amp;", "&"), Digits=digits)
-    assert answer.status_code == 200
-    return answer
 
 
 def caller_of(client: object, n: int) -> Caller:

@@ -9,35 +9,19 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from lxml import etree
-from werkzeug.test import TestResponse
 
 from ivr.clock import LIMA
 from ivr.runtime import Runtime
 from ivr.storage.callbacks import Callback
 from tests.helpers import Caller, Clock, assert_valid_twiml, assert_valid_wait_twiml
-from tests.queue.standin import SID, SMS_TEXT, FakeTwilio, settled
+from tests.queue.standin import SID, SMS_TEXT, FakeTwilio, press, says, settled
 
 WAIT = "/voice/wait/help-desk?s=3&t=principal.estudiantes"
 ACTION = "/voice/transfer/help-desk?s=3&t=principal.estudiantes"
 
 
-def says(data: bytes) -> list[str]:
-    return [el.text or "" for el in etree.fromstring(data).iter("Say")]
-
-
 def verbs(data: bytes) -> list[str]:
     return [el.tag for el in etree.fromstring(data)]
-
-
-def press(caller: Caller, response: TestResponse, digits: str = "") -> TestResponse:
-    """Answer the <Gather> of a wait document with keys, as Twilio would."""
-    gather = etree.fromstring(response.data).find("Gather")
-    assert gather is not None, response.data
-    action = gather.get("action")
-    assert action is not None
-    answer = caller.post(action.replace("&amp;", "&"), Digits=digits)
-    assert answer.status_code == 200
-    return answer
 
 
 def callbacks(app: Flask) -> list[Callback]:
