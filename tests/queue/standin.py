@@ -43,6 +43,7 @@ class FakeTwilio:
                     outer.requests.append((self.path, body))
                 if outer.delay:  # Twilio being slow: nothing to wait for but the time
                     threading.Event().wait(outer.delay)
+                payload: dict[str, object]
                 if outer.status == 201:
                     payload = {"sid": "SM" + "2" * 32, "status": "queued", "account_sid": SID}
                 else:

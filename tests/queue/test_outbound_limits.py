@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from werkzeug.test import TestResponse
 
@@ -21,8 +22,8 @@ VICTIM = "987654321"  # keyed by every caller: +51987654321
 CHANNELS = "Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero cero"
 
 
-def caller_of(client: object, n: int) -> Caller:
-    caller = Caller(client)  # type: ignore[arg-type]  # a FlaskClient
+def caller_of(client: FlaskClient, n: int) -> Caller:
+    caller = Caller(client)
     caller.call = {**caller.call, "CallSid": f"CA{n:032d}", "From": f"+51999{n:06d}"}
     return caller
 
@@ -113,7 +114,8 @@ def test_a_slow_twilio_never_makes_the_caller_hear_a_failure(
             "para registrar un ticket. Sigue en espera."
         ]
         runtime: Runtime = sms_app.extensions["ivr"]
-        assert runtime.outbound.message(caller.call["CallSid"], "channels").status == "sending"  # type: ignore[union-attr]  # recorded before sending
+        recorded = runtime.outbound.message(caller.call["CallSid"], "channels")
+        assert recorded is not None and recorded.status == "sending"  # recorded, then sent
         assert settled(sms_app, caller.call["CallSid"]).status == "sent"
     assert twilio_api.answered == 1
 
