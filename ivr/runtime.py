@@ -20,7 +20,7 @@ from ivr.clock import Clock, to_lima
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
-from ivr.observability.metrics import count_failure_alarm, count_reload
+from ivr.observability.metrics import count_failure_alarm, count_outbound_refused, count_reload
 from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
@@ -35,10 +35,12 @@ from ivr.storage.database import (
 )
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
+from ivr.storage.outbound import OutboundStore
 from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
 
 if TYPE_CHECKING:
+    from ivr.outbound.background import Background
     from ivr.outbound.twilio import SmsSender
 
 log = logging.getLogger("ivr.config")
@@ -148,6 +150,20 @@ class Runtime:
     def callbacks(self) -> CallbackStore:
         """Callback requests of callers who left a desk's queue."""
         return CallbackStore(self.engine)
+
+    @cached_property
+    def outbound(self) -> OutboundStore:
+        """Callbacks and texts counted against queues.yaml's limits; one text per call."""
+        return OutboundStore(
+            self.engine, self.settings.auth_token or "", on_refused=count_outbound_refused
+        )
+
+    @cached_property
+    def background(self) -> Background:
+        """This process's threads that send texts, so that no webhook waits for Twilio."""
+        from ivr.outbound.background import Background  # late, as for ``sms``
+
+        return Background()
 
     @cached_property
     def sms(self) -> SmsSender | None:

@@ -257,7 +257,12 @@ class Jobs:
         """Forget expired call sessions and lockouts; clear an emergency override that ended."""
         runtime = self.runtime
         now = runtime.now()
-        stores: tuple[Expiring, ...] = (runtime.sessions, runtime.ledger, runtime.callers)
+        stores: tuple[Expiring, ...] = (
+            runtime.sessions,
+            runtime.ledger,
+            runtime.callers,
+            runtime.outbound,
+        )
         for expiring in stores:
             log.info("purged %s %s", expiring.purge_expired(now), expiring.purges)
         store = runtime.override_store

@@ -277,6 +277,7 @@ def test_the_purge_job_purges_the_stores_and_removes_an_ended_override(
         "purged 0 expired self-service sessions",
         "purged 3 expired verification failures and lockouts",
         "purged 0 calling numbers whose hour of failures is over",
+        "purged 0 outbound counters whose period is over, and old text records",
         "emergency override that ended at Wed 2026-11-18 09:30 removed",
     ]
 

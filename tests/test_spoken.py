@@ -15,6 +15,7 @@ from ivr.core.spoken import (
     money_text,
     money_words,
     number_words,
+    peru_written,
     phone_words,
     term_words,
 )
@@ -172,10 +173,30 @@ def test_term_words() -> None:
         ("(01) 604-4700", "cero uno, seis cero cuatro, cuatro siete cero cero"),
         ("6044700", "seis cero cuatro, cuatro siete cero cero"),
         ("60447001", "seis cero cuatro cuatro, siete cero cero uno"),
+        # Peruvian E.164 numbers, as Peruvians write them: 914 800 800, (01) 604-4700, (044) ...
+        ("+51914800800", "nueve uno cuatro, ocho cero cero, ocho cero cero"),
+        ("+5116044700", "cero uno, seis cero cuatro, cuatro siete cero cero"),
+        ("+5144606200", "cero cuatro cuatro, seis cero seis, dos cero cero"),
     ],
 )
 def test_phone_numbers_are_said_in_digit_groups(written: str, spoken: str) -> None:
     assert phone_words(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("number", "written"),
+    [
+        ("+51914800800", "914 800 800"),
+        ("+5116044700", "(01) 604-4700"),
+        ("+5144606200", "(044) 606-200"),
+        ("+5491140000000", None),
+        ("+51123", None),
+    ],
+)
+def test_peruvian_numbers_are_written_as_peruvians_write_them(
+    number: str, written: str | None
+) -> None:
+    assert peru_written(number) == written
 
 
 # The shipped operator files' pronunciations (menus/main.yaml, settings.pronunciations).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ivr.config.billing import parse_billing
@@ -15,10 +15,10 @@ from ivr.config.queues import FILE as QUEUES_FILE
 from ivr.config.queues import parse_queues
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
-from ivr.core.directory import Directory
+from ivr.core.directory import Directory, normalise_number
 from ivr.core.fees.model import Billing
 from ivr.core.menu import MenuTree, TransferNode
-from ivr.core.queue.wait import QueueSettings
+from ivr.core.queue.wait import QueueSettings, parse_number
 from ivr.core.schedule.model import Schedules
 
 WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing", QUEUES_FILE)
@@ -53,9 +53,28 @@ def load_config(config_dir: Path) -> Config:
     if collector.problems or directory is None or menus is None or schedules is None:
         raise ConfigError(collector.problems, collector.warnings)
     warnings = tuple(sorted(set(collector.warnings)))
-    return Config(
-        directory, menus, schedules, billing, fingerprint, warnings, queues or QueueSettings()
-    )
+    queues = replace(queues or QueueSettings(), own_numbers=own_numbers(directory, menus, queues))
+    return Config(directory, menus, schedules, billing, fingerprint, warnings, queues)
+
+
+def own_numbers(
+    directory: Directory, menus: MenuTree, queues: QueueSettings | None
+) -> frozenset[str]:
+    """Return the university's own numbers, which a callback never calls (E.164).
+
+    Every campus central, every desk a menu dials, the number texts come from, and the
+    WhatsApp number of settings.contacts.
+    """
+    numbers = {campus.number for campus in directory.campuses}
+    for node in menus.nodes.values():
+        if isinstance(node, TransferNode) and node.dial and node.dial.startswith("+"):
+            numbers.add(normalise_number(node.dial))
+    if queues is not None and queues.sms_from:
+        numbers.add(queues.sms_from)
+    whatsapp = parse_number(normalise_number(menus.settings.contacts.whatsapp))
+    if whatsapp:
+        numbers.add(whatsapp)
+    return frozenset(numbers)
 
 
 def watched_files(config_dir: Path) -> list[Path]:

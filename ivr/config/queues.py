@@ -7,6 +7,7 @@ announcements, Twilio's hold music, out after 10 minutes) and offers no way out.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from difflib import get_close_matches
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from ivr.core.queue.wait import (
     MIN_INTERVAL,
     SMS_LIMIT,
     DeskWait,
+    Limit,
+    OutboundLimits,
     QueueSettings,
     default_sms_text,
 )
@@ -25,6 +28,16 @@ from ivr.core.queue.wait import (
 FILE = "queues.yaml"
 OPTIONS = ("callback", "sms")
 DESK_KEYS = ["interval", "audio", "audio_seconds", "max_wait", "options"]
+# limits: field of OutboundLimits, by the block and key that set it
+LIMIT_FIELDS = {
+    "callback": {
+        "per_caller": "callback_per_caller",
+        "per_number": "callback_per_number",
+        "total": "callback_total",
+    },
+    "sms": {"per_number": "sms_per_number", "total": "sms_total"},
+}
+MAX_LIMIT = 100_000
 
 
 def parse_queues(
@@ -50,15 +63,25 @@ def parse_queues(
     if top is None:
         return None
     callback_on = False
+    limits = OutboundLimits()
     if "callback" in top:
-        fields = collector.mapping(top["callback"], optional=["enabled"], what="callback") or {}
+        fields = (
+            collector.mapping(top["callback"], optional=["enabled", "limits"], what="callback")
+            or {}
+        )
         callback_on = True
         if "enabled" in fields:
             callback_on = bool(collector.boolean(fields["enabled"]))
+        if "limits" in fields:
+            limits = _limits(collector, fields["limits"], "callback", limits)
     sms_from: str | None = None
     sms_text = default_sms_text(contacts.whatsapp, contacts.web)
     if "sms" in top:
-        fields = collector.mapping(top["sms"], optional=["from", "text"], what="sms") or {}
+        fields = (
+            collector.mapping(top["sms"], optional=["from", "text", "limits"], what="sms") or {}
+        )
+        if "limits" in fields:
+            limits = _limits(collector, fields["limits"], "sms", limits)
         if "from" in fields:
             sms_from = check_e164(collector, fields["from"])
         if "text" in fields:
@@ -107,7 +130,34 @@ def parse_queues(
         desks=desks,
         sms_from=sms_from,
         sms_text=sms_text,
+        limits=limits,
     )
+
+
+def _limits(collector: Collector, node: YNode, block: str, base: OutboundLimits) -> OutboundLimits:
+    """Read a block's ``limits:`` (per_caller, per_number, total; each hour and day)."""
+    names = LIMIT_FIELDS[block]
+    entries = collector.mapping(node, optional=list(names), what=f"{block}.limits") or {}
+    changed: dict[str, Limit] = {}
+    for key, entry in entries.items():
+        if key not in names:  # reported by mapping()
+            continue
+        old: Limit = getattr(base, names[key])
+        fields = collector.mapping(entry, optional=["hour", "day"], what=f"a limit ({key})") or {}
+        hour, day = old.hour, old.day
+        if "hour" in fields:
+            hour = collector.integer(fields["hour"], minimum=1, maximum=MAX_LIMIT) or hour
+        if "day" in fields:
+            day = collector.integer(fields["day"], minimum=1, maximum=MAX_LIMIT) or day
+        if hour > day:
+            collector.add(
+                entry,
+                f"allows {hour} an hour but only {day} a day",
+                "make the hour's limit at most the day's",
+            )
+            continue
+        changed[names[key]] = Limit(hour=hour, day=day)
+    return replace(base, **changed)
 
 
 def _desk(

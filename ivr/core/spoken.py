@@ -207,10 +207,32 @@ def _acronym_pattern(pronunciations: Pronunciations) -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
+def peru_written(number: str) -> str | None:
+    """Write a Peruvian E.164 number as Peruvians do, or None when it is not one.
+
+    A mobile "+51914800800" -> "914 800 800", a Lima landline "+5116044700" -> "(01) 604-4700",
+    a provincial one "+5144606200" -> "(044) 606-200" (area code with its 0, then 3 + 3).
+    """
+    if not number.startswith("+51"):
+        return None
+    digits = number[3:]
+    if not digits.isdigit():
+        return None
+    if len(digits) == 9 and digits[0] == "9":
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    if len(digits) == 8 and digits[0] == "1":
+        return f"(01) {digits[1:4]}-{digits[4:]}"
+    if len(digits) == 8:
+        return f"(0{digits[:2]}) {digits[2:5]}-{digits[5:]}"
+    return None
+
+
 def phone_words(number: str) -> str:
     """Say a phone number in digit groups: "914 800 800" -> "nueve uno cuatro, ocho cero cero,
-    ocho cero cero". The groups written are kept ("(01) 604-4700"); a number written in one run
-    is grouped by threes, the last group taking four when one digit would be left alone."""
+    ocho cero cero". The groups written are kept ("(01) 604-4700"); a Peruvian E.164 number is
+    said as Peruvians write it (``peru_written``); another number written in one run is grouped
+    by threes, the last group taking four when one digit would be left alone."""
+    number = peru_written(number.strip()) or number
     groups = [g for g in re.split(r"[^\d]+", number) if g]
     if len(groups) == 1:
         groups = _grouped(groups[0])

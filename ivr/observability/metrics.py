@@ -97,6 +97,13 @@ DROPPED_RECORDS = Counter(
     "ivr_call_records_dropped",
     "Call record rows dropped: the writer fell behind, or they came after shutdown.",
 )
+OUTBOUND_REFUSED = Counter(
+    "ivr_outbound_refused",
+    "Callback requests and texts refused by the limits of queues.yaml, by kind (callback, sms) "
+    "and the limit (per_caller, per_number, total): a rise means someone may be aiming them at "
+    "a number or running up a bill.",
+    ["kind", "scope"],
+)
 QUEUE_WAIT_BUCKETS = (15, 30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 3600)
 QUEUE_SECONDS = Histogram(
     "ivr_queue_wait_seconds",
@@ -107,7 +114,7 @@ QUEUE_SECONDS = Histogram(
 QUEUE_RESULTS = Counter(
     "ivr_queue_results",
     "Callers out of a desk's queue, by desk and result (answered, abandoned, left_callback, "
-    "left_sms, left_closing, left_max_wait, failed, redirected).",
+    "left_closing, left_max_wait, failed, redirected).",
     ["desk", "result"],
 )
 
@@ -155,6 +162,11 @@ def count_verification(result: str) -> None:
 def count_failure_alarm() -> None:
     """Count a failed verification made while the failure alarm is raised."""
     FAILURE_ALARMS.inc()
+
+
+def count_outbound_refused(kind: str, scope: str) -> None:
+    """Count a callback request or a text refused by a limit."""
+    OUTBOUND_REFUSED.labels(_label(kind), _label(scope)).inc()
 
 
 def observe_queue(desk: str, result: str, seconds: int | None) -> None:

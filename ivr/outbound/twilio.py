@@ -16,7 +16,9 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 TWILIO_API = "https://api.twilio.com"
-TIMEOUT_S = 5.0  # Twilio waits 15 s for a webhook; the SMS is sent inside one
+# Texts are sent in the background (ivr.outbound.background), never inside a webhook: a slow
+# API delays only the record of the result, so a text Twilio takes in 8 s is still sent.
+TIMEOUT_S = 30.0
 
 
 class TwilioError(Exception):

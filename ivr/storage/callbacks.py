@@ -9,14 +9,15 @@ is kept whole (the desk must call it) but never shown whole in logs or call reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
 from ivr.clock import to_lima
-from ivr.storage.database import upsert
+from ivr.storage.database import insert_new
 from ivr.storage.schema import CALLBACK_STATUSES, callbacks
 
 __all__ = ["CALLBACK_STATUSES", "Callback", "CallbackStore", "mask_number"]
@@ -47,9 +48,20 @@ class CallbackStore:
         self.engine = engine
 
     def request(
-        self, call_sid: str, number: str, desk: str, campus: str, now: datetime
+        self,
+        call_sid: str,
+        number: str,
+        desk: str,
+        campus: str,
+        now: datetime,
+        *,
+        limit: Callable[[Connection], None] | None = None,
     ) -> Callback:
-        """Store a pending request for this call; a second request of the same call is ignored."""
+        """Store a pending request for this call; a second request of the same call is ignored.
+
+        ``limit`` counts a new request in the same transaction (``OutboundStore.take``); what it
+        raises rolls the request back.
+        """
         row = {
             "call_sid": call_sid or None,
             "number": number,
@@ -62,14 +74,17 @@ class CallbackStore:
         }
         with self.engine.begin() as conn:
             if call_sid:
-                upsert(conn, callbacks, [row], ["call_sid"], update=[])
+                new = insert_new(conn, callbacks, row, ["call_sid"])
                 found = conn.execute(
                     select(callbacks).where(callbacks.c.call_sid == call_sid)
                 ).one()
             else:
                 new_id = conn.execute(callbacks.insert().values(**row)).inserted_primary_key
                 assert new_id is not None
+                new = True
                 found = conn.execute(select(callbacks).where(callbacks.c.id == new_id[0])).one()
+            if new and limit is not None:
+                limit(conn)
         return _callback(found)
 
     def for_call(self, call_sid: str) -> Callback | None:

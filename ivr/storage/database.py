@@ -286,6 +286,23 @@ def upsert(
     conn.execute(statement, list(rows))
 
 
+def insert_new(conn: Connection, table: Table, row: Mapping[str, Any], key: Sequence[str]) -> bool:
+    """Insert ``row`` unless a row with its ``key`` exists; return whether it was inserted.
+
+    Atomic on both dialects: of simultaneous inserts of one key on any hosts, one is inserted
+    and the others wait for its transaction, then find it.
+    """
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    # RETURNING, not rowcount: psycopg's rowcount is not 1 for a row inserted here
+    statement = (
+        dialect.insert(table)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(*(table.c[name] for name in key))
+    )
+    return conn.execute(statement).first() is not None
+
+
 @functools.lru_cache(maxsize=64)
 def _upsert_statement(
     dialect_name: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]

@@ -261,3 +261,39 @@ console_sessions = Table(
     Column("ended_at", Instant, nullable=True),
     Index(None, "user_name", "address"),
 )
+
+# -- outbound contact: limits per number, one text per call ---------------------------------------
+# Callback requests and texts counted per number (a keyed hash, never the number) and for all
+# numbers, per Lima hour and day: one row per counter and period, raised by one atomic upsert
+# that refuses past the limit, so that simultaneous requests on any number of hosts never
+# over-count (ivr.storage.outbound).
+outbound_counts = Table(
+    "outbound_counts",
+    metadata,
+    Column("kind", Text, nullable=False),  # callback, sms
+    Column("scope", Text, nullable=False),  # per_caller, per_number, total
+    Column("subject", Text, nullable=False),  # a keyed hash of the number; '*' for total
+    Column("period", Text, nullable=False),  # the Lima day "2026-11-18" or hour "2026-11-18T10"
+    Column("count", Integer, nullable=False),
+    Column("expires_at", Instant, nullable=False, index=True),  # the period's end
+    PrimaryKeyConstraint("kind", "scope", "subject", "period"),
+)
+
+OUTBOUND_STATUSES = ("sending", "sent", "failed")
+
+# One row per call and choice (the idempotency key), written in the transaction that decides to
+# send: a retried webhook, a key pressed twice or several hosts send one text.
+outbound_messages = Table(
+    "outbound_messages",
+    metadata,
+    Column("call_sid", Text, nullable=False),
+    Column("choice", Text, nullable=False),  # what the caller chose, e.g. "channels"
+    Column("number", Text, nullable=False),  # masked: its last three digits
+    Column("status", Text, nullable=False),
+    Column("created_at", Instant, nullable=False, index=True),
+    Column("updated_at", Instant, nullable=False),
+    Column("sid", Text, nullable=True),  # Twilio's message SID once accepted
+    Column("detail", Text, nullable=True),  # why it failed (Twilio's status and code)
+    PrimaryKeyConstraint("call_sid", "choice"),
+    CheckConstraint("status IN ('sending', 'sent', 'failed')", name="status"),
+)

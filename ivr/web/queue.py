@@ -28,8 +28,20 @@ def _call() -> tuple[CallContext, QueueSettings, QueueCall]:
     """Return what every queue webhook starts from: the call's context, the desks, the stores."""
     rt = current_runtime()
     now = rt.clock()
-    services = QueueCall(rt.sessions, rt.callbacks, rt.sms, g.get("call_sid", ""), now)
-    return webhook.context(rt, now), rt.config.queues, services
+    queues = rt.config.queues
+    services = QueueCall(
+        rt.sessions,
+        rt.callbacks,
+        rt.sms,
+        g.get("call_sid", ""),
+        now,
+        outbound=rt.outbound,
+        limits=queues.limits,
+        caller=webhook.param("From"),
+        background=rt.background,
+        clock=rt.clock,
+    )
+    return webhook.context(rt, now), queues, services
 
 
 @blueprint.route("/voice/wait/<node>", methods=["GET", "POST"])
@@ -40,6 +52,7 @@ def wait(node: str) -> Response:
         position=webhook.int_param("QueuePosition"),
         average_s=webhook.int_param("AvgQueueTime"),
         queue_time_s=webhook.int_param("QueueTime"),
+        caller=webhook.param("From"),
     )
     reply = dialogue.wait(ctx, queues, webhook.state(node), waited, services)
     return webhook.answer_wait(reply, ctx)
@@ -79,8 +92,8 @@ def queue_result(node: str) -> Response:
 @blueprint.route("/voice/queue/<node>/after", methods=["GET", "POST"])
 def after(node: str) -> Response:
     """The callback offered after the line closed or the wait was too long: 1 accepts."""
-    ctx, _, services = _call()
+    ctx, queues, services = _call()
     outcome = dialogue.after(
-        ctx, webhook.state(node), webhook.param("Digits"), webhook.param("From"), services
+        ctx, queues, webhook.state(node), webhook.param("Digits"), webhook.param("From"), services
     )
     return webhook.answer(outcome, ctx, cache=False)

@@ -6,10 +6,22 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ivr.core.flow import Ask, Say, State
+import pytest
+
+from ivr.core.flow import Ask, CallContext, Say, State
 from ivr.core.queue import dialogue
-from ivr.core.queue.dialogue import SmsFailed, Waited
-from ivr.core.queue.wait import NOT_STORED, SMS_ALREADY, DeskWait, Leave, QueueSettings, WaitReply
+from ivr.core.queue.dialogue import Sent, Waited
+from ivr.core.queue.wait import (
+    CALLBACK_LIMITED,
+    NOT_STORED,
+    SMS_ALREADY,
+    SMS_ON_ITS_WAY,
+    DeskWait,
+    Leave,
+    Listen,
+    QueueSettings,
+    WaitReply,
+)
 from ivr.core.routes import Route
 from tests.core.trees import context
 
@@ -21,7 +33,7 @@ WAITING = State("helpdesk", ("principal", "estudiantes"), steps=4)
 class Services:
     """Remembers what the dialogue noted, stored and sent."""
 
-    def __init__(self, *, stores: bool = True, sms: SmsFailed | None = None) -> None:
+    def __init__(self, *, stores: Sent = Sent.DONE, sms: Sent = Sent.DONE) -> None:
         self.saved: dict[str, Any] = {}
         self.callbacks: list[tuple[str, str, str]] = []
         self.texts: list[tuple[str, str, str]] = []
@@ -37,35 +49,133 @@ class Services:
     def note(self, **values: Any) -> None:
         self.saved.update(values)
 
-    def request_callback(self, number: str, queue: str, campus: str) -> bool:
-        if self.stores:
+    def request_callback(self, number: str, queue: str, campus: str) -> Sent:
+        if self.stores is Sent.DONE:
             self.callbacks.append((number, queue, campus))
         return self.stores
 
-    def send_sms(self, to: str, from_: str, body: str) -> SmsFailed | None:
+    def send_sms(self, to: str, from_: str, body: str) -> Sent:
+        if self.texts and self.sms is Sent.DONE:
+            return Sent.ALREADY
         self.texts.append((to, from_, body))
         return self.sms
 
 
-def press(services: Services, step: str, digits: str) -> WaitReply:
+CHANNELS = "Puede escribirnos por WhatsApp."
+
+
+def with_channels() -> CallContext:
+    """Return the test context whose settings name the other channels (texts.alternatives)."""
+    ctx = context()
+    settings = ctx.tree.settings
+    texts = replace(settings.texts, alternatives=CHANNELS)
+    return replace(ctx, tree=replace(ctx.tree, settings=replace(settings, texts=texts)))
+
+
+def press(
+    services: Services, step: str, digits: str, caller: str = CALLER, queues: QueueSettings = QUEUES
+) -> WaitReply:
     state = replace(WAITING, step=step)
-    return dialogue.key(context(), QUEUES, state, digits, CALLER, services)
+    return dialogue.key(with_channels(), queues, state, digits, caller, services)
 
 
-def test_the_text_is_sent_once_however_often_the_key_is_pressed() -> None:
+def said(reply: WaitReply) -> list[str]:
+    """Return what the caller hears, in order (inside a <Gather> or not)."""
+    spoken: list[str] = []
+    for action in reply.actions:
+        inner = action.content if isinstance(action, Listen) else (action,)
+        spoken.extend(a.text for a in inner if isinstance(a, Say))
+    return spoken
+
+
+def test_the_text_is_on_its_way_and_the_caller_goes_on_waiting() -> None:
     services = Services()
-    assert press(services, "option", "2") == WaitReply((Leave(),), "helpdesk", "queue_leave", "sms")
+    sending = press(services, "option", "2")
+    assert sending == WaitReply((Say(SMS_ON_ITS_WAY),), "helpdesk", "queue_sms", "sending")
+    assert SMS_ON_ITS_WAY.endswith("Sigue en espera.")
     again = press(services, "option", "2")
     assert again == WaitReply((Say(SMS_ALREADY),), "helpdesk", "queue_sms", "already sent")
     assert services.texts == [(CALLER, "+5116044799", QUEUES.sms_text)]
+    assert "left" not in services.saved
 
 
-def test_a_text_twilio_refused_keeps_the_caller_waiting() -> None:
-    services = Services(sms=SmsFailed(400))
+def test_a_text_that_cannot_be_sent_keeps_the_caller_waiting() -> None:
+    services = Services(sms=Sent.FAILED)
     reply = press(services, "option", "2")
-    assert (reply.event, reply.detail) == ("queue_sms", "failed 400")
+    assert (reply.event, reply.detail) == ("queue_sms", "failed")
     assert Leave() not in reply.actions
     assert "left" not in services.saved
+
+
+def test_a_text_over_its_limit_is_refused_politely_with_the_other_channels() -> None:
+    reply = press(Services(sms=Sent.LIMITED), "option", "2")
+    assert (reply.event, reply.detail) == ("queue_sms", "limited")
+    assert said(reply) == [
+        "Lo sentimos, por ahora no podemos enviarle más mensajes de texto a este número. "
+        f"{CHANNELS} Sigue en espera."
+    ]
+
+
+def test_a_callback_over_its_limit_is_refused_politely_with_the_other_channels() -> None:
+    services = Services(stores=Sent.LIMITED)
+    press(services, "option", "1")
+    reply = press(services, "confirm", "1")
+    assert (reply.event, reply.detail) == ("queue_callback", "limited")
+    assert said(reply) == [f"{CALLBACK_LIMITED} {CHANNELS} Sigue en espera."]
+    assert Leave() not in reply.actions and "left" not in services.saved
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "+5116044700",  # a Lima landline
+        "+5144606200",  # a provincial landline
+        "+51808123456",  # special rate
+        "+14155550100",  # international
+        "anonymous",
+    ],
+)
+def test_the_text_is_offered_and_sent_only_to_a_peruvian_mobile(caller: str) -> None:
+    services = Services()
+    waiting = dialogue.wait(context(), QUEUES, WAITING, Waited(position=2, caller=caller), services)
+    [listen] = waiting.actions
+    assert isinstance(listen, Listen)
+    spoken = " ".join(a.text for a in listen.content if isinstance(a, Say))
+    assert "mensaje de texto" not in spoken
+    assert "marque 1" in spoken  # the callback is still offered
+    assert said(press(services, "option", "2", caller)) == [
+        "Esa opción no es válida. Sigue en espera."
+    ]
+    assert services.texts == []
+    mobile = dialogue.wait(context(), QUEUES, WAITING, Waited(position=2, caller=CALLER), services)
+    assert "mensaje de texto" in str(mobile.actions)
+
+
+@pytest.mark.parametrize(
+    "keyed",
+    [
+        "016044700",  # a campus central of the shipped files' kind: the university's own
+        "080012345",  # toll-free
+        "080812345",  # premium rate
+        "0801123456",  # shared cost
+        "105",  # short
+        "0014155550100",  # international
+        "010000000",  # Lima with no subscriber's number (+5110000000)
+    ],
+)
+def test_special_short_international_and_own_numbers_are_not_called_back(keyed: str) -> None:
+    queues = replace(QUEUES, own_numbers=frozenset({"+5116044700"}))
+    services = Services()
+    reply = press(services, "number", keyed, queues=queues)
+    assert reply.detail == "bad number"
+    assert said(reply)[0] == "Ese número no está completo o no es válido."
+    assert services.callbacks == []
+
+
+def test_the_universitys_own_number_calling_is_asked_for_another_one() -> None:
+    queues = replace(QUEUES, own_numbers=frozenset({"+5116044700"}))
+    reply = press(Services(), "option", "1", "+5116044700", queues)
+    assert reply.detail == "ask number"
 
 
 def test_a_confirmed_callback_is_stored_and_told_after_leaving() -> None:
@@ -80,7 +190,7 @@ def test_a_confirmed_callback_is_stored_and_told_after_leaving() -> None:
 
 
 def test_a_callback_not_stored_says_so_and_keeps_the_caller_waiting() -> None:
-    services = Services(stores=False)
+    services = Services(stores=Sent.FAILED)
     press(services, "option", "1")
     reply = press(services, "confirm", "1")
     assert reply == WaitReply((Say(NOT_STORED),), "helpdesk", "queue_callback", "not stored")
@@ -96,6 +206,6 @@ def test_a_closing_line_takes_the_caller_out_and_offers_a_callback() -> None:
     assert left.result == "left_closing"
     offer = left.outcome.actions[-1]
     assert isinstance(offer, Ask) and offer.route is Route.QUEUE_AFTER
-    accepted = dialogue.after(closed, offer.state, "1", CALLER, services)
+    accepted = dialogue.after(closed, QUEUES, offer.state, "1", CALLER, services)
     assert (accepted.event, accepted.detail) == ("queue_callback", "stored")
     assert services.callbacks == [(CALLER, "helpdesk", "Breña")]

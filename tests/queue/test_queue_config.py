@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivr.cli import ivr
 from ivr.config.errors import ConfigError
 from ivr.config.loader import load_config
-from ivr.core.queue.wait import DEFAULT_AUDIO, DeskWait
+from ivr.core.queue.wait import DEFAULT_AUDIO, DeskWait, Limit, OutboundLimits
 
 
 def problems(config_dir: Path, text: str) -> list[str]:
@@ -25,6 +25,31 @@ def test_the_shipped_queues_file_is_valid(config_dir: Path) -> None:
     assert queues.desk("helpdesk") == DeskWait(45, DEFAULT_AUDIO, None, 600, True, False)
     assert queues.sms_from is None  # no sending number shipped: no SMS option
     assert len(queues.sms_text) <= 320
+
+
+def test_limits_default_to_conservative_ones_and_are_configurable(config_dir: Path) -> None:
+    defaults = load_config(config_dir).queues.limits
+    assert defaults == OutboundLimits()
+    assert defaults.callback_per_number == Limit(hour=2, day=3)
+    assert defaults.sms_per_number == Limit(hour=1, day=1)
+    (config_dir / "queues.yaml").write_text(
+        "callback:\n  limits:\n    per_caller: {day: 5}\n    total: {hour: 10, day: 40}\n"
+        "sms:\n  from: '+5116044799'\n  limits:\n    per_number: {day: 2}\n",
+        encoding="utf-8",
+    )
+    limits = load_config(config_dir).queues.limits
+    assert limits == OutboundLimits(
+        callback_per_caller=Limit(hour=2, day=5),
+        callback_total=Limit(hour=10, day=40),
+        sms_per_number=Limit(hour=1, day=2),
+    )
+
+
+def test_the_universitys_own_numbers_are_known(config_dir: Path) -> None:
+    """Every campus central and the WhatsApp number of settings.contacts: never called back."""
+    own = load_config(config_dir).queues.own_numbers
+    assert {"+5116044700", "+5116259600", "+5144606200", "+5176602500"} <= own
+    assert "+51914800800" in own
 
 
 def test_without_the_file_every_desk_waits_with_the_defaults(config_dir: Path) -> None:
@@ -79,6 +104,21 @@ def test_without_the_file_every_desk_waits_with_the_defaults(config_dir: Path) -
             "defaults:\n  max_wait: 0\n",
             "queues.yaml:2: defaults.max_wait: 0 is out of range (use a number from 1 to 120)",
         ),
+        (
+            "callback:\n  limits:\n    per_number: {hour: 5, day: 3}\n",
+            "queues.yaml:3: callback.limits.per_number: allows 5 an hour but only 3 a day "
+            "(make the hour's limit at most the day's)",
+        ),
+        (
+            "sms:\n  limits:\n    total: {hour: 0}\n",
+            "queues.yaml:3: sms.limits.total.hour: 0 is out of range (use a number from 1 to "
+            "100000)",
+        ),
+        (
+            "sms:\n  limits:\n    per_caller: {day: 1}\n",
+            "queues.yaml:3: sms.limits.per_caller: unknown key 'per_caller' (did you mean "
+            "'per_number'?)",
+        ),
     ],
     ids=[
         "interval-short",
@@ -90,6 +130,9 @@ def test_without_the_file_every_desk_waits_with_the_defaults(config_dir: Path) -
         "unknown-desk",
         "misspelt-key",
         "max-wait-zero",
+        "limit-hour-over-day",
+        "limit-zero",
+        "sms-limit-per-caller",
     ],
 )
 def test_mistakes_are_located(config_dir: Path, yaml: str, problem: str) -> None:

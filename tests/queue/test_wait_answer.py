@@ -88,7 +88,8 @@ def test_a_desk_configured_with_its_audio_interval_and_both_ways_out(
         "    options: [callback, sms]\n",
         encoding="utf-8",
     )
-    with make_app().test_client() as client:
+    # an account to send texts from: without one, the SMS is not offered
+    with make_app(TWILIO_ACCOUNT_SID="AC" + "1" * 32).test_client() as client:
         data = Caller(client).post(WAIT, QueuePosition="2").data.decode()
     assert data == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
@@ -158,9 +159,12 @@ def test_callback_numbers_keyed(keyed: str, number: str | None) -> None:
     assert parse_number(keyed) == number
 
 
-def test_numbers_are_read_digit_by_digit() -> None:
+def test_numbers_are_read_back_in_the_groups_peruvians_write_them() -> None:
     assert spoken_digits("+51987654321") == "nueve ocho siete, seis cinco cuatro, tres dos uno"
-    assert spoken_digits("+5116044700") == "uno seis cero, cuatro cuatro siete, cero cero"
+    # (01) 604-4700: the Lima area code with its 0, then 3 + 4 (it was "uno seis cero, ...")
+    assert spoken_digits("+5116044700") == "cero uno, seis cero cuatro, cuatro siete cero cero"
+    # (044) 606-200: a provincial area code with its 0, then 3 + 3
+    assert spoken_digits("+5144606200") == "cero cuatro cuatro, seis cero seis, dos cero cero"
 
 
 def test_clip_repeats_to_fill_the_interval() -> None:

@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 from flask import Flask
 from lxml import etree
-from werkzeug.test import TestResponse
 
 from ivr.clock import LIMA
 from ivr.runtime import Runtime
 from ivr.storage.callbacks import Callback
 from tests.helpers import Caller, Clock, assert_valid_twiml, assert_valid_wait_twiml
+from tests.queue.standin import SID, SMS_TEXT, FakeTwilio, press, says, settled
 
 WAIT = "/voice/wait/help-desk?s=3&t=principal.estudiantes"
 ACTION = "/voice/transfer/help-desk?s=3&t=principal.estudiantes"
-SID = "AC" + "1" * 32
-SMS_TEXT = "Escribanos por WhatsApp al 914 800 800 o registre un ticket en contacto.upn.edu.pe"
-
-
-def says(data: bytes) -> list[str]:
-    return [el.text or "" for el in etree.fromstring(data).iter("Say")]
 
 
 def verbs(data: bytes) -> list[str]:
     return [el.tag for el in etree.fromstring(data)]
-
-
-def press(caller: Caller, response: TestResponse, digits: str = "") -> TestResponse:
-    """Answer the <Gather> of a wait document with keys, as Twilio would."""
-    gather = etree.fromstring(response.data).find("Gather")
-    assert gather is not None, response.data
-    action = gather.get("action")
-    assert action is not None
-    answer = caller.post(action.replace("&amp;", "&"), Digits=digits)
-    assert answer.status_code == 200
-    return answer
 
 
 def callbacks(app: Flask) -> list[Callback]:
@@ -103,12 +82,16 @@ def test_callback_to_another_number_keyed_and_read_back(app: Flask, caller: Call
     gather = etree.fromstring(ask.data).find("Gather")
     assert gather is not None and gather.get("finishOnKey") == "#"
     assert says(ask.data)[0].startswith("Marque el número al que debemos llamarle")
-    read_back = press(caller, ask, "016044700")
+    # the university's own central, (01) 604-4700, is never called back
+    again = press(caller, ask, "016044700")
+    assert says(again.data)[0] == "Ese número no está completo o no es válido."
+    read_back = press(caller, again, "012345678")
+    # (01) 234-5678, as Peruvians say it
     assert says(read_back.data)[0].startswith(
-        "Le devolveremos la llamada al uno seis cero, cuatro cuatro siete, cero cero."
+        "Le devolveremos la llamada al cero uno, dos tres cuatro, cinco seis siete ocho."
     )
     assert press(caller, read_back, "1").data.endswith(b"<Leave /></Response>")
-    assert [c.number for c in callbacks(app)] == ["+5116044700"]
+    assert [c.number for c in callbacks(app)] == ["+5112345678"]
 
 
 @pytest.mark.parametrize("keyed", ["98765", "30123456", "9876543210"])
@@ -215,90 +198,35 @@ def test_maximum_wait_is_configurable(config_dir: Path, make_app: Callable[..., 
         assert verbs(caller.post(WAIT, QueuePosition="4", QueueTime="120").data) == ["Leave"]
 
 
-# -- the SMS, through a local stand-in for Twilio's REST API ----------------------------------
-class FakeTwilio:
-    """Plays Twilio's Messages resource on loopback: records requests, answers ``status``."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        self.status = 201
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                body = parse_qs(self.rfile.read(length).decode())
-                outer.requests.append((self.path, body))
-                if outer.status == 201:
-                    payload = {"sid": "SM" + "2" * 32, "status": "queued", "account_sid": SID}
-                else:
-                    payload = {
-                        "code": 21614 if outer.status == 400 else 20500,
-                        "message": "not a mobile number" if outer.status == 400 else "error",
-                        "more_info": "https://www.twilio.com/docs/errors",
-                        "status": outer.status,
-                    }
-                data = json.dumps(payload).encode()
-                self.send_response(outer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
-
-
-@pytest.fixture
-def sms_app(config_dir: Path, make_app: Callable[..., Flask], twilio_api: FakeTwilio) -> Flask:
-    (config_dir / "queues.yaml").write_text(
-        f"callback: {{}}\nsms:\n  from: '+5116044799'\n  text: '{SMS_TEXT}'\n", encoding="utf-8"
-    )
-    return make_app(TWILIO_ACCOUNT_SID=SID, IVR_TWILIO_API_URL=twilio_api.url)
-
-
+# -- the SMS, through a local stand-in for Twilio's REST API (tests/queue/conftest.py) ----
 def test_sms_with_the_channels(sms_app: Flask, twilio_api: FakeTwilio) -> None:
     with sms_app.test_client() as client:
         caller = Caller(client)
         waiting = caller.post(WAIT, QueuePosition="5")
         assert "marque 2." in says(waiting.data)[0]
-        left = press(caller, waiting, "2")
-        assert verbs(left.data) == ["Leave"]
+        sending = press(caller, waiting, "2")
+        assert_valid_wait_twiml(sending.data)
+        # on its way, and the caller keeps their place: the wait URL comes again after this
+        assert verbs(sending.data) == ["Say"]
+        assert says(sending.data) == [
+            "Le enviaremos en unos momentos un mensaje de texto con nuestro WhatsApp y el enlace "
+            "para registrar un ticket. Sigue en espera."
+        ]
+        message = settled(sms_app, caller.call["CallSid"])
+        assert (message.status, message.number, message.sid) == ("sent", "***777", "SM" + "2" * 32)
         [(path, body)] = twilio_api.requests
         assert path == f"/2010-04-01/Accounts/{SID}/Messages.json"
         assert body == {"To": ["+51999888777"], "From": ["+5116044799"], "Body": [SMS_TEXT]}
-        again = press(caller, waiting, "2")  # pressed again before the Leave took effect
+        again = press(caller, waiting, "2")  # pressed again
         assert says(again.data) == ["Ya le enviamos el mensaje de texto. Sigue en espera."]
         assert len(twilio_api.requests) == 1
-        after = caller.post(ACTION, QueueResult="leave", QueueTime="40")
-        assert_valid_twiml(after.data)
-        assert says(after.data)[0] == (
-            "Le enviamos un mensaje de texto con nuestro WhatsApp y el enlace para registrar "
-            "un ticket."
-        )
-        assert verbs(after.data)[-1] == "Hangup"
+    assert ("queue_sms", "sending") in step_events(sms_app)
     assert callbacks(sms_app) == []
 
 
 @pytest.mark.parametrize("status", [400, 500])
-def test_sms_refused_by_twilio_still_gets_a_sensible_answer(
-    sms_app: Flask, twilio_api: FakeTwilio, status: int
+def test_sms_refused_by_twilio_is_recorded_and_the_channels_said_when_asked_again(
+    sms_app: Flask, twilio_api: FakeTwilio, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     twilio_api.status = status
     with sms_app.test_client() as client:
@@ -307,13 +235,17 @@ def test_sms_refused_by_twilio_still_gets_a_sensible_answer(
         answer = press(caller, waiting, "2")
         assert_valid_wait_twiml(answer.data)
         assert "Leave" not in verbs(answer.data)  # still waiting for the desk
-        assert says(answer.data)[0].startswith("Lo sentimos, no pudimos enviarle el mensaje.")
-        assert "nueve uno cuatro, ocho cero cero, ocho cero cero" in says(answer.data)[0]
+        assert says(answer.data)[0].startswith("Le enviaremos en unos momentos")
+        message = settled(sms_app, caller.call["CallSid"])
+        assert message.status == "failed"
+        assert message.detail is not None and message.detail.startswith(str(status))
         assert len(twilio_api.requests) == 1  # the library does not retry on its own
-        twilio_api.status = 201
-        assert verbs(press(caller, waiting, "2").data) == ["Leave"]  # a later try may succeed
-        assert len(twilio_api.requests) == 2
-    assert ("queue_sms", f"failed {status}") in step_events(sms_app)
+        again = press(caller, waiting, "2")
+        assert says(again.data)[0].startswith("Lo sentimos, no pudimos enviarle el mensaje.")
+        assert "nueve uno cuatro, ocho cero cero, ocho cero cero" in says(again.data)[0]
+        assert len(twilio_api.requests) == 1  # one text per call, whatever the retries
+    assert ("queue_sms", "failed") in step_events(sms_app)
+    assert any("SMS to ***777 not sent" in r.getMessage() for r in caplog.records)
     assert callbacks(sms_app) == []
 
 

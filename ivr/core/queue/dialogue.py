@@ -2,10 +2,12 @@
 
 Twilio requests the wait URL when a caller enters a desk's queue and again each time our
 answer ends (``wait``). A key goes to ``key``: a callback request (the calling number, or
-another one keyed in and read back) or an SMS with the other channels. Either ends in
-``Leave``: Twilio then requests the <Enqueue> action, answered by ``result``, which says what
-was done and says goodbye. The same happens when the desk's line closes or the caller has
-waited ``max_wait``; then the action offers a callback, accepted or not in ``after``.
+another one keyed in and read back), which ends in ``Leave``: Twilio then requests the
+<Enqueue> action, answered by ``result``, which says what was done and says goodbye; or an SMS
+with the other channels (offered to Peruvian mobiles only), sent in the background while the
+caller hears that it is on its way and goes on waiting. The caller also leaves when the desk's
+line closes or after ``max_wait``; then the action offers a callback, accepted or not in
+``after``.
 
 Why a caller left travels from the wait answer to the action in the call's notes
 (``QueueServices.notes``), since Twilio tells the action only ``QueueResult=leave``.
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, assert_never
 
 from ivr.core import flow
 from ivr.core.events import CallEvent
@@ -26,8 +29,8 @@ from ivr.core.flow import CallContext, Hangup, Outcome, Say, State
 from ivr.core.menu import TransferNode
 from ivr.core.queue.wait import (
     CALLBACK,
+    CALLBACK_LIMITED,
     CLOSING,
-    E164_PERU,
     INVALID_KEY,
     KEY_CALLBACK,
     KEY_CONFIRM,
@@ -36,8 +39,9 @@ from ivr.core.queue.wait import (
     LEAVE_REASONS,
     MAX_WAIT,
     NOT_STORED,
-    SMS,
     SMS_ALREADY,
+    SMS_LIMITED,
+    SMS_ON_ITS_WAY,
     Leave,
     QueueSettings,
     WaitAction,
@@ -49,6 +53,7 @@ from ivr.core.queue.wait import (
     left_texts,
     offer_callback,
     parse_number,
+    textable,
     wait_answer,
 )
 from ivr.core.schedule.evaluation import LineStatus
@@ -57,11 +62,13 @@ MAX_BAD_NUMBERS = 3  # wrongly keyed callback numbers before the caller just kee
 ANSWERED = frozenset({"bridged", "bridging-in-process"})  # Twilio's QueueResult: put through
 
 
-@dataclass(frozen=True, slots=True)
-class SmsFailed:
-    """Twilio did not take the text; ``status`` is its HTTP status (None: no answer)."""
+class Sent(StrEnum):
+    """What became of a callback request or a text asked for while waiting."""
 
-    status: int | None
+    DONE = "done"  # the request stored; the text on its way
+    ALREADY = "already"  # this call asked before: nothing more done
+    LIMITED = "limited"  # over a limit per number (or for all numbers): refused
+    FAILED = "failed"  # not stored, or cannot be sent
 
 
 class QueueServices(Protocol):
@@ -80,12 +87,13 @@ class QueueServices(Protocol):
         """Note values for the later webhooks of this call (lost if they cannot be written)."""
         ...
 
-    def request_callback(self, number: str, queue: str, campus: str) -> bool:
-        """Store a request to call ``number`` back for ``queue``; False when not stored."""
+    def request_callback(self, number: str, queue: str, campus: str) -> Sent:
+        """Store a request to call ``number`` back for ``queue``, within the limits."""
         ...
 
-    def send_sms(self, to: str, from_: str, body: str) -> SmsFailed | None:
-        """Send the text with the other channels; None once Twilio accepted it."""
+    def send_sms(self, to: str, from_: str, body: str) -> Sent:
+        """Send the text with the other channels once per call, within the limits, in the
+        background: DONE means on its way, not yet accepted by Twilio."""
         ...
 
 
@@ -96,6 +104,7 @@ class Waited:
     position: int | None = None  # QueuePosition
     average_s: int | None = None  # AvgQueueTime
     queue_time_s: int | None = None  # QueueTime: how long this caller has waited
+    caller: str = ""  # From: the SMS is offered only to a Peruvian mobile
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +140,8 @@ def wait(
     if reason is not None:
         services.note(left=reason)
         return WaitReply((Leave(),), desk_node.id, CallEvent.QUEUE_LEAVE, reason)
-    actions = wait_answer(desk, state, waited.position, waited.average_s)
+    texts = services.can_text and queues.sms_from is not None and textable(waited.caller)
+    actions = wait_answer(desk, state, waited.position, waited.average_s, texts=texts)
     return WaitReply(
         actions, desk_node.id, CallEvent.QUEUE_WAIT, f"position {waited.position or '-'}"
     )
@@ -157,20 +167,25 @@ def key(
 
     if state.step == "option":
         if digits == KEY_CALLBACK and desk.callback:
-            own = callable_number(caller)
+            own = callable_number(caller, queues.own_numbers)
             if own is None:
                 return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
             services.note(pending=own, bad=0)
             return reply(ask_confirm(own, state), CallEvent.QUEUE_CALLBACK, "confirm own")
-        if digits == KEY_SMS and desk.sms:
+        if digits == KEY_SMS and desk.sms and textable(caller):
             return _send_sms(ctx, queues, caller, services, reply)
         return reply((Say(INVALID_KEY),), CallEvent.QUEUE_INVALID)
     if state.step == "confirm":
         if digits == KEY_CONFIRM:
-            number = services.notes().get("pending") or callable_number(caller)
+            number = services.notes().get("pending") or callable_number(caller, queues.own_numbers)
             if not number:
                 return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
-            if not services.request_callback(str(number), desk_node.queue, campus(ctx)):
+            requested = services.request_callback(str(number), desk_node.queue, campus(ctx))
+            if requested is Sent.LIMITED:
+                return reply(
+                    (Say(_refused(ctx, CALLBACK_LIMITED)),), CallEvent.QUEUE_CALLBACK, "limited"
+                )
+            if requested is Sent.FAILED:
                 return reply((Say(NOT_STORED),), CallEvent.QUEUE_CALLBACK, "not stored")
             services.note(left=CALLBACK, number=str(number))
             return reply((Leave(),), CallEvent.QUEUE_LEAVE, CALLBACK)
@@ -178,7 +193,7 @@ def key(
             return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
         return reply((Say("Sigue en espera."),), CallEvent.QUEUE_CALLBACK, "kept waiting")
     if state.step == "number":
-        keyed = parse_number(digits)
+        keyed = parse_number(digits, queues.own_numbers)
         if keyed is not None:
             services.note(pending=keyed, bad=0)
             return reply(ask_confirm(keyed, state), CallEvent.QUEUE_CALLBACK, "confirm keyed")
@@ -197,16 +212,26 @@ def _send_sms(
     services: QueueServices,
     reply: Callable[..., WaitReply],
 ) -> WaitReply:
-    if services.notes().get("sms") == "sent":  # pressed again, or Twilio retried this webhook
-        return reply((Say(SMS_ALREADY),), CallEvent.QUEUE_SMS, "already sent")
     unsent = Say(ctx.fill(ctx.tree.settings.texts.sms_unsent))  # the channels, instead
-    if not services.can_text or queues.sms_from is None or not E164_PERU.match(to):
+    if not services.can_text or queues.sms_from is None:
         return reply((unsent,), CallEvent.QUEUE_SMS, "unavailable")
-    failed = services.send_sms(to, queues.sms_from, queues.sms_text)
-    if failed is not None:
-        return reply((unsent,), CallEvent.QUEUE_SMS, f"failed {failed.status or '-'}")
-    services.note(sms="sent", left=SMS)
-    return reply((Leave(),), CallEvent.QUEUE_LEAVE, SMS)
+    match services.send_sms(to, queues.sms_from, queues.sms_text):
+        case Sent.DONE:  # Twilio's answer comes later: the caller goes on waiting meanwhile
+            return reply((Say(SMS_ON_ITS_WAY),), CallEvent.QUEUE_SMS, "sending")
+        case Sent.ALREADY:  # pressed again, or Twilio retried this webhook
+            return reply((Say(SMS_ALREADY),), CallEvent.QUEUE_SMS, "already sent")
+        case Sent.LIMITED:
+            return reply((Say(_refused(ctx, SMS_LIMITED)),), CallEvent.QUEUE_SMS, "limited")
+        case Sent.FAILED:
+            return reply((unsent,), CallEvent.QUEUE_SMS, "failed")
+        case unreachable:
+            assert_never(unreachable)
+
+
+def _refused(ctx: CallContext, why: str) -> str:
+    """Say why a request was refused, then the other channels, then that the wait goes on."""
+    channels = ctx.fill(ctx.tree.settings.texts.alternatives)
+    return " ".join(part for part in (why, channels, "Sigue en espera.") if part)
 
 
 # -- the <Enqueue> action: the caller is out of the queue --------------------------------------
@@ -276,7 +301,7 @@ def _left(
         hours=ctx.hours,
     )
     said = tuple(Say(text) for text in texts) or (Say(ctx.tree.settings.texts.transfer_failed),)
-    own = callable_number(caller)
+    own = callable_number(caller, queues.own_numbers)
     if reason in (CLOSING, MAX_WAIT) and desk.callback and own:
         offer = offer_callback(own, State(state.node, state.trail, steps=state.steps + 1))
         outcome = Outcome((*said, offer), state.node, CallEvent.QUEUE_LEFT, detail)
@@ -288,16 +313,26 @@ def _left(
 
 # -- the callback offered once out of the queue ------------------------------------------------
 def after(
-    ctx: CallContext, state: State, digits: str, caller: str, services: QueueServices
+    ctx: CallContext,
+    queues: QueueSettings,
+    state: State,
+    digits: str,
+    caller: str,
+    services: QueueServices,
 ) -> Outcome:
     """The callback offered after the line closed or the wait was too long: 1 accepts."""
     desk_node = desk_of(ctx, state)
-    own = callable_number(caller)
+    own = callable_number(caller, queues.own_numbers)
     goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps + 1))
     if digits.strip() != KEY_CONFIRM or desk_node is None or desk_node.queue is None or not own:
         return Outcome(goodbye.actions, state.node, CallEvent.QUEUE_CALLBACK, "declined")
-    if not services.request_callback(own, desk_node.queue, campus(ctx)):
-        said: tuple[Say, ...] = (Say("Lo sentimos, no pudimos registrar su pedido."),)
+    requested = services.request_callback(own, desk_node.queue, campus(ctx))
+    if requested is Sent.LIMITED:
+        channels = ctx.fill(ctx.tree.settings.texts.alternatives)
+        said: tuple[Say, ...] = tuple(Say(t) for t in (CALLBACK_LIMITED, channels) if t)
+        return Outcome((*said, *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "limited")
+    if requested is Sent.FAILED:
+        said = (Say("Lo sentimos, no pudimos registrar su pedido."),)
         return Outcome(
             (*said, *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "not stored"
         )

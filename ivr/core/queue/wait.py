@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -23,7 +23,7 @@ from ivr.core.events import CallEvent
 from ivr.core.flow import Ask, Say, State
 from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
-from ivr.core.spoken import date_words, number_words
+from ivr.core.spoken import date_words, number_words, phone_words
 
 # Twilio's public hold music (its default classical playlist), over https, path-style so that
 # the certificate matches the host; an operator sets their own clip per desk in queues.yaml.
@@ -34,9 +34,10 @@ MIN_INTERVAL, MAX_INTERVAL = 15, 300
 SMS_LIMIT = 320  # characters: two concatenated SMS segments at most
 
 
-# Why a caller left the queue without a desk (``Leave`` reasons, named in call records).
-CALLBACK, SMS, CLOSING, MAX_WAIT = "callback", "sms", "closing", "max_wait"
-LEAVE_REASONS = (CALLBACK, SMS, CLOSING, MAX_WAIT)
+# Why a caller left the queue without a desk (``Leave`` reasons, named in call records). An SMS
+# is no reason to leave: the caller hears it is on its way and goes on waiting.
+CALLBACK, CLOSING, MAX_WAIT = "callback", "closing", "max_wait"
+LEAVE_REASONS = (CALLBACK, CLOSING, MAX_WAIT)
 
 # The keys of the wait answer.
 KEY_CALLBACK, KEY_SMS = "1", "2"
@@ -64,6 +65,30 @@ class DeskWait:
 
 
 @dataclass(frozen=True, slots=True)
+class Limit:
+    """How many in a Lima hour and in a Lima day."""
+
+    hour: int
+    day: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundLimits:
+    """Callback requests and texts allowed per number and for all numbers (queues.yaml).
+
+    Conservative: a number can be made a target of calls or a bill of texts by anyone who
+    calls, from any caller ID. A text goes only to the calling number, so per number is per
+    calling number.
+    """
+
+    callback_per_caller: Limit = Limit(hour=2, day=3)  # requested from one calling number
+    callback_per_number: Limit = Limit(hour=2, day=3)  # to be placed to one number
+    callback_total: Limit = Limit(hour=60, day=300)  # for all numbers
+    sms_per_number: Limit = Limit(hour=1, day=1)
+    sms_total: Limit = Limit(hour=30, day=200)
+
+
+@dataclass(frozen=True, slots=True)
 class QueueSettings:
     """Every desk's waiting, the callback and the SMS (``queues.yaml``)."""
 
@@ -71,6 +96,10 @@ class QueueSettings:
     desks: Mapping[str, DeskWait] = field(default_factory=dict)
     sms_from: str | None = None  # a Twilio number that can send SMS; None: no SMS option
     sms_text: str = ""  # queues.yaml's sms.text, or one made of the menus' contacts
+    # the university's own numbers (campus centrals, desks dialled, the SMS sender, WhatsApp):
+    # never called back
+    own_numbers: frozenset[str] = frozenset()
+    limits: OutboundLimits = field(default_factory=OutboundLimits)
 
     def desk(self, queue: str) -> DeskWait:
         return self.desks.get(queue, self.defaults)
@@ -130,7 +159,6 @@ _ORDINALS = (
     "primera", "segunda", "tercera", "cuarta", "quinta",
     "sexta", "séptima", "octava", "novena", "décima",
 )  # fmt: skip
-_DIGITS = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve")
 
 
 def position_text(position: int) -> str:
@@ -149,20 +177,20 @@ def estimate_text(average_s: int) -> str:
 
 
 def spoken_digits(number: str) -> str:
-    """Read a phone number digit by digit in groups of three: "nueve nueve nueve, ocho ...".
+    """Read a callback number digit by digit in the groups Peruvians write it.
 
-    A Peruvian number is read without its country code (+51), as callers know it.
+    Without its country code (+51), as callers know it: "(01) 604-4700" is "cero uno, seis
+    cero cuatro, cuatro siete cero cero" (``ivr.core.spoken.phone_words``).
     """
-    digits = national(number)
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    return ", ".join(" ".join(_DIGITS[int(d)] for d in group) for group in groups)
+    return phone_words(number)
 
 
-def options_text(desk: DeskWait) -> str:
+def options_text(desk: DeskWait, *, texts: bool = True) -> str:
+    """Offer the ways out; the SMS only when ``texts`` (the caller has a Peruvian mobile)."""
     parts = []
     if desk.callback:
         parts.append(f"Si prefiere que le devolvamos la llamada, marque {KEY_CALLBACK}.")
-    if desk.sms:
+    if desk.sms and texts:
         parts.append(
             "Si prefiere recibir por mensaje de texto nuestro WhatsApp y el enlace para "
             f"registrar un ticket, marque {KEY_SMS}."
@@ -171,10 +199,16 @@ def options_text(desk: DeskWait) -> str:
 
 
 # -- numbers -----------------------------------------------------------------------------------
+# Domain: a callback goes only to a Peruvian mobile or landline, never to special-rate (0800,
+# 0801, 0808...), short (105, 116...), international or the university's own numbers; an SMS
+# only to a Peruvian mobile.
 E164_PERU = re.compile(r"^\+51\d{8,9}$")
+MOBILE_E164 = re.compile(r"^\+519\d{8}$")
 _MOBILE = re.compile(r"^9\d{8}$")
-_LIMA = re.compile(r"^1\d{7}$")  # Lima: area code 1 and seven digits
-_PROVINCE = re.compile(r"^(4[1-4]|5[1-6]|6[1-7]|7[2-6]|8[2-4])\d{6}$")  # other areas: 2 + 6
+# Lima: area code 1 and seven digits, the first 2 to 7 (a 0 or 1 starts no subscriber's number)
+_LIMA = re.compile(r"^1[2-7]\d{6}$")
+# Other areas: their two digits and six, the first 2 to 9; 80x (0800, 0801, 0808) is not an area
+_PROVINCE = re.compile(r"^(4[1-4]|5[1-6]|6[1-7]|7[2-6]|8[2-4])[2-9]\d{5}$")
 
 
 def national(number: str) -> str:
@@ -182,11 +216,12 @@ def national(number: str) -> str:
     return number[3:] if number.startswith("+51") else number.lstrip("+")
 
 
-def parse_number(keyed: str) -> str | None:
+def parse_number(keyed: str, own: Collection[str] = ()) -> str | None:
     """Return the E.164 form of a Peruvian number a caller keyed, or None when it is not one.
 
     A mobile is nine digits starting with 9; a landline is its area code and number (Lima 1 and
-    seven digits, the provinces two and six), with or without the leading 0 or the 51.
+    seven digits, the provinces two and six), with or without the leading 0 or the 51. One of
+    ``own`` (the university's numbers) is not one either: a callback is never placed to it.
     """
     digits = keyed.strip().rstrip("#")
     if not digits.isdigit():
@@ -196,32 +231,46 @@ def parse_number(keyed: str) -> str | None:
     elif digits.startswith("0"):
         digits = digits[1:]
     if _MOBILE.match(digits) or _LIMA.match(digits) or _PROVINCE.match(digits):
-        return "+51" + digits
+        number = "+51" + digits
+        return None if number in own else number
     return None
 
 
-def callable_number(caller: str) -> str | None:
+def callable_number(caller: str, own: Collection[str] = ()) -> str | None:
     """Return the caller's own number when we can call it back (a Peruvian E.164 number)."""
-    return caller if E164_PERU.match(caller) and parse_number(national(caller)) else None
+    return caller if E164_PERU.match(caller) and parse_number(national(caller), own) else None
+
+
+def textable(number: str) -> bool:
+    """Whether an SMS may go to this number: a Peruvian mobile (+519 and eight digits)."""
+    return bool(MOBILE_E164.match(number))
 
 
 # -- the wait answer -------------------------------------------------------------------------------
 def wait_answer(
-    desk: DeskWait, state: State, position: int | None, average_s: int | None
+    desk: DeskWait,
+    state: State,
+    position: int | None,
+    average_s: int | None,
+    *,
+    texts: bool = True,
 ) -> tuple[WaitAction, ...]:
-    """Return the wait document: the caller's place, the estimate, the ways out, hold audio."""
+    """Return the wait document: the caller's place, the estimate, the ways out, hold audio.
+
+    ``texts``: whether the SMS can be offered (an account to send it, a Peruvian mobile).
+    """
     sentences: list[str] = []
     if position and position > 0:
         sentences.append(position_text(position))
     if average_s and average_s > 0:  # Twilio sends 0 while it has no estimate
         sentences.append(estimate_text(average_s))
-    options = options_text(desk)
+    options = options_text(desk, texts=texts)
     if options:
         sentences.append(options)
     # One <Say> for all of it: one speech synthesis, no gaps between the sentences.
     told: tuple[Say | Play, ...] = (Say(" ".join(sentences)),) if sentences else ()
     hold = Play(desk.audio, desk.loops)
-    if not (desk.callback or desk.sms):
+    if not (desk.callback or (desk.sms and texts)):
         return (*told, hold)
     return (Listen((*told, hold), replace(state, step="option")),)
 
@@ -263,6 +312,15 @@ def ask_number(state: State, *, again: bool = False) -> tuple[WaitAction, ...]:
 STILL_WAITING = "No recibimos ninguna opción. Sigue en espera."
 NOT_STORED = "Lo sentimos, no pudimos registrar su pedido. Sigue en espera."
 SMS_ALREADY = "Ya le enviamos el mensaje de texto. Sigue en espera."
+SMS_ON_ITS_WAY = (
+    "Le enviaremos en unos momentos un mensaje de texto con nuestro WhatsApp y el enlace para "
+    "registrar un ticket. Sigue en espera."
+)
+# A request over the limits per number (queues.yaml's limits): said before the other channels.
+CALLBACK_LIMITED = (
+    "Lo sentimos, por ahora no podemos registrar más pedidos de llamada a ese número."
+)
+SMS_LIMITED = "Lo sentimos, por ahora no podemos enviarle más mensajes de texto a este número."
 INVALID_KEY = "Esa opción no es válida. Sigue en espera."
 
 
@@ -280,11 +338,6 @@ def left_texts(
         return (
             f"Registramos su pedido. Le devolveremos la llamada al {spoken_digits(number)} "
             "en cuanto un asesor esté disponible.",
-        )
-    if reason == SMS:
-        return (
-            "Le enviamos un mensaje de texto con nuestro WhatsApp y el enlace para registrar "
-            "un ticket.",
         )
     if reason == CLOSING:
         when = (
