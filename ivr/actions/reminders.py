@@ -9,7 +9,6 @@ whatever runs at the same time; at most ``batch`` texts a run, ``per_second`` te
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -44,8 +43,6 @@ if TYPE_CHECKING:
     from ivr.outbound.twilio import SmsSender
 
 log = logging.getLogger("ivr.reminders")
-
-_CHUNK = 500  # students whose log is read at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +93,8 @@ def _settings(runtime: Runtime) -> tuple[ReminderSettings, Billing]:
 def _decisions(runtime: Runtime, day: date) -> Iterator[tuple[Decision, str]]:
     """Yield every reminder's decision on ``day`` with the student's mobile."""
     settings, billing = _settings(runtime)
-    store = ReminderStore(runtime.engine)
-    opt_outs = store.opt_outs()
-    contacts = store.contacts()
-    while chunk := list(itertools.islice(contacts, _CHUNK)):
-        histories = store.histories([account.student.code for account, _ in chunk], day)
-        for account, mobile in chunk:
+    for opt_outs, chunk in ReminderStore(runtime.engine).contacts(day):
+        for account, mobile, history in chunk:
             code = account.student.code
             try:
                 owed = statement(account, billing, day)
@@ -110,14 +103,8 @@ def _decisions(runtime: Runtime, day: date) -> Iterator[tuple[Decision, str]]:
                             mask_code(code))  # fmt: skip
                 continue
             reminders = reminders_of(owed, billing.policy.late_fee_day, settings)
-            if not reminders:
-                continue
             for decision in decide(
-                reminders,
-                day,
-                histories[code],
-                opted_out=opt_outs.covers(code, mobile),
-                settings=settings,
+                reminders, day, history, opted_out=opt_outs.covers(code, mobile), settings=settings
             ):
                 yield decision, mobile
 

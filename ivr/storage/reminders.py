@@ -11,11 +11,11 @@ process died before marking it stays ``claimed``: never sent again (at most once
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Engine, Insert, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, Insert, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.clock import LIMA, to_lima
@@ -25,6 +25,8 @@ from ivr.storage.ledger.sql import accounts_with_mobiles
 from ivr.storage.schema import reminder_log, reminder_optouts
 
 __all__ = ["DayTally", "OptOuts", "ReminderStore"]
+
+CHUNK = 500  # students read, decided and claimed at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,27 +59,24 @@ class ReminderStore:
         self.engine = engine
 
     # -- who gets them ----------------------------------------------------------------------
-    def contacts(self) -> Iterator[tuple[Account, str]]:
-        """Yield every student with a mobile, with their account (the ledger, in chunks)."""
-        return accounts_with_mobiles(self.engine)
+    def contacts(self, day: date) -> Iterator[tuple[OptOuts, list[tuple[Account, str, History]]]]:
+        """Yield, a few hundred at a time, students with a mobile: account, mobile, history.
 
-    def histories(self, codes: Collection[str], day: date) -> dict[str, History]:
-        """Return what the log holds for these students: keys recorded, days texts went."""
-        recorded: dict[str, set[str]] = {code: set() for code in codes}
-        sent_on: dict[str, list[date]] = {code: [] for code in codes}
-        since = day - timedelta(days=WEEK - 1)
-        with self.engine.connect() as conn:
-            for chunk in _chunks(list(codes)):
-                rows = conn.execute(
-                    select(reminder_log.c.code, reminder_log.c.key, reminder_log.c.sent_on).where(
-                        reminder_log.c.code.in_(chunk)
-                    )
-                )
-                for code, key, sent in rows:
-                    recorded[code].add(key)
-                    if sent is not None and since <= sent <= day:
-                        sent_on[code].append(sent)
-        return {code: History(frozenset(recorded[code]), tuple(sent_on[code])) for code in codes}
+        Each chunk is read on one connection, in one transaction: the opt-outs, the accounts
+        (the ledger's) and what the log holds for those students.
+        """
+        after = ""
+        while True:
+            with self.engine.connect() as conn:
+                opt_outs = _opt_outs(conn)
+                chunk = accounts_with_mobiles(conn, after, CHUNK)
+                if not chunk:
+                    return
+                histories = _histories(conn, [account.student.code for account, _ in chunk], day)
+            yield opt_outs, [(a, mobile, histories[a.student.code]) for a, mobile in chunk]
+            if len(chunk) < CHUNK:
+                return
+            after = chunk[-1][0].student.code
 
     # -- the log ----------------------------------------------------------------------------
     def claim(self, reminder: Reminder, day: date, now: datetime, number: str) -> bool:
@@ -98,8 +97,9 @@ class ReminderStore:
 
     def _insert(self, row: dict[str, object]) -> bool:
         with self.engine.begin() as conn:
-            result = conn.execute(_insert_new(conn.dialect.name).values(**row))
-        return bool(result.rowcount)
+            # RETURNING, not rowcount: psycopg reports -1 for INSERT .. ON CONFLICT DO NOTHING
+            inserted = conn.execute(_insert_new(conn.dialect.name).values(**row)).first()
+        return inserted is not None
 
     def tallies(self, first: date, last: date) -> list[DayTally]:
         """Return each Lima day from ``first`` to ``last`` with something to count, in order."""
@@ -133,14 +133,7 @@ class ReminderStore:
     # -- opting out -------------------------------------------------------------------------
     def opt_outs(self) -> OptOuts:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(reminder_optouts.c.number, reminder_optouts.c.code))
-            numbers, codes = set(), set()
-            for number, code in rows:
-                if number:
-                    numbers.add(str(number))
-                if code:
-                    codes.add(str(code))
-        return OptOuts(frozenset(numbers), frozenset(codes))
+            return _opt_outs(conn)
 
     def opt_out(
         self, now: datetime, door: str, *, number: str | None = None, code: str | None = None
@@ -157,7 +150,8 @@ class ReminderStore:
         with self.engine.begin() as conn:
             dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
             statement = dialect.insert(reminder_optouts).on_conflict_do_nothing()
-            return bool(conn.execute(statement.values(**row)).rowcount)
+            statement = statement.returning(reminder_optouts.c.id)
+            return conn.execute(statement.values(**row)).first() is not None
 
     def opt_in(self, *, number: str | None = None, code: str | None = None) -> int:
         """Take a number and/or a student off the list; return how many entries went."""
@@ -167,11 +161,35 @@ class ReminderStore:
         ]
         if not conditions:
             return 0
+        removing = delete(reminder_optouts).where(or_(*conditions)).returning(reminder_optouts.c.id)
         with self.engine.begin() as conn:
-            return int(conn.execute(delete(reminder_optouts).where(or_(*conditions))).rowcount)
+            return len(conn.execute(removing).all())
 
     def opted_out(self, *, number: str | None = None, code: str | None = None) -> bool:
         return self.opt_outs().covers(code or "", number or "")
+
+
+def _opt_outs(conn: Connection) -> OptOuts:
+    numbers, codes = set(), set()
+    for number, code in conn.execute(select(reminder_optouts.c.number, reminder_optouts.c.code)):
+        if number:
+            numbers.add(str(number))
+        if code:
+            codes.add(str(code))
+    return OptOuts(frozenset(numbers), frozenset(codes))
+
+
+def _histories(conn: Connection, codes: list[str], day: date) -> dict[str, History]:
+    """Return what the log holds for these students: keys recorded, days texts went."""
+    recorded: dict[str, set[str]] = {code: set() for code in codes}
+    sent_on: dict[str, list[date]] = {code: [] for code in codes}
+    since = day - timedelta(days=WEEK - 1)
+    query = select(reminder_log.c.code, reminder_log.c.key, reminder_log.c.sent_on)
+    for code, key, sent in conn.execute(query.where(reminder_log.c.code.in_(codes))):
+        recorded[code].add(key)
+        if sent is not None and since <= sent <= day:
+            sent_on[code].append(sent)
+    return {code: History(frozenset(recorded[code]), tuple(sent_on[code])) for code in codes}
 
 
 def _row(reminder: Reminder, day: date, now: datetime, status: str) -> dict[str, object]:
@@ -190,10 +208,7 @@ def _row(reminder: Reminder, day: date, now: datetime, status: str) -> dict[str,
 def _insert_new(dialect_name: str) -> Insert:
     """INSERT that does nothing when any unique key is taken (the claim's test)."""
     dialect = sqlite if dialect_name == "sqlite" else postgresql
-    statement: Insert = dialect.insert(reminder_log).on_conflict_do_nothing()
+    statement: Insert = (
+        dialect.insert(reminder_log).on_conflict_do_nothing().returning(reminder_log.c.key)
+    )
     return statement
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -408,45 +408,44 @@ class SqlLedger:
         return int(failures) + ended
 
 
-def accounts_with_mobiles(engine: Engine) -> Iterator[tuple[Account, str]]:
-    """Yield every student who has a mobile, with their account, a few hundred at a time.
+def accounts_with_mobiles(
+    conn: Connection, after: str = "", limit: int = _CHUNK
+) -> list[tuple[Account, str]]:
+    """Return up to ``limit`` students with a mobile, by code after ``after``, with accounts.
 
-    Three reads per chunk of students (students, their enrolments, their payments), so a run
-    over the whole ledger costs a few queries per 500 students, not three per student.
+    Three reads per chunk (students, their enrolments, their payments): a run over the whole
+    ledger costs a few queries per 500 students, not three per student.
     """
-    after = ""
     student_columns = (*_StudentRow._fields, "mobile")
-    while True:
-        with engine.connect() as conn:  # one transaction: the three reads agree
-            query = (
-                select(*_columns(students, student_columns))
-                .where(students.c.mobile.is_not(None), students.c.code > after)
-                .order_by(students.c.code)
-                .limit(_CHUNK)
-            )
-            chunk = [tuple(row) for row in conn.execute(query)]
-            if not chunk:
-                return
-            codes = [str(row[0]) for row in chunk]
-            enrolled: dict[str, list[Enrolment]] = {code: [] for code in codes}
-            paid: dict[str, list[Payment]] = {code: [] for code in codes}
-            for row in conn.execute(
-                select(*_columns(enrolments, _ENROLMENT))
-                .where(enrolments.c.code.in_(codes))
-                .order_by(enrolments.c.code, enrolments.c.term)
-            ):
-                enrolled[str(row.code)].append(_enrolment(_EnrolmentRow(*row)))
-            for row in conn.execute(
-                select(*_columns(payments, _PAYMENT))
-                .where(payments.c.code.in_(codes))
-                .order_by(payments.c.code, payments.c.paid_on, payments.c.payment_id)
-            ):
-                paid[str(row.code)].append(_payment(_PaymentRow(*row)))
-        for found in chunk:
-            student = _student(_StudentRow(*found[:-1]))
-            account = Account(student, tuple(enrolled[student.code]), tuple(paid[student.code]))
-            yield account, str(found[-1])
-        after = codes[-1]
+    query = (
+        select(*_columns(students, student_columns))
+        .where(students.c.mobile.is_not(None), students.c.code > after)
+        .order_by(students.c.code)
+        .limit(limit)
+    )
+    chunk = [tuple(row) for row in conn.execute(query)]
+    codes = [str(row[0]) for row in chunk]
+    enrolled: dict[str, list[Enrolment]] = {code: [] for code in codes}
+    paid: dict[str, list[Payment]] = {code: [] for code in codes}
+    if codes:
+        for row in conn.execute(
+            select(*_columns(enrolments, _ENROLMENT))
+            .where(enrolments.c.code.in_(codes))
+            .order_by(enrolments.c.code, enrolments.c.term)
+        ):
+            enrolled[str(row.code)].append(_enrolment(_EnrolmentRow(*row)))
+        for row in conn.execute(
+            select(*_columns(payments, _PAYMENT))
+            .where(payments.c.code.in_(codes))
+            .order_by(payments.c.code, payments.c.paid_on, payments.c.payment_id)
+        ):
+            paid[str(row.code)].append(_payment(_PaymentRow(*row)))
+    found: list[tuple[Account, str]] = []
+    for cells in chunk:
+        student = _student(_StudentRow(*cells[:-1]))
+        account = Account(student, tuple(enrolled[student.code]), tuple(paid[student.code]))
+        found.append((account, str(cells[-1])))
+    return found
 
 
 def _locked(conn: Connection, key: str, at: datetime) -> bool:
