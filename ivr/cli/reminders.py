@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
 
 import click
@@ -20,8 +21,9 @@ from ivr.core.codes import mask_code
 from ivr.core.fees.money import format_amount
 from ivr.core.reminders import VERDICT_WORDS, mask_mobile
 from ivr.core.spoken import money_text
-from ivr.runtime import current_runtime
+from ivr.runtime import Runtime, current_runtime
 from ivr.storage.database import STORE_ERRORS, describe
+from ivr.storage.reminders import ReminderStore
 
 
 @click.group("reminders")
@@ -121,3 +123,20 @@ def optin_command(number: str) -> None:
     with refusals(number="NUMBER"):
         opt_in(runtime, operator(), number)
     click.echo(f"{mask_mobile(number.strip())} gets reminders again.")
+
+
+def tallies_text(runtime: Runtime, first: date, last: date) -> str:
+    """Return ``ivr report``'s section: the reminders sent, failed, skipped and opt-outs."""
+    tallies = ReminderStore(runtime.engine).tallies(first, last)
+    if not tallies and not runtime.config.reminders.enabled:
+        return ""
+    skipped: Counter[str] = Counter()
+    for tally in tallies:
+        skipped.update(tally.skipped)
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
+    return (
+        "\nReminders by SMS\n"
+        f"  sent {sum(t.sent for t in tallies)} · failed "
+        f"{sum(t.failed + t.claimed for t in tallies)} · skipped {sum(skipped.values())}"
+        f"{f' ({why})' if why else ''} · opted out {sum(t.opted_out for t in tallies)}\n"
+    )

@@ -29,9 +29,7 @@ N00200005,45871235,regular,no,no,no,51987654325
 """
 ENROLMENTS = (
     "student_code,term,tariff,credits,last_regular_cycle,insurance,extemporaneous,withdrawn_on,early_payment_granted_on\n"
-    + "".join(  # noqa: E501
-        f"N0020000{n},2026-2,950.00,20,no,contracted,no,,\n" for n in range(1, 6)
-    )
+    + "".join(f"N0020000{n},2026-2,950.00,20,no,contracted,no,,\n" for n in range(1, 6))
 )
 _PAID_TO_3 = [
     ("matricula", "", "390.00", "2026-08-10"),
@@ -45,7 +43,7 @@ PAYMENTS_BY = {
         *_PAID_TO_3,
         ("cuota", "4", "988.50", "2026-11-20"),
         ("cuota", "5", "988.50", "2026-12-29"),
-    ],  # noqa: E501
+    ],
     "3": _PAID_TO_3,
     "4": _PAID_TO_3,
     "5": [*_PAID_TO_3[:3], ("cuota", "4", "500.00", "2026-11-25")],
