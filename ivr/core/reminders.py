@@ -199,7 +199,7 @@ class Reminder:
         return f"{self.code}/{self.term}/cuota-{self.cuota}/{self.kind}/{self.due.isoformat()}"
 
     @property
-    def date(self) -> date:
+    def named_day(self) -> date:
         """The date its text names: the due date, or the day the late fee started."""
         return self.first if self.kind == "late_fee" else self.due
 
@@ -331,7 +331,7 @@ def text_of(reminder: Reminder, settings: ReminderSettings) -> str:
     values = {
         "concepto": reminder.concept,
         "monto": money_text(reminder.amount),
-        "fecha": short_date(reminder.date),
+        "fecha": short_date(reminder.named_day),
         "canales": settings.channels,
     }
     return settings.texts.of(reminder.kind).format_map(values)
