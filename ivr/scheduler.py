@@ -28,7 +28,11 @@ Jobs (each logs its outcome; an exception is logged and the scheduler carries on
 - ``ledger-import``: nightly at 02:00 when a drop folder is configured, import every ``*.csv``
   in it (students, then enrolments, then payments), one transaction per file, moving each to
   ``done/`` only once its transaction committed, or to ``rejected/`` (with
-  ``<file>.errors.txt`` beside it). It runs on the leader only, into the shared database.
+  ``<file>.errors.txt`` beside it). It runs on the leader only, into the shared database;
+- ``send-reminders``: every ``REMINDERS_EVERY``, when billing/reminders.yaml enables them, send
+  the due-date reminders due now (``ivr.actions.reminders.send_due``: only inside the
+  permitted window, each claimed in the shared log before it is sent, so a leader taking over
+  mid-run, or ``ivr reminders send`` run by hand meanwhile, never sends one twice).
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.helpers import get_debug_flag
 
+from ivr.actions.base import ActionRefused, Actor, Door
+from ivr.actions.reminders import send_due
 from ivr.clock import LIMA
 from ivr.core.schedule.listing import boundaries
 from ivr.core.schedule.model import Override
@@ -68,11 +74,13 @@ RELOAD_JOB = "reload-config"
 PLAN_JOB = "plan-swaps"
 PURGE_JOB = "purge-expired"
 IMPORT_JOB = "ledger-import"
+REMINDERS_JOB = "send-reminders"
 SWAP_PREFIX = "swap:"
 
 #: How far ahead swap jobs are planned; re-planned daily, so two days always cover the next.
 PLAN_AHEAD = timedelta(days=2)
 PURGE_EVERY = timedelta(hours=1)
+REMINDERS_EVERY = timedelta(minutes=10)  # a run sends at most billing/reminders.yaml's batch
 IMPORT_HOUR, IMPORT_MINUTE = 2, 0  # nightly, Lima time: after the billing system's exports
 LEAD_POLL = 10.0  # seconds: a follower asks this often; a leader checks its lead as often
 _JUST_BEFORE = timedelta(microseconds=1)
@@ -121,6 +129,12 @@ def build_scheduler(
         IntervalTrigger(seconds=PURGE_EVERY.total_seconds(), timezone=LIMA),
         id=PURGE_JOB,
         name="purge expired sessions, lockouts and the emergency override",
+    )
+    scheduler.add_job(
+        jobs.remind,
+        IntervalTrigger(seconds=REMINDERS_EVERY.total_seconds(), timezone=LIMA),
+        id=REMINDERS_JOB,
+        name="send the due-date reminders due now",
     )
     if jobs.drop_folder is not None:
         scheduler.add_job(
@@ -272,6 +286,17 @@ class Jobs:
         # Only the override read here: one set meanwhile from any host stays.
         if store.clear(only=override):
             log.info("emergency override that ended at %s removed", when(override.until))
+
+    # -- (e) due-date reminders ------------------------------------------------------------
+    @_logged(REMINDERS_JOB)
+    def remind(self) -> None:
+        """Send the reminders due now, when billing/reminders.yaml enables them."""
+        if not self.runtime.config.reminders.enabled:
+            return
+        try:
+            send_due(self.runtime, Actor(REMINDERS_JOB, Door.SCHEDULER))
+        except ActionRefused as refused:
+            log.warning("reminders not sent: %s", refused.en)
 
     # -- (d) nightly ledger import ---------------------------------------------------------
     @_logged(IMPORT_JOB)

@@ -31,6 +31,7 @@ from ivr.scheduler import (
     PLAN_JOB,
     PURGE_JOB,
     RELOAD_JOB,
+    REMINDERS_JOB,
     build_scheduler,
     start_in_process,
 )
@@ -102,7 +103,10 @@ def test_build_scheduler_has_every_job_with_its_trigger(runtime: Runtime, tmp_pa
         PLAN_JOB,
         PURGE_JOB,
         RELOAD_JOB,
+        REMINDERS_JOB,
     ]
+    reminders = jobs[REMINDERS_JOB].trigger
+    assert isinstance(reminders, IntervalTrigger) and reminders.interval == timedelta(minutes=10)
     reload, purge = jobs[RELOAD_JOB].trigger, jobs[PURGE_JOB].trigger
     assert isinstance(reload, IntervalTrigger) and reload.interval == timedelta(seconds=2)
     assert isinstance(purge, IntervalTrigger) and purge.interval == timedelta(hours=1)

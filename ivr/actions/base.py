@@ -22,6 +22,8 @@ class Door(StrEnum):
     CONSOLE = "console"
     CLI = "cli"
     SCHEDULER = "scheduler"
+    SMS = "sms"  # a student replying to a reminder (BAJA)
+    IVR = "ivr"  # a verified caller's key in self-service
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ class AuditAction(StrEnum):
     USER_ADD = "user_add"
     USER_REMOVE = "user_remove"
     USER_PASSWORD = "user_password"
+    REMINDER_OPTOUT = "reminder_optout"
+    REMINDER_OPTIN = "reminder_optin"
+    REMINDERS_SENT = "reminders_sent"
 
     @property
     def words(self) -> str:
@@ -89,6 +94,12 @@ class AuditAction(StrEnum):
                 return "quitó un usuario"
             case AuditAction.USER_PASSWORD:
                 return "cambió una contraseña"
+            case AuditAction.REMINDER_OPTOUT:
+                return "dio de baja los recordatorios por SMS"
+            case AuditAction.REMINDER_OPTIN:
+                return "volvió a activar los recordatorios por SMS"
+            case AuditAction.REMINDERS_SENT:
+                return "envió los recordatorios por SMS pendientes"
             case _:
                 assert_never(self)
 

@@ -19,6 +19,7 @@ from ivr.cli.fallback import fallback_command
 from ivr.cli.graph import graph_command
 from ivr.cli.ledger import ledger_group
 from ivr.cli.override import override_group
+from ivr.cli.reminders import reminders_group
 from ivr.cli.report import report_command
 from ivr.cli.schedule import schedule_command
 from ivr.cli.scheduler import scheduler_command
@@ -62,5 +63,6 @@ for _command in (
     fallback_command,
     callbacks_group,
     users_group,
+    reminders_group,
 ):
     ivr.add_command(_command)

@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from ivr.cli.params import CALENDAR_DATE
+from ivr.cli.reminders import tallies_text
 from ivr.observability.aggregates import sql_report
 from ivr.observability.calls import CallHistory, SqlCallRecorder, SqliteCallRecorder
 from ivr.observability.report import (
@@ -76,6 +77,10 @@ def report_command(
     except STORE_ERRORS as error:
         raise click.ClickException(f"cannot read the call records: {describe(error)}") from None
     click.echo(render(report), nl=False)
+    try:
+        click.echo(tallies_text(runtime, first, last), nl=False)
+    except STORE_ERRORS as error:
+        raise click.ClickException(f"cannot read the reminders: {describe(error)}") from None
     if csv_file:
         with csv_file.open("w", newline="", encoding="utf-8") as out:
             write_summary_csv(report, out)

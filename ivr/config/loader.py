@@ -13,12 +13,14 @@ from ivr.config.errors import ConfigError, Problem
 from ivr.config.menus import MENUS_DIR, parse_menus
 from ivr.config.queues import FILE as QUEUES_FILE
 from ivr.config.queues import parse_queues
+from ivr.config.reminders import parse_reminders
 from ivr.config.schedules import parse_schedules
 from ivr.config.source import Collector
 from ivr.core.directory import Directory, normalise_number
 from ivr.core.fees.model import Billing
 from ivr.core.menu import MenuTree, TransferNode
 from ivr.core.queue.wait import QueueSettings, parse_number
+from ivr.core.reminders import ReminderSettings
 from ivr.core.schedule.model import Schedules
 
 WATCHED = (CAMPUSES_FILE, MENUS_DIR, "schedules", "billing", QUEUES_FILE)
@@ -35,6 +37,8 @@ class Config:
     fingerprint: str
     warnings: tuple[Problem, ...] = ()  # worth fixing, but the files work (e.g. tú forms)
     queues: QueueSettings = field(default_factory=QueueSettings)  # how callers wait for desks
+    # billing/reminders.yaml: due-date reminders by SMS (off unless enabled)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
 
 def load_config(config_dir: Path) -> Config:
@@ -50,11 +54,24 @@ def load_config(config_dir: Path) -> Config:
     if menus is not None:
         desks = {n.queue for n in menus.nodes.values() if isinstance(n, TransferNode) and n.queue}
         queues = parse_queues(collector, config_dir, desks, menus.settings.contacts)
+    reminders = None
+    if menus is not None and billing is not None:
+        sender = queues.sms_from if queues is not None else None
+        reminders = parse_reminders(collector, config_dir, menus.settings.contacts, sender)
     if collector.problems or directory is None or menus is None or schedules is None:
         raise ConfigError(collector.problems, collector.warnings)
     warnings = tuple(sorted(set(collector.warnings)))
     queues = replace(queues or QueueSettings(), own_numbers=own_numbers(directory, menus, queues))
-    return Config(directory, menus, schedules, billing, fingerprint, warnings, queues)
+    return Config(
+        directory,
+        menus,
+        schedules,
+        billing,
+        fingerprint,
+        warnings,
+        queues,
+        reminders or ReminderSettings(),
+    )
 
 
 def own_numbers(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ivr.console import reports, views  # noqa: F401 (importing them adds their pages and hooks)
+from ivr.console import reminders, reports, views  # noqa: F401 (importing them adds pages, hooks)
 from ivr.console.blueprint import (
     COOKIE,
     EXTENSION,

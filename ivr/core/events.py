@@ -53,6 +53,7 @@ class CallEvent(StrEnum):
     SELF_SERVICE_PAUSED = "selfservice_paused"  # paused while codes are being guessed
     SELF_SERVICE_HEARD = "selfservice_heard"  # an option of the statement menu
     SELF_SERVICE_DONE = "selfservice_done"  # silent at the statement menu: left it
+    REMINDERS_STOPPED = "reminders_stopped"  # the verified student asked for no more reminders
     UNCONFIGURED = "unconfigured"  # no billing configuration: self-service is off
     # waiting for a desk (ivr.core.queue.dialogue)
     QUEUE_WAIT = "queue_wait"  # the wait answer; detail: "position N"
@@ -128,6 +129,7 @@ def meaning(event: CallEvent) -> Meaning:
         case (
             CallEvent.SELF_SERVICE | CallEvent.SELF_SERVICE_CODE | CallEvent.SELF_SERVICE_RESTART
             | CallEvent.SELF_SERVICE_HEARD | CallEvent.SELF_SERVICE_DONE
+            | CallEvent.REMINDERS_STOPPED
         ):  # fmt: skip
             return Meaning(EventKind.SELF_SERVICE, ends_call=False)
         case CallEvent.SELF_SERVICE_VERIFIED:

@@ -42,10 +42,13 @@ class PhoneStore:
         request: str | None = None,
         number: str = "",
         count: Callable[[str], None] = lambda result: None,
+        stop_reminders: Callable[[str], None] | None = None,
     ) -> None:
+        """``stop_reminders`` opts a verified student out of the reminders; None: they are off."""
         self.settings = settings
         self.ledger, self.sessions, self.callers = ledger, sessions, callers
         self.count = count  # told each verification's result
+        self._stop_reminders = stop_reminders
         self.billing = billing
         self.call_sid = call_sid
         self.now = now
@@ -84,6 +87,19 @@ class PhoneStore:
             self.count("paused")
             log.warning("self-service paused: failed verifications are over the alarm rate")
         return alarmed
+
+    @property
+    def reminders(self) -> bool:
+        return self._stop_reminders is not None
+
+    def stop_reminders(self, code: str) -> None:
+        if self._stop_reminders is None:
+            return
+        try:
+            self._stop_reminders(code)
+        except STORE_ERRORS as error:
+            log.error("reminders opt-out not stored: %s", describe(error))
+            raise Unavailable from error
 
     def account(self, code: str) -> Account | None:
         try:

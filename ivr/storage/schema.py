@@ -26,6 +26,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -74,6 +75,8 @@ students = Table(
     Column("has_benefit", Boolean, nullable=False),
     Column("is_staff_or_family", Boolean, nullable=False),
     Column("dni_verifier", Text, nullable=False),  # ivr.storage.ledger.secondfactor
+    # E.164 Peruvian mobile for due-date reminders (students.csv ``mobile``), or NULL
+    Column("mobile", Text, nullable=True),
 )
 
 enrolments = Table(
@@ -296,4 +299,46 @@ outbound_messages = Table(
     Column("detail", Text, nullable=True),  # why it failed (Twilio's status and code)
     PrimaryKeyConstraint("call_sid", "choice"),
     CheckConstraint("status IN ('sending', 'sent', 'failed')", name="status"),
+)
+
+# -- due-date reminders by SMS --------------------------------------------------------------------
+REMINDER_STATUSES = ("claimed", "sent", "failed", "paid", "expired", "opted_out")
+
+# One row per reminder, written BEFORE its text is sent (claimed), then marked sent or failed;
+# or written once as dropped (paid, expired, opted_out). The key (student, cuota, kind, due
+# date) is unique, and so is (code, sent_on): a second host or run claiming the same
+# reminder, or a second text to the same student the same day, fails to insert and sends
+# nothing.
+reminder_log = Table(
+    "reminder_log",
+    metadata,
+    Column("key", Text, primary_key=True),  # ivr.core.reminders.Reminder.key
+    Column("code", Text, nullable=False),
+    Column("term", Text, nullable=False),
+    Column("cuota", Integer, nullable=False),
+    Column("kind", Text, nullable=False),  # before, overdue, late_fee
+    Column("day", Date, nullable=False, index=True),  # the Lima day it was decided
+    Column("at", Instant, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("sent_on", Date, nullable=True),  # the day it was claimed for sending; NULL: dropped
+    Column("number", Text, nullable=True),  # masked: its last three digits only
+    Column("sid", Text, nullable=True),  # Twilio's message SID once accepted
+    Column("error", Text, nullable=True),  # why Twilio did not take it
+    CheckConstraint(
+        "status IN ('claimed', 'sent', 'failed', 'paid', 'expired', 'opted_out')", name="status"
+    ),
+    UniqueConstraint("code", "sent_on"),
+)
+
+# Who asked not to get reminders: a number (replied BAJA, or an operator's ``optout``) or a
+# student (the key in the IVR after verification). One of the two per row.
+reminder_optouts = Table(
+    "reminder_optouts",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("number", Text, nullable=True, unique=True),  # E.164
+    Column("code", Text, nullable=True, unique=True),  # a student code
+    Column("at", Instant, nullable=False, index=True),
+    Column("door", Text, nullable=False),  # sms, ivr, cli, console
+    CheckConstraint("number IS NOT NULL OR code IS NOT NULL", name="subject"),
 )

@@ -8,14 +8,17 @@ webhook door (``ivr.web.webhook``): this blueprint also answers every path and m
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Response, g
 
+from ivr.actions.base import Door
+from ivr.actions.reminders import student_opt_out
 from ivr.core import flow
 from ivr.core.menu import SelfServiceNode
 from ivr.core.selfservice import phone
 from ivr.observability import metrics
-from ivr.runtime import current_runtime
+from ivr.runtime import Runtime, current_runtime
 from ivr.storage.phone import PhoneStore
 from ivr.storage.sessions import FINISHED
 from ivr.web import webhook
@@ -94,11 +97,21 @@ def selfservice(node: str) -> Response:
             request=g.request_key,
             number=param("From"),
             count=metrics.count_verification,
+            stop_reminders=_stop_reminders(rt) if rt.config.reminders.enabled else None,
         )
         if billing and g.call_sid
         else None
     )
     return answer(phone.handle(ctx, here, at, param("Digits"), services), ctx, cache=False)
+
+
+def _stop_reminders(rt: Runtime) -> Callable[[str], None]:
+    """Opt a verified student out of the due-date reminders (their key in the menu)."""
+
+    def stop(code: str) -> None:
+        student_opt_out(rt, Door.IVR, code=code)
+
+    return stop
 
 
 @blueprint.route("/voice/status", methods=["POST", "GET"])

@@ -55,6 +55,7 @@ def test_the_navigation_lists_the_pages_in_order(operator: FlaskClient) -> None:
             "Calendario",
             "Menú",
             "Devoluciones",
+            "Recordatorios",
             "Cierre de emergencia",
             "Auditoría",
         ]

@@ -35,6 +35,9 @@ from ivr.core.say import split_for_say
 from ivr.core.selfservice import script
 
 MAX_FAILURES = 3  # wrong code or DNI in one call
+KEY_STOP_REMINDERS = "5"  # after the statement: no more due-date reminders by SMS
+ASK_STOP_REMINDERS = "Para dejar de recibir recordatorios de pago por mensaje de texto, marque 5."
+REMINDERS_STOPPED = "Listo. Ya no le enviaremos recordatorios de pago por mensaje de texto."
 # Stands for settings.texts.statement_channels (the institution's channels) in what is said.
 CHANNELS = "{statement_channels}"
 ASK_DNI = "Ahora marque los cuatro últimos dígitos de su DNI, y al final la tecla numeral."
@@ -88,6 +91,15 @@ class PhoneServices(Protocol):
 
     def paused(self) -> bool:
         """Whether self-service is paused for callers not yet verified (codes being guessed)."""
+        ...
+
+    @property
+    def reminders(self) -> bool:
+        """Whether due-date reminders by SMS are on (then the menu offers to stop them)."""
+        ...
+
+    def stop_reminders(self, code: str) -> None:
+        """Stop the due-date reminders to this verified student (raises Unavailable)."""
         ...
 
 
@@ -170,8 +182,9 @@ def _dni(
         if statement is None:
             return _unavailable(ctx, node, state)
         said = speak(ctx, script.summary(statement, services.billing.policy))
+        menu = replace(state, step="menu", no_input=0, invalid=0)
         return Outcome(
-            (*said, _menu_ask(ctx, node, replace(state, step="menu", no_input=0, invalid=0))),
+            (*said, _menu_ask(ctx, node, menu, services)),
             node.id,
             CallEvent.SELF_SERVICE_VERIFIED,
             mask_code(outcome.code),
@@ -198,7 +211,7 @@ def _menu(
     if not keyed:
         if state.no_input + 1 >= settings.max_no_input:
             return _leave(ctx, node, state, (), CallEvent.SELF_SERVICE_DONE)
-        again = _menu_ask(ctx, node, replace(state, no_input=state.no_input + 1))
+        again = _menu_ask(ctx, node, replace(state, no_input=state.no_input + 1), services)
         return Outcome((Say(settings.texts.no_input), again), node.id, CallEvent.NO_INPUT)
     if keyed in ("1", "2", "3"):
         statement = statement_of(services, str(code), ctx.today)
@@ -206,20 +219,24 @@ def _menu(
             return _unavailable(ctx, node, state)
         scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
         said = speak(ctx, scripts[keyed](statement, services.billing.policy))
-        ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0))
+        ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0), services)
         return Outcome((*said, ask), node.id, CallEvent.SELF_SERVICE_HEARD, keyed)
+    if keyed == KEY_STOP_REMINDERS and services.reminders:
+        services.stop_reminders(str(code))
+        ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0), services)
+        return Outcome((Say(REMINDERS_STOPPED), ask), node.id, CallEvent.REMINDERS_STOPPED)
     if keyed == "4" and node.billing_desk:
         nxt = enter(ctx, state.at(node.billing_desk))
         return replace(nxt, said="4")
     if keyed == nav.repeat:
-        return Outcome((_menu_ask(ctx, node, state),), node.id, CallEvent.REPEAT)
+        return Outcome((_menu_ask(ctx, node, state, services),), node.id, CallEvent.REPEAT)
     if keyed == nav.main_menu:
         return replace(enter(ctx, state.at(settings.start, ())), event=CallEvent.MAIN_MENU)
     if keyed == nav.back:
         return replace(enter(ctx, state.at(node.next)), event=CallEvent.BACK)
     if state.invalid + 1 >= settings.max_invalid:
         return _leave(ctx, node, state, (settings.texts.too_many_failures,), CallEvent.FAILED)
-    again = _menu_ask(ctx, node, replace(state, invalid=state.invalid + 1, no_input=0))
+    again = _menu_ask(ctx, node, replace(state, invalid=state.invalid + 1, no_input=0), services)
     return Outcome((Say(settings.texts.invalid), again), node.id, CallEvent.INVALID)
 
 
@@ -231,7 +248,9 @@ def speak(ctx: CallContext, sentences: tuple[str, ...]) -> tuple[Say, ...]:
     return tuple(Say(block) for block in split_for_say(sentences))
 
 
-def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
+def _menu_ask(
+    ctx: CallContext, node: SelfServiceNode, state: State, services: PhoneServices
+) -> Ask:
     options = [
         "Para escuchar de nuevo su estado de cuenta, marque 1.",
         "Para el detalle cuota por cuota, marque 2.",
@@ -241,6 +260,8 @@ def _menu_ask(ctx: CallContext, node: SelfServiceNode, state: State) -> Ask:
     if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
         # the desk's name is the operator's (menus/): "Facturación" in the shipped files
         options.append(f"Para hablar con {desk.title}, marque 4.")
+    if services.reminders:
+        options.append(ASK_STOP_REMINDERS)
     nav = ctx.tree.settings.navigation
     options.append(
         f"Para repetir estas opciones, marque {spoken_key(nav.repeat)}. Para volver, marque "

@@ -26,6 +26,7 @@ class StudentRecord(NamedTuple):
     student: Student
     dni_last4: str
     line: int = 0  # where it came from in its export, for messages
+    mobile: str | None = None  # E.164, for due-date reminders (ivr.core.reminders)
 
 
 class EnrolmentRecord(NamedTuple):

@@ -35,6 +35,7 @@ from ivr.core.fees.model import (
     Student,
 )
 from ivr.core.fees.money import parse_amount
+from ivr.core.reminders import parse_mobile
 from ivr.storage.ledger.base import (
     EXPORT_KINDS,
     AnyRecord,
@@ -58,6 +59,7 @@ COLUMNS: dict[ExportKind, tuple[str, ...]] = {
         "has_agreement",
         "has_benefit",
         "is_staff_or_family",
+        "mobile",
     ),
     "enrolments": (
         "student_code",
@@ -73,7 +75,7 @@ COLUMNS: dict[ExportKind, tuple[str, ...]] = {
     "payments": ("payment_id", "student_code", "term", "concept", "cuota", "amount", "paid_on"),
 }
 # Columns an export may leave out (older billing exports lack them): read as empty.
-OPTIONAL_COLUMNS = frozenset({"early_payment_granted_on"})
+OPTIONAL_COLUMNS = frozenset({"early_payment_granted_on", "mobile"})
 # The column that only one kind of export has, to tell them apart.
 _SIGNATURE: dict[str, ExportKind] = {"dni": "students", "credits": "enrolments"}
 _SIGNATURE["payment_id"] = "payments"
@@ -448,11 +450,18 @@ def _student(row: _Row, known_terms: Collection[str] | None) -> StudentRecord | 
     agreement = row.flag("has_agreement")
     benefit = row.flag("has_benefit")
     staff = row.flag("is_staff_or_family")
+    mobile = parse_mobile(row.raw("mobile")) if row.raw("mobile") else None
+    if row.raw("mobile") and mobile is None:
+        row.bad(
+            "mobile",
+            f"'{row.raw('mobile')}' is not a Peruvian mobile (nine digits starting with 9, "
+            "e.g. 987654321 or +51987654321; leave it empty when there is none)",
+        )
     if code is None or agreement is None or benefit is None or staff is None or row.problems:
         return None
     # Only the last four digits go on, to be hashed: the DNI itself is never stored.
     student = Student(code, category, agreement, benefit, staff)
-    return StudentRecord(student, dni[-4:], row.line)
+    return StudentRecord(student, dni[-4:], row.line, mobile)
 
 
 def _enrolment(row: _Row, known_terms: Collection[str] | None) -> EnrolmentRecord | None:
