@@ -20,6 +20,7 @@ RECORDED = {
     "selfservice", "selfservice_code", "selfservice_restart", "selfservice_verified",
     "selfservice_rejected", "selfservice_locked", "selfservice_failed",
     "selfservice_unavailable", "selfservice_paused", "selfservice_heard", "selfservice_done",
+    "reminders_stopped",
     "unconfigured", "queue_wait", "queue_leave", "queue_callback", "queue_sms", "queue_invalid",
     "queue_answered", "queue_abandoned", "queue_left", "queue_failed", "queue_redirected",
 }  # fmt: skip
