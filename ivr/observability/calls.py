@@ -31,7 +31,15 @@ from sqlalchemy import Engine, and_, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.observability.privacy import scrub_detail, scrub_said
-from ivr.storage.database import STORE_ERRORS, describe, make_engine, prepare, sqlite_url
+from ivr.storage.database import (
+    STORE_ERRORS,
+    WAIT_SECONDS,
+    answer_within,
+    describe,
+    make_engine,
+    prepare,
+    sqlite_url,
+)
 from ivr.storage.schema import call_statuses, call_steps
 
 log = logging.getLogger("ivr.calls")
@@ -318,7 +326,8 @@ class SqlCallRecorder:
             for kind, r in rows
             if kind == "status"
         ]
-        with self.engine.begin() as conn:  # one transaction per batch
+        # one transaction per batch; a lock held elsewhere delays it a while, never for good
+        with answer_within(WAIT_SECONDS), self.engine.begin() as conn:
             if steps:
                 dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
                 once = dialect.insert(call_steps).on_conflict_do_nothing(index_elements=["request"])

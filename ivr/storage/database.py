@@ -57,6 +57,10 @@ _WAIT_MS = int(WAIT_SECONDS * 1000)
 # A write that the answer does not need waits no longer than this: enough for another webhook's
 # write (milliseconds), not for an import's transaction.
 GLIMPSE_SECONDS = 0.25
+CONNECT_SECONDS = 3  # PostgreSQL: how long opening a connection may take at most
+# PostgreSQL: the time limits a connection keeps (record.info), rounded down to this step
+_WAITS = "ivr_waits_ms"
+_WAIT_STEP_MS = 250
 
 
 class DatabaseError(RuntimeError):
@@ -116,10 +120,11 @@ def make_engine(url: str | URL, *, create: bool = False) -> Engine:
             pool_pre_ping=True,  # a connection broken by a restart is replaced, not used
             pool_size=5,
             max_overflow=10,
-            pool_timeout=5,  # a webhook waits at most this for a connection, then apologises
-            connect_args={"connect_timeout": 3},
+            pool_timeout=3,  # a webhook waits at most this for a connection, then apologises
+            connect_args={"connect_timeout": CONNECT_SECONDS},
         )
-        event.listen(engine, "begin", _postgresql_begin)
+        event.listen(engine, "do_connect", _postgresql_connect)
+        event.listen(engine, "checkout", _postgresql_checkout)
     else:
         raise DatabaseError(
             f"IVR_DATABASE_URL names a {backend} database; use sqlite:///PATH or "
@@ -198,12 +203,43 @@ def _sqlite_begin(connection: Connection) -> None:
         driver.execute("BEGIN")
 
 
-def _postgresql_begin(connection: Connection) -> None:
+def _postgresql_connect(
+    dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]
+) -> None:
     wait = _wait_ms()
-    if wait is not None:  # 0 would mean "no limit" to PostgreSQL: at least a millisecond
-        connection.exec_driver_sql(
-            f"SET LOCAL lock_timeout = {max(wait, 1)}; SET LOCAL statement_timeout = {max(wait, 1)}"
-        )
+    if wait is not None:  # libpq counts whole seconds and takes 2 as its least
+        cparams["connect_timeout"] = max(min(CONNECT_SECONDS, -(-wait // 1000)), 2)
+
+
+def _postgresql_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    """Bound every wait of this checkout (locks, statements) by the context's deadline.
+
+    Every use of the pool passes here, ``Connection`` and ``QuickRead`` alike, so reads are
+    bounded as writes are. The limits are the session's own, kept on the connection across
+    checkouts and set again only when they must change: webhooks all start with the same
+    budget, rounded down to ``_WAIT_STEP_MS``, so a busy worker's connections keep theirs and a
+    step pays no round trip for it. A command or a job with no deadline waits without a limit.
+    The ``SET`` runs outside any transaction (autocommit), so the pool's reset, a rollback,
+    cannot undo it.
+    """
+    wait = _wait_ms()
+    if wait is None:
+        wanted = 0  # PostgreSQL's "no limit"
+    elif wait >= _WAIT_STEP_MS:
+        wanted = wait - wait % _WAIT_STEP_MS
+    else:
+        wanted = max(wait, 1)  # 0 would mean "no limit": at least a millisecond
+    if record.info.get(_WAITS) == wanted:
+        return
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute(f"SET lock_timeout = {wanted}; SET statement_timeout = {wanted}")
+        dbapi_connection.autocommit = autocommit
+    except Exception as error:  # a broken connection: the pool replaces it and tries again
+        record.info.pop(_WAITS, None)
+        raise DisconnectionError(f"cannot set the connection's time limits: {error}") from error
+    record.info[_WAITS] = wanted
 
 
 # -- deadlines: a webhook's answer never waits on storage past its own ---------------------------
