@@ -19,18 +19,21 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
+
+from ivr.storage.outage import OutageLog
 
 # What a store raises when its database cannot be used; adapters turn it into a polite answer.
 STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
@@ -275,6 +278,50 @@ def _wait_ms() -> int | None:
     if until is None:
         return None
     return max(int((until - time.monotonic()) * 1000), 0)
+
+
+# -- outages: the log says when the database went away and came back, not every failure --------
+_outages: weakref.WeakKeyDictionary[Engine, OutageLog] = weakref.WeakKeyDictionary()
+_OUTAGE = "ivr_outage"  # set on an error that an OutageLog counted
+
+
+def watch_outages(engine: Engine, clock: Callable[[], datetime]) -> OutageLog:
+    """Tell ``engine``'s outages through an ``OutageLog`` on ``clock``; return it."""
+    outage = _outages.get(engine)
+    if outage is None:
+        outage = _outages[engine] = OutageLog(safe_url(engine.url), clock)
+        event.listen(engine, "handle_error", _on_store_error)
+        event.listen(engine, "connect", lambda *_: outage.worked())
+    return outage
+
+
+def _on_store_error(context: ExceptionContext) -> None:
+    # Connecting failed (no connection yet) or the connection broke: the database is away. A
+    # lock or statement timeout on a live connection is not an outage.
+    if context.is_disconnect or context.connection is None:
+        error = context.sqlalchemy_exception or context.original_exception
+        connection_lost(context.engine, error)
+
+
+def connection_lost(engine: Engine | None, error: BaseException) -> None:
+    """Count ``error`` (connecting failed, or a connection broke) in ``engine``'s outage."""
+    outage = _outages.get(engine) if engine is not None else None
+    if outage is not None and not getattr(error, _OUTAGE, False):
+        outage.failed(describe(error))
+        setattr(error, _OUTAGE, True)
+
+
+def log_store_error(logger: logging.Logger, message: str, error: BaseException) -> None:
+    """Log a store error that a request survived, as ``message: reason``, on one line.
+
+    An error that an outage's lines already count (``watch_outages``) is logged at DEBUG only:
+    an outage is three kinds of lines, not one a request; never a traceback.
+    """
+    cause = error
+    while cause is not None and not getattr(cause, _OUTAGE, False):
+        cause = cause.__cause__  # type: ignore[assignment]
+    level = logging.DEBUG if cause is not None else logging.ERROR
+    logger.log(level, "%s: %s", message, describe(error))
 
 
 def _dispose_in_child() -> None:

@@ -18,7 +18,7 @@ from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
 from ivr.observability.metrics import count_verification
 from ivr.runtime import Runtime
 from ivr.storage.callers import caller_key
-from ivr.storage.database import GLIMPSE_SECONDS, STORE_ERRORS, answer_within, describe
+from ivr.storage.database import GLIMPSE_SECONDS, STORE_ERRORS, answer_within, log_store_error
 
 log = logging.getLogger("ivr.selfservice")
 
@@ -59,7 +59,7 @@ class PhoneStore:
                 callers.fail(self.caller, self.now)
         except STORE_ERRORS as error:
             count_verification("unavailable")
-            log.error("ledger unavailable during verification: %s", describe(error))
+            log_store_error(log, "ledger unavailable during verification", error)
             raise Unavailable from error
         count_verification(outcome.status)
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
@@ -81,7 +81,7 @@ class PhoneStore:
         try:
             return self.runtime.ledger.load_account(code)
         except STORE_ERRORS as error:
-            log.error("ledger unavailable for a statement: %s", describe(error))
+            log_store_error(log, "ledger unavailable for a statement", error)
             raise Unavailable from error
 
     def session(self) -> dict[str, Any]:

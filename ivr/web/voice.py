@@ -35,7 +35,7 @@ from ivr.core.schedule.wording import describe_hours
 from ivr.core.selfservice import phone
 from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
-from ivr.storage.database import STORE_ERRORS, describe, end_deadline, start_deadline
+from ivr.storage.database import STORE_ERRORS, end_deadline, log_store_error, start_deadline
 from ivr.storage.phone import PhoneStore
 from ivr.storage.sessions import FINISHED
 from ivr.web.security import call_sid, form_fields, is_valid, too_large
@@ -99,7 +99,7 @@ def _closed_call(rt: Runtime) -> Response | None:
     try:
         closed = rt.sessions.closed(g.call_sid, rt.clock())
     except STORE_ERRORS as error:  # menus go on without the database; self-service apologises
-        log.error("cannot tell whether the call ended: %s", describe(error))
+        log_store_error(log, "cannot tell whether the call ended", error)
         return None
     if not closed:
         return None
@@ -448,7 +448,10 @@ def _on_error(error: Exception) -> Response | HTTPException:
         except Exception:
             log.exception("could not answer an unexpected request")
             return Response(twiml.apology(), 200, mimetype=TWIML)
-    log.exception("error while answering %s", _route())
+    if isinstance(error, STORE_ERRORS):  # an outage is told by ivr.outage, not per request
+        log_store_error(log, f"storage failed while answering {_route()}", error)
+    else:
+        log.exception("error while answering %s", _route())
     try:
         ctx = context(current_runtime())
         return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)
