@@ -467,26 +467,51 @@ def prepare(engine: Engine, *, create: bool = False) -> None:
     A missing SQLite file is an error naming the commands that make one, unless ``create``
     (and ``engine`` was made with ``create``).
     """
-    from alembic.script import ScriptDirectory
-
     missing = None if create else missing_file(engine)
     if missing is not None:
         raise DatabaseError(missing_message(missing))
     current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    if current == head_revision():
         return
+    _refuse_schema(engine, current)
+    before, after = upgrade(engine)  # SQLite, one host: brought up to date at start
+    log.info("database %s: schema upgraded from %s to %s", safe_url(engine.url), before, after)
+
+
+def _refuse_schema(engine: Engine, current: str | None) -> None:
+    """Raise DatabaseError for a schema the code cannot serve: newer, or PostgreSQL's behind."""
+    from alembic.script import ScriptDirectory
+
+    head = head_revision()
     known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
     if current is not None and current not in known:
         raise DatabaseError(
             f"the database {safe_url(engine.url)} has schema revision {current}, newer than "
             f"this code knows ({head}): upgrade the application"
         )
-    if not is_postgresql(engine):
-        before, after = upgrade(engine)
-        log.info("database %s: schema upgraded from %s to %s", safe_url(engine.url), before, after)
-        return
-    raise DatabaseError(
-        f"the database {safe_url(engine.url)} has schema revision {current or 'none (empty)'}; "
-        f"this code needs {head}: run '{UPGRADE_COMMAND}' once, from any host"
-    )
+    if is_postgresql(engine):
+        raise DatabaseError(
+            f"the database {safe_url(engine.url)} has schema revision "
+            f"{current or 'none (empty)'}; this code needs {head}: run '{UPGRADE_COMMAND}' once, "
+            "from any host"
+        )
+
+
+def database_status(url: str) -> str:
+    """Say whether the database at ``url`` can serve, without changing it (``ivr check``).
+
+    Raise DatabaseError when it cannot: unreachable, a schema newer than the code, a PostgreSQL
+    schema behind it. A missing SQLite file is no error here (a fresh clone): nothing made it yet.
+    """
+    engine = make_engine(url)
+    try:
+        missing = missing_file(engine)
+        if missing is not None:
+            return f"database: none yet at {missing} (make it with '{UPGRADE_COMMAND}')"
+        current = current_revision(engine)
+        if current != head_revision():
+            _refuse_schema(engine, current)
+            return f"database: {safe_url(engine.url)}: schema upgraded at the app's next start"
+        return f"database: {safe_url(engine.url)}: reachable, schema {current}"
+    finally:
+        engine.dispose()
