@@ -439,12 +439,12 @@ def _on_error(error: Exception) -> Response | HTTPException:
         log.exception("unexpected error on %s", _route())
         return Response("internal error\n", 500, mimetype="text/plain")
     if isinstance(error, HTTPException) and error.code in (404, 405):
-        # A path or method we do not serve: carry on at the main menu.
+        # A path or method we do not serve: as after any error, an apology, then the guidance
+        # desk or a goodbye (settings.on_failure), never the main menu as if nothing happened.
         log.warning("unexpected request: %s", _route())
         try:
             ctx = context(current_runtime())
-            start = ctx.tree.settings.start
-            return _answer(flow.enter(ctx, State(start, steps=_int_arg("s") + 1)), ctx)
+            return _answer(flow.apology(ctx, State("", steps=_int_arg("s") + 1)), ctx)
         except Exception:
             log.exception("could not answer an unexpected request")
             return Response(twiml.apology(), 200, mimetype=TWIML)
