@@ -63,7 +63,8 @@ GLIMPSE_SECONDS = 0.25
 CONNECT_SECONDS = 3  # PostgreSQL: how long opening a connection may take at most
 # PostgreSQL: the time limits a connection keeps (record.info), rounded down to this step
 _WAITS = "ivr_waits_ms"
-_WAIT_STEP_MS = 250
+_WAIT_SLACK_MS = 250  # a connection's limits are kept while they end at most this early
+_WAIT_ROUND_MS = 10  # and set anew rounded down to this
 
 
 class DatabaseError(RuntimeError):
@@ -219,20 +220,21 @@ def _postgresql_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, pro
 
     Every use of the pool passes here, ``Connection`` and ``QuickRead`` alike, so reads are
     bounded as writes are. The limits are the session's own, kept on the connection across
-    checkouts and set again only when they must change: webhooks all start with the same
-    budget, rounded down to ``_WAIT_STEP_MS``, so a busy worker's connections keep theirs and a
-    step pays no round trip for it. A command or a job with no deadline waits without a limit.
-    The ``SET`` runs outside any transaction (autocommit), so the pool's reset, a rollback,
-    cannot undo it.
+    checkouts, and set again only when they would end after the deadline or more than
+    ``_WAIT_SLACK_MS`` before it: webhooks all start with the same budget, so a busy worker's
+    connections keep theirs and a step pays no round trip for it. A command or a job with no
+    deadline waits without a limit. The ``SET`` runs outside any transaction (autocommit), so
+    the pool's reset, a rollback, cannot undo it.
     """
     wait = _wait_ms()
+    current = record.info.get(_WAITS)
     if wait is None:
         wanted = 0  # PostgreSQL's "no limit"
-    elif wait >= _WAIT_STEP_MS:
-        wanted = wait - wait % _WAIT_STEP_MS
-    else:
-        wanted = max(wait, 1)  # 0 would mean "no limit": at least a millisecond
-    if record.info.get(_WAITS) == wanted:
+    elif current and wait - _WAIT_SLACK_MS <= current <= wait:
+        return
+    else:  # 0 would mean "no limit": at least a millisecond
+        wanted = max(wait - wait % _WAIT_ROUND_MS, min(wait, _WAIT_ROUND_MS), 1)
+    if current == wanted:
         return
     autocommit = dbapi_connection.autocommit
     try:
