@@ -32,6 +32,7 @@ from ivr.storage.database import (
     missing_message,
     prepare,
     upgrade,
+    watch_outages,
 )
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
@@ -100,6 +101,7 @@ class Runtime:
         key = server_key(settings)
         previous = settings.previous_secret_key
         engine = make_engine(settings.database_url)
+        watch_outages(engine, clock)
         # An operator command may be the one that creates the database (create_database).
         database_missing = settings.cli and missing_file(engine) is not None
         try:

@@ -314,12 +314,24 @@ def load_settings(
         and not key_named
         and not values["database_url"].startswith("sqlite")
     ):
-        problems.append(
-            "IVR_SECRET_KEY is not set: with a shared database every host needs the same "
-            "server key; generate one with "
-            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'` "
-            'and set it on every host (docs/deploy.md, "The server key")'
-        )
+        kept = Path(values["data_dir"]) / "secret.key"  # ivr.secret.KEY_FILE
+        if kept.is_file():
+            # A deployment moved from SQLite: its students' second factors need this very key.
+            problems.append(
+                f"IVR_SECRET_KEY is not set: with a shared database every host needs the same "
+                f"server key; this host's SQLite deployment used the one in {kept}: set "
+                f'IVR_SECRET_KEY="$(cat {kept})" on every host, not a new key (a new key fails '
+                "every student's second factor until the next students import; docs/deploy.md, "
+                '"Moving an SQLite deployment to PostgreSQL")'
+            )
+        else:
+            problems.append(
+                "IVR_SECRET_KEY is not set: with a shared database every host needs the same "
+                "server key; generate one with "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'` "
+                'and set it on every host (docs/deploy.md, "The server key"); moving from '
+                "SQLite, use the old host's IVR_DATA_DIR/secret.key instead"
+            )
     if problems:
         raise SettingsError(problems)
     return AppSettings(**values)

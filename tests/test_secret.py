@@ -78,7 +78,8 @@ def test_a_shared_database_needs_the_setting() -> None:
     assert refused.value.problems == [
         "IVR_SECRET_KEY is not set: with a shared database every host needs the same server "
         "key; generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'` "
-        'and set it on every host (docs/deploy.md, "The server key")'
+        'and set it on every host (docs/deploy.md, "The server key"); moving from SQLite, use '
+        "the old host's IVR_DATA_DIR/secret.key instead"
     ]
     assert load_settings({"IVR_DATABASE_URL": PG, "IVR_SECRET_KEY": SECRET_KEY}).secret_key
 

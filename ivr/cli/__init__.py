@@ -27,16 +27,24 @@ from ivr.cli.simulate import simulate_command
 from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.cli.statement import statement_command
 from ivr.cli.users import users_group
+from ivr.secret import SecretKeyError
+from ivr.settings import SettingsError
 from ivr.storage.database import DatabaseError
 
 
 class IvrGroup(click.Group):
-    """The ``ivr`` group: a database that cannot be used is an operator's message, not a trace."""
+    """The ``ivr`` group: a setting, key or database that cannot be used is a message, not a trace.
+
+    Commands that load the app meet these at its start (``create_app``), the others when they
+    read the settings themselves: either way the operator reads one line saying what to set.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except DatabaseError as error:
+        except SettingsError as error:
+            raise click.ClickException("; ".join(error.problems)) from None
+        except (DatabaseError, SecretKeyError) as error:
             raise click.ClickException(str(error)) from None
 
 

@@ -17,6 +17,7 @@ from ivr.config.loader import load_config
 from ivr.core.schedule.listing import describe_override
 from ivr.core.schedule.snapshot import take_snapshot
 from ivr.settings import SettingsError, load_settings
+from ivr.storage.database import DatabaseError, database_status
 from ivr.storage.override import read_override
 
 
@@ -39,6 +40,11 @@ def check_command() -> None:
         _warnings(error.warnings)
         sys.exit(1)
     _warnings(config.warnings)
+    try:
+        database = database_status(settings.database_url)
+    except DatabaseError as error:
+        click.echo(f"{error} (the operator files in {settings.config_dir} are valid)", err=True)
+        sys.exit(1)
     menus = config.menus
     click.echo(f"OK: {settings.config_dir}")
     click.echo(
@@ -56,6 +62,7 @@ def check_command() -> None:
     click.echo("  " + describe_override(override, now).replace("\n", "\n  "))
     names = snapshot.active.names
     click.echo(f"  active messages: {', '.join(names) if names else 'none'}")
+    click.echo(f"  {database}")
 
 
 def _warnings(warnings: Sequence[Problem]) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import click
 from sqlalchemy import Engine, func, select, text
 
-from ivr.settings import load_settings
+from ivr.secret import KEY_FILE, key_file
+from ivr.settings import AppSettings, load_settings
 from ivr.storage.database import (
     STORE_ERRORS,
     DatabaseError,
@@ -21,6 +22,7 @@ from ivr.storage.database import (
     safe_url,
     upgrade,
 )
+from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import metadata
 
 BATCH = 2000  # rows per INSERT while copying
@@ -64,10 +66,12 @@ def copy_command(target_url: str) -> None:
     target's schema is created or upgraded; the copy is one transaction there, so a failure
     leaves the target as it was.
     """
-    source_url = load_settings().database_url
+    settings = load_settings()
+    source_url = settings.database_url
     source, target = _engine(source_url), _engine(target_url, create=True)
     try:
         prepare(source)  # an SQLite source is brought up to date; a stale PostgreSQL refused
+        _refuse_losing_the_key(settings, source)
         upgrade(target)
         copied = _copy(source, target)
     except DatabaseError as error:
@@ -85,6 +89,47 @@ def copy_command(target_url: str) -> None:
     click.echo(
         f"Copied {total} rows from {safe_url(source_url)} to {safe_url(target_url)} "
         f"(schema {head_revision()}). Now set IVR_DATABASE_URL on every host to the new URL."
+    )
+    click.echo(
+        "Set IVR_SECRET_KEY on every host to the value it has here: the students' second "
+        "factors were made with it."
+    )
+
+
+def _refuse_losing_the_key(settings: AppSettings, source: Engine) -> None:
+    """Refuse a copy after which no host would have the key the students' verifiers need.
+
+    PostgreSQL hosts read the server key only from IVR_SECRET_KEY; an SQLite deployment may
+    have used its key file (IVR_DATA_DIR/secret.key). A copy under another key would leave
+    every student's second factor failing until the next students import.
+    """
+    kept = settings.data_dir / KEY_FILE
+    use_file = f'set IVR_SECRET_KEY="$(cat {kept})" here and on every host, then copy again'
+    if not settings.secret_key:
+        if kept.is_file():
+            raise click.ClickException(
+                f"this deployment's server key is in {kept}, which PostgreSQL hosts never "
+                f"read: {use_file}"
+            )
+        raise click.ClickException(
+            "IVR_SECRET_KEY is not set, and every PostgreSQL host needs it: set it here to the "
+            "key the students' second factors were made with (or a new one, "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`, then import the "
+            "students export again after the copy), then copy again"
+        )
+    previous = settings.previous_secret_key.encode() if settings.previous_secret_key else None
+    ledger = SqlLedger(source, key=settings.secret_key.encode(), previous_key=previous)
+    lost = ledger.verifier_ages()["unknown"]
+    if not lost:
+        return
+    if kept.is_file() and not SqlLedger(source, key=key_file(kept)).verifier_ages()["unknown"]:
+        raise click.ClickException(
+            f"IVR_SECRET_KEY is not the key of {kept}, which made the students' second "
+            f"factors: {use_file}"
+        )
+    raise click.ClickException(
+        f"{lost} students' second factors were made with another key than IVR_SECRET_KEY: set "
+        "it to the key that made them (the old IVR_SECRET_KEY), then copy again"
     )
 
 

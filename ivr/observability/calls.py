@@ -31,7 +31,15 @@ from sqlalchemy import Engine
 from ivr.core.events import CallEvent
 from ivr.observability.privacy import scrub_detail, scrub_said
 from ivr.storage.calls import UNKNOWN_CAMPUS, CallRecord, CallStore, StatusRow, StepRow
-from ivr.storage.database import STORE_ERRORS, describe, make_engine, prepare, sqlite_url
+from ivr.storage.database import (
+    STORE_ERRORS,
+    WAIT_SECONDS,
+    answer_within,
+    describe,
+    make_engine,
+    prepare,
+    sqlite_url,
+)
 
 log = logging.getLogger("ivr.calls")
 
@@ -280,7 +288,9 @@ class SqlCallRecorder:
     def _write(self, rows: Sequence[_Row]) -> None:
         steps = [cast(StepRow, row) for kind, row in rows if kind == "step"]
         statuses = [cast(StatusRow, row) for kind, row in rows if kind == "status"]
-        self.store.write(steps, statuses)  # one transaction per batch
+        # one transaction per batch; a lock held elsewhere delays it a while, never for good
+        with answer_within(WAIT_SECONDS):
+            self.store.write(steps, statuses)
 
     def _put_back(self, rows: list[_Row]) -> None:
         """Return unwritten rows to the front of the buffer, dropping the oldest beyond its size."""

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import datetime
@@ -28,10 +28,12 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.expression import Executable
+
+from ivr.storage.outage import OutageLog
 
 # What a store raises when its database cannot be used; adapters turn it into a polite answer.
 STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
@@ -58,6 +60,11 @@ _WAIT_MS = int(WAIT_SECONDS * 1000)
 # A write that the answer does not need waits no longer than this: enough for another webhook's
 # write (milliseconds), not for an import's transaction.
 GLIMPSE_SECONDS = 0.25
+CONNECT_SECONDS = 3  # PostgreSQL: how long opening a connection may take at most
+# PostgreSQL: the time limits a connection keeps (record.info), rounded down to this step
+_WAITS = "ivr_waits_ms"
+_WAIT_SLACK_MS = 250  # a connection's limits are kept while they end at most this early
+_WAIT_ROUND_MS = 10  # and set anew rounded down to this
 
 
 class Expiring(Protocol):
@@ -127,10 +134,11 @@ def make_engine(url: str | URL, *, create: bool = False) -> Engine:
             pool_pre_ping=True,  # a connection broken by a restart is replaced, not used
             pool_size=5,
             max_overflow=10,
-            pool_timeout=5,  # a webhook waits at most this for a connection, then apologises
-            connect_args={"connect_timeout": 3},
+            pool_timeout=3,  # a webhook waits at most this for a connection, then apologises
+            connect_args={"connect_timeout": CONNECT_SECONDS},
         )
-        event.listen(engine, "begin", _postgresql_begin)
+        event.listen(engine, "do_connect", _postgresql_connect)
+        event.listen(engine, "checkout", _postgresql_checkout)
     else:
         raise DatabaseError(
             f"IVR_DATABASE_URL names a {backend} database; use sqlite:///PATH or "
@@ -209,12 +217,44 @@ def _sqlite_begin(connection: Connection) -> None:
         driver.execute("BEGIN")
 
 
-def _postgresql_begin(connection: Connection) -> None:
+def _postgresql_connect(
+    dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]
+) -> None:
     wait = _wait_ms()
-    if wait is not None:  # 0 would mean "no limit" to PostgreSQL: at least a millisecond
-        connection.exec_driver_sql(
-            f"SET LOCAL lock_timeout = {max(wait, 1)}; SET LOCAL statement_timeout = {max(wait, 1)}"
-        )
+    if wait is not None:  # libpq counts whole seconds and takes 2 as its least
+        cparams["connect_timeout"] = max(min(CONNECT_SECONDS, -(-wait // 1000)), 2)
+
+
+def _postgresql_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    """Bound every wait of this checkout (locks, statements) by the context's deadline.
+
+    Every use of the pool passes here, ``Connection`` and ``QuickRead`` alike, so reads are
+    bounded as writes are. The limits are the session's own, kept on the connection across
+    checkouts, and set again only when they would end after the deadline or more than
+    ``_WAIT_SLACK_MS`` before it: webhooks all start with the same budget, so a busy worker's
+    connections keep theirs and a step pays no round trip for it. A command or a job with no
+    deadline waits without a limit. The ``SET`` runs outside any transaction (autocommit), so
+    the pool's reset, a rollback, cannot undo it.
+    """
+    wait = _wait_ms()
+    current = record.info.get(_WAITS)
+    if wait is None:
+        wanted = 0  # PostgreSQL's "no limit"
+    elif current and wait - _WAIT_SLACK_MS <= current <= wait:
+        return
+    else:  # 0 would mean "no limit": at least a millisecond
+        wanted = max(wait - wait % _WAIT_ROUND_MS, min(wait, _WAIT_ROUND_MS), 1)
+    if current == wanted:
+        return
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute(f"SET lock_timeout = {wanted}; SET statement_timeout = {wanted}")
+        dbapi_connection.autocommit = autocommit
+    except Exception as error:  # a broken connection: the pool replaces it and tries again
+        record.info.pop(_WAITS, None)
+        raise DisconnectionError(f"cannot set the connection's time limits: {error}") from error
+    record.info[_WAITS] = wanted
 
 
 # -- deadlines: a webhook's answer never waits on storage past its own ---------------------------
@@ -250,6 +290,50 @@ def _wait_ms() -> int | None:
     if until is None:
         return None
     return max(int((until - time.monotonic()) * 1000), 0)
+
+
+# -- outages: the log says when the database went away and came back, not every failure --------
+_outages: weakref.WeakKeyDictionary[Engine, OutageLog] = weakref.WeakKeyDictionary()
+_OUTAGE = "ivr_outage"  # set on an error that an OutageLog counted
+
+
+def watch_outages(engine: Engine, clock: Callable[[], datetime]) -> OutageLog:
+    """Tell ``engine``'s outages through an ``OutageLog`` on ``clock``; return it."""
+    outage = _outages.get(engine)
+    if outage is None:
+        outage = _outages[engine] = OutageLog(safe_url(engine.url), clock)
+        event.listen(engine, "handle_error", _on_store_error)
+        event.listen(engine, "connect", lambda *_: outage.worked())
+    return outage
+
+
+def _on_store_error(context: ExceptionContext) -> None:
+    # Connecting failed (no connection yet) or the connection broke: the database is away. A
+    # lock or statement timeout on a live connection is not an outage.
+    if context.is_disconnect or context.connection is None:
+        error = context.sqlalchemy_exception or context.original_exception
+        connection_lost(context.engine, error)
+
+
+def connection_lost(engine: Engine | None, error: BaseException) -> None:
+    """Count ``error`` (connecting failed, or a connection broke) in ``engine``'s outage."""
+    outage = _outages.get(engine) if engine is not None else None
+    if outage is not None and not getattr(error, _OUTAGE, False):
+        outage.failed(describe(error))
+        setattr(error, _OUTAGE, True)
+
+
+def log_store_error(logger: logging.Logger, message: str, error: BaseException) -> None:
+    """Log a store error that a request survived, as ``message: reason``, on one line.
+
+    An error that an outage's lines already count (``watch_outages``) is logged at DEBUG only:
+    an outage is three kinds of lines, not one a request; never a traceback.
+    """
+    cause = error
+    while cause is not None and not getattr(cause, _OUTAGE, False):
+        cause = cause.__cause__  # type: ignore[assignment]
+    level = logging.DEBUG if cause is not None else logging.ERROR
+    logger.log(level, "%s: %s", message, describe(error))
 
 
 def _dispose_in_child() -> None:
@@ -412,26 +496,51 @@ def prepare(engine: Engine, *, create: bool = False) -> None:
     A missing SQLite file is an error naming the commands that make one, unless ``create``
     (and ``engine`` was made with ``create``).
     """
-    from alembic.script import ScriptDirectory
-
     missing = None if create else missing_file(engine)
     if missing is not None:
         raise DatabaseError(missing_message(missing))
     current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    if current == head_revision():
         return
+    _refuse_schema(engine, current)
+    before, after = upgrade(engine)  # SQLite, one host: brought up to date at start
+    log.info("database %s: schema upgraded from %s to %s", safe_url(engine.url), before, after)
+
+
+def _refuse_schema(engine: Engine, current: str | None) -> None:
+    """Raise DatabaseError for a schema the code cannot serve: newer, or PostgreSQL's behind."""
+    from alembic.script import ScriptDirectory
+
+    head = head_revision()
     known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
     if current is not None and current not in known:
         raise DatabaseError(
             f"the database {safe_url(engine.url)} has schema revision {current}, newer than "
             f"this code knows ({head}): upgrade the application"
         )
-    if not is_postgresql(engine):
-        before, after = upgrade(engine)
-        log.info("database %s: schema upgraded from %s to %s", safe_url(engine.url), before, after)
-        return
-    raise DatabaseError(
-        f"the database {safe_url(engine.url)} has schema revision {current or 'none (empty)'}; "
-        f"this code needs {head}: run '{UPGRADE_COMMAND}' once, from any host"
-    )
+    if is_postgresql(engine):
+        raise DatabaseError(
+            f"the database {safe_url(engine.url)} has schema revision "
+            f"{current or 'none (empty)'}; this code needs {head}: run '{UPGRADE_COMMAND}' once, "
+            "from any host"
+        )
+
+
+def database_status(url: str) -> str:
+    """Say whether the database at ``url`` can serve, without changing it (``ivr check``).
+
+    Raise DatabaseError when it cannot: unreachable, a schema newer than the code, a PostgreSQL
+    schema behind it. A missing SQLite file is no error here (a fresh clone): nothing made it yet.
+    """
+    engine = make_engine(url)
+    try:
+        missing = missing_file(engine)
+        if missing is not None:
+            return f"database: none yet at {missing} (make it with '{UPGRADE_COMMAND}')"
+        current = current_revision(engine)
+        if current != head_revision():
+            _refuse_schema(engine, current)
+            return f"database: {safe_url(engine.url)}: schema upgraded at the app's next start"
+        return f"database: {safe_url(engine.url)}: reachable, schema {current}"
+    finally:
+        engine.dispose()

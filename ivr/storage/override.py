@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError
 
 from ivr.clock import to_lima
 from ivr.core.schedule.model import Override
-from ivr.storage.database import STORE_ERRORS, upsert
+from ivr.storage.database import STORE_ERRORS, log_store_error, upsert
 from ivr.storage.schema import emergency_override
 
 __all__ = ["Override", "OverrideStore"]
@@ -88,10 +88,9 @@ class OverrideStore:
                 row = conn.execute(_READ).first()
         except STORE_ERRORS as error:
             if not self._failing:
-                log.error(
-                    "cannot read the emergency override (%s); keeping the last one read: %s",
-                    type(error).__name__,
-                    "none" if self._last is None else "active",
+                kept = "none" if self._last is None else "active"
+                log_store_error(
+                    log, f"cannot read the emergency override; keeping the last one ({kept})", error
                 )
             self._failing = True
             self._read_at = now  # ask again after ttl, not at every webhook of the outage

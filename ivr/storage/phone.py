@@ -19,7 +19,12 @@ from ivr.core.fees.model import Account, Billing
 from ivr.core.selfservice.phone import Unavailable, VerifyOutcome
 from ivr.settings import AppSettings
 from ivr.storage.callers import CallerLimits, caller_key
-from ivr.storage.database import GLIMPSE_SECONDS, STORE_ERRORS, answer_within, describe
+from ivr.storage.database import (
+    GLIMPSE_SECONDS,
+    STORE_ERRORS,
+    answer_within,
+    log_store_error,
+)
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.sessions import SessionStore
 
@@ -70,7 +75,7 @@ class PhoneStore:
                 callers.fail(self.caller, self.now)
         except STORE_ERRORS as error:
             self.count("unavailable")
-            log.error("ledger unavailable during verification: %s", describe(error))
+            log_store_error(log, "ledger unavailable during verification", error)
             raise Unavailable from error
         self.count(outcome.status)
         log.info("verification %s for code %s", outcome.status, mask_code(code_digits))
@@ -98,14 +103,14 @@ class PhoneStore:
         try:
             self._stop_reminders(code)
         except STORE_ERRORS as error:
-            log.error("reminders opt-out not stored: %s", describe(error))
+            log_store_error(log, "reminders opt-out not stored", error)
             raise Unavailable from error
 
     def account(self, code: str) -> Account | None:
         try:
             return self.ledger.load_account(code)
         except STORE_ERRORS as error:
-            log.error("ledger unavailable for a statement: %s", describe(error))
+            log_store_error(log, "ledger unavailable for a statement", error)
             raise Unavailable from error
 
     def session(self) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from sqlalchemy import Engine, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
+from ivr.storage.database import connection_lost
+
 
 class QuickRead:
     """The first row of ``statement`` (``row``), or its first column (``value``)."""
@@ -94,9 +96,11 @@ class QuickRead:
             finally:
                 cursor.close()
         except self._dbapi_error as error:
+            wrapped = DBAPIError.instance(self.sql, args, error, self._dbapi_error)
             if self.engine.dialect.is_disconnect(error, connection.dbapi_connection, None):  # type: ignore[arg-type]  # the driver Error class
                 connection.invalidate(error)  # as a Connection does: the pool replaces it
-            raise DBAPIError.instance(self.sql, args, error, self._dbapi_error) from error
+                connection_lost(self.engine, wrapped)
+            raise wrapped from error
 
 
 @contextmanager
@@ -111,7 +115,9 @@ def reading(engine: Engine, *, transaction: bool = True) -> Iterator[PoolProxied
     try:
         connection = engine.raw_connection()
     except dbapi_error as error:
-        raise DBAPIError.instance("(connect)", None, error, dbapi_error) from error
+        wrapped = DBAPIError.instance("(connect)", None, error, dbapi_error)
+        connection_lost(engine, wrapped)
+        raise wrapped from error
     try:
         if transaction and engine.dialect.name == "sqlite":
             try:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Engine, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ivr.storage.database import upsert
+from ivr.storage.database import GLIMPSE_SECONDS, answer_within, upsert
 from ivr.storage.quickread import QuickRead
 from ivr.storage.schema import Instant, call_sessions
 
@@ -93,7 +93,10 @@ class SessionStore:
         """Whether Twilio reported this call finished."""
         if not call_sid:
             return False
-        return self._closed.value({"call_sid": call_sid, "now": now}) is not None
+        # Every webhook asks, and its answer does not depend on it (a call Twilio ended has no
+        # one listening): a lock held on the sessions costs a glimpse, never the deadline.
+        with answer_within(GLIMPSE_SECONDS):
+            return self._closed.value({"call_sid": call_sid, "now": now}) is not None
 
     def purge_expired(self, now: datetime) -> int:
         """Delete expired sessions; return how many went."""

@@ -44,7 +44,7 @@ from ivr.core.schedule.model import Override, Schedules
 from ivr.core.schedule.wording import describe_hours
 from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
-from ivr.storage.database import STORE_ERRORS, describe, end_deadline, start_deadline
+from ivr.storage.database import STORE_ERRORS, end_deadline, log_store_error, start_deadline
 from ivr.web.security import call_sid, form_fields, is_valid, too_large
 
 log = logging.getLogger("ivr.voice")
@@ -169,7 +169,7 @@ def _closed_call(rt: Runtime) -> Response | None:
     try:
         closed = rt.sessions.closed(g.call_sid, rt.clock())
     except STORE_ERRORS as error:  # menus go on without the database; self-service apologises
-        log.error("cannot tell whether the call ended: %s", describe(error))
+        log_store_error(log, "cannot tell whether the call ended", error)
         return None
     if not closed:
         return None
@@ -210,7 +210,7 @@ def _request_key(rt: Runtime) -> str:
 
 
 def _unknown(rest: str = "") -> Response:
-    """A path or method we do not serve: carry on at the main menu."""
+    """A path or method we do not serve: the error handler apologises."""
     raise NotFound
 
 
@@ -219,16 +219,19 @@ def _on_error(error: Exception) -> Response:
     if isinstance(error, RequestEntityTooLarge):  # MAX_CONTENT_LENGTH, under BodyLimit's check
         return too_large(current_runtime().settings.max_body_bytes)
     if isinstance(error, HTTPException) and error.code in (404, 405):
-        # A path or method we do not serve: carry on at the main menu.
+        # A path or method we do not serve: as after any error, an apology, then the guidance
+        # desk or a goodbye (settings.on_failure), never the main menu as if nothing happened.
         log.warning("unexpected request: %s", _route())
         try:
             ctx = context(current_runtime())
-            start = ctx.tree.settings.start
-            return answer(flow.enter(ctx, State(start, steps=int_arg("s") + 1)), ctx)
+            return answer(flow.apology(ctx, State("", steps=int_arg("s") + 1)), ctx)
         except Exception:
             log.exception("could not answer an unexpected request")
             return static_apology()
-    log.exception("error while answering %s", _route())
+    if isinstance(error, STORE_ERRORS):  # an outage is told by ivr.outage, not per request
+        log_store_error(log, f"storage failed while answering {_route()}", error)
+    else:
+        log.exception("error while answering %s", _route())
     try:
         ctx = context(current_runtime())
         return answer(flow.apology(ctx, State("", steps=int_arg("s") + 1)), ctx)

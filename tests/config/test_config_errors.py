@@ -285,6 +285,8 @@ def test_ivr_check_passes_on_the_shipped_files(
         "  billing/: present",
         "  No emergency override.",
         "  active messages: saludo_fuera_de_horario",
+        f"  database: none yet at {config_dir / 'var' / 'ivr.sqlite3'} "
+        "(make it with 'flask --app app ivr db upgrade')",
     ]
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import inspect
 
+from ivr.cli import ivr
 from ivr.cli.db import db_group
 from ivr.clock import LIMA
 from ivr.observability.calls import SqlCallRecorder
@@ -27,6 +29,8 @@ def sqlite_deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """An SQLite deployment with something in every store; IVR_DATABASE_URL names it."""
     url = sqlite_url(tmp_path / "var" / "ivr.sqlite3")
     monkeypatch.setenv("IVR_DATABASE_URL", url)
+    monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("IVR_SECRET_KEY", SECRET_KEY)  # the key the ledger below is made with
     result = CliRunner().invoke(db_group, ["upgrade"])
     assert result.exit_code == 0, result.output
     engine = make_engine(url)
@@ -61,7 +65,7 @@ def test_copy_moves_every_row_to_postgresql(
     target = postgres_cluster.create_database("copy_target")
     result = CliRunner().invoke(db_group, ["copy", "--to", target])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == (
+    assert result.output.splitlines()[-2] == (
         f"Copied {result.output.split('Copied ')[1].split(' ')[0]} rows from {sqlite_deployment} "
         f"to {target} (schema {head_revision()}). Now set IVR_DATABASE_URL on every host to "
         "the new URL."
@@ -99,3 +103,66 @@ def test_copy_to_an_unreachable_database_says_so_without_the_password(
         "Error: cannot use the database postgresql+psycopg://ivr:***@127.0.0.1:1/ivr: "
     )
     assert "pw-secret" not in result.output
+
+
+FILE_KEY = "key-file-of-the-sqlite-host-0123456789abcdef"
+
+
+@pytest.fixture
+def keyed_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An SQLite deployment that never set IVR_SECRET_KEY: its key is var/secret.key."""
+    url = sqlite_url(tmp_path / "var" / "ivr.sqlite3")
+    monkeypatch.setenv("IVR_DATABASE_URL", url)
+    monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
+    assert CliRunner().invoke(db_group, ["upgrade"]).exit_code == 0
+    kept = tmp_path / "var" / "secret.key"
+    kept.write_text(FILE_KEY + "\n")
+    engine = make_engine(url)
+    generate(SqlLedger(engine, key=FILE_KEY.encode()), students=5)
+    engine.dispose()
+    return kept
+
+
+def test_copy_refuses_to_leave_the_key_file_behind(
+    keyed_by_file: Path, postgres_cluster: Cluster | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if postgres_cluster is None:
+        pytest.skip("IVR_TEST_DATABASE_URL is set: no cluster to create an empty database in")
+    target = postgres_cluster.create_database("copy_keyed")
+    refused = CliRunner().invoke(db_group, ["copy", "--to", target])
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"Error: this deployment's server key is in {keyed_by_file}, which PostgreSQL hosts "
+        f'never read: set IVR_SECRET_KEY="$(cat {keyed_by_file})" here and on every host, '
+        "then copy again\n"
+    )
+    monkeypatch.setenv("IVR_SECRET_KEY", SECRET_KEY)  # a new key: every verifier lost
+    refused = CliRunner().invoke(db_group, ["copy", "--to", target])
+    assert refused.exit_code == 1
+    assert refused.output.startswith(
+        f"Error: IVR_SECRET_KEY is not the key of {keyed_by_file}, which made the students' "
+        "second factors"
+    )
+    copy = make_engine(target)
+    try:
+        assert inspect(copy).get_table_names() == []  # nothing written, not even the schema
+        monkeypatch.setenv("IVR_SECRET_KEY", keyed_by_file.read_text().strip())
+        done = CliRunner().invoke(db_group, ["copy", "--to", target])
+        assert done.exit_code == 0, done.output
+        assert done.output.splitlines()[-1].startswith("Set IVR_SECRET_KEY on every host")
+        ledger = SqlLedger(copy, key=FILE_KEY.encode())
+        assert ledger.verify("00012345", "2468", NOW).verified  # the students kept
+    finally:
+        copy.dispose()
+
+
+def test_upgrade_without_the_key_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_DATABASE_URL", "postgresql://ivr@127.0.0.1:1/ivr")
+    monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(ivr, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = result.output.splitlines()
+    assert line.startswith("Error: IVR_SECRET_KEY is not set: with a shared database")

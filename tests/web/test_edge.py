@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
+from lxml import etree
 from werkzeug.test import create_environ, run_wsgi_app
 
 from ivr.app import CANNOT_START, create_app_for_server
@@ -336,3 +337,17 @@ def test_a_bad_operator_file_stops_the_server_start_with_its_location(
     err = capsys.readouterr().err
     assert err.startswith("cannot start: 1 problem in the operator files:\n  menus/students.yaml:")
     assert "goes to 'helpdesk', which is not a node (did you mean 'help-desk'?)" in err
+
+
+def test_an_unknown_path_apologises_then_leads_to_the_failure_destination(
+    caller: Caller,
+) -> None:
+    """As the README promises: an apology, then the guidance desk (open now) or a goodbye."""
+    answer = caller.post("/voice/nope/deeper?s=4")
+    assert answer.status_code == 200
+    assert_valid_twiml(answer.data)
+    doc = etree.fromstring(answer.data)
+    said = [el.text or "" for el in doc.iter("Say")]
+    assert said[0] == "Lo sentimos, tuvimos un problema técnico."
+    assert "Para estudiantes, marque 2." not in " ".join(said)  # not the main menu
+    assert doc.find("Enqueue") is not None or doc.find("Dial") is not None  # the desk, open
