@@ -165,8 +165,9 @@ def discover(signer: Signer, callers: Sequence[Caller]) -> Walk:
 
 
 def _is_statement(said: str) -> bool:
-    # ivr.core.selfservice.script.summary opens with the balance: "Su saldo ..." / "No tiene deuda"
-    return "saldo" in said or "deuda" in said
+    # ivr.core.selfservice.script.summary: "No tiene deuda ...", or the next payment ("Su
+    # próxima cuota ...", "Su próximo pago ...") and the total ("En total, debe ...")
+    return any(words in said for words in ("No tiene deuda", "Su próxim", "En total, debe"))
 
 
 def menu_sequences(signer: Signer, step: Step, count: int) -> Replays:

@@ -32,7 +32,7 @@ from werkzeug.test import TestResponse
 
 from ivr.cli.params import LIMA_INSTANT
 from ivr.core.menu import MenuNode, MenuTree, TransferNode
-from ivr.core.say import WORDS_PER_MINUTE, speaking_seconds, word_count
+from ivr.core.say import WORDS_PER_MINUTE, speaking_seconds, word_count, words_before_option
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.core.speech import Heard, understand
 from ivr.core.speech import index as speech_index
@@ -153,8 +153,8 @@ def interactive_step(line: str) -> Step:
 @click.option(
     "--words",
     is_flag=True,
-    help="After each answer, the words spoken and the seconds they take at 150 words a minute; "
-    "the call's total at the end.",
+    help="After each answer, the words spoken and the seconds they take at 150 words a minute, "
+    "and how many come before the first option; the call's total at the end.",
 )
 @click.option(
     "--queue-position",
@@ -390,7 +390,13 @@ class SimulatedCall:
         spoken += [text for v in verbs if isinstance(v, Gathered) for text in v.prompt]
         count = word_count(spoken)
         self.words.append(count)
-        click.echo(f"{INDENT}({count} words, {speaking_seconds(count):.0f} s)")
+        lead = words_before_option(spoken)
+        first = (
+            ""
+            if lead is None
+            else f"; first option after {lead} words, {speaking_seconds(lead):.0f} s"
+        )
+        click.echo(f"{INDENT}({count} words, {speaking_seconds(count):.0f} s{first})")
 
     def _narrate(self, verbs: tuple[Verb, ...], pending: TransferNode | None) -> str | None:
         """Print one answer; return how the call ended, or None when it goes on."""

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ivr.config.register import check_register
+from ivr.config.register import check_spoken
 from ivr.config.source import Collector, YNode
 from ivr.core.fees.model import (
     EARLY_PAYMENT_EXCLUSIONS,
@@ -21,6 +21,7 @@ from ivr.core.fees.model import (
     EarlyPayment,
     FeePolicy,
     PriceList,
+    StatementTexts,
     TermCalendar,
     business_day_before,
 )
@@ -50,6 +51,7 @@ POLICY_KEYS = (
     "early_payment",
 )
 EARLY_PAYMENT_KEYS = ("percent", "business_days", "excluded", "request")
+STATEMENT_KEYS = ("where_to_pay", "already_paid")
 
 
 def parse_billing(collector: Collector, config_dir: Path) -> Billing | None:
@@ -73,7 +75,9 @@ def parse_billing(collector: Collector, config_dir: Path) -> Billing | None:
 def parse_policy(collector: Collector, root: YNode) -> FeePolicy | None:
     """Read billing/policy.yaml: the policy's numbers, each checked where it is written."""
     before = len(collector.problems)
-    fields = collector.mapping(root, required=POLICY_KEYS, what="the payment policy")
+    fields = collector.mapping(
+        root, required=POLICY_KEYS, optional=("statement",), what="the payment policy"
+    )
     if fields is None or any(key not in fields for key in POLICY_KEYS):
         return None
     # policy 5.1.2 (seed: 5): a semester's cuotas
@@ -85,6 +89,7 @@ def parse_policy(collector: Collector, root: YNode) -> FeePolicy | None:
     shares = _credit_shares(collector, fields["credit_shares"])
     insured = _insured_cuotas(collector, fields["insured_cuotas"], cuotas)
     early = _early_payment(collector, fields["early_payment"])
+    texts = _statement_texts(collector, fields["statement"]) if "statement" in fields else None
     if (
         len(collector.problems) > before
         or cuotas is None
@@ -95,7 +100,22 @@ def parse_policy(collector: Collector, root: YNode) -> FeePolicy | None:
         or early is None
     ):
         return None
-    return FeePolicy(cuotas, late_fee_day, reportable, shares, insured, early)
+    return FeePolicy(
+        cuotas, late_fee_day, reportable, shares, insured, early, texts or StatementTexts()
+    )
+
+
+def _statement_texts(collector: Collector, node: YNode) -> StatementTexts:
+    """Read ``statement``: where to pay and what to do if already paid, as callers hear them."""
+    fields = collector.mapping(node, optional=STATEMENT_KEYS, what="statement") or {}
+    found: dict[str, str] = {}
+    for key, item in fields.items():
+        blank = item.kind == "scalar" and item.value in ("", None)  # shipped empty: nothing said
+        text = "" if blank else collector.text(item, max_length=400)
+        if text:
+            check_spoken(collector, item, text)
+        found[key] = text or ""
+    return StatementTexts(**found)
 
 
 def _credit_shares(collector: Collector, node: YNode) -> tuple[CreditShare, ...] | None:
@@ -169,7 +189,7 @@ def _early_payment(collector: Collector, node: YNode) -> EarlyPayment | None:
     # policy 5.2.2 c: how it is requested, through this institution's own channel
     request = collector.text(fields["request"], max_length=200)
     if request is not None:
-        check_register(collector, fields["request"], request)
+        check_spoken(collector, fields["request"], request)
     if percent is None or days is None or request is None:
         return None
     return EarlyPayment(percent, days, frozenset(excluded), request)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import assert_never
 
 from ivr.config.campuses import check_e164
-from ivr.config.register import check_register
+from ivr.config.register import check_spoken
 from ivr.config.source import Collector, YNode
 from ivr.core.menu import (
     BACK,
@@ -32,7 +32,7 @@ from ivr.core.menu import (
     Voice,
     menu_prompt,
 )
-from ivr.core.say import SAY_LIMIT
+from ivr.core.say import LEAD_IN_WORDS, SAY_LIMIT, speaking_seconds, word_count
 from ivr.core.spoken import Pronunciations
 
 MENUS_DIR = "menus"
@@ -88,11 +88,12 @@ def parse_menus(
                 "use lowercase letters, digits, '-' or '_' (and not 'back')",
             )
             continue
-        # speech: is common to every type: read here, once
+        # speech: and name: are common to every type: read here, once
         speech = _speech(collector, node.mapping) if node.kind == "map" else ()
-        parsed = _node(collector, node_id, _without(node, "speech"), settings, lines)
+        name = _name(collector, node.mapping) if node.kind == "map" else None
+        parsed = _node(collector, node_id, _without(node, "speech", "name"), settings, lines)
         if parsed is not None:
-            nodes[node_id] = replace(parsed, speech=speech) if speech else parsed
+            nodes[node_id] = replace(parsed, speech=speech, name=name)
     if settings is None or len(collector.problems) > before:
         return None
     _check_targets(collector, settings, settings_node, nodes, node_sources)
@@ -102,6 +103,7 @@ def parse_menus(
     _check_channels(collector, settings, [settings_node, *node_sources.values()])
     if len(collector.problems) > before:
         return None
+    _check_lengths(collector, settings, settings_node, nodes, node_sources)
     return MenuTree(settings, nodes, file_of)
 
 
@@ -400,7 +402,7 @@ def _say_text(collector: Collector, node: YNode, voice: Voice) -> str | None:
             "{closed} or {alternatives}",
         )
         return None
-    check_register(collector, node, value)
+    check_spoken(collector, node, value)
     # {hours} expands to at most ~200 characters; leave room for it.
     size = len(value.encode("utf-8")) + (200 if "hours" in names else 0)
     if size > SAY_LIMIT:
@@ -462,11 +464,21 @@ class _Read:
         return self.collector.text(fields[key]) if key in fields else None
 
 
-def _without(node: YNode, key: str) -> YNode:
-    """Return a mapping node without ``key``: the part the per-type parser reads."""
-    if node.kind != "map" or key not in node.mapping:
+def _without(node: YNode, *keys: str) -> YNode:
+    """Return a mapping node without ``keys``: the part the per-type parser reads."""
+    if node.kind != "map" or not set(keys) & set(node.mapping):
         return node
-    return replace(node, mapping={k: v for k, v in node.mapping.items() if k != key})
+    return replace(node, mapping={k: v for k, v in node.mapping.items() if k not in keys})
+
+
+def _name(collector: Collector, fields: dict[str, YNode]) -> str | None:
+    """Read the ``name:`` of a node: what callers hear it called ("Help Desk")."""
+    if "name" not in fields:
+        return None
+    name = collector.text(fields["name"], max_length=100)
+    if name is not None:
+        check_spoken(collector, fields["name"], name)
+    return name
 
 
 def _speech(collector: Collector, fields: dict[str, YNode]) -> tuple[str, ...]:
@@ -637,11 +649,59 @@ def _options(collector: Collector, node: YNode, settings: Settings | None) -> It
             continue
         label = collector.text(fields["label"], max_length=100)
         if label is not None:
-            check_register(collector, fields["label"], label)
+            check_spoken(collector, fields["label"], label)
         target = collector.text(fields["goto"])
         speech = _speech(collector, fields)
         if label and target:
             yield Option(raw_key, label, target, speech)
+
+
+# -- what callers sit through ----------------------------------------------------------------
+MAX_OPTIONS = 5  # options a caller can keep in mind at once
+
+
+def _check_lengths(
+    collector: Collector,
+    settings: Settings,
+    settings_node: YNode,
+    nodes: dict[str, Node],
+    sources: dict[str, YNode],
+) -> None:
+    """Warn about a menu whose lead-in passes LEAD_IN_WORDS or that has over MAX_OPTIONS options.
+
+    The lead-in is what a caller hears before the first option: the menu's ``say``, and at the
+    start menu the greeting before it.
+    """
+    texts = settings_node.mapping.get("texts")
+    for node_id, node in nodes.items():
+        if not isinstance(node, MenuNode):
+            continue
+        source = sources[node_id]
+        if len(node.options) > MAX_OPTIONS:
+            collector.warn(
+                source.mapping["options"],
+                f"the menu has {len(node.options)} options; callers keep at most "
+                f"{MAX_OPTIONS} in mind",
+                "move some options into a submenu",
+            )
+        lead: list[tuple[str, YNode]] = []
+        if node_id == settings.start:
+            greetings = (settings.texts.greeting, settings.texts.greeting_unknown)
+            greeting = max(greetings, key=lambda text: word_count((text,)))
+            key = "greeting" if greeting == settings.texts.greeting else "greeting_unknown"
+            given = texts.mapping.get(key) if texts is not None and texts.kind == "map" else None
+            lead.append((greeting, given or source))
+        if node.say:
+            lead.append((node.say, source.mapping["say"]))
+        words = word_count(text for text, _ in lead)
+        if words > LEAD_IN_WORDS:
+            collector.warn(
+                lead[-1][1],
+                f"callers hear {words} words before the first option (about "
+                f"{speaking_seconds(words):.0f} s); at most {LEAD_IN_WORDS} (about "
+                f"{speaking_seconds(LEAD_IN_WORDS):.0f} s)",
+                "shorten it, or say it in a message after the menu",
+            )
 
 
 # -- the whole graph -------------------------------------------------------------------------

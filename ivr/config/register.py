@@ -1,8 +1,10 @@
-"""Callers are addressed as usted: warn about tú forms in the texts operators write.
+"""Check the texts operators write for callers: usted, and no operator notes.
 
-A warning, not an error: the text still works, it only speaks to the caller in the wrong
-register. Only words that are tú and nothing else are listed ("registra" or "consulta" can be
-usted or a noun, so they are not).
+Callers are addressed as usted: a tú form is a warning, not an error (the text still works, it
+only speaks to the caller in the wrong register). Only words that are tú and nothing else are
+listed ("registra" or "consulta" can be usted or a noun, so they are not). A note for
+operators in brackets or parentheses, "(cuando no se entiende la elección)", is an error: the
+voice would read it to every caller.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ COMMAND_ONLY_AT_START = frozenset(
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _CLAUSE_START = re.compile(r"(^|[.:;!?¡¿,])\s*$")
+# A note in brackets or parentheses, or a bracket left alone.
+_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|[()\[\]]")
 
 
 def informal_words(text: str) -> list[tuple[str, str]]:
@@ -58,3 +62,21 @@ def check_register(collector: Collector, node: YNode, text: str) -> None:
             f"'{word}' addresses the caller as tú",
             f"callers are addressed as usted: write '{formal}'",
         )
+
+
+def operator_note(text: str) -> str | None:
+    """Return the first note for operators in ``text`` ("(...)" or "[...]"), or None."""
+    found = _NOTE.search(text)
+    return found.group(0) if found else None
+
+
+def check_spoken(collector: Collector, node: YNode, text: str) -> None:
+    """Check a text callers hear: reject an operator note, warn about tú forms (file:line)."""
+    note = operator_note(text)
+    if note is not None:
+        collector.add(
+            node,
+            f"callers would hear the operator note {note!r}",
+            "callers hear every word of this text: keep notes in the node's title or a # comment",
+        )
+    check_register(collector, node, text)

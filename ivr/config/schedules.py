@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, cast
 
-from ivr.config.register import check_register
+from ivr.config.register import check_spoken
 from ivr.config.source import Collector, YNode
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule import days as weekdays
@@ -328,7 +328,7 @@ def _optional_text(collector: Collector, keys: dict[str, YNode], key: str) -> st
         return None
     text = collector.text(keys[key], max_bytes=SAY_LIMIT)
     if text is not None:
-        check_register(collector, keys[key], text)
+        check_spoken(collector, keys[key], text)
     return text
 
 
@@ -367,7 +367,7 @@ def _swap(
     slot = collector.choice(keys["slot"], SLOTS)
     text = collector.text(keys["text"], max_bytes=SAY_LIMIT)
     if text is not None:
-        check_register(collector, keys["text"], text)
+        check_spoken(collector, keys["text"], text)
     starts = _moment(collector, keys["from"]) if "from" in keys else None
     ends = _moment(collector, keys["until"]) if "until" in keys else None
     if starts is not None and ends is not None and ends <= starts:

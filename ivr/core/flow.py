@@ -26,9 +26,13 @@ from ivr.core.menu import (
     Settings,
     TransferNode,
     menu_prompt,
+    sentence_start,
+    spoken_name,
 )
 from ivr.core.routes import Route
-from ivr.core.schedule.wording import spoken_time
+from ivr.core.schedule import days as weekdays
+from ivr.core.schedule.model import Schedules
+from ivr.core.schedule.wording import describe_days_of, spoken_time
 from ivr.core.speech import (
     DIGIT_WORDS,
     YES,
@@ -50,7 +54,7 @@ LOW_CONFIDENCE = 0.4
 
 # What a caller has heard in this call (State.told): each is said once per call.
 TOLD_CLOSED = 1  # why the central is closed and when it opens again
-TOLD_ALTERNATIVES = 2  # the other channels (WhatsApp, tickets, campus desks)
+TOLD_ALTERNATIVES = 2  # the other channels (WhatsApp, tickets, campus desks): once per ask
 TOLD_SPEECH_HINT = 4  # that a menu option may be said as well as pressed
 # Texts that are only a placeholder are said once per call (see CallContext.texts).
 ONCE = {"{closed}": TOLD_CLOSED, "{alternatives}": TOLD_ALTERNATIVES}
@@ -151,6 +155,8 @@ class CallContext:
     hours: str  # the central's hours in Spanish words, for {hours}
     # The message swaps active now, by slot; computed only by the steps that play them.
     active: Callable[[], Mapping[str, tuple[str, ...]]] = dict
+    # The hours, for what a closed desk says of its own line; None: the desk names no hours.
+    schedules: Schedules | None = None
 
     @property
     def today(self) -> date:
@@ -202,24 +208,30 @@ class _Blanks(dict[str, str]):
 
 
 # -- the closed central ------------------------------------------------------------------------
-CLOSED_NOW = "En este momento la central está cerrada."
+CLOSED_NOW = "La central está cerrada"
 NO_REOPENING = "Por ahora no podemos indicarle cuándo volveremos a atender."
 
 
 def closed_notice(ctx: CallContext) -> tuple[str, ...]:
-    """Say why the central is closed and when it opens again; () while it is open."""
+    """Say that the central is closed and when it opens again, in one sentence; () while open.
+
+    "La central está cerrada hasta mañana, lunes 23 de noviembre, a las 9 de la mañana." An
+    emergency's own words (the operator's sentence) come first, then when it opens again.
+    """
     status = ctx.status(CENTRAL)
     if status.open:
         return ()
     if status.message:
-        why = status.message
-    elif status.reason == "holiday" and status.label:
-        why = f"Hoy es feriado, {status.label}, y la central está cerrada."
+        return (status.message, reopening(ctx.now, status.next_change))
+    if status.reason == "holiday" and status.label:
+        why = f"{CLOSED_NOW} por feriado, {status.label},"
     elif status.reason == "closure" and status.label:
-        why = f"Hoy la central está cerrada por {status.label}."
+        why = f"{CLOSED_NOW} por {status.label}"
     else:
         why = CLOSED_NOW
-    return (why, reopening(ctx.now, status.next_change))
+    if status.next_change is None:
+        return (f"{why} y por ahora no podemos indicarle cuándo volveremos a atender.",)
+    return (f"{why} hasta {_day_and_hour(ctx.now, status.next_change, dated=True)}.",)
 
 
 def reopening(now: datetime, opens: datetime | None) -> str:
@@ -227,47 +239,74 @@ def reopening(now: datetime, opens: datetime | None) -> str:
     9 de la mañana"; with no known opening (an override with no end), say so."""
     if opens is None:
         return NO_REOPENING
-    day = opens.date()
-    if day == now.date():
-        when = "hoy"
-    elif (day - now.date()).days == 1:
-        when = f"mañana, {date_words(day)},"
-    else:
-        when = f"el {date_words(day, with_year=day.year != now.year)}"
+    return f"Volvemos a atender {_day_and_hour(now, opens, dated=True, at=True)}."
+
+
+def _day_and_hour(now: datetime, opens: datetime, *, dated: bool, at: bool = False) -> str:
+    """Say the day and hour of ``opens`` seen from ``now``: "mañana a las 9 de la mañana", "el
+    jueves 10 de diciembre a las 9 de la mañana", undated within the week "el lunes a las 9 de
+    la mañana"; today "las 2 de la tarde" (after "hasta"), or with ``at`` "hoy a las 2 ..."."""
+    day, today = opens.date(), now.date()
     hour = spoken_time(opens.time())
-    at = (
-        "al"
-        if hour.startswith(("mediodía", "medianoche"))
-        else "a la"
-        if hour.startswith("1 ")
-        else "a las"
-    )
-    return f"Volvemos a atender {when} {at} {hour}."
+    noon = hour.startswith(("mediodía", "medianoche"))
+    the = "el" if noon else "la" if hour.startswith("1 ") else "las"
+    at_hour = f"al {hour}" if noon else f"a {the} {hour}"
+    if day == today:
+        return f"hoy {at_hour}" if at else f"{the} {hour}"
+    if (day - today).days == 1:
+        return f"mañana {at_hour}"
+    if not dated and (day - today).days < 7:
+        return f"el {weekdays.SPANISH[day.weekday()]} {at_hour}"
+    return f"el {date_words(day, with_year=day.year != today.year)} {at_hour}"
+
+
+def closed_desk_notice(ctx: CallContext, node: TransferNode) -> str:
+    """Say when a closed desk attends and opens again, by the schedule of the desk's line.
+
+    "Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; vuelve a atender
+    mañana a las 9 de la mañana." The hours are those of the days like the day it reopens.
+    """
+    status = ctx.status(node.line)
+    name = ctx.fill(spoken_name(ctx.tree, node.id))
+    opens = status.next_change
+    day = (opens or ctx.now).weekday()
+    days = describe_days_of(ctx.schedules, node.line, day) if ctx.schedules else None
+    if opens is None:
+        when = "por ahora no podemos indicarle cuándo volverá a atender"
+    else:
+        when = f"vuelve a atender {_day_and_hour(ctx.now, opens, dated=False, at=True)}"
+    if days is None:  # no weekly hours on that day (an override, or special hours only)
+        return f"{sentence_start(name)}: {when}."
+    return f"{sentence_start(name)} atiende {days}; {when}."
 
 
 # -- entry points ------------------------------------------------------------------------------
 def start(ctx: CallContext) -> Outcome:
-    """Greet the caller for the campus they dialled, say once if the central is closed and
-    when it opens, the other channels, the announcements, then ask the main menu."""
+    """Greet the caller for the campus they dialled, say in one sentence if the central is
+    closed and when it opens, then ask the main menu; the announcements follow its options.
+
+    The first option comes within about 30 words (12 s) at any instant: the other channels
+    are an option of the menu, not a preamble.
+    """
     texts = ctx.tree.settings.texts
     greeting = ctx.messages.get("greeting") or (
         texts.greeting if ctx.line else texts.greeting_unknown,
     )
     state = State(ctx.tree.settings.start, steps=1)
     said, state = ctx.texts(tuple(greeting), state)
-    # A closed central says why and when it opens again, then the other channels: once.
-    closed, state = ctx.texts(("{closed}",), state)
-    if closed:
-        more, state = ctx.texts(("{alternatives}",), state)
-        closed += more
-    announced, state = ctx.texts(ctx.messages.get("announcement", ()), state)
-    entered = enter(ctx, state)
-    return replace(entered, actions=(*said, *closed, *announced, *entered.actions),
-                   event=CallEvent.CALL_START)  # fmt: skip
+    closed, state = ctx.texts(("{closed}",), state)  # once per call
+    announced = tuple(say.text for say in ctx.texts(ctx.messages.get("announcement", ()), state)[0])
+    entered = enter(ctx, state, follow=announced)
+    return replace(entered, actions=(*said, *closed, *entered.actions), event=CallEvent.CALL_START)
 
 
-def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
-    """Answer for arriving at ``state.node``: speak and ask, or transfer, or hang up."""
+def enter(
+    ctx: CallContext, state: State, *, hops: int = 0, follow: tuple[str, ...] = ()
+) -> Outcome:
+    """Answer for arriving at ``state.node``: speak and ask, or transfer, or hang up.
+
+    ``follow``: texts a menu says after its options (the announcements of the main menu).
+    """
     tree = ctx.tree
     node = tree.node(state.node)
     if node is None:  # the node vanished in a reload: continue at the main menu, politely
@@ -277,12 +316,17 @@ def enter(ctx: CallContext, state: State, *, hops: int = 0) -> Outcome:
     match node:
         case MenuNode():
             template, hints = _menu_parts(node, tree.settings)
+            if node.id == tree.settings.after_hours and ctx.messages.get("after_hours"):
+                # an after-hours text swapped in by schedule replaces the menu's own intro
+                template = (*ctx.messages["after_hours"], *template[1 if node.say else 0 :])
             prompt = tuple(ctx.fill(t) for t in template)
             told = state.told
+            tail = tuple(ctx.fill(t) for t in follow)
             if node.id == tree.settings.start and not told & TOLD_SPEECH_HINT:
                 # said once per call: every menu listens, the main menu says so
-                prompt = (*prompt[:-1], ctx.fill(tree.settings.texts.speech_hint), prompt[-1])
+                tail = (*tail, ctx.fill(tree.settings.texts.speech_hint))
                 told |= TOLD_SPEECH_HINT
+            prompt = (*prompt[:-1], *tail, prompt[-1])
             fresh = State(node.id, state.trail, state.no_input, state.invalid, state.steps,
                           told=told)  # fmt: skip
             return Outcome((Ask(prompt, fresh, hints),), node.id, CallEvent.ENTERED)
@@ -544,20 +588,33 @@ def _back(ctx: CallContext, state: State) -> Outcome:
 def _transfer(ctx: CallContext, node: TransferNode, state: State, hops: int) -> Outcome:
     status = ctx.status(node.line)
     if not status.open:
-        said: list[Action] = []
-        if node.line == CENTRAL and state.told & TOLD_CLOSED:
-            # the caller already heard why and until when: name the desk, not the closure
-            desk = node.title.split(" (")[0]  # the title without its note: "Aula Virtual"
-            said.append(Say(f"{ctx.fill(desk)} atiende cuando la central está abierta."))
-        elif node.line != CENTRAL and status.message:
-            said.append(Say(ctx.fill(status.message)))
-        target = node.when_closed(ctx.tree.settings)
-        nxt = enter(ctx, state.at(target), hops=hops + 1)
-        return Outcome((*said, *nxt.actions), node.id, CallEvent.AFTER_HOURS, node.id)
+        return _closed_desk(ctx, node, state, hops)
     said = [Say(ctx.fill(node.say))] if node.say else []
     here = state.at(node.id)
     verb: Action = Enqueue(node.queue, here) if node.queue else Dial(str(node.dial), here)
     return Outcome((*said, verb), node.id, CallEvent.TRANSFER, node.queue or "dial")
+
+
+def _closed_desk(ctx: CallContext, node: TransferNode, state: State, hops: int) -> Outcome:
+    """Answer a desk asked for while its line is closed, each time it is asked.
+
+    First the desk's hours and when it opens again (``closed_desk_notice``); then the node the
+    desk names for when it is closed (settings.after_hours by default), whose texts and options
+    offer the other channels: re-armed here, so a caller who asks again hears them again.
+    """
+    status = ctx.status(node.line)
+    said: list[Action] = []
+    if status.message and not (node.line == CENTRAL and state.told & TOLD_CLOSED):
+        said.append(Say(ctx.fill(status.message)))  # why (an emergency), not heard yet
+    said.append(Say(closed_desk_notice(ctx, node)))
+    told = state.told & ~TOLD_ALTERNATIVES
+    if node.line == CENTRAL:
+        told |= TOLD_CLOSED  # when it opens again is said: {closed} would repeat it
+    # A callback in the desk's next opening window, when offered, is offered here, between
+    # when the desk opens and the other channels.
+    target = node.when_closed(ctx.tree.settings)
+    nxt = enter(ctx, replace(state.at(target), told=told), hops=hops + 1)
+    return Outcome((*said, *nxt.actions), node.id, CallEvent.AFTER_HOURS, node.id)
 
 
 def _too_many(ctx: CallContext, state: State, kind: str) -> Outcome:

@@ -130,6 +130,7 @@ class MenuNode:
     prompt: str | None  # replaces the generated "Para X, marque N." list when given
     options: tuple[Option, ...]
     speech: tuple[str, ...] = ()  # what callers say to come here from any menu
+    name: str | None = None  # what callers hear it called (the title is for operators)
 
     def option_for_key(self, key: str) -> Option | None:
         for option in self.options:
@@ -150,6 +151,7 @@ class MessageNode:
     say: tuple[str, ...]
     next: str  # a node id, or BACK
     speech: tuple[str, ...] = ()  # what callers say to come here from any menu
+    name: str | None = None  # what callers hear it called (the title is for operators)
 
     def successors(self, settings: Settings) -> tuple[str, ...]:
         return (self.next,)
@@ -166,6 +168,7 @@ class TransferNode:
     line: str  # whose hours apply (a line in schedules/)
     closed: str | None  # where to go when the line is closed; None: settings.after_hours
     speech: tuple[str, ...] = ()  # what callers say to come here from any menu
+    name: str | None = None  # what callers hear it called (the title is for operators)
 
     def when_closed(self, settings: Settings) -> str:
         return self.closed or settings.after_hours
@@ -181,6 +184,7 @@ class HangupNode:
     title: str
     say: tuple[str, ...]
     speech: tuple[str, ...] = ()  # what callers say to come here from any menu
+    name: str | None = None  # what callers hear it called (the title is for operators)
 
     def successors(self, settings: Settings) -> tuple[str, ...]:
         return ()
@@ -196,6 +200,7 @@ class SelfServiceNode:
     billing_desk: str | None  # a transfer node for "talk to Facturación"
     next: str  # where the caller goes when they leave self-service
     speech: tuple[str, ...] = ()  # what callers say to come here from any menu
+    name: str | None = None  # what callers hear it called (the title is for operators)
 
     def successors(self, settings: Settings) -> tuple[str, ...]:
         return (self.next, *((self.billing_desk,) if self.billing_desk else ()))
@@ -225,6 +230,30 @@ class MenuTree:
         node = self.nodes[self.settings.start]
         assert isinstance(node, MenuNode)  # the graph check guarantees it
         return node
+
+
+def spoken_name(tree: MenuTree, node_id: str) -> str:
+    """Return what callers hear a node called: its ``name:``, an option's label, its first phrase.
+
+    Never its ``title``: titles are for operators ("Orientación general (cuando no se entiende
+    la elección)"). Without any of them, the node's id, readable.
+    """
+    node = tree.node(node_id)
+    if node is not None and node.name:
+        return node.name
+    for menu in tree.nodes.values():
+        if isinstance(menu, MenuNode):
+            for option in menu.options:
+                if option.target == node_id:
+                    return option.label
+    if node is not None and node.speech:
+        return node.speech[0]
+    return node_id.replace("-", " ").replace("_", " ")
+
+
+def sentence_start(text: str) -> str:
+    """Return ``text`` with a capital first letter, to begin a sentence ("orientación a ...")."""
+    return text[:1].upper() + text[1:]
 
 
 # -- what callers hear of a menu ----------------------------------------------------------------

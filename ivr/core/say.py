@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 # Twilio refuses a <Say> longer than this many UTF-8 bytes with Amazon Polly voices (error
@@ -16,6 +17,23 @@ WORDS_PER_MINUTE = 150
 def word_count(texts: Iterable[str]) -> int:
     """Return how many words the voice speaks for these texts."""
     return sum(len(text.split()) for text in texts)
+
+
+# The most words a caller hears before the first option of any answer: about 12 seconds.
+LEAD_IN_WORDS = 30
+# An option as every prompt words it: "..., marque 1." (or a key named: asterisco, numeral).
+_OPTION = re.compile(r"\bmarque (?:[0-9]|asterisco|numeral)\b")
+_SENTENCE_END = re.compile(r"[.?!;:]\s")
+
+
+def words_before_option(texts: Iterable[str]) -> int | None:
+    """Return how many words are spoken before the sentence of the first option; None: no option."""
+    spoken = " ".join(texts)
+    found = _OPTION.search(spoken)
+    if found is None:
+        return None
+    ends = [end.end() for end in _SENTENCE_END.finditer(spoken, 0, found.start())]
+    return len(spoken[: ends[-1] if ends else 0].split())
 
 
 def speaking_seconds(words: int) -> float:

@@ -26,7 +26,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from ivr.core.memo import by_identity
-from ivr.core.menu import MenuNode, MenuTree
+from ivr.core.menu import MenuNode, MenuTree, spoken_name
 
 _NON_WORD = re.compile(r"[^a-z0-9 ]+")
 DIGIT_WORDS = {
@@ -133,16 +133,6 @@ def _vocabulary(tree: MenuTree) -> dict[str, list[str]]:
     return {node_id: said for node_id, said in phrases.items() if node_id in tree.nodes}
 
 
-def _name(tree: MenuTree, node_id: str, phrases: list[str]) -> str:
-    """The name a caller knows a destination by: an option's label, else its first phrase."""
-    for node in tree.nodes.values():
-        if isinstance(node, MenuNode):
-            for option in node.options:
-                if option.target == node_id:
-                    return option.label
-    return phrases[0]
-
-
 @by_identity
 def index(tree: MenuTree) -> Index:
     """Return the speech index of ``tree``: built once per loaded tree, then only read."""
@@ -151,7 +141,7 @@ def index(tree: MenuTree) -> Index:
     destinations: dict[str, Destination] = {}
     stems: dict[str, set[frozenset[str]]] = {}
     for node_id, said in _vocabulary(tree).items():
-        destinations[node_id] = Destination(node_id, _name(tree, node_id, said), _token(node_id))
+        destinations[node_id] = Destination(node_id, spoken_name(tree, node_id), _token(node_id))
         for phrase in said:
             words = content_words(phrase) or normalise(phrase).split()
             stems.setdefault(node_id, set()).add(frozenset(stem(word) for word in words))

@@ -358,6 +358,7 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
         status=status,
         hours=_hours_text(config.schedules),
         active=lambda: _slots(active_messages(config.schedules, moment, override=override)),
+        schedules=config.schedules,
     )
 
 

@@ -102,6 +102,7 @@ nodes:
   caja:
     type: transfer
     title: Caja
+    name: Caja
     say: "Le comunicamos con Caja."
     queue: caja
 
@@ -183,6 +184,9 @@ early_payment:
   business_days: 3
   excluded: [agreement]
   request: "en Portal UEP, opción Pagos, Solicitudes"
+statement:
+  where_to_pay: "Puede pagar en Portal UEP, opción Pagos, con tarjeta o transferencia."
+  already_paid: "Si ya pagó, envíe su constancia por WhatsApp al 955 111 222."
 """
 
 FILES = {

@@ -141,11 +141,16 @@ def test_greeting_channels_and_the_second_pronunciations(listener: Listener) -> 
 def test_a_closed_central_names_the_second_channels(listener: Listener, clock: Clock) -> None:
     clock.set(datetime(2026, 11, 9, 20, 0, tzinfo=LIMA))  # Monday 20:00: closed until 08:00
     spoken = says(listener.post("/voice").data)
-    assert "Volvemos a atender mañana, martes 10 de noviembre, a las 8 de la mañana." in spoken
-    assert (
+    assert "La central está cerrada hasta mañana a las 8 de la mañana." in spoken
+    # a desk asked for while closed: its hours by the second schedule, then the second channels
+    students = listener.follow(listener.post("/voice"), Digits="2")
+    desk = says(listener.follow(students, Digits="1").data)
+    assert desk[:2] == [
+        "Soporte de sistemas atiende de lunes a viernes de 8 de la mañana a 6 de la tarde; "
+        "vuelve a atender mañana a las 8 de la mañana.",
         "Puede escribirnos por WhatsApp al nueve cinco cinco, uno uno uno, dos dos dos, o "
-        "entrar a ayuda punto u e pe punto edu punto pe y abrir una solicitud en Portal u e pe."
-    ) in spoken
+        "entrar a ayuda punto u e pe punto edu punto pe y abrir una solicitud en Portal u e pe.",
+    ]
 
 
 def test_the_statement_follows_the_second_policy(listener: Listener, second_config: Config) -> None:
@@ -168,8 +173,13 @@ def test_the_statement_follows_the_second_policy(listener: Listener, second_conf
     ]
     spoken = " ".join(says(heard.data))
     assert " ".join(script.summary(expected, billing.policy)) in spoken
-    assert "cuarenta soles de gastos administrativos, por dos cuotas" in spoken
+    assert "vencidos, incluidos cuarenta soles de gastos administrativos." in spoken
     assert "Para hablar con Caja, marque 4." in spoken  # the second set's billing desk
+    # where to pay and what to do if already paid: the second set's words
+    assert (
+        "Puede pagar en Portal u e pe, opción Pagos, con tarjeta o transferencia. Si ya pagó, "
+        "envíe su constancia por WhatsApp al nueve cinco cinco, uno uno uno, dos dos dos."
+    ) in spoken
 
     detail = " ".join(says(listener.follow(heard, Digits="2").data))
     assert "Cuota cuatro" in detail and "Cuota cinco" not in detail

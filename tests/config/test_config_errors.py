@@ -65,12 +65,10 @@ def test_tu_forms_are_warnings_with_file_and_line(config_dir: Path) -> None:
 
 
 def test_once_per_call_placeholders_stand_alone(config_dir: Path) -> None:
-    edit(
-        config_dir, "menus/channels.yaml", '      - "{alternatives}"', '      - "Y {alternatives}"'
-    )
-    line = line_of(config_dir, "menus/channels.yaml", "Y {alternatives}")
+    edit(config_dir, "menus/main.yaml", '      - "{alternatives}"', '      - "Y {alternatives}"')
+    line = line_of(config_dir, "menus/main.yaml", "Y {alternatives}")
     assert problems(config_dir) == [
-        f"menus/channels.yaml:{line}: nodes.fuera-de-horario.say.1: {{alternatives}} must be a "
+        f"menus/main.yaml:{line}: nodes.despedida.say.0: {{alternatives}} must be a "
         "text of its own (put it alone in its own item of the say list: it is said once per "
         "call)"
     ]
@@ -98,7 +96,7 @@ def test_unknown_key_suggests_the_close_match(config_dir: Path) -> None:
     edit(config_dir, STUDENTS, "    queue: helpdesk\n", "    queu: helpdesk\n")
     n = line_of(config_dir, STUDENTS, "queu: helpdesk")
     assert problems(config_dir) == [
-        f"{STUDENTS}:{n - 4}: nodes.help-desk: a transfer needs exactly one of 'queue' or "
+        f"{STUDENTS}:{n - 5}: nodes.help-desk: a transfer needs exactly one of 'queue' or "
         "'dial' (name a Twilio queue, e.g. queue: helpdesk)",
         f"{STUDENTS}:{n}: nodes.help-desk.queu: unknown key 'queu' (did you mean 'queue'?)",
     ]
@@ -341,3 +339,93 @@ def test_ivr_check_names_a_bad_setting_without_a_traceback(
     assert result.exit_code == 1
     assert "IVR_TRUSTED_PROXIES='two': expected the number of proxies" in result.output
     assert "Traceback" not in result.output
+
+
+# -- what callers sit through, and what they must never hear ---------------------------------
+def test_a_long_lead_in_and_too_many_options_are_warnings_with_file_and_line(
+    config_dir: Path,
+) -> None:
+    intro = "Bienvenido al menú de estudiantes, donde encontrará " + "muchas opciones útiles, " * 8
+    edit(
+        config_dir,
+        STUDENTS,
+        "    title: Estudiantes\n",
+        f'    title: Estudiantes\n    say: "{intro.strip()}."\n',
+    )
+    edit(
+        config_dir,
+        STUDENTS,
+        "    speech: [alumna, universitario, pregrado]",
+        "      6:\n        label: Aula Virtual otra vez\n        goto: aula-virtual\n"
+        "    speech: [alumna, universitario, pregrado]",
+    )
+    edit(
+        config_dir,
+        "menus/main.yaml",
+        'greeting: "Bienvenido a la central telefónica de la universidad, sede {campus}."',
+        'greeting: "Bienvenido a la central telefónica de la universidad, sede {campus}, donde '
+        "le atendemos con gusto de lunes a sábado, en todas nuestras sedes, desde temprano "
+        'hasta la noche, para ayudarle en lo que necesite."',
+    )
+    config = load_config(config_dir)  # warnings, by file and line: the files still load
+    said = line_of(config_dir, STUDENTS, "Bienvenido al menú de estudiantes")
+    options = line_of(config_dir, STUDENTS, "    options:")
+    greeting = line_of(config_dir, "menus/main.yaml", "    greeting: ")
+    assert [str(w) for w in config.warnings] == [
+        f"menus/main.yaml:{greeting}: settings.texts.greeting: callers hear 34 words before the "
+        "first option (about 14 s); at most 30 (about 12 s) (shorten it, or say it in a message "
+        "after the menu)",
+        f"{STUDENTS}:{said}: nodes.estudiantes.say: callers hear 31 words before the first "
+        "option (about 12 s); at most 30 (about 12 s) (shorten it, or say it in a message after "
+        "the menu)",
+        f"{STUDENTS}:{options}: nodes.estudiantes.options: the menu has 6 options; callers keep "
+        "at most 5 in mind (move some options into a submenu)",
+    ]
+
+
+def test_operator_notes_in_what_callers_hear_are_rejected_with_file_and_line(
+    config_dir: Path,
+) -> None:
+    edit(
+        config_dir,
+        "menus/main.yaml",
+        "    name: un asesor de orientación",
+        "    name: un asesor (cuando no se entiende la elección)",
+    )
+    edit(
+        config_dir,
+        STUDENTS,
+        'say: "Le comunicamos con Help Desk."',
+        'say: "Le comunicamos con Help Desk [revisar horario]."',
+    )
+    edit(config_dir, STUDENTS, "label: Aula Virtual\n", "label: Aula Virtual (Blackboard)\n")
+    edit(
+        config_dir,
+        "billing/policy.yaml",
+        'where_to_pay: ""',
+        'where_to_pay: "Puede pagar en el banco (pendiente de confirmar)."',
+    )
+    name = line_of(config_dir, "menus/main.yaml", "un asesor (cuando")
+    say = line_of(config_dir, STUDENTS, "[revisar horario]")
+    label = line_of(config_dir, STUDENTS, "label: Aula Virtual (Blackboard)")
+    where = line_of(config_dir, "billing/policy.yaml", "where_to_pay:")
+    hint = "callers hear every word of this text: keep notes in the node's title or a # comment"
+    assert sorted(problems(config_dir)) == sorted(
+        [
+            f"menus/main.yaml:{name}: nodes.orientacion-general.name: callers would hear the "
+            f"operator note '(cuando no se entiende la elección)' ({hint})",
+            f"{STUDENTS}:{say}: nodes.help-desk.say: callers would hear the operator note "
+            f"'[revisar horario]' ({hint})",
+            f"{STUDENTS}:{label}: nodes.estudiantes.options.2.label: callers would hear the "
+            f"operator note '(Blackboard)' ({hint})",
+            f"billing/policy.yaml:{where}: statement.where_to_pay: callers would hear the "
+            f"operator note '(pendiente de confirmar)' ({hint})",
+        ]
+    )
+
+
+def test_titles_may_hold_notes_for_operators(config_dir: Path) -> None:
+    config = load_config(config_dir)
+    titles = [node.title for node in config.menus.nodes.values()]
+    assert "Orientación general (cuando no se entiende la elección)" in titles
+    assert config.warnings == ()

@@ -232,7 +232,7 @@ def test_the_calendar_lists_thirty_days_of_hours_holidays_closures_and_swaps(
         "viernes 20 de noviembre central cerrada todo el día "
         "Cierre programado: Aniversario de la universidad (cerrada todo el día) "
         "Mensaje saludo «saludo_fuera_de_horario», todo el día: "
-        "Gracias por llamar a la central telefónica de la universidad."
+        "Gracias por llamar a la universidad."
     )
     assert day_card(page, "2026-11-22").startswith("domingo 22 de noviembre central cerrada")
     assert day_card(page, "2026-11-28").startswith(

@@ -53,14 +53,23 @@ def test_the_shipped_files_load_and_match_the_demo_billing() -> None:
     billing = parse_billing(collector, ROOT)
     assert [str(p) for p in collector.problems] == []
     assert billing is not None
-    # the demo says no channel: the request's wording is the university's
+    # the demo says no channel: the request's wording and the statement's texts are the
+    # university's
     demo_policy = replace(
         DEMO_BILLING.policy,
         early_payment=replace(
             DEMO_BILLING.policy.early_payment, request=billing.policy.early_payment.request
         ),
+        texts=billing.policy.texts,
     )
     assert billing == replace(DEMO_BILLING, policy=demo_policy)
+    # where to pay is shipped empty (the seeds name no bank); what to do if already paid is
+    # the contact seed's own example
+    assert billing.policy.texts.where_to_pay == ""
+    assert billing.policy.texts.already_paid == (
+        "Si ya pagó y su pago no aparece, registre un ticket de Facturación en MiMundoUPN, "
+        "opción Servicios, Contacto UPN, y adjunte su voucher de pago."
+    )
     assert [t.code for t in billing.terms] == ["2026-1", "2026-2", "2027-1"]
     assert billing.prices.late_fee == 1500  # policy 5.9.3
 

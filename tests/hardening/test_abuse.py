@@ -58,7 +58,7 @@ def test_brute_force_against_verification_holds_and_reveals_nothing(
     clock.set(clock() + timedelta(minutes=31))
     caller.call["CallSid"] = "CA" + "d" * 32
     caller.call["From"] = "+51977000000"
-    assert attempt(caller, "00012345", "2468")[0].startswith("Su saldo por pagar")
+    assert attempt(caller, "00012345", "2468")[0].startswith("Tiene mil dieciocho soles")
 
 
 def test_config_reload_failing_under_load_fails_no_request(

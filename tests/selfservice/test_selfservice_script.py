@@ -62,23 +62,37 @@ def behind() -> Statement:
 
 
 def test_summary_of_a_student_behind_on_payments() -> None:
+    # what is overdue with its fees and by when (policy 5.1.3: the oldest unpaid amount, cuota
+    # 2's fee due 8 October, is reportable after 7 December), the next cuota, then the total
     assert summary(behind()) == (
-        "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
-        "céntimos.",
-        "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos.",
-        "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
-        "cincuenta céntimos, y vence el lunes 30 de noviembre.",
-        "Su saldo incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo.",
+        "Tiene mil dieciocho soles con cincuenta céntimos vencidos, incluidos treinta soles de "
+        "gastos administrativos.",
+        "Páguelo hasta el lunes 7 de diciembre para evitar el reporte a centrales de riesgo.",
+        "Su próxima cuota, la cuatro, vence el lunes 30 de noviembre, por novecientos ochenta y "
+        "ocho soles con cincuenta céntimos.",
+        "En total, debe dos mil novecientos noventa y cinco soles con cincuenta céntimos.",
+    )
+    # after the statement's options: what the debt blocks, then what to do if already paid
+    assert script.notes(behind(), POLICY) == (
         "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
         "Para matricularse debe estar al día en sus pagos.",
+        "Si ya pagó y su pago no aparece, registre un ticket de Facturación en MiMundoUPN, "
+        "opción Servicios, Contacto UPN, y adjunte su voucher de pago.",
+    )
+
+
+def test_a_cuota_late_by_days_says_by_when_it_avoids_the_late_fee() -> None:
+    # policy 5.9.2: cuota 3, due Friday 30 October, carries no fee if paid by 6 November
+    result = owed(MATRICULA, CUOTA_1, CUOTA_2, as_of=date(2026, 11, 3))
+    assert summary(result)[:2] == (
+        "Tiene novecientos ochenta y ocho soles con cincuenta céntimos vencidos.",
+        "Si paga la cuota tres hasta el viernes 6 de noviembre, evita los gastos administrativos.",
     )
 
 
 def test_detail_of_a_student_behind_on_payments() -> None:
+    # only what is unpaid: the matrícula and cuota 1, paid, are not read
     assert detail(behind()) == (
-        "Matrícula: pagada.",
-        "Cuota uno: pagada.",
         "Cuota dos: pagada fuera de plazo; debe quince soles de gastos administrativos.",
         "Cuota tres: vencida el viernes 30 de octubre, hace veintidós días. Debe mil tres "
         "soles con cincuenta céntimos, incluidos quince soles de gastos administrativos.",
@@ -107,11 +121,10 @@ def test_summary_of_an_up_to_date_student_enrolled_in_the_next_term() -> None:
         enrolments=(Enrolment("2026-2", 95000, 22), Enrolment("2027-1", 95000, 22)),
     )
     assert summary(result) == (
-        "Su saldo por pagar es de siete mil doscientos setenta y un soles.",
         "No tiene montos vencidos.",
-        "Su próxima cuota es la número cuatro del ciclo dos mil veintiséis dos, por "
-        "novecientos ochenta y ocho soles con cincuenta céntimos, y vence el lunes 30 de "
-        "noviembre.",
+        "Su próxima cuota, la cuatro, vence el lunes 30 de noviembre, por novecientos ochenta y "
+        "ocho soles con cincuenta céntimos.",
+        "En total, debe siete mil doscientos setenta y un soles.",
     )
     assert early_payment(result) == (
         "El descuento por pronto pago es del cinco por ciento de las cuotas y se solicita "
@@ -137,25 +150,25 @@ def test_a_student_with_no_debt() -> None:
 def test_the_next_payment_due_today_and_a_matricula() -> None:
     result = owed(as_of=date(2026, 8, 15))
     assert summary(result) == (
-        "Su saldo por pagar es de cinco mil doscientos noventa y cuatro soles.",
         "No tiene montos vencidos.",
-        "Su próximo pago es la matrícula, por trescientos noventa soles, y vence hoy, sábado "
-        "15 de agosto.",
+        "Su próximo pago, la matrícula, vence hoy, sábado 15 de agosto, por trescientos "
+        "noventa soles.",
+        "En total, debe cinco mil doscientos noventa y cuatro soles.",
     )
 
 
 def test_detail_of_a_partial_payment_and_one_day_late() -> None:
     result = owed(MATRICULA, pay("cuota", 1, 50000, date(2026, 8, 20)), as_of=date(2026, 9, 1))
-    assert detail(result)[1] == (
+    assert detail(result)[0] == (
         "Cuota uno: vencida el lunes 31 de agosto, hace un día. Debe cuatrocientos cincuenta soles."
     )
     result = owed(MATRICULA, pay("cuota", 1, 50000, date(2026, 8, 20)), as_of=date(2026, 8, 30))
-    assert detail(result)[1] == (
+    assert detail(result)[0] == (
         "Cuota uno: novecientos cincuenta soles, ya pagó quinientos soles y le faltan "
         "cuatrocientos cincuenta soles; vence el lunes 31 de agosto."
     )
     result = owed(MATRICULA, as_of=date(2026, 9, 21))
-    assert "hace veintiún días" in detail(result)[1]
+    assert "hace veintiún días" in detail(result)[0]
 
 
 def test_detail_names_the_terms_when_more_than_one_owes() -> None:
@@ -254,37 +267,35 @@ def test_every_sentence_fits_one_say() -> None:
     )
     result = owed(as_of=date(2027, 12, 31), enrolments=enrolments)
     sentences = summary(result) + detail(result) + early_payment(result)
-    assert len(sentences) == 6 + 3 * 8 + 1
+    # overdue, reportable, total (nothing left to fall due); a term's name and its seven
+    # unpaid obligations, for each of three terms; the early payment
+    assert len(sentences) == 3 + 3 * 8 + 1
     assert max(len(s) for s in sentences) < SAY_LIMIT
 
 
-def test_the_statement_is_short_first_then_one_sentence_per_warning() -> None:
-    # balance, overdue and the next cuota first, in about 60 words at most, even with large
-    # amounts and two terms; then each warning that applies, one sentence each
+def test_the_statement_fits_70_words_before_its_options() -> None:
+    # overdue and by when, the next cuota, the total: at most 70 words, even with amounts of
+    # eleven words (S/ 1,977.77 a cuota), two terms, reportable debt or a matrícula due
     cases = [
         behind(),
         owed(MATRICULA, as_of=date(2026, 12, 1)),
+        owed(MATRICULA, CUOTA_1, CUOTA_2, as_of=date(2026, 11, 3)),
         owed(
-            as_of=date(2026, 8, 1),
+            as_of=date(2026, 9, 10),
             enrolments=(
-                Enrolment("2026-2", 9977777, 22, extemporaneous=True),
-                Enrolment("2027-1", 9977777, 22),
+                Enrolment("2026-2", 197777, 22, extemporaneous=True),
+                Enrolment("2027-1", 197777, 22),
             ),
         ),
     ]
     for result in cases:
         sentences = summary(result)
-        short = sentences[:3]
-        assert short[0].startswith(("Su saldo por pagar", "No tiene deuda"))
-        assert short[2].startswith(("Su próxima cuota", "Su próximo pago"))
-        assert len(" ".join(short).split()) <= 60
-        warnings = sentences[3:]
-        assert all(w.count(".") == 1 and w.endswith(".") for w in warnings)
-    assert summary(cases[1])[3:] == (
-        "Su saldo incluye cuarenta y cinco soles de gastos administrativos, por tres cuotas no "
-        "pagadas a tiempo.",
+        assert sentences[0].startswith(("Tiene", "No tiene"))
+        assert sentences[-1].startswith("En total, debe")
+        assert len(" ".join(sentences).split()) <= 70, sentences
+    assert summary(cases[1])[:2] == (
+        "Tiene tres mil novecientos sesenta soles con cincuenta céntimos vencidos, incluidos "
+        "cuarenta y cinco soles de gastos administrativos.",
         "Tiene deuda vencida hace más de sesenta días, que puede ser reportada a las centrales "
         "de riesgo.",
-        "Mientras tenga deuda vencida, no podrá obtener certificados de estudios.",
-        "Para matricularse debe estar al día en sus pagos.",
     )

@@ -46,10 +46,8 @@ principal [menu] Menú principal  (start)
       says: "Le comunicamos con Help Desk."
       queue helpdesk
       line central: OPEN now (weekly hours)
-      when closed (settings.after_hours) -> fuera-de-horario [message] Fuera de horario  (after_hours)
-        says: "{closed}"
-        says: "{alternatives}"
-        next: back to the menu the caller came from
+      when closed (settings.after_hours) -> fuera-de-horario [menu] Fuera de horario (tras pedir un área cerrada)  (after_hours)
+        1  información y canales de atención -> canales (shown above)
     2  Aula Virtual -> aula-virtual [transfer] Aula Virtual (Blackboard)
       says: "Le comunicamos con Aula Virtual."
       queue aula-virtual
@@ -148,7 +146,7 @@ def test_html_escapes_operator_text(
     text = students.read_text(encoding="utf-8")
     text = text.replace(
         "    title: Help Desk\n", "    title: '<script>alert(\"x\")</script> & Co'\n"
-    ).replace("label: Aula Virtual", "label: '<img src=x onerror=alert(1)>'")
+    ).replace("label: Aula Virtual", "label: '<img src=x onerror=alert`1`>'")
     students.write_text(text, encoding="utf-8")
     app = make_app()
     target = tmp_path / "menu.html"
@@ -157,7 +155,7 @@ def test_html_escapes_operator_text(
     page = target.read_text(encoding="utf-8")
     assert "<script" not in page and "<img" not in page
     assert "<div>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co</div>" in page
-    assert "2  &lt;img src=x onerror=alert(1)&gt; → " in page
+    assert "2  &lt;img src=x onerror=alert`1`&gt; → " in page
 
 
 def test_svg_alone_is_valid_xml_with_a_box_per_node_and_an_arrow_per_target(
@@ -181,7 +179,7 @@ def test_svg_alone_is_valid_xml_with_a_box_per_node_and_an_arrow_per_target(
     [
         (["--format", "text"], "menu.out", "Menu tree at Wed 2026-11-18 10:00, America/Lima"),
         ([], "menu.txt", "Menu tree at Wed 2026-11-18 10:00, America/Lima"),
-        ([], "menu.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="1320" height="1766" '),
+        ([], "menu.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="1320" height="1774" '),
         ([], "menu.htm", "<!DOCTYPE html>"),
     ],
     ids=["format-text", "txt-suffix", "svg-suffix", "html-default"],

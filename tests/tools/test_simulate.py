@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,6 +13,7 @@ from freezegun import freeze_time
 
 from ivr.cli.simulate import Step, interactive_step, parse_presses, simulate_command
 from ivr.clock import LIMA
+from ivr.core.say import LEAD_IN_WORDS
 from ivr.runtime import Runtime
 from tests.conftest import WEEKDAY_10AM
 from tests.tools.conftest import Run
@@ -26,17 +29,14 @@ STUDENT_MENU = (
     "marque 5. Para repetir, marque asterisco. Para volver, marque numeral. "
     "Para el menú principal, marque 0."
 )
-# Said once per call when the central is closed: the other channels, as the voice reads them.
-ALTERNATIVES = (
-    "   says: Puede escribirnos por WhatsApp al nueve uno cuatro, ocho cero cero, ocho cero "
-    "cero, registrar un ticket en contacto punto u pe ene punto edu punto pe, o acudir a "
-    "Contacto u pe ene en su campus, de lunes a sábado de 8 de la mañana a 8 de la noche."
+# What a closed desk offers: the other channels, then the keys that return.
+CLOSED_DESK_MENU = (
+    "Para información y canales de atención, marque 1. Para repetir, marque asterisco. "
+    "Para volver, marque numeral. Para el menú principal, marque 0."
 )
 CLOSED_GREETING = [
-    "   says: Gracias por llamar a la central telefónica de la universidad.",
-    "   says: En este momento la central está cerrada.",
-    "   says: Volvemos a atender mañana, lunes 23 de noviembre, a las 9 de la mañana.",
-    ALTERNATIVES,
+    "   says: Gracias por llamar a la universidad.",
+    "   says: La central está cerrada hasta mañana a las 9 de la mañana.",
 ]
 
 
@@ -93,9 +93,10 @@ def test_walk_2_1_on_a_sunday_hears_the_after_hours_message_with_whatsapp(run_cl
         "3. Twilio requests /voice/menu/estudiantes",
         "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
         "line central: closed (after hours) until Mon 2026-11-23 09:00",
-        # the closure and the channels were said at the greeting: not again
-        "   says: Help Desk atiende cuando la central está abierta.",
-        f"   asks (one key or words): {STUDENT_MENU}",
+        # the desk's hours and when it opens again, then the channels offered
+        "   says: Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; "
+        "vuelve a atender mañana a las 9 de la mañana.",
+        f"   asks (one key or words): {CLOSED_DESK_MENU}",
         "   (no more --press steps: the caller hangs up)",
         "",
         "Result: the caller hung up.",
@@ -112,11 +113,10 @@ def test_a_national_holiday_via_at_says_the_holiday_message(run_cli: Run) -> Non
     assert out[1] == (
         "   line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00"
     )
-    assert out[5:9] == [
-        "   says: Gracias por llamar a la central telefónica de la universidad.",
-        "   says: Hoy es feriado, Día de la Independencia, y la central está cerrada.",
-        "   says: Volvemos a atender el jueves 30 de julio a las 9 de la mañana.",
-        ALTERNATIVES,
+    assert out[5:7] == [
+        "   says: Gracias por llamar a la universidad.",
+        "   says: La central está cerrada por feriado, Día de la Independencia, hasta el jueves "
+        "30 de julio a las 9 de la mañana.",
     ]
     assert out[-9:] == [
         '   caller says "aula virtual"',
@@ -124,8 +124,9 @@ def test_a_national_holiday_via_at_says_the_holiday_message(run_cli: Run) -> Non
         "3. Twilio requests /voice/menu/estudiantes",
         "   -> AFTER HOURS: Aula Virtual (Blackboard) (aula-virtual) is not available: "
         "line central: closed (holiday: Día de la Independencia) until Thu 2026-07-30 09:00",
-        "   says: Aula Virtual atiende cuando la central está abierta.",
-        f"   asks (one key or words): {STUDENT_MENU}",
+        "   says: Aula Virtual atiende de lunes a viernes de 9 de la mañana a 9 de la noche; "
+        "vuelve a atender el jueves a las 9 de la mañana.",
+        f"   asks (one key or words): {CLOSED_DESK_MENU}",
         "   (no more --press steps: the caller hangs up)",
         "",
         "Result: the caller hung up.",
@@ -305,15 +306,15 @@ def test_an_emergency_override_closes_the_desks_with_its_message(app: Flask, run
     assert result.exit_code == 0, result.output
     out = lines(result.output)
     assert out[1] == "   line central: closed (emergency override) until Wed 2026-11-18 12:00"
-    assert out[6:9] == [
+    assert out[6:8] == [
         "   says: Por una emergencia la central está cerrada.",
         "   says: Volvemos a atender hoy al mediodía.",
-        ALTERNATIVES,
     ]
     assert out[-6:-4] == [
         "   -> AFTER HOURS: Help Desk (help-desk) is not available: "
         "line central: closed (emergency override) until Wed 2026-11-18 12:00",
-        "   says: Help Desk atiende cuando la central está abierta.",
+        "   says: Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; "
+        "vuelve a atender hoy al mediodía.",
     ]
     # At noon the override has ended: the same walk reaches the desk.
     result = run_cli(
@@ -331,8 +332,8 @@ def test_words_counts_each_answer_and_the_call(run_cli: Run) -> None:
     out = lines(result.output)
     # 10 + 22 words at the greeting, 47 in the student menu, 5 before the transfer; 150 a minute
     assert [line for line in out if line.startswith("   (")] == [
-        "   (32 words, 13 s)",
-        "   (47 words, 19 s)",
+        "   (32 words, 13 s; first option after 10 words, 4 s)",
+        "   (47 words, 19 s; first option after 0 words, 0 s)",
         "   (5 words, 2 s)",
     ]
     assert out[-1] == "Spoken in the call: 84 words, 34 s at 150 words a minute, in 3 answers."
@@ -414,7 +415,7 @@ def test_say_at_a_node_that_is_no_menu_is_one_clear_line(run_cli: Run) -> None:
     assert result.exit_code == 2
     assert (
         "Error: Invalid value for '--menu': 'help-desk' is not a menu; "
-        "menus: canales, estudiantes, principal" in result.output
+        "menus: canales, estudiantes, fuera-de-horario, principal" in result.output
     )
     assert "Traceback" not in result.output
 
@@ -437,3 +438,62 @@ def test_a_phrase_from_the_main_menu_in_a_played_call_reaches_the_desk(run_cli: 
         "",
         "Result: transferred to queue helpdesk.",
     ]
+
+
+# -- the first option within about 30 words (12 s), at any instant --------------------------
+FIRST_OPTION = re.compile(
+    r"^   \((\d+) words, \d+ s(?:; first option after (\d+) words, \d+ s)?\)$"
+)
+
+
+def lead_ins(output: str) -> list[int]:
+    """Return, per answer that offers options, the words a caller hears before the first."""
+    found = [FIRST_OPTION.match(line) for line in lines(output)]
+    return [int(m.group(2)) for m in found if m is not None and m.group(2) is not None]
+
+
+@pytest.mark.parametrize(
+    ("at", "closure", "override", "expected"),
+    [
+        # greeting, student menu, then what asking for Help Desk answers (the desk's menu
+        # says nothing before its options when open: the call is transferred)
+        pytest.param("2026-11-18 10:00", False, False, [10, 0], id="weekday-10:00"),
+        pytest.param("2026-11-21 15:00", False, False, [22, 0, 28, 0], id="saturday-15:00"),
+        pytest.param("2026-07-28 10:00", False, False, [28, 0, 28, 0], id="national-holiday"),
+        pytest.param("2026-11-18 23:00", False, False, [18, 0, 27, 0], id="weekday-23:00"),
+        pytest.param("2026-11-18 10:00", True, False, [23, 0, 27, 0], id="closure"),
+        pytest.param("2026-11-18 10:00", False, True, [19, 0, 23, 0], id="override"),
+    ],
+)
+def test_the_first_option_comes_within_30_words_at_every_step(
+    make_app: Callable[..., Flask],
+    config_dir: Path,
+    at: str,
+    closure: bool,
+    override: bool,
+    expected: list[int],
+) -> None:
+    if closure:
+        central = config_dir / "schedules" / "central.yaml"
+        text = central.read_text(encoding="utf-8")
+        central.write_text(
+            text.replace(
+                "closures: []",
+                "closures:\n  - date: 2026-11-18\n    label: Aniversario de la universidad",
+            ),
+            encoding="utf-8",
+        )
+    app = make_app()
+    if override:
+        app.extensions["ivr"].override_store.set(
+            "Por una emergencia la central está cerrada.",
+            until=datetime(2026, 11, 18, 12, tzinfo=LIMA),
+            set_at=datetime(2026, 11, 18, 9, tzinfo=LIMA),
+        )
+    # the main menu, the student menu, Help Desk, then the channels a closed desk offers
+    result = app.test_cli_runner().invoke(
+        simulate_command, ["--to", BRENA, "--at", at, "--press", "2,1,1", "--words"]
+    )
+    assert result.exit_code == 0, result.output
+    assert lead_ins(result.output) == expected
+    assert max(expected) <= LEAD_IN_WORDS

@@ -15,7 +15,7 @@ from ivr.storage.ledger.demo import generate
 from tests.helpers import Caller, Clock, assert_valid_twiml
 
 LOCKED = "Por su seguridad, la consulta telefónica de este código"
-BALANCE = "Su saldo por pagar es de"
+BALANCE = "Tiene mil dieciocho soles con cincuenta céntimos vencidos"  # N00012345
 
 
 @pytest.fixture

@@ -62,5 +62,5 @@ def test_a_database_outage_mid_call_and_the_recovery_without_restart(
         asked_dni = caller.follow(caller.follow(students, Digits="5"), Digits="00012345")
         assert "cuatro últimos dígitos de su de ene i" in says(asked_dni.data)[0]
         statement = caller.follow(asked_dni, Digits="2468")
-        assert says(statement.data)[0].startswith("Su saldo por pagar es de")
+        assert says(statement.data)[0].startswith("Tiene mil dieciocho soles")
         assert runtime.calls.flush() > 0  # what waited is written now

@@ -85,8 +85,10 @@ def test_node_removed_mid_call_continues_at_the_main_menu(
     in_channels = caller.follow(caller.post("/voice"), Digits="1")
     path = config_dir / "menus/channels.yaml"
     text = path.read_text(encoding="utf-8")
-    # Remove the whole channels menu and its messages; the main menu loses option 1.
-    path.write_text("nodes:\n" + text[text.index("  fuera-de-horario:") :], encoding="utf-8")
+    # Remove the whole channels menu and its messages; the main menu loses option 1, and what
+    # follows a closed desk offers the student menu instead.
+    kept = text[text.index("  fuera-de-horario:") :].replace("goto: canales", "goto: estudiantes")
+    path.write_text("nodes:\n" + kept, encoding="utf-8")
     edit(
         config_dir,
         "menus/main.yaml",

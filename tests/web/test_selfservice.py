@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from ivr.clock import LIMA
+from ivr.core.say import words_before_option
 from ivr.storage.ledger.demo import generate
 from ivr.storage.schema import call_steps, verification_failures
 from tests.helpers import CODE_PROMPT, Caller, Clock
@@ -44,19 +45,29 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
     statement = caller.follow(asked_dni, Digits="2468").data
     spoken = says(statement)
     # The whole summary is one <Say>: one synthesis, no gaps between sentences.
+    # overdue with its fees and by when, the next cuota, the total: the first option follows
     assert spoken[0] == (
-        "Su saldo por pagar es de dos mil novecientos noventa y cinco soles con cincuenta "
-        "céntimos. "
-        "De ese monto, mil dieciocho soles con cincuenta céntimos están vencidos. "
-        "Su próxima cuota es la número cuatro, por novecientos ochenta y ocho soles con "
-        "cincuenta céntimos, y vence el lunes 30 de noviembre. "
-        "Su saldo incluye treinta soles de gastos administrativos, por dos cuotas no pagadas "
-        "a tiempo. "
+        "Tiene mil dieciocho soles con cincuenta céntimos vencidos, incluidos treinta soles de "
+        "gastos administrativos. "
+        "Páguelo hasta el lunes 7 de diciembre para evitar el reporte a centrales de riesgo. "
+        "Su próxima cuota, la cuatro, vence el lunes 30 de noviembre, por novecientos ochenta y "
+        "ocho soles con cincuenta céntimos. "
+        "En total, debe dos mil novecientos noventa y cinco soles con cincuenta céntimos."
+    )
+    assert words_before_option(spoken) == 62
+    # the options, then what the debt blocks and what to do if already paid (billing files)
+    assert spoken[1] == (
+        "Para escuchar de nuevo su estado de cuenta, marque 1. Para el detalle cuota por cuota, "
+        "marque 2. Para información sobre el descuento por pronto pago, marque 3. Para hablar "
+        "con Facturación, marque 4. "
         "Mientras tenga deuda vencida, no podrá obtener certificados de estudios. "
-        "Para matricularse debe estar al día en sus pagos."
+        "Para matricularse debe estar al día en sus pagos. "
+        "Si ya pagó y su pago no aparece, registre un ticket de Facturación en Mi Mundo u pe "
+        "ene, opción Servicios, Contacto u pe ene, y adjunte su voucher de pago. "
+        "Para repetir estas opciones, marque asterisco. Para volver, marque numeral. Para el "
+        "menú principal, marque 0."
     )
     assert len(spoken) == 2
-    assert "Para hablar con Facturación, marque 4." in spoken[-1]
     # barge-in: the statement is inside the <Gather>, so a key interrupts it
     doc = etree.fromstring(statement)
     assert [el.tag for el in doc] == ["Gather", "Redirect"]
@@ -65,7 +76,7 @@ def test_walk_2_5_code_and_dni_reads_the_statement(caller: Caller) -> None:
 
 def test_code_with_its_letter_prefix_typed_as_digits_only(caller: Caller) -> None:
     spoken = says(identify(caller, "00054321", "1357"))
-    assert spoken[0].startswith("Su saldo por pagar es de")
+    assert spoken[0].startswith("No tiene montos vencidos.")
 
 
 def test_unknown_code_and_wrong_dni_sound_the_same(caller: Caller) -> None:
@@ -101,7 +112,8 @@ def test_menu_after_the_statement_detail_and_early_payment(caller: Caller) -> No
     menu = caller.post(ENTRY, Digits="00012345")
     after = caller.follow(menu, Digits="2468")
     detail = says(caller.follow(after, Digits="2").data)[0]
-    assert detail.startswith("Matrícula: pagada. Cuota uno: pagada. Cuota dos: pagada fuera")
+    # only the unpaid: the matrícula and cuota 1 are paid
+    assert detail.startswith("Cuota dos: pagada fuera de plazo")
     assert "Cuota tres: vencida el viernes 30 de octubre, hace veintidós días." in detail
     back = says(caller.follow(after, Digits="#").data)
     assert "Para Help Desk, marque 1." in back[0]
@@ -110,7 +122,7 @@ def test_menu_after_the_statement_detail_and_early_payment(caller: Caller) -> No
 def test_facturacion_only_offered_while_open(caller: Caller, clock: Clock) -> None:
     clock.set(datetime(2026, 11, 22, 10, 0, tzinfo=LIMA))  # Sunday
     spoken = says(identify(caller, "00012345", "2468"))
-    assert "Facturación" not in spoken[-1]
+    assert "Para hablar con Facturación" not in spoken[-1]
 
 
 def test_logs_never_hold_the_code_dni_or_balance(
@@ -153,7 +165,7 @@ def test_a_retried_step_gets_the_same_answer_and_counts_once(caller: Caller, app
     assert caller.follow(asked_dni, Digits="0000").data == wrong.data
     asked_dni = caller.post(caller.code_prompt(), Digits="00012345")
     right = caller.follow(asked_dni, Digits="2468")
-    assert says(right.data)[0].startswith("Su saldo por pagar es de")
+    assert says(right.data)[0].startswith("Tiene mil dieciocho soles")
     assert caller.follow(asked_dni, Digits="2468").data == right.data  # the code is not used up
     runtime.calls.flush()
     with runtime.engine.connect() as conn:

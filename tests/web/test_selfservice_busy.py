@@ -46,7 +46,7 @@ def test_the_right_digits_get_the_statement_without_waiting(caller: Caller, app:
     asked_dni = caller.follow(asked_code, Digits="00012345")
     with write_lock_held(app):
         statement, waited = timed(lambda: caller.follow(asked_dni, Digits="2468"))
-    assert says(statement.data)[0].startswith("Su saldo por pagar es de dos mil novecientos")
+    assert says(statement.data)[0].startswith("Tiene mil dieciocho soles con cincuenta céntimos")
     assert waited < 2.0  # two glimpses of 0.25 s at most, never the 4 s deadline
     # The verified session could not be written: the next step asks for the code again.
     again = caller.follow(statement, Digits="1")

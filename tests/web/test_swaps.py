@@ -47,6 +47,11 @@ def test_two_instances_agree_and_one_started_mid_window(make_app: object, clock:
     after = greeting(early)
     assert after == greeting(late)
     assert after[:2] == [
-        "Gracias por llamar a la central telefónica de la universidad.",
-        "En este momento la central está cerrada.",
+        "Gracias por llamar a la universidad.",
+        "La central está cerrada hasta mañana a las 9 de la mañana.",
     ]
+    # the announcement follows the main menu's options: the first option comes first
+    assert after[2].startswith(
+        "Para información y canales de atención, marque 1. Para "
+        "estudiantes, marque 2. Recuerde: la cuota 5 vence"
+    )

@@ -133,19 +133,28 @@ def test_sunday_walk_ends_in_after_hours_message_with_whatsapp(
     caller: Caller, clock: Clock
 ) -> None:
     clock.set(datetime(2026, 11, 22, 11, 0, tzinfo=LIMA))  # Sunday
-    greeting = " ".join(says(caller.post("/voice").data))
-    # said once, at the greeting: closed, when it opens again, and the other channels
-    assert "En este momento la central está cerrada." in greeting
-    assert "Volvemos a atender mañana, lunes 23 de noviembre, a las 9 de la mañana." in greeting
-    assert "ocho cero cero" in greeting and "WhatsApp" in greeting
+    greeting = says(caller.post("/voice").data)
+    # closed and when it opens again, in one sentence; the channels are an option, not a preamble
+    assert greeting[:2] == [
+        "Gracias por llamar a la universidad.",
+        "La central está cerrada hasta mañana a las 9 de la mañana.",
+    ]
+    assert "WhatsApp" not in " ".join(greeting)
     data = walk(caller, "2", "1")
     assert "Enqueue" not in verbs(data)
-    spoken = " ".join(says(data))
-    # asking for a desk names it, without repeating the closure or the channels
-    assert spoken.startswith("Help Desk atiende cuando la central está abierta.")
-    assert "WhatsApp" not in spoken and "Volvemos" not in spoken
-    # Menus stay available: the caller is back in the student menu.
+    # asking for a desk says its hours and when it opens again, then offers the channels
+    assert says(data) == [
+        "Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; vuelve a "
+        "atender mañana a las 9 de la mañana.",
+        "Para información y canales de atención, marque 1. Para repetir, marque asterisco. "
+        "Para volver, marque numeral. Para el menú principal, marque 0.",
+    ]
     gather = etree.fromstring(data).find("Gather")
+    assert gather is not None and gather.get("action", "").startswith("/voice/menu/fuera-de")
+    # the channels, when asked for; '#' returns to the student menu
+    channels = " ".join(says(walk(caller, "2", "1", "1")))
+    assert "Para WhatsApp del estudiante, marque 1." in channels
+    gather = etree.fromstring(walk(caller, "2", "1", "#")).find("Gather")
     assert gather is not None and gather.get("action", "").startswith("/voice/menu/estudiantes")
 
 
@@ -199,7 +208,10 @@ def test_central_closing_while_caller_is_in_the_menu(caller: Caller, clock: Cloc
     clock.set(datetime(2026, 11, 18, 21, 0, 5, tzinfo=LIMA))
     data = caller.follow(in_menu, Digits="1").data
     assert "Enqueue" not in verbs(data)
-    assert "la central está cerrada" in " ".join(says(data))
+    assert says(data)[0].startswith(
+        "Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; vuelve a "
+        "atender mañana a las 9 de la mañana."
+    )
 
 
 # -- retries ---------------------------------------------------------------------------------
@@ -533,8 +545,10 @@ def test_holiday_message_is_said_at_the_greeting(caller: Caller, clock: Clock) -
     clock.set(datetime(2026, 7, 28, 10, 0, tzinfo=LIMA))  # Fiestas Patrias, a Tuesday
     spoken = says(caller.post("/voice").data)
     # the holiday's name, and when the central opens again (29 July is a holiday too)
-    assert spoken[1] == "Hoy es feriado, Día de la Independencia, y la central está cerrada."
-    assert spoken[2] == "Volvemos a atender el jueves 30 de julio a las 9 de la mañana."
+    assert spoken[1] == (
+        "La central está cerrada por feriado, Día de la Independencia, hasta el jueves 30 de "
+        "julio a las 9 de la mañana."
+    )
 
 
 def test_emergency_override_is_said_at_the_greeting_and_closes_desks(
@@ -542,13 +556,20 @@ def test_emergency_override_is_said_at_the_greeting_and_closes_desks(
 ) -> None:
     app.extensions["ivr"].override_store.set("Cerrado por emergencia.", None, clock())
     spoken = says(caller.post("/voice").data)
-    assert "Cerrado por emergencia." in spoken
-    # an override with no end names no date; the other channels follow
-    assert "Por ahora no podemos indicarle cuándo volveremos a atender." in spoken
-    assert any("WhatsApp" in text for text in spoken)
+    # an override with no end names no date; the channels are an option, not a preamble
+    assert spoken[1:3] == [
+        "Cerrado por emergencia.",
+        "Por ahora no podemos indicarle cuándo volveremos a atender.",
+    ]
+    assert not any("WhatsApp" in text for text in spoken)
     data = walk(caller, "2", "1")
     assert "Enqueue" not in verbs(data)
-    assert says(data)[0] == "Help Desk atiende cuando la central está abierta."
+    assert says(data)[:2] == [
+        "Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; por ahora no "
+        "podemos indicarle cuándo volverá a atender.",
+        "Para información y canales de atención, marque 1. Para repetir, marque asterisco. "
+        "Para volver, marque numeral. Para el menú principal, marque 0.",
+    ]
 
 
 # -- what a call hears once ----------------------------------------------------------------------
@@ -559,17 +580,24 @@ def test_a_holiday_call_hears_the_closure_and_the_channels_once(
     heard: list[str] = []
     response = caller.post("/voice")
     heard += says(response.data)
-    for key in ("2", "1", "2", "#", "1", "1", "#"):  # two desks, then the WhatsApp information
+    # two desks, the channels offered after the second, then the WhatsApp information
+    for key in ("2", "1", "#", "2", "1", "1", "#", "#"):
         response = caller.follow(response, Digits=key)
         heard += says(response.data)
     call = " ".join(heard)
-    assert call.count("la central está cerrada") == 1
-    assert call.count("Volvemos a atender el jueves 10 de diciembre a las 9 de la mañana.") == 1
-    assert "Hoy es feriado, Inmaculada Concepción, y la central está cerrada." in heard
-    # the channels once unasked; the caller who asks for WhatsApp hears the number again
-    assert call.count("nueve uno cuatro, ocho cero cero, ocho cero cero") == 2
-    assert "Help Desk atiende cuando la central está abierta." in heard
-    assert "Aula Virtual atiende cuando la central está abierta." in heard
+    assert call.count("La central está cerrada") == 1
+    assert heard[1] == (
+        "La central está cerrada por feriado, Inmaculada Concepción, hasta el jueves 10 de "
+        "diciembre a las 9 de la mañana."
+    )
+    # each desk asked for says its hours and when it opens again, and offers the channels
+    hours = "atiende de lunes a viernes de 9 de la mañana a 9 de la noche; vuelve a atender el "
+    assert call.count(f"Help Desk {hours}jueves a las 9 de la mañana.") == 1
+    assert call.count(f"Aula Virtual {hours}jueves a las 9 de la mañana.") == 1
+    # offered in the main menu (twice) and after each closed desk
+    assert call.count("Para información y canales de atención, marque 1.") == 4
+    # the WhatsApp number only when the caller asks for it
+    assert call.count("nueve uno cuatro, ocho cero cero, ocho cero cero") == 1
     # back in the main menu, the hint that options may be said is not repeated
     assert sum("Puede marcar la opción o decirla." in text for text in heard) == 1
 
@@ -602,5 +630,9 @@ def test_the_last_words_before_a_hangup_are_outside_any_gather(
 ) -> None:
     clock.set(datetime(2026, 11, 22, 10, 0, tzinfo=LIMA))  # Sunday: the failure desk is closed
     data = caller.post("/voice/menu/estudiantes?s=4&iv=2", Digits="9").data
-    assert verbs(data) == ["Say", "Say", "Say", "Hangup"]
+    assert verbs(data) == ["Say", "Say", "Say", "Say", "Hangup"]
+    assert says(data)[1] == (
+        "Un asesor de orientación atiende de lunes a viernes de 9 de la mañana a 9 de la noche; "
+        "vuelve a atender mañana a las 9 de la mañana."
+    )
     assert says(data)[-1] == "Gracias por llamar. Hasta pronto."

@@ -70,6 +70,17 @@ class EarlyPayment:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementTexts:
+    """What callers hear after their statement, in the institution's words (billing/policy.yaml).
+
+    Empty: nothing is said. The seeds name no bank, so the shipped files say nowhere to pay.
+    """
+
+    where_to_pay: str = ""  # e.g. "Puede pagar en los bancos ... con su código de estudiante."
+    already_paid: str = ""  # what to do if the caller paid and the statement still shows it
+
+
+@dataclass(frozen=True, slots=True)
 class FeePolicy:
     """The payment policy's numbers (billing/policy.yaml), each file entry citing its clause."""
 
@@ -79,6 +90,7 @@ class FeePolicy:
     credit_shares: tuple[CreditShare, ...]  # by ascending up_to; above the last: full tariff
     insured_cuotas: tuple[int, ...]  # the cuotas (1-based) that carry an insurance instalment
     early_payment: EarlyPayment
+    texts: StatementTexts = StatementTexts()
 
     @property
     def full_load_credits(self) -> int:

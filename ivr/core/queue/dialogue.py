@@ -26,7 +26,7 @@ from typing import Any, Protocol, assert_never
 from ivr.core import flow
 from ivr.core.events import CallEvent
 from ivr.core.flow import CallContext, Hangup, Outcome, Say, State
-from ivr.core.menu import TransferNode
+from ivr.core.menu import TransferNode, spoken_name
 from ivr.core.queue.wait import (
     CALLBACK,
     CALLBACK_LIMITED,
@@ -293,7 +293,7 @@ def _left(
     status = ctx.status(desk_node.line) if desk_node is not None else None
     texts = left_texts(
         reason,
-        desk_title=desk_node.title if desk_node else "el área",
+        desk_title=spoken_name(ctx.tree, desk_node.id) if desk_node else "el área",
         number=notes.get("number"),
         next_open=status.next_change
         if isinstance(status, LineStatus) and not status.open
@@ -337,7 +337,11 @@ def after(
             (*said, *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "not stored"
         )
     texts = left_texts(
-        CALLBACK, desk_title=desk_node.title, number=own, next_open=None, hours=ctx.hours
+        CALLBACK,
+        desk_title=spoken_name(ctx.tree, desk_node.id),
+        number=own,
+        next_open=None,
+        hours=ctx.hours,
     )
     return Outcome(
         (*(Say(t) for t in texts), *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "stored"

@@ -29,6 +29,20 @@ def describe_hours(schedules: Schedules, line: str = DEFAULT_LINE) -> str:
     return ", ".join(parts[:-1]) + ", y " + parts[-1]
 
 
+def describe_days_of(schedules: Schedules, line: str, weekday: int) -> str | None:
+    """Return the hours of the days that keep ``weekday``'s hours: 'de lunes a viernes de 9 ...'.
+
+    The part of ``describe_hours`` a caller needs to know when a desk opens again: the weekly
+    hours of that day and of the days like it. None when the line has no hours that weekday.
+    """
+    weekly = schedules.line(line).weekly
+    hours = weekly.on(weekday)
+    if not hours:
+        return None
+    chosen = [day for day in range(7) if weekly.on(day) == hours]
+    return f"{_days(chosen)} {describe_intervals(hours)}"
+
+
 def describe_intervals(intervals: Sequence[Interval]) -> str:
     """Return 'de 9 de la mañana a 1 de la tarde y de 3 de la tarde a 6 de la tarde'."""
     return " y ".join(

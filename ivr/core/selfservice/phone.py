@@ -29,7 +29,7 @@ from ivr.core.fees.model import Account, Billing
 from ivr.core.fees.policy import UnknownTermError
 from ivr.core.fees.statement import Statement
 from ivr.core.flow import Ask, CallContext, Outcome, Say, State, ask_code, enter
-from ivr.core.menu import SelfServiceNode, TransferNode, spoken_key
+from ivr.core.menu import SelfServiceNode, TransferNode, spoken_key, spoken_name
 from ivr.core.routes import Route
 from ivr.core.say import split_for_say
 from ivr.core.selfservice import script
@@ -181,10 +181,11 @@ def _dni(
         statement = statement_of(services, outcome.code, ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)
-        said = speak(ctx, script.summary(statement, services.billing.policy))
+        policy = services.billing.policy
+        said = speak(ctx, script.summary(statement, policy))
         menu = replace(state, step="menu", no_input=0, invalid=0)
         return Outcome(
-            (*said, _menu_ask(ctx, node, menu, services)),
+            (*said, _menu_ask(ctx, node, menu, services, script.notes(statement, policy))),
             node.id,
             CallEvent.SELF_SERVICE_VERIFIED,
             mask_code(outcome.code),
@@ -217,9 +218,11 @@ def _menu(
         statement = statement_of(services, str(code), ctx.today)
         if statement is None:
             return _unavailable(ctx, node, state)
+        policy = services.billing.policy
         scripts = {"1": script.summary, "2": script.detail, "3": script.early_payment}
-        said = speak(ctx, scripts[keyed](statement, services.billing.policy))
-        ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0), services)
+        said = speak(ctx, scripts[keyed](statement, policy))
+        after = script.notes(statement, policy) if keyed == "1" else ()
+        ask = _menu_ask(ctx, node, replace(state, no_input=0, invalid=0), services, after)
         return Outcome((*said, ask), node.id, CallEvent.SELF_SERVICE_HEARD, keyed)
     if keyed == KEY_STOP_REMINDERS and services.reminders:
         services.stop_reminders(str(code))
@@ -249,8 +252,14 @@ def speak(ctx: CallContext, sentences: tuple[str, ...]) -> tuple[Say, ...]:
 
 
 def _menu_ask(
-    ctx: CallContext, node: SelfServiceNode, state: State, services: PhoneServices
+    ctx: CallContext,
+    node: SelfServiceNode,
+    state: State,
+    services: PhoneServices,
+    notes: tuple[str, ...] = (),
 ) -> Ask:
+    """Ask the statement's options; ``notes`` (``script.notes``) follow them, before the keys
+    that repeat and go back: the caller hears the first option within about 70 words."""
     options = [
         "Para escuchar de nuevo su estado de cuenta, marque 1.",
         "Para el detalle cuota por cuota, marque 2.",
@@ -258,10 +267,11 @@ def _menu_ask(
     ]
     desk = ctx.tree.node(node.billing_desk) if node.billing_desk else None
     if isinstance(desk, TransferNode) and ctx.status(desk.line).open:
-        # the desk's name is the operator's (menus/): "Facturación" in the shipped files
-        options.append(f"Para hablar con {desk.title}, marque 4.")
+        # the desk's spoken name is the operator's (menus/): "Facturación" in the shipped files
+        options.append(f"Para hablar con {spoken_name(ctx.tree, desk.id)}, marque 4.")
     if services.reminders:
         options.append(ASK_STOP_REMINDERS)
+    options += [ctx.fill(note) for note in notes]
     nav = ctx.tree.settings.navigation
     options.append(
         f"Para repetir estas opciones, marque {spoken_key(nav.repeat)}. Para volver, marque "

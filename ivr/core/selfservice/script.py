@@ -1,16 +1,17 @@
 """What a verified caller hears about their account, sentence by sentence, in Spanish.
 
-Three scripts, each a tuple of sentences for the phone layer to read (one ``<Say>`` each, or
-joined): ``summary`` (balance, overdue, late fees, the next cuota, warnings), ``detail`` (each
-obligation of the terms that still owe something) and ``early_payment`` (the discount, or
-why it does not apply, said generically). Pure: they read a ``Statement`` and the policy's
+Four scripts, each a tuple of sentences for the phone layer to read (one ``<Say>`` each, or
+joined): ``summary`` (what is overdue and by when to pay it, the next cuota, the total),
+``notes`` (after the options: what debt blocks, where to pay, what to do if already paid),
+``detail`` (each unpaid obligation) and ``early_payment`` (the discount, or why it does not
+apply, said generically). Pure: they read a ``Statement`` and the policy's
 numbers and wording (``FeePolicy``, from billing/policy.yaml) and nothing else.
 The phone layer joins them into as few ``<Say>``s as ``ivr.core.say`` allows.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ivr.core.fees.model import FeePolicy
 from ivr.core.fees.statement import Obligation, Statement
@@ -20,64 +21,97 @@ _INELIGIBLE = frozenset({"not_regular_tariff", "agreement", "other_benefit", "st
 
 
 def summary(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
-    """Return the balance, what is overdue and the next cuota, then one sentence per warning."""
-    sentences: list[str] = []
+    """Return what is overdue and by when to pay it, then the next cuota, then the total.
+
+    The short part a caller hears before the statement's options: at most about 70 words.
+    What follows the options is in ``notes``.
+    """
     if statement.balance == 0:
         if statement.credit:
-            sentences.append(
+            return (
                 "No tiene deuda pendiente, y tiene un saldo a favor de "
-                f"{money_words(statement.credit)}."
+                f"{money_words(statement.credit)}.",
             )
-        else:
-            sentences.append("No tiene deuda pendiente.")
+        return ("No tiene deuda pendiente.",)
+    sentences: list[str] = []
+    if statement.overdue:
+        fees = _overdue_fees(statement, policy)
+        # policy 5.9.2: the late fees are part of what is overdue
+        with_fees = f", incluidos {money_words(fees)} de gastos administrativos" if fees else ""
+        sentences.append(f"Tiene {money_words(statement.overdue)} vencidos{with_fees}.")
+        sentences.append(_pay_by(statement, policy))
     else:
-        sentences.append(f"Su saldo por pagar es de {money_words(statement.balance)}.")
-        if statement.overdue:
-            sentences.append(f"De ese monto, {money_words(statement.overdue)} están vencidos.")
-        else:
-            sentences.append("No tiene montos vencidos.")
+        sentences.append("No tiene montos vencidos.")
     next_due = statement.next_due
     if next_due is not None:
+        # its date tells the terms apart: the cuota by cuota detail names them
         when = _due_phrase(statement, next_due.date)
-        of_term = f" del ciclo {term_words(next_due.term)}" if _many_terms(statement) else ""
         if next_due.concept == "cuota" and next_due.cuota is not None:
-            sentences.append(
-                f"Su próxima cuota es la número {number_words(next_due.cuota)}"
-                f"{of_term}, por {money_words(next_due.amount)}, y {when}."
-            )
+            what = f"Su próxima cuota, la {number_words(next_due.cuota)},"
         else:
-            sentences.append(
-                f"Su próximo pago es {_article_label(next_due.concept)}{of_term}, "
-                f"por {money_words(next_due.amount)}, y {when}."
-            )
-    # The short part ends here (balance, overdue, next cuota: about 60 words at most); then
-    # each warning that applies, one sentence each. Details are on key 2.
-    if statement.late_fees:
-        # policy 5.9.2
-        charged = sum(1 for o in statement.obligations if o.late_fee_outstanding)
-        cuotas = "cuota no pagada" if charged == 1 else "cuotas no pagadas"
-        sentences.append(
-            f"Su saldo incluye {money_words(statement.late_fees)} de gastos administrativos, "
-            f"por {number_words(charged, 'feminine')} {cuotas} a tiempo."
-        )
-    if statement.reportable:
-        # policy 5.1.3
-        days = number_words(policy.reportable_after_days, "masculine")
-        sentences.append(
-            f"Tiene deuda vencida hace más de {days} días, que puede ser reportada a las "
-            "centrales de riesgo."
-        )
+            what = f"Su próximo pago, {_article_label(next_due.concept)},"
+        sentences.append(f"{what} {when}, por {money_words(next_due.amount)}.")
+    if statement.overdue or next_due is None or next_due.amount != statement.balance:
+        sentences.append(f"En total, debe {money_words(statement.balance)}.")
+    return tuple(sentences)
+
+
+def notes(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
+    """Return what follows the statement's options: what overdue debt blocks, where to pay,
+    and what to do if the caller already paid (the institution's words, billing/policy.yaml)."""
+    sentences: list[str] = []
     if statement.certificates_blocked:
         # policy 5.1.4
         sentences.append("Mientras tenga deuda vencida, no podrá obtener certificados de estudios.")
     if not statement.can_enroll:
         # policy 5.3.1 a
         sentences.append("Para matricularse debe estar al día en sus pagos.")
+    if statement.balance:
+        sentences += [t for t in (policy.texts.where_to_pay, policy.texts.already_paid) if t]
     return tuple(sentences)
 
 
+def _overdue_fees(statement: Statement, policy: FeePolicy) -> int:
+    """Return the unpaid late fees already past their own due day (policy 5.9.2: the 8th day)."""
+    return sum(
+        o.late_fee_outstanding
+        for o in statement.obligations
+        if o.late_fee_outstanding and o.due + timedelta(days=policy.late_fee_day) < statement.as_of
+    )
+
+
+def _pay_by(statement: Statement, policy: FeePolicy) -> str:
+    """Say by when to pay what is overdue: the nearer of the day a cuota's late fee falls due
+    (policy 5.9.2) and the day the debt may be reported (policy 5.1.3); or that it may be."""
+    days = number_words(policy.reportable_after_days, "masculine")
+    if statement.reportable:
+        # policy 5.1.3
+        return (
+            f"Tiene deuda vencida hace más de {days} días, que puede ser reportada a las "
+            "centrales de riesgo."
+        )
+    # policy 5.1.3: reportable once an unpaid amount is more than that many days past due
+    oldest = max(o.days_overdue for o in statement.overdue_obligations)
+    report = statement.as_of + timedelta(days=policy.reportable_after_days - oldest)
+    # policy 5.9.2: a cuota not fully paid by the day before its late fee carries the fee
+    fees = sorted(
+        (o.due + timedelta(days=policy.late_fee_day - 1), o.cuota)
+        for o in statement.overdue_obligations
+        if o.concept == "cuota" and o.cuota is not None and not o.late_fee
+    )
+    if fees and fees[0][0] < report:
+        last, cuota = fees[0]
+        return (
+            f"Si paga la cuota {number_words(cuota)} hasta el {_date(statement, last)}, evita "
+            "los gastos administrativos."
+        )
+    return (
+        f"Páguelo hasta el {_date(statement, report)} para evitar el reporte a centrales de riesgo."
+    )
+
+
 def detail(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
-    """Return one sentence per obligation of every term that still owes something."""
+    """Return one sentence per obligation still unpaid, term by term."""
     del policy  # the detail says amounts and dates only: nothing of the policy's wording
     owing = [t for t in _term_order(statement) if _term_owes(statement, t)]
     if not owing:
@@ -87,7 +121,7 @@ def detail(statement: Statement, policy: FeePolicy) -> tuple[str, ...]:
         if len(owing) > 1:
             sentences.append(f"Ciclo {term_words(term)}.")
         for obligation in statement.obligations:
-            if obligation.term == term:
+            if obligation.term == term and obligation.outstanding:
                 sentences.append(_obligation_sentence(statement, obligation))
     return tuple(sentences)
 
@@ -216,7 +250,3 @@ def _term_order(statement: Statement) -> list[str]:
 
 def _term_owes(statement: Statement, term: str) -> bool:
     return any(o.term == term and o.outstanding for o in statement.obligations)
-
-
-def _many_terms(statement: Statement) -> bool:
-    return sum(1 for t in _term_order(statement) if _term_owes(statement, t)) > 1
