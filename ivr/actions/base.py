@@ -66,6 +66,9 @@ class AuditAction(StrEnum):
     USER_ADD = "user_add"
     USER_REMOVE = "user_remove"
     USER_PASSWORD = "user_password"
+    CLOSURE_ADD = "closure_add"
+    HOURS_ADD = "hours_add"
+    CLOSURE_REMOVE = "closure_remove"
 
     @property
     def words(self) -> str:
@@ -89,6 +92,12 @@ class AuditAction(StrEnum):
                 return "quitó un usuario"
             case AuditAction.USER_PASSWORD:
                 return "cambió una contraseña"
+            case AuditAction.CLOSURE_ADD:
+                return "agregó un cierre"
+            case AuditAction.HOURS_ADD:
+                return "agregó un horario especial"
+            case AuditAction.CLOSURE_REMOVE:
+                return "quitó un cierre u horario especial"
             case _:
                 assert_never(self)
 

@@ -256,7 +256,7 @@ def _swaps_shown(day: CalendarDay) -> tuple[tuple[str, str, str, str], ...]:
 def calendar_page() -> str:
     rt = current_runtime()
     now = rt.now()
-    found = calendar(rt.config.schedules, now, _override(rt, now))
+    found = calendar(rt.schedules, now, _override(rt, now))
     days = [_day_shown(day, found.first_day) for day in found.days]
     last = found.first_day + timedelta(days=len(days) - 1)
     return render_template(
@@ -270,7 +270,7 @@ def menu() -> str:
     rt = current_runtime()
     now = rt.now()
     config = rt.config
-    snapshot = take_snapshot(config.schedules, now, _override(rt, now))
+    snapshot = take_snapshot(rt.schedules, now, _override(rt, now))
     # render_fragment escapes every operator text; its styles are in menu.css
     fragment = Markup(render_fragment(config.menus, snapshot, SPANISH))
     return render_template("console/menu.html", fragment=fragment, fingerprint=config.fingerprint)
