@@ -52,14 +52,14 @@ def plan_closure(
     _not_past(runtime, "first", start)
     if end < start:
         raise ActionRefused(
-            f"last: {end} is before the first day, {start}",
+            f"{end} is before the first day, {start}",
             f"El último día ({date_words(end)}) es anterior al primero ({date_words(start)}).",
             field="last",
         )
     span = (end - start).days + 1
     if span > MAX_DAYS:
         raise ActionRefused(
-            f"last: the closure spans {span} days; at most {MAX_DAYS} at once "
+            f"the closure spans {span} days; at most {MAX_DAYS} at once "
             "(a longer one belongs in schedules/LINE.yaml)",
             f"El cierre abarca {span} días; caben {MAX_DAYS} a la vez.",
             field="last",
@@ -78,7 +78,7 @@ def plan_closure(
             if closed is not None:
                 said = f" ({closed.label})" if closed.label else ""
                 raise ActionRefused(
-                    f"first: {day} is already a closure of line {name}{said}",
+                    f"{day} is already a closure of line {name}{said}",
                     f"El {date_words(day)} la línea {name} ya está cerrada{said}.",
                     field="first",
                 )
@@ -118,7 +118,7 @@ def plan_special_hours(
         if closed is not None and closed[0] == "closure":
             said = f" ({closed[1]})" if closed[1] else ""
             raise ActionRefused(
-                f"day: {when} is a closure of line {name}{said}, "
+                f"{when} is a closure of line {name}{said}, "
                 "so these special hours never apply (remove one of the two)",
                 f"El {date_words(when)} la línea {name} está cerrada{said}: "
                 "este horario no se aplicaría. Quite antes el cierre.",
@@ -126,7 +126,7 @@ def plan_special_hours(
             )
         if closed is not None:
             raise ActionRefused(
-                f"day: {when} is a national holiday ({closed[1]}), so these special hours "
+                f"{when} is a national holiday ({closed[1]}), so these special hours "
                 "never apply (to open that day, add it to holidays.keep_open)",
                 f"El {date_words(when)} es feriado ({closed[1]}) y la línea {name} está "
                 "cerrada: este horario no se aplicaría.",
@@ -136,7 +136,7 @@ def plan_special_hours(
         if given is not None:
             said = f" ({given.label})" if given.label else ""
             raise ActionRefused(
-                f"day: {when} already has special hours on line {name}{said}",
+                f"{when} already has special hours on line {name}{said}",
                 f"El {date_words(when)} la línea {name} ya tiene un horario especial{said}.",
                 field="day",
             )
@@ -233,7 +233,7 @@ def _line(schedules: Schedules, line: str) -> str | None:
     if name not in schedules.line_names:
         known = ", ".join(schedules.line_names)
         raise ActionRefused(
-            f"line: unknown line '{name}' (the lines are the files in schedules/: {known})",
+            f"unknown line '{name}' (the lines are the files in schedules/: {known})",
             f"La línea «{name}» no existe; las líneas son: {known}.",
             field="line",
         )
@@ -261,14 +261,14 @@ def _scalar(field: str, text: str) -> YNode:
 def _refusal(field: str, collector: Collector, es: str) -> ActionRefused:
     problem = collector.problems[0]
     hint = f" ({problem.hint})" if problem.hint else ""
-    return ActionRefused(f"{field}: {problem.message}{hint}", es, field=field)
+    return ActionRefused(f"{problem.message}{hint}", es, field=field)
 
 
 def _not_past(runtime: Runtime, field: str, day: date) -> None:
     today = runtime.now().date()
     if day < today:
         raise ActionRefused(
-            f"{field}: {day} is past (today is {today} in Lima)",
+            f"{day} is past (today is {today} in Lima)",
             f"El {date_words(day)} ya pasó: hoy es {date_words(today)}.",
             field=field,
         )
@@ -301,7 +301,7 @@ def _text(field: str, text: str, *, required: bool) -> str | None:
             if field == "message"
             else "Escriba un nombre, por ejemplo «Matrícula»."
         )
-        raise ActionRefused(f"{field}: must not be empty", ask, field=field)
+        raise ActionRefused("must not be empty", ask, field=field)
     collector = Collector()
     value = collector.text(_scalar(field, text), max_bytes=SAY_LIMIT)
     if value is None:
@@ -310,7 +310,7 @@ def _text(field: str, text: str, *, required: bool) -> str | None:
         raise _refusal(field, collector, es)
     for word, formal in informal_words(value):
         raise ActionRefused(
-            f"{field}: '{word}' addresses the caller as tú "
+            f"'{word}' addresses the caller as tú "
             f"(callers are addressed as usted: write '{formal}')",
             f"«{word}» trata de tú a quien llama: escriba «{formal}».",
             field=field,

@@ -263,6 +263,11 @@ NAV = [
     NavItem("console.menu", "Menú"),
     NavItem("console.callbacks", "Devoluciones"),
     NavItem(
+        "console.closures",
+        "Cierres",
+        also=("console.closures_add", "console.closures_remove"),
+    ),
+    NavItem(
         "console.switch",
         "Cierre de emergencia",
         True,

@@ -40,28 +40,28 @@ HOURS: dict[str, str] = {
         pytest.param(
             {"line": "admision"},
             "line",
-            "line: unknown line 'admision' (the lines are the files in schedules/: central)",
+            "unknown line 'admision' (the lines are the files in schedules/: central)",
             "La línea «admision» no existe; las líneas son: central.",
             id="unknown-line",
         ),
         pytest.param(
             {"first": "2026-11-31"},
             "first",
-            "first: '2026-11-31' is not a date (write it as YYYY-MM-DD, e.g. 2026-07-28)",
+            "'2026-11-31' is not a date (write it as YYYY-MM-DD, e.g. 2026-07-28)",
             "Escriba la fecha como AAAA-MM-DD, por ejemplo 2026-07-28.",
             id="not-a-date",
         ),
         pytest.param(
             {"first": "2026-11-17"},
             "first",
-            "first: 2026-11-17 is past (today is 2026-11-18 in Lima)",
+            "2026-11-17 is past (today is 2026-11-18 in Lima)",
             "El martes 17 de noviembre ya pasó: hoy es miércoles 18 de noviembre.",
             id="yesterday",
         ),
         pytest.param(
             {"last": "2026-11-19"},
             "last",
-            "last: 2026-11-19 is before the first day, 2026-11-20",
+            "2026-11-19 is before the first day, 2026-11-20",
             "El último día (jueves 19 de noviembre) es anterior al primero "
             "(viernes 20 de noviembre).",
             id="ends-before-it-starts",
@@ -69,7 +69,7 @@ HOURS: dict[str, str] = {
         pytest.param(
             {"last": "2027-02-20"},
             "last",
-            "last: the closure spans 93 days; at most 92 at once "
+            "the closure spans 93 days; at most 92 at once "
             "(a longer one belongs in schedules/LINE.yaml)",
             "El cierre abarca 93 días; caben 92 a la vez.",
             id="longer-than-a-term",
@@ -77,14 +77,14 @@ HOURS: dict[str, str] = {
         pytest.param(
             {"message": "  "},
             "message",
-            "message: must not be empty",
+            "must not be empty",
             "Escriba el mensaje que oirán quienes llamen.",
             id="no-message",
         ),
         pytest.param(
             {"message": "ñ" * 1501},
             "message",
-            "message: is 3002 bytes long; one <Say> speaks at most 3000 "
+            "is 3002 bytes long; one <Say> speaks at most 3000 "
             "(shorten it or split it into two messages)",
             "El mensaje es demasiado largo: tiene 3002 bytes y caben 3000.",
             id="longer-than-one-say",
@@ -92,7 +92,7 @@ HOURS: dict[str, str] = {
         pytest.param(
             {"message": "La central está cerrada. Escríbenos por WhatsApp."},
             "message",
-            "message: 'Escríbenos' addresses the caller as tú "
+            "'Escríbenos' addresses the caller as tú "
             "(callers are addressed as usted: write 'escríbanos')",
             "«Escríbenos» trata de tú a quien llama: escriba «escríbanos».",
             id="tu-not-usted",
@@ -122,7 +122,7 @@ def test_a_day_already_closed_is_refused(runtime: Runtime) -> None:
     again = {**CLOSURE, "line": "", "first": "2026-11-19", "last": "2026-11-21"}
     assert refusal(lambda: add_closure(runtime, ROOT, **again)) == (
         "first",
-        "first: 2026-11-20 is already a closure of line central (Huelga)",
+        "2026-11-20 is already a closure of line central (Huelga)",
         "El viernes 20 de noviembre la línea central ya está cerrada (Huelga).",
     )
     assert len(runtime.closures.all()) == 1
@@ -134,21 +134,21 @@ def test_a_day_already_closed_is_refused(runtime: Runtime) -> None:
         pytest.param(
             {"opens": "9"},
             "opens",
-            "opens: '9' is not a time of day (write it as 'HH:MM', e.g. '09:00')",
+            "'9' is not a time of day (write it as 'HH:MM', e.g. '09:00')",
             "Escriba la hora como HH:MM, por ejemplo 09:00.",
             id="not-a-time",
         ),
         pytest.param(
             {"closes": "24:00"},
             "closes",
-            "closes: '24:00' is not a time of day (to stay open until midnight write '23:59:59')",
+            "'24:00' is not a time of day (to stay open until midnight write '23:59:59')",
             "Escriba la hora como HH:MM, por ejemplo 13:00.",
             id="midnight",
         ),
         pytest.param(
             {"opens": "18:00", "closes": "14:00"},
             "closes",
-            "closes: closes at 14:00, before it opens at 18:00 (put the opening time in 'from' "
+            "closes at 14:00, before it opens at 18:00 (put the opening time in 'from' "
             "and the closing time in 'until'; an interval cannot cross midnight)",
             "La hora de cierre (14:00) debe ser posterior a la de apertura (18:00).",
             id="closes-before-it-opens",
@@ -156,14 +156,14 @@ def test_a_day_already_closed_is_refused(runtime: Runtime) -> None:
         pytest.param(
             {"label": ""},
             "label",
-            "label: must not be empty",
+            "must not be empty",
             "Escriba un nombre, por ejemplo «Matrícula».",
             id="no-label",
         ),
         pytest.param(
             {"day": "2026-12-08"},
             "day",
-            "day: 2026-12-08 is a national holiday (Inmaculada Concepción), so these "
+            "2026-12-08 is a national holiday (Inmaculada Concepción), so these "
             "special hours never apply (to open that day, add it to holidays.keep_open)",
             "El martes 8 de diciembre es feriado (Inmaculada Concepción) y la línea "
             "central está cerrada: este horario no se aplicaría.",
@@ -172,9 +172,8 @@ def test_a_day_already_closed_is_refused(runtime: Runtime) -> None:
         pytest.param(
             {"day": "2026-12-24"},
             "day",
-            "day: 2026-12-24 already has special hours on line central (Nochebuena)",
-            "El jueves 24 de diciembre la línea central ya tiene un horario especial "
-            "(Nochebuena).",
+            "2026-12-24 already has special hours on line central (Nochebuena)",
+            "El jueves 24 de diciembre la línea central ya tiene un horario especial (Nochebuena).",
             id="the-yaml-gives-hours-that-day",
         ),
     ],
@@ -197,7 +196,7 @@ def test_special_hours_on_a_stored_closure_are_refused(runtime: Runtime) -> None
     add_closure(runtime, ANA, **{**CLOSURE, "first": "2026-11-21"})
     assert refusal(lambda: add_special_hours(runtime, ANA, **HOURS)) == (
         "day",
-        "day: 2026-11-21 is a closure of line central (Huelga), so these special hours never "
+        "2026-11-21 is a closure of line central (Huelga), so these special hours never "
         "apply (remove one of the two)",
         "El sábado 21 de noviembre la línea central está cerrada (Huelga): este horario no se "
         "aplicaría. Quite antes el cierre.",
@@ -260,8 +259,7 @@ def test_special_hours_for_every_line_replace_the_weekly_ones(
         (
             "cli:root",
             "hours_add",
-            f"#{entry.id} todas las líneas, el sábado 21 de noviembre de 14:00 a 18:00 "
-            "«Matrícula»",
+            f"#{entry.id} todas las líneas, el sábado 21 de noviembre de 14:00 a 18:00 «Matrícula»",
         )
     ]
 

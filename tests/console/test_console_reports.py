@@ -51,6 +51,7 @@ def test_the_navigation_lists_the_pages_in_order(operator: FlaskClient) -> None:
             "Calendario",
             "Menú",
             "Devoluciones",
+            "Cierres",
             "Cierre de emergencia",
             "Auditoría",
         ]
