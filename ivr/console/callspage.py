@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from ivr.console.charts import bar_chart
+from ivr.console.names import campus_name
 from ivr.observability.aggregates import figures
-from ivr.observability.calls import UNKNOWN_CAMPUS
 from ivr.observability.report import Report
 
 Cell = str | int | float | None
@@ -32,8 +33,6 @@ ENDING_NAMES = {
     "informed": "Escuchó un mensaje informativo",
     "in_progress": "En curso",
 }
-# A call to a number no campus answers on (the recorder's UNKNOWN_CAMPUS).
-CAMPUS_UNKNOWN = "Número no reconocido"
 SELF_SERVICE_NAMES = {
     "selfservice_verified": "Verificaciones correctas",
     "selfservice_rejected": "Código o DNI incorrectos",
@@ -94,8 +93,17 @@ def share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -> CallsPage:
-    """Add up the calls of a range of Lima days (``now`` tells calls in progress apart)."""
+def calls_page(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    desk_name: Callable[[str], str] = str,
+) -> CallsPage:
+    """Add up the calls of a range of Lima days (``now`` tells calls in progress apart).
+
+    ``desk_name`` names a desk by its queue (the console: the title the menus give it).
+    """
     if first_day > last_day:
         raise ValueError(f"the first day {first_day} is after the last {last_day}")
     found = figures(engine, first_day, last_day, now)
@@ -137,10 +145,7 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
             "por-sede",
             "Llamadas por sede",
             ("Sede", "Llamadas", "Porcentaje"),
-            tuple(
-                (CAMPUS_UNKNOWN if campus == UNKNOWN_CAMPUS else campus, n, share(n, calls))
-                for campus, n in report.per_campus
-            ),
+            tuple((campus_name(campus), n, share(n, calls)) for campus, n in report.per_campus),
         ),
         outcomes=Table(
             "resultados",
@@ -175,7 +180,7 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
             ),
             tuple(
                 (
-                    q.desk,
+                    desk_name(q.desk),
                     q.offered,
                     q.answered,
                     q.abandoned,

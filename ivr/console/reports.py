@@ -12,6 +12,7 @@ not allow inline styles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -33,11 +34,12 @@ from ivr.console.callspage import (
     table_csv,
 )
 from ivr.console.menumap import FRAGMENT_CSS, SPANISH, render_fragment
+from ivr.console.names import desk_name
 from ivr.console.views import Answer, _duration, _override
 from ivr.core.schedule.evaluation import Reason
 from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES, take_snapshot
 from ivr.core.spoken import date_words
-from ivr.runtime import current_runtime
+from ivr.runtime import Runtime, current_runtime
 
 # A longer range is refused: three months of figures is what a page (and a quick query) holds.
 MAX_DAYS = 92
@@ -121,7 +123,7 @@ def calls() -> Answer:
         return form, 400
     assert asked.first and asked.last
     rt = current_runtime()
-    page = calls_page(rt.engine, asked.first, asked.last, rt.now())
+    page = calls_page(rt.engine, asked.first, asked.last, rt.now(), _desk_namer(rt))
     drawn = {
         page.per_hour.name: hourly_chart(page),
         page.per_campus.name: campus_chart(page),
@@ -161,7 +163,7 @@ def calls_csv(name: str) -> Answer:
         return render_template("console/error.html", message=message), 400
     assert asked.first and asked.last
     rt = current_runtime()
-    table = calls_page(rt.engine, asked.first, asked.last, rt.now()).table(name)
+    table = calls_page(rt.engine, asked.first, asked.last, rt.now(), _desk_namer(rt)).table(name)
     if table is None:
         abort(404)
     span = asked.first.isoformat()
@@ -179,6 +181,11 @@ def calls_csv(name: str) -> Answer:
 @blueprint.route("/charts.css", methods=["GET"])
 def charts_css() -> Response:
     return Response(charts.stylesheet(), mimetype="text/css")
+
+
+def _desk_namer(rt: Runtime) -> Callable[[str], str]:
+    menus = rt.config.menus
+    return lambda queue: desk_name(menus, queue)
 
 
 # -- Calendario ----------------------------------------------------------------------------------
