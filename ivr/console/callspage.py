@@ -99,10 +99,12 @@ def calls_page(
     last_day: date,
     now: datetime,
     desk_name: Callable[[str], str] = str,
+    node_name: Callable[[str], str] = str,
 ) -> CallsPage:
     """Add up the calls of a range of Lima days (``now`` tells calls in progress apart).
 
-    ``desk_name`` names a desk by its queue (the console: the title the menus give it).
+    ``desk_name`` names a desk by its queue and ``node_name`` a node by its id (the console:
+    the titles the menus give them).
     """
     if first_day > last_day:
         raise ValueError(f"the first day {first_day} is after the last {last_day}")
@@ -160,7 +162,12 @@ def calls_page(
             "Dónde cuelgan las personas",
             ("Nodo", "Llamadas que llegaron", "Colgaron aquí", "Porcentaje que colgó"),
             tuple(
-                (node, reached, gave_up.get(node, 0), share(gave_up.get(node, 0), reached))
+                (
+                    node_name(node),
+                    reached,
+                    gave_up.get(node, 0),
+                    share(gave_up.get(node, 0), reached),
+                )
                 for node, _, reached in report.node_visits
             ),
         ),
@@ -208,6 +215,9 @@ def calls_page(
     )
 
 
+HOUR_LABELS = 8  # at most this many hours labelled on the hourly chart
+
+
 # -- charts --------------------------------------------------------------------------------------
 def _chart(table: Table, chart_id: str, *, horizontal: bool) -> str:
     labels = [str(row[0]) for row in table.rows]
@@ -216,8 +226,20 @@ def _chart(table: Table, chart_id: str, *, horizontal: bool) -> str:
 
 
 def hourly_chart(page: CallsPage) -> str:
-    """Calls per hour of the day, as an SVG bar chart."""
-    return _chart(page.per_hour, "grafico-por-hora", horizontal=False)
+    """Calls per hour of the day, as an SVG bar chart, labelled at the hours with calls or at
+    every third hour (24 labels do not fit level, and a row of zeros says nothing)."""
+    table = page.per_hour
+    labels = [str(row[0]) for row in table.rows]
+    values = [int(row[1] or 0) for row in table.rows]
+    busy = [value > 0 for value in values]
+    # The hours with calls when they are few, else every third hour: eight labels fit a
+    # 660-pixel chart level, at 14 px.
+    every_third = sum(busy) > HOUR_LABELS
+    shown = [
+        label if (hour % 3 == 0 if every_third else busy[hour]) else ""
+        for hour, label in enumerate(labels)
+    ]
+    return bar_chart("grafico-por-hora", table.title, labels, values, shown=shown)
 
 
 def campus_chart(page: CallsPage) -> str:
