@@ -216,7 +216,7 @@ def describe_entry(entry: Adjustment) -> str:
             f"{entry.hours[0].end:%H:%M}"
         )
     label = f" «{entry.label}»" if entry.label else ""
-    said = f"; mensaje: {entry.message}" if entry.message else ""
+    said = f"; mensaje: «{entry.message}»" if entry.message else ""
     return f"{lines}, {what}{label}{said}"
 
 

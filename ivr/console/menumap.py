@@ -242,7 +242,8 @@ def _rows(tree: MenuTree, node: Node, snapshot: Snapshot | None, words: Words) -
                 out.append(Row(words.when_closed, "closed", node.closed))
             else:
                 after = tree.settings.after_hours
-                out.append(Row(f"{words.when_closed} (settings.after_hours)", "closed", after))
+                where = "settings.after_hours" if words.ids else words.mark("after_hours")
+                out.append(Row(f"{words.when_closed} ({where})", "closed", after))
         case HangupNode():
             out += [_said(text, words.says) for text in node.say]
             out.append(Row(words.hang_up, "info"))

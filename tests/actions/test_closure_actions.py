@@ -237,7 +237,7 @@ def test_a_closure_is_stored_audited_logged_and_closes_the_line(
             "ana",
             "closure_add",
             f"#{entry.id} línea central, cerrada del viernes 20 de noviembre al sábado 21 de "
-            f"noviembre «Huelga»; mensaje: {STRIKE}",
+            f"noviembre «Huelga»; mensaje: «{STRIKE}»",
         )
     ]
     # the log says what and by whom, not the message
@@ -274,7 +274,7 @@ def test_remove_reopens_and_is_audited(runtime: Runtime, console: ConsoleStore) 
         "cli:root",
         "closure_remove",
         f"#{entry.id} línea central, cerrada el viernes 20 de noviembre «Huelga»; "
-        f"mensaje: {STRIKE}",
+        f"mensaje: «{STRIKE}»",
     )
     assert refusal(lambda: remove_closure(runtime, ROOT, entry.id)) == (
         None,

@@ -214,7 +214,6 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
             expect(calls).to_contain_text("…aaaaaa")
             expect(calls).to_contain_text("en espera de Help Desk")
             expect(page.get_by_text("1 solicitud pendiente")).to_be_visible()
-            page.screenshot(path=shots / "now-1280.png", full_page=True)
 
             # -- the switch, in a second tab; the first one keeps the Now page open --------
             switch = context.new_page()

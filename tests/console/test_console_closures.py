@@ -91,7 +91,7 @@ def test_a_closure_is_confirmed_then_stored_audited_and_shown_in_the_calendar(
     (entry,) = runtime(app).closures.all()
     said = (
         "línea central, cerrada del viernes 20 de noviembre al sábado 21 de noviembre «Huelga»; "
-        f"mensaje: {STRIKE}"
+        f"mensaje: «{STRIKE}»"
     )
     assert _text(listed, '//p[@class="flash info"]') == [f"Guardado (#{entry.id}): {said}."]
     assert [e.actor for e in store.audit_log() if e.action == "closure_add"] == ["ana"]

@@ -229,12 +229,12 @@ def test_closures_add_list_schedule_remove(cli: Cli, monkeypatch: pytest.MonkeyP
     assert (added.exit_code, added.output) == (
         0,
         "Added #1: línea central, cerrada el jueves 5 de marzo «Huelga»; "
-        "mensaje: Por una huelga, la central está cerrada.\n",
+        "mensaje: «Por una huelga, la central está cerrada.»\n",
     )
     listed = cli("closures", "list")
     assert listed.output == (
         "#1 línea central, cerrada el jueves 5 de marzo «Huelga»; "
-        "mensaje: Por una huelga, la central está cerrada. (by cli:root)\n"
+        "mensaje: «Por una huelga, la central está cerrada.» (by cli:root)\n"
     )
     shown = cli("schedule", "--from", "2026-03-05", "--days", "1")
     assert shown.exit_code == 0
