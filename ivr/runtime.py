@@ -19,12 +19,14 @@ from ivr import clock as clock_module
 from ivr.clock import Clock, to_lima
 from ivr.config.errors import ConfigError
 from ivr.config.loader import Config, files_fingerprint, load_config
+from ivr.core.schedule.model import Schedules
 from ivr.observability.calls import CallRecorder, NullCallRecorder, SqlCallRecorder
 from ivr.observability.metrics import count_failure_alarm, count_outbound_refused, count_reload
 from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.callers import CallerLimits, CallerPolicy
+from ivr.storage.closures import ClosureStore
 from ivr.storage.database import (
     DatabaseError,
     make_engine,
@@ -147,6 +149,20 @@ class Runtime:
         """Failed verifications per calling number, and the alarm across all codes."""
         policy = CallerPolicy(alarm_per_hour=self.settings.failure_alarm_per_hour)
         return CallerLimits(self.engine, policy, on_alarm=count_failure_alarm)
+
+    @cached_property
+    def closures(self) -> ClosureStore:
+        """Closures and special hours added from the console or ``ivr closures``."""
+        return ClosureStore(self.engine)
+
+    @property
+    def schedules(self) -> Schedules:
+        """The schedules every answer uses: the operator files' with the stored closures.
+
+        Read at most once a second per process (``ClosureStore``); the same object while
+        neither the files nor the stored entries change.
+        """
+        return self.closures.merged(self.config.schedules)
 
     @cached_property
     def callbacks(self) -> CallbackStore:

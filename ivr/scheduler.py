@@ -62,7 +62,7 @@ from ivr.actions.base import ActionRefused, Actor, Door
 from ivr.actions.reminders import send_due
 from ivr.clock import LIMA
 from ivr.core.schedule.listing import boundaries
-from ivr.core.schedule.model import Override
+from ivr.core.schedule.model import Override, Schedules
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.database import STORE_ERRORS, Expiring, describe
@@ -173,6 +173,7 @@ class Jobs:
         self.drop_folder = drop_folder
         self.planned_fingerprint = ""
         self.planned_override: Override | None = None
+        self.planned_schedules: Schedules | None = None  # with the stored closures
         self._plan_lock = threading.Lock()
 
     # -- (a) live reload ------------------------------------------------------------------
@@ -197,6 +198,7 @@ class Jobs:
         if (
             runtime.config.fingerprint != self.planned_fingerprint
             or override != self.planned_override
+            or runtime.schedules is not self.planned_schedules
         ):
             self.plan()
 
@@ -207,10 +209,11 @@ class Jobs:
         with self._plan_lock:
             now = self.runtime.now()
             config = self.runtime.config
+            schedules = self.runtime.schedules
             override = self.runtime.override_store.get()
             ahead = [
                 moment
-                for moment in boundaries(config.schedules, now, now + PLAN_AHEAD, override=override)
+                for moment in boundaries(schedules, now, now + PLAN_AHEAD, override=override)
                 if moment > now  # a boundary at "now" already happened (or was just logged)
             ]
             wanted = {SWAP_PREFIX + moment.isoformat(): moment for moment in ahead}
@@ -236,7 +239,8 @@ class Jobs:
                 )
             self.planned_fingerprint = config.fingerprint
             self.planned_override = override
-            state = take_snapshot(config.schedules, now, override)
+            self.planned_schedules = schedules
+            state = take_snapshot(schedules, now, override)
             log.info(
                 "message swaps planned: %d change%s until %s (%s); now %s; active messages: %s",
                 len(ahead),
@@ -250,7 +254,7 @@ class Jobs:
     @_logged("swap")
     def announce(self, at: datetime) -> None:
         """Log which messages became active or inactive at ``at``, and each line's state."""
-        schedules = self.runtime.config.schedules
+        schedules = self.runtime.schedules
         override = self.runtime.override_store.get()
         before = take_snapshot(schedules, at - _JUST_BEFORE, override)
         after = take_snapshot(schedules, at, override)

@@ -71,6 +71,9 @@ class AuditAction(StrEnum):
     REMINDER_OPTOUT = "reminder_optout"
     REMINDER_OPTIN = "reminder_optin"
     REMINDERS_SENT = "reminders_sent"
+    CLOSURE_ADD = "closure_add"
+    HOURS_ADD = "hours_add"
+    CLOSURE_REMOVE = "closure_remove"
 
     @property
     def words(self) -> str:
@@ -100,6 +103,12 @@ class AuditAction(StrEnum):
                 return "volvió a activar los recordatorios por SMS"
             case AuditAction.REMINDERS_SENT:
                 return "envió los recordatorios por SMS pendientes"
+            case AuditAction.CLOSURE_ADD:
+                return "agregó un cierre"
+            case AuditAction.HOURS_ADD:
+                return "agregó un horario especial"
+            case AuditAction.CLOSURE_REMOVE:
+                return "quitó un cierre u horario especial"
             case _:
                 assert_never(self)
 

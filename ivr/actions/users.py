@@ -16,6 +16,9 @@ from ivr.storage.console import (
     password_problem,
 )
 
+# A role as the console and the audit log say it.
+ROLE_WORDS = {"operator": "operador", "viewer": "lector"}
+
 
 def _store(runtime: Runtime) -> ConsoleStore:
     return ConsoleStore(runtime.engine)
@@ -83,7 +86,8 @@ def add_user(runtime: Runtime, actor: Actor, name: str, role: str, password: str
         user = _store(runtime).add(user_name, role, _password_hash(password), runtime.now())
     except UserExists:  # added meanwhile, through another door
         raise _exists(user_name) from None
-    record(runtime, actor, AuditAction.USER_ADD, f"{user_name} ({role})", summary=f"role {role}")
+    detail = f"{user_name} ({ROLE_WORDS[role]})"
+    record(runtime, actor, AuditAction.USER_ADD, detail, summary=f"role {role}")
     return user
 
 

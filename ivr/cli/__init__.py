@@ -14,6 +14,7 @@ import click
 
 from ivr.cli.callbacks import callbacks_group
 from ivr.cli.check import check_command
+from ivr.cli.closures import closures_group
 from ivr.cli.db import db_group
 from ivr.cli.fallback import fallback_command
 from ivr.cli.graph import graph_command
@@ -62,6 +63,7 @@ for _command in (
     graph_command,
     schedule_command,
     override_group,
+    closures_group,
     ledger_group,
     statement_command,
     report_command,

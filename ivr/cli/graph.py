@@ -42,7 +42,7 @@ def graph_command(output: Path | None, fmt: str | None, at: datetime | None) -> 
     moment = at or runtime.now()
     chosen = fmt or (_SUFFIXES.get(output.suffix.lower(), "html") if output else "text")
     config = runtime.config
-    snapshot = take_snapshot(config.schedules, moment, runtime.override_store.get(moment))
+    snapshot = take_snapshot(runtime.schedules, moment, runtime.override_store.get(moment))
     tree = config.menus
     if chosen == "html":
         body = render_html(tree, snapshot, fingerprint=config.fingerprint)

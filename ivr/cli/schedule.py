@@ -25,7 +25,7 @@ from ivr.runtime import current_runtime
 def schedule_command(first: date | None, days: int, line: str) -> None:
     """List the open and closed windows and the message swaps ahead, in Lima time."""
     runtime = current_runtime()
-    schedules = runtime.config.schedules
+    schedules = runtime.schedules
     now = runtime.now()
     if line not in schedules.line_names:
         raise click.BadParameter(

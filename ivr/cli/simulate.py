@@ -269,7 +269,7 @@ def _header(runtime: Runtime, to: str, moment: datetime) -> str:
     config = runtime.config
     line = config.directory.line_for(to)
     where = line.names if line else "not a campus number: the general greeting"
-    snapshot = take_snapshot(config.schedules, moment, runtime.override_store.get(moment))
+    snapshot = take_snapshot(runtime.schedules, moment, runtime.override_store.get(moment))
     out = [f"Call to {to} ({where}) at {when(moment)}, America/Lima"]
     out += [f"{INDENT}{describe_line(name, status)}" for name, status in snapshot.lines]
     out.append(f"{INDENT}active messages: {describe_active(snapshot)}")
@@ -469,9 +469,9 @@ class SimulatedCall:
         return target if isinstance(target, TransferNode) else None
 
     def _closed_desk(self, desk: TransferNode) -> str:
-        config = self.runtime.config
-        moment = self.runtime.clock()
-        snapshot = take_snapshot(config.schedules, moment, self.runtime.override_store.get(moment))
+        runtime = self.runtime
+        moment = runtime.clock()
+        snapshot = take_snapshot(runtime.schedules, moment, runtime.override_store.get(moment))
         status = snapshot.line(desk.line)
         state = describe_line(desk.line, status) if status else f"line {desk.line}"
         return f"-> AFTER HOURS: {desk.title} ({desk.id}) is not available: {state}"

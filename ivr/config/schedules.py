@@ -28,6 +28,7 @@ from ivr.core.schedule.model import (
     Schedules,
     SpecialHours,
     WeeklyHours,
+    closed_all_day,
     format_time,
     parse_moment,
 )
@@ -160,7 +161,7 @@ def _intervals(collector: Collector, node: YNode) -> tuple[Interval, ...]:
     items = [node] if node.kind == "map" else collector.sequence(node, what="opening hours")
     out: list[Interval] = []
     for item in items or ():
-        interval = _interval(collector, item)
+        interval = read_interval(collector, item)
         if interval is None:
             continue
         clash = next((o for o in out if interval.start < o.end and o.start < interval.end), None)
@@ -184,7 +185,8 @@ def _is_closed_day(node: YNode) -> bool:
     )
 
 
-def _interval(collector: Collector, node: YNode) -> Interval | None:
+def read_interval(collector: Collector, node: YNode) -> Interval | None:
+    """Return the interval a {from, until} mapping gives, or record why it is not one."""
     keys = collector.mapping(node, required=("from", "until"), what="opening hours")
     if keys is None or "from" not in keys or "until" not in keys:
         return None
@@ -274,7 +276,6 @@ def _special_hours(
 ) -> tuple[SpecialHours, ...]:
     out: list[SpecialHours] = []
     first_line: dict[date, int] = {}
-    closed_days = {closure.day for closure in closures}
     for item in collector.sequence(node, what="special_hours") or ():
         keys = collector.mapping(
             item,
@@ -304,17 +305,17 @@ def _special_hours(
         first_line[day] = keys["date"].line
         # Closures and holidays are evaluated before special hours, so these would
         # silently never apply.
-        name = holiday_name(day)
-        if day in closed_days:
+        closed = closed_all_day(closures, policy, day)
+        if closed is not None and closed[0] == "closure":
             collector.add(
                 keys["date"],
                 f"{day} is also a closure, so these special hours never apply",
                 "remove one of the two",
             )
-        elif name is not None and policy.closes(day):
+        elif closed is not None:
             collector.add(
                 keys["date"],
-                f"{day} is a national holiday ({name}), so these special hours never apply",
+                f"{day} is a national holiday ({closed[1]}), so these special hours never apply",
                 "to open that day, add it to holidays.keep_open",
             )
         label = _optional_text(collector, keys, "label")
@@ -383,7 +384,7 @@ def _swap(
         chosen = set()
         for item, value in collector.texts(keys["days"]):
             chosen.update(_day_names(collector, item, value) or ())
-    times = _interval(collector, keys["times"]) if "times" in keys else None
+    times = read_interval(collector, keys["times"]) if "times" in keys else None
     when = collector.choice(keys["when"], ("open", "closed")) if "when" in keys else None
     line = DEFAULT_LINE
     if "line" in keys:

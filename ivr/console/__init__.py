@@ -17,15 +17,20 @@ What keeps it apart from the webhooks:
 
 Modules: ``blueprint`` (the blueprint and what its pages share), ``views`` (login, Now,
 callbacks, the switch, the audit log, and the hooks), ``live`` (the Now page's data),
-``reports`` (calls, calendar, menu map) with their data in ``callspage``, ``charts``,
-``calendar`` and ``menumap``.
+``closures`` (closures and special hours added here), ``reports`` (calls, calendar, menu
+map) with their data in ``callspage``, ``charts``, ``calendar`` and ``menumap``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ivr.console import reminders, reports, views  # noqa: F401 (importing them adds pages, hooks)
+from ivr.console import (  # noqa: F401 (importing them adds their pages and hooks)
+    closures,
+    reminders,
+    reports,
+    views,
+)
 from ivr.console.blueprint import (
     COOKIE,
     EXTENSION,

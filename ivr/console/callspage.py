@@ -11,16 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from ivr.console.charts import bar_chart
+from ivr.console.names import campus_name
 from ivr.core.events import CallEvent
 from ivr.observability.aggregates import figures
 from ivr.observability.report import Report
-from ivr.storage.calls import UNKNOWN_CAMPUS
 
 Cell = str | int | float | None
 
@@ -33,8 +34,6 @@ ENDING_NAMES = {
     "informed": "Escuchó un mensaje informativo",
     "in_progress": "En curso",
 }
-# A call to a number no campus answers on (the recorder's UNKNOWN_CAMPUS).
-CAMPUS_UNKNOWN = "Número no reconocido"
 SELF_SERVICE_NAMES = {
     CallEvent.SELF_SERVICE_VERIFIED: "Verificaciones correctas",
     CallEvent.SELF_SERVICE_REJECTED: "Código o DNI incorrectos",
@@ -95,8 +94,19 @@ def share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -> CallsPage:
-    """Add up the calls of a range of Lima days (``now`` tells calls in progress apart)."""
+def calls_page(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    desk_name: Callable[[str], str] = str,
+    node_name: Callable[[str], str] = str,
+) -> CallsPage:
+    """Add up the calls of a range of Lima days (``now`` tells calls in progress apart).
+
+    ``desk_name`` names a desk by its queue and ``node_name`` a node by its id (the console:
+    the titles the menus give them).
+    """
     if first_day > last_day:
         raise ValueError(f"the first day {first_day} is after the last {last_day}")
     found = figures(engine, first_day, last_day, now)
@@ -138,10 +148,7 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
             "por-sede",
             "Llamadas por sede",
             ("Sede", "Llamadas", "Porcentaje"),
-            tuple(
-                (CAMPUS_UNKNOWN if campus == UNKNOWN_CAMPUS else campus, n, share(n, calls))
-                for campus, n in report.per_campus
-            ),
+            tuple((campus_name(campus), n, share(n, calls)) for campus, n in report.per_campus),
         ),
         outcomes=Table(
             "resultados",
@@ -156,7 +163,12 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
             "Dónde cuelgan las personas",
             ("Nodo", "Llamadas que llegaron", "Colgaron aquí", "Porcentaje que colgó"),
             tuple(
-                (node, reached, gave_up.get(node, 0), share(gave_up.get(node, 0), reached))
+                (
+                    node_name(node),
+                    reached,
+                    gave_up.get(node, 0),
+                    share(gave_up.get(node, 0), reached),
+                )
                 for node, _, reached in report.node_visits
             ),
         ),
@@ -176,7 +188,7 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
             ),
             tuple(
                 (
-                    q.desk,
+                    desk_name(q.desk),
                     q.offered,
                     q.answered,
                     q.abandoned,
@@ -204,6 +216,9 @@ def calls_page(engine: Engine, first_day: date, last_day: date, now: datetime) -
     )
 
 
+HOUR_LABELS = 8  # at most this many hours labelled on the hourly chart
+
+
 # -- charts --------------------------------------------------------------------------------------
 def _chart(table: Table, chart_id: str, *, horizontal: bool) -> str:
     labels = [str(row[0]) for row in table.rows]
@@ -212,8 +227,20 @@ def _chart(table: Table, chart_id: str, *, horizontal: bool) -> str:
 
 
 def hourly_chart(page: CallsPage) -> str:
-    """Calls per hour of the day, as an SVG bar chart."""
-    return _chart(page.per_hour, "grafico-por-hora", horizontal=False)
+    """Calls per hour of the day, as an SVG bar chart, labelled at the hours with calls or at
+    every third hour (24 labels do not fit level, and a row of zeros says nothing)."""
+    table = page.per_hour
+    labels = [str(row[0]) for row in table.rows]
+    values = [int(row[1] or 0) for row in table.rows]
+    busy = [value > 0 for value in values]
+    # The hours with calls when they are few, else every third hour: eight labels fit a
+    # 660-pixel chart level, at 14 px.
+    every_third = sum(busy) > HOUR_LABELS
+    shown = [
+        label if (hour % 3 == 0 if every_third else busy[hour]) else ""
+        for hour, label in enumerate(labels)
+    ]
+    return bar_chart("grafico-por-hora", table.title, labels, values, shown=shown)
 
 
 def campus_chart(page: CallsPage) -> str:

@@ -54,9 +54,15 @@ def bar_chart(
     horizontal: bool = False,
     unit: str = "llamadas",
     width: int = WIDTH,
+    shown: Sequence[str] | None = None,
 ) -> str:
-    """Return an inline SVG bar chart (one series), with its title and a description."""
+    """Return an inline SVG bar chart (one series), with its title and a description.
+
+    ``shown``: the axis labels to print, "" for none (default: ``labels``); the description
+    read to a screen reader names every bar.
+    """
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
+    printed = [label for label in (labels if shown is None else shown) if label]
     height = max(240, 32 * len(labels) + 90) if horizontal else 320
     chart = kind(
         style=STYLE,
@@ -67,14 +73,14 @@ def bar_chart(
         print_values=True,
         js=[],
         disable_xml_declaration=True,
-        x_label_rotation=0 if horizontal or len(labels) <= 12 else -45,
+        x_label_rotation=0 if horizontal or len(printed) <= 12 else -45,
         truncate_label=-1,  # labels in full
         show_y_guides=True,
         min_scale=1,
         no_data_text="Sin llamadas",
     )
     chart.uuid = chart_id
-    chart.x_labels = list(labels)
+    chart.x_labels = list(labels if shown is None else shown)
     chart.add(unit.capitalize(), list(values))
     description = (
         "; ".join(f"{label}: {value} {unit}" for label, value in zip(labels, values, strict=True))

@@ -77,7 +77,7 @@ class ReloadNow:
 
 def lines_now(rt: Runtime, now: datetime, override: Override | None) -> list[LineNow]:
     """Every line's state at ``now``, as the webhooks decide it."""
-    schedules = rt.config.schedules
+    schedules = rt.schedules
     out = []
     for name in schedules.line_names:
         status = evaluation.status(schedules, now, line=name, override=override)
@@ -96,7 +96,7 @@ def lines_now(rt: Runtime, now: datetime, override: Override | None) -> list[Lin
 
 def messages_now(rt: Runtime, now: datetime, override: Override | None) -> list[MessageNow]:
     """The message swaps callers hear now, per slot, in the order they are heard."""
-    active = active_messages(rt.config.schedules, now, override=override)
+    active = active_messages(rt.schedules, now, override=override)
     return [MessageNow(SLOT_NAMES[slot], text) for slot in SLOTS for text in active.texts(slot)]
 
 

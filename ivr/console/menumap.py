@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from typing import Literal, assert_never
@@ -56,6 +56,7 @@ class Row:
     target: str | None = None
     full: str | None = None  # the untruncated text, when ``text`` is cut
     swap: bool = False  # a message swap changes what this node says now
+    target_name: str | None = None  # how the target is named, if not by its id
 
 
 def _when_es(moment: datetime) -> str:
@@ -117,6 +118,21 @@ class Words:
     announcement: str = "now: announcement '{name}' before this menu"
     text_swap: str = "now: text replaced by '{name}'"
     swapped: str = " (a message swap applies now)"
+    # Node ids shown beside their titles (``ivr graph``); the console names nodes by title.
+    ids: bool = True
+    kinds: dict[str, str] = field(default_factory=dict)  # a node kind's name, if not its own
+    marks: dict[str, str] = field(default_factory=dict)  # a setting's name, if not its own
+
+    def kind(self, node: Node) -> str:
+        return self.kinds.get(node.kind, node.kind)
+
+    def mark(self, setting: str) -> str:
+        return self.marks.get(setting, setting)
+
+    def node(self, tree: MenuTree, node_id: str) -> str:
+        """Name a node: its id, or in the console its title."""
+        found = tree.nodes.get(node_id)
+        return node_id if self.ids or found is None else found.title
 
 
 ENGLISH = Words()
@@ -137,7 +153,7 @@ SPANISH = Words(
     prompt="pide",
     back="luego: vuelve al menú del que vino",
     next="luego",
-    queue="cola {queue}",
+    queue="cola de espera",  # the desk is the node: its title names it
     dial="marca {number}",
     line_plain="línea {line}",
     line_now="línea {line}: {state} ahora ({why})",
@@ -150,6 +166,22 @@ SPANISH = Words(
     announcement="ahora: el anuncio «{name}» suena antes de este menú",
     text_swap="ahora: el texto es «{name}»",
     swapped=" (ahora se aplica un mensaje cambiado)",
+    ids=False,
+    kinds={
+        "menu": "menú",
+        "message": "mensaje",
+        "transfer": "transferencia",
+        "hangup": "fin de llamada",
+        "selfservice": "autoservicio",
+    },
+    marks={
+        "start": "inicio",
+        "on_failure": "tras errores",
+        "after_hours": "fuera de horario",
+        "goodbye": "despedida",
+        "human": "asesor",
+        "not reachable": "inalcanzable",
+    },
 )
 
 
@@ -166,6 +198,16 @@ def rows(
     tree: MenuTree, node: Node, snapshot: Snapshot | None = None, words: Words = ENGLISH
 ) -> tuple[Row, ...]:
     """Return the rows describing ``node``: texts, keys and targets, transfers, state now."""
+    found = _rows(tree, node, snapshot, words)
+    if words.ids:
+        return found
+    return tuple(
+        replace(row, target_name=words.node(tree, row.target)) if row.target else row
+        for row in found
+    )
+
+
+def _rows(tree: MenuTree, node: Node, snapshot: Snapshot | None, words: Words) -> tuple[Row, ...]:
     out = _now_rows(tree, node, snapshot, words)
     match node:
         case MenuNode():
@@ -200,7 +242,8 @@ def rows(
                 out.append(Row(words.when_closed, "closed", node.closed))
             else:
                 after = tree.settings.after_hours
-                out.append(Row(f"{words.when_closed} (settings.after_hours)", "closed", after))
+                where = "settings.after_hours" if words.ids else words.mark("after_hours")
+                out.append(Row(f"{words.when_closed} ({where})", "closed", after))
         case HangupNode():
             out += [_said(text, words.says) for text in node.say]
             out.append(Row(words.hang_up, "info"))
@@ -413,7 +456,7 @@ def _wrap(text: str, width: int, char_w: float) -> tuple[str, ...]:
 
 
 def _row_text(row: Row) -> str:
-    return row.text + (f" → {row.target}" if row.target else "")
+    return row.text + (f" → {row.target_name or row.target}" if row.target else "")
 
 
 def place(tree: MenuTree, snapshot: Snapshot | None, words: Words = ENGLISH) -> Picture:
@@ -425,8 +468,9 @@ def place(tree: MenuTree, snapshot: Snapshot | None, words: Words = ENGLISH) -> 
     for ids in plan.columns:
         for node_id in ids:
             node = tree.nodes[node_id]
-            marks = [name for name, target in settings_targets(tree) if target == node.id]
-            heading = f"{node.id} [{_kind(node)}]" + (f" ({', '.join(marks)})" if marks else "")
+            marks = [words.mark(n) for n, target in settings_targets(tree) if target == node.id]
+            shown = f"{node.id} [{words.kind(node)}]" if words.ids else f"[{words.kind(node)}]"
+            heading = shown + (f" ({', '.join(marks)})" if marks else "")
             head = _wrap(heading, width_each, BOLD_CHAR_W) + _wrap(node.title, width_each, CHAR_W)
             node_rows = rows(tree, node, snapshot, words)
             lines = tuple(_wrap(_row_text(row), width_each, CHAR_W) for row in node_rows)
@@ -523,7 +567,8 @@ def _svg_box(box: _Box, snapshot: Snapshot, words: Words, *, linked: bool) -> st
     stroke = f'stroke="{NOW_STROKE}" stroke-width="3"' if swapped else 'stroke="#5f6368"'
     parts = [
         f'<g id="svg-{_e(node.id)}" class="node">',
-        f"<title>{_e(node.id)}: {_e(node.title)}{_e(words.swapped) if swapped else ''}</title>",
+        f"<title>{_e(node.id) + ': ' if words.ids else ''}{_e(node.title)}"
+        f"{_e(words.swapped) if swapped else ''}</title>",
         f'<rect x="{box.x}" y="{box.y}" width="{box.width}" height="{box.height}" rx="6" '
         f'fill="{fill}" {stroke}/>',
     ]
@@ -692,15 +737,19 @@ def _html_settings(tree: MenuTree) -> str:
 
 
 def _html_card(tree: MenuTree, node: Node, snapshot: Snapshot, words: Words) -> str:
-    marks = [name for name, target in settings_targets(tree) if target == node.id]
+    marks = [words.mark(n) for n, target in settings_targets(tree) if target == node.id]
+    name = node.id if words.ids else node.title
     out = [
         f'<article id="node-{_e(node.id)}">',
-        f'<h3>{_e(node.id)} <span class="type">[{_kind(node)}]</span></h3>',
-        f"<div>{_e(node.title)}</div>",
+        f'<h3>{_e(name)} <span class="type">[{_e(words.kind(node))}]</span></h3>',
     ]
+    if words.ids:
+        out.append(f"<div>{_e(node.title)}</div>")
     where = tree.files.get(node.id)
     if where or marks:
-        notes = ([_e(where)] if where else []) + [f"settings.{m}" for m in marks]
+        notes = ([_e(where)] if where else []) + [
+            f"settings.{m}" if words.ids else _e(m) for m in marks
+        ]
         out.append(f'<div class="file">{" · ".join(notes)}</div>')
     out.append("<ul>")
     for row in rows(tree, node, snapshot, words):
@@ -708,7 +757,8 @@ def _html_card(tree: MenuTree, node: Node, snapshot: Snapshot, words: Words) -> 
         if row.kind == "say" and row.full:
             text = _e(row.text.split(":", 1)[0]) + f": “{_e(row.full)}”"
         if row.target:
-            text += f' → <a href="#node-{_e(row.target)}">{_e(row.target)}</a>'
+            shown = row.target_name or row.target
+            text += f' → <a href="#node-{_e(row.target)}">{_e(shown)}</a>'
         css = ' class="now"' if row.kind == "now" else ""
         out.append(f"<li{css}>{text}</li>")
     out.append("</ul></article>")

@@ -12,12 +12,14 @@ not allow inline styles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from flask import Response, abort, render_template, request
 from markupsafe import Markup
 
+from ivr.actions import when_words
 from ivr.clock import to_lima
 from ivr.console import charts
 from ivr.console.blueprint import blueprint
@@ -33,11 +35,13 @@ from ivr.console.callspage import (
     table_csv,
 )
 from ivr.console.menumap import FRAGMENT_CSS, SPANISH, render_fragment
+from ivr.console.names import desk_name, node_name
 from ivr.console.views import Answer, _duration, _override
 from ivr.core.schedule.evaluation import Reason
+from ivr.core.schedule.model import MessageSwap, Schedules
 from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES, take_snapshot
 from ivr.core.spoken import date_words
-from ivr.runtime import current_runtime
+from ivr.runtime import Runtime, current_runtime
 
 # A longer range is refused: three months of figures is what a page (and a quick query) holds.
 MAX_DAYS = 92
@@ -121,7 +125,7 @@ def calls() -> Answer:
         return form, 400
     assert asked.first and asked.last
     rt = current_runtime()
-    page = calls_page(rt.engine, asked.first, asked.last, rt.now())
+    page = calls_page(rt.engine, asked.first, asked.last, rt.now(), *_namers(rt))
     drawn = {
         page.per_hour.name: hourly_chart(page),
         page.per_campus.name: campus_chart(page),
@@ -161,7 +165,7 @@ def calls_csv(name: str) -> Answer:
         return render_template("console/error.html", message=message), 400
     assert asked.first and asked.last
     rt = current_runtime()
-    table = calls_page(rt.engine, asked.first, asked.last, rt.now()).table(name)
+    table = calls_page(rt.engine, asked.first, asked.last, rt.now(), *_namers(rt)).table(name)
     if table is None:
         abort(404)
     span = asked.first.isoformat()
@@ -179,6 +183,12 @@ def calls_csv(name: str) -> Answer:
 @blueprint.route("/charts.css", methods=["GET"])
 def charts_css() -> Response:
     return Response(charts.stylesheet(), mimetype="text/css")
+
+
+def _namers(rt: Runtime) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """Name desks and nodes by the titles the menus give them."""
+    menus = rt.config.menus
+    return (lambda queue: desk_name(menus, queue)), (lambda node: node_name(menus, node))
 
 
 # -- Calendario ----------------------------------------------------------------------------------
@@ -252,15 +262,64 @@ def _swaps_shown(day: CalendarDay) -> tuple[tuple[str, str, str, str], ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SwapShown:
+    """A message swap of the days shown, said once with the conditions that make it heard."""
+
+    name: str
+    slot: str  # in Spanish
+    when: str  # "cuando la línea central está cerrada", "del ... al ...", ...
+    text: str
+
+
+def _swaps_once(
+    days: list[DayShown], schedules: Schedules
+) -> tuple[list[DayShown], list[SwapShown]]:
+    """Take the swaps out of each day; say each once, with when it is heard."""
+    heard = {name for day in days for name, *_ in day.swaps}
+    kept = [replace(day, swaps=()) for day in days]
+    return kept, [
+        SwapShown(swap.name, SLOT_NAMES_ES[swap.slot], _swap_when(swap), swap.text)
+        for swap in schedules.messages
+        if swap.name in heard
+    ]
+
+
+def _swap_when(swap: MessageSwap) -> str:
+    """Say a swap's conditions: 'del ... al ..., los sábados, de 08:00 a 12:00, cuando ...'."""
+    parts = []
+    if swap.starts is not None or swap.ends is not None:
+        begins = f"desde el {when_words(swap.starts)}" if swap.starts else ""
+        ends = f"hasta el {when_words(swap.ends)}" if swap.ends else ""
+        parts.append(" ".join(part for part in (begins, ends) if part))
+    if swap.weekdays is not None:
+        parts.append("los " + ", ".join(PLURAL_WEEKDAYS[day] for day in swap.weekdays))
+    if swap.times is not None:
+        parts.append(f"de {swap.times.start:%H:%M} a {swap.times.end:%H:%M}")
+    if swap.when is not None:
+        state = "abierta" if swap.when == "open" else "cerrada"
+        parts.append(f"cuando la línea {swap.line} está {state}")
+    return ", ".join(parts) or "siempre"
+
+
+PLURAL_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábados", "domingos")
+
+
 @blueprint.route("/calendar", methods=["GET"], endpoint="calendar")
 def calendar_page() -> str:
     rt = current_runtime()
     now = rt.now()
-    found = calendar(rt.config.schedules, now, _override(rt, now))
-    days = [_day_shown(day, found.first_day) for day in found.days]
+    found = calendar(rt.schedules, now, _override(rt, now))
+    shown = [_day_shown(day, found.first_day) for day in found.days]
+    days, recurring = _swaps_once(shown, rt.schedules)
     last = found.first_day + timedelta(days=len(days) - 1)
     return render_template(
-        "console/calendar.html", days=days, override=found.override, now=now, last=last
+        "console/calendar.html",
+        days=days,
+        recurring=recurring,
+        override=found.override,
+        now=now,
+        last=last,
     )
 
 
@@ -270,7 +329,7 @@ def menu() -> str:
     rt = current_runtime()
     now = rt.now()
     config = rt.config
-    snapshot = take_snapshot(config.schedules, now, _override(rt, now))
+    snapshot = take_snapshot(rt.schedules, now, _override(rt, now))
     # render_fragment escapes every operator text; its styles are in menu.css
     fragment = Markup(render_fragment(config.menus, snapshot, SPANISH))
     return render_template("console/menu.html", fragment=fragment, fingerprint=config.fingerprint)

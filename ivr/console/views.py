@@ -42,6 +42,7 @@ from ivr.actions.override import check_override, clear_override, set_override
 from ivr.clock import to_lima
 from ivr.console import live
 from ivr.console.blueprint import IDLE_TIMEOUT, SESSION_LIMIT, blueprint, csrf, keys
+from ivr.console.names import campus_name, desk_name, node_name, role_name
 from ivr.core.say import SAY_LIMIT
 from ivr.core.schedule.model import Override, parse_moment
 from ivr.runtime import Runtime, current_runtime
@@ -158,7 +159,7 @@ def operator_only(view: View) -> View:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not _user().is_operator:
-            message = "Solo un operador puede hacer esto; su cuenta es de consulta."
+            message = "Solo un operador puede hacer esto; su cuenta es de lector."
             return render_template("console/error.html", message=message), 403
         return view(*args, **kwargs)
 
@@ -234,6 +235,27 @@ def _when(moment: datetime | None) -> str:
     return when_words(moment)
 
 
+@blueprint.app_template_filter("mesa")
+def _desk(queue: str) -> str:
+    """A desk by the name the menus give it, not its queue."""
+    return desk_name(current_runtime().config.menus, queue)
+
+
+@blueprint.app_template_filter("sede")
+def _campus(campus: str) -> str:
+    return campus_name(campus)
+
+
+@blueprint.app_template_filter("nodo")
+def _node(node_id: str) -> str:
+    return node_name(current_runtime().config.menus, node_id)
+
+
+@blueprint.app_template_filter("rol")
+def _role(role: str) -> str:
+    return role_name(role)
+
+
 @blueprint.app_template_filter("duracion")
 def _duration(seconds: int) -> str:
     minutes, rest = divmod(max(0, int(seconds)), 60)
@@ -263,6 +285,11 @@ NAV = [
     NavItem("console.menu", "Menú"),
     NavItem("console.callbacks", "Devoluciones"),
     NavItem("console.reminders", "Recordatorios"),
+    NavItem(
+        "console.closures",
+        "Cierres",
+        also=("console.closures_add", "console.closures_remove"),
+    ),
     NavItem(
         "console.switch",
         "Cierre de emergencia",

@@ -213,6 +213,26 @@ callbacks = Table(
     Index(None, "status", "desk", "requested_at"),
 )
 
+# Closures and special hours added from the console or `ivr closures`, beside the YAML's: one
+# row closes a line (or every line, ``line`` NULL) from ``first_day`` to ``last_day``, or, with
+# ``opens`` and ``closes`` ('HH:MM:SS', Lima), gives that line those hours on ``first_day``.
+closures = Table(
+    "closures",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("line", Text, nullable=True),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False, index=True),
+    Column("opens", Text, nullable=True),
+    Column("closes", Text, nullable=True),
+    Column("label", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", Instant, nullable=False),
+    CheckConstraint("last_day >= first_day", name="days"),
+    CheckConstraint("(opens IS NULL) = (closes IS NULL)", name="hours"),
+)
+
 # -- the operator console -------------------------------------------------------------------------
 CONSOLE_ROLES = ("viewer", "operator")
 

@@ -345,20 +345,21 @@ def url_for(route: Route, state: State) -> str:
 def context(rt: Runtime, now: datetime | None = None) -> CallContext:
     """Return what the flow needs to know about this call at this instant."""
     config = rt.config
+    schedules = rt.schedules  # the files' with the closures stored from the console
     moment = now or rt.clock()
     override = rt.override_store.get(moment)
 
     def status(line: str) -> LineStatus:
-        return _line_status(config.schedules, moment, line, override)
+        return _line_status(schedules, moment, line, override)
 
     return CallContext(
         tree=config.menus,
         now=moment,
         line=config.directory.line_for(param("To")),
         status=status,
-        hours=_hours_text(config.schedules),
-        active=lambda: _slots(active_messages(config.schedules, moment, override=override)),
-        schedules=config.schedules,
+        hours=_hours_text(schedules),
+        active=lambda: _slots(active_messages(schedules, moment, override=override)),
+        schedules=schedules,
     )
 
 

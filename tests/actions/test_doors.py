@@ -54,7 +54,7 @@ def test_an_override_set_and_cleared_with_the_cli_is_in_the_audit_page(
         [when, "ana", "ingresó", ""],
         [when, "cli:guardia", "quitó el cierre de emergencia", detail],
         [when, "cli:guardia", "activó el cierre de emergencia", detail],
-        [when, "cli:guardia", "creó un usuario", "ana (viewer)"],
+        [when, "cli:guardia", "creó un usuario", "ana (lector)"],
     ]
 
 

@@ -23,7 +23,7 @@ def test_add_stores_the_hash_audits_and_logs_no_name_or_password(
     assert (user.name, user.role) == ("ana", "operator")
     stored = console.get("ana")
     assert stored is not None and check_password(stored, PASSWORD)
-    assert audited(console) == [("cli:root", "user_add", "ana (operator)")]
+    assert audited(console) == [("cli:root", "user_add", "ana (operador)")]
     assert logged(caplog) == ["user_add: role operator; by root through the cli"]
     assert PASSWORD not in caplog.text
 

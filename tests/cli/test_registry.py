@@ -16,6 +16,7 @@ COMMANDS = {
     "graph": "ivr.cli.graph",
     "schedule": "ivr.cli.schedule",
     "override": "ivr.cli.override",
+    "closures": "ivr.cli.closures",
     "ledger": "ivr.cli.ledger",
     "statement": "ivr.cli.statement",
     "report": "ivr.cli.report",

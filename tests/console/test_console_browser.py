@@ -41,6 +41,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 # The screenshots go to a temporary folder; `IVR_SCREENSHOTS=docs/console pytest
 # tests/console/test_console_browser.py` refreshes the README's (docs/console/).
 PASSWORD = "clave-de-la-central-2026"
+STRIKE = "Por una huelga, la central está cerrada."
 MESSAGE = "Por una emergencia, la central está cerrada. Escríbanos por WhatsApp, por favor."
 DESKTOP = {"width": 1280, "height": 860}
 WIDE = {"width": 1366, "height": 768}  # the operators' common laptop screen
@@ -208,15 +209,11 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
             lines = page.get_by_role("region", name="Líneas")
             expect(lines.get_by_role("row", name="central")).to_contain_text("Abierta")
             waiting = page.locator("section", has=page.get_by_role("heading", name="En espera"))
-            expect(waiting.get_by_role("row", name="helpdesk")).to_contain_text("1")
+            expect(waiting.get_by_role("row", name="Help Desk")).to_contain_text("1")
             calls = page.get_by_role("region", name="Llamadas en curso")
             expect(calls).to_contain_text("…aaaaaa")
-            expect(calls).to_contain_text("en espera de helpdesk")
+            expect(calls).to_contain_text("en espera de Help Desk")
             expect(page.get_by_text("1 solicitud pendiente")).to_be_visible()
-            page.screenshot(path=shots / "now.png", full_page=True)
-            page.set_viewport_size(PHONE)
-            page.screenshot(path=shots / "now-phone.png", full_page=True)
-            page.set_viewport_size(DESKTOP)
 
             # -- the switch, in a second tab; the first one keeps the Now page open --------
             switch = context.new_page()
@@ -268,11 +265,14 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
 
             # -- callbacks -----------------------------------------------------------------
             switch.get_by_role("link", name="Devoluciones").click()
-            row = switch.get_by_role("row", name="helpdesk")
+            row = switch.get_by_role("row", name="Help Desk")
             expect(row).to_contain_text("+51987654321")
             switch.screenshot(path=shots / "callbacks.png", full_page=True)
             row.get_by_role("button", name="Hecho").click()
             expect(switch.get_by_text("No hay solicitudes pendientes.")).to_be_visible()
+
+            # -- a closure, confirmed first; the calendar shows it below ------------------------
+            _closure(switch, shots)
 
             # -- the audit log -------------------------------------------------------------
             switch.get_by_role("link", name="Auditoría").click()
@@ -283,6 +283,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
                 "activó el cierre de emergencia",
                 "quitó el cierre de emergencia",
                 "marcó una devolución como hecha",
+                "agregó un cierre",
             ):
                 expect(log).to_contain_text(done)
             switch.screenshot(path=shots / "audit.png", full_page=True)
@@ -298,15 +299,84 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
             _calls_page(switch, yesterday, shots)
             _calendar_page(switch, shots)
             _menu_page(switch, shots)
+            _every_page(switch, served, shots)
             assert [m for m in said if "Content Security Policy" in m] == []
             context.close()
         finally:
             browser.close()
 
 
+# What sticks out past the window's right edge (a failure names it).
+STICKING_OUT = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+  .slice(0, 6)
+  .map(e => [e.tagName.toLowerCase(), e.className, Math.round(e.getBoundingClientRect().right)])"""
+# The size each chart text is drawn at on the screen: its font size times the SVG's scale.
+CHART_TEXT_PX = """() => [...document.querySelectorAll('.chart svg text')]
+  .filter(t => t.textContent.trim() && t.getClientRects().length)
+  .map(t => [t.textContent.trim(),
+             parseFloat(getComputedStyle(t).fontSize)
+             * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b)])"""
+PAGES = {
+    "now": "/console/",
+    "calls": "/console/calls",
+    "calendar": "/console/calendar",
+    "menu": "/console/menu",
+    "callbacks": "/console/callbacks",
+    "closures": "/console/closures",
+    "switch": "/console/switch",
+    "audit": "/console/audit",
+}
+
+
 def _fits(page: Page) -> None:
     """Nothing wider than the window: no sideways scrolling."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits, (page.url, page.viewport_size, page.evaluate(STICKING_OUT))
+
+
+def _charts_readable(page: Page) -> None:
+    """Every chart text is drawn at 12 px or more."""
+    small = [(text, round(px, 1)) for text, px in page.evaluate(CHART_TEXT_PX) if px < 12]
+    assert small == [], (page.url, page.viewport_size, small[:5])
+
+
+def _every_page(page: Page, served: Served, shots: Path) -> None:
+    """Each page at 1366 and at 390 pixels: no sideways scroll, charts readable; a screenshot."""
+    from playwright.sync_api import expect
+
+    yesterday = datetime.now(LIMA).date() - timedelta(days=1)
+    for size, suffix in ((WIDE, ""), (PHONE, "-phone")):
+        page.set_viewport_size(size)
+        for name, path in PAGES.items():
+            query = f"?desde={yesterday}&hasta={yesterday + timedelta(days=1)}"
+            page.goto(served.base + path + (query if name == "calls" else ""))
+            expect(page.locator("h1").first).to_be_visible()
+            _fits(page)
+            _charts_readable(page)
+            page.screenshot(path=shots / f"{name}{suffix}.png", full_page=True)
+    page.set_viewport_size(WIDE)
+
+
+def _closure(page: Page, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Cierres", exact=True).click()
+    form = page.locator("form", has=page.get_by_label("Primer día cerrado"))
+    form.get_by_label("Línea").select_option("central")
+    form.get_by_label("Primer día cerrado").fill("2020-01-01")
+    form.get_by_label("Mensaje que oirán quienes llamen").fill(STRIKE)
+    form.get_by_role("button", name="Revisar y confirmar").click()
+    expect(page.locator("#closure-first-error")).to_contain_text("ya pasó")
+    page.screenshot(path=shots / "closures-error.png", full_page=True)
+    day = datetime.now(LIMA).date() + timedelta(days=2)
+    form.get_by_label("Primer día cerrado").fill(day.isoformat())
+    form.get_by_label("Nombre (opcional)").fill("Huelga")
+    form.get_by_role("button", name="Revisar y confirmar").click()
+    expect(page.get_by_role("heading", name="¿Cerrar la línea?")).to_be_visible()
+    page.screenshot(path=shots / "closures-confirm.png", full_page=True)
+    page.get_by_role("button", name="Sí, cerrar").click()
+    expect(page.get_by_role("status")).to_contain_text("Guardado (#1): línea central, cerrada el")
 
 
 def _calls_page(page: Page, yesterday: date, shots: Path) -> None:
@@ -335,8 +405,20 @@ def _calls_page(page: Page, yesterday: date, shots: Path) -> None:
     assert download.value.suggested_filename == suggested
     rows = Path(download.value.path()).read_text("utf-8-sig").splitlines()
     assert rows[0] == "Sede,Llamadas,Porcentaje" and len(rows) > 2
+    # at 1366 pixels the hourly chart labels the hours with calls, or every third one
+    hours = page.get_by_role("region", name="Tabla: Llamadas por hora (suma de 2 días)")
+    calls = dict(
+        hours.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[0].textContent.trim(), r.cells[1].textContent.trim()])"
+        )
+    )
+    labelled = page.locator("#chart-grafico-por-hora .axis.x text").evaluate_all(
+        "texts => texts.map(t => t.textContent.trim()).filter(Boolean)"
+    )
+    busy = [hour for hour, n in calls.items() if n != "0"]
+    every_third = [hour for hour in calls if int(hour[:2]) % 3 == 0]
+    assert labelled == (busy if len(busy) <= 8 else every_third)
     _fits(page)
-    page.screenshot(path=shots / "calls.png", full_page=True)
 
 
 def _calendar_page(page: Page, shots: Path) -> None:
@@ -349,12 +431,9 @@ def _calendar_page(page: Page, shots: Path) -> None:
     expect(days.nth(0)).to_contain_text("(hoy)")
     expect(days.nth(4)).to_contain_text("Horario especial: Inventario (abierta 09:00 a 13:00)")
     expect(days.nth(9)).to_contain_text("Cierre programado: Aniversario de la universidad")
+    expect(days.nth(2)).to_contain_text("Cierre programado: Huelga (cerrada todo el día)")
+    expect(days.nth(2)).to_contain_text(STRIKE)
     _fits(page)
-    page.screenshot(path=shots / "calendar.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    _fits(page)
-    page.screenshot(path=shots / "calendar-phone.png")
-    page.set_viewport_size(WIDE)
 
 
 def _menu_page(page: Page, shots: Path) -> None:
@@ -369,4 +448,3 @@ def _menu_page(page: Page, shots: Path) -> None:
     cards = page.locator(".menu-map .cards")
     assert cards.evaluate("c => getComputedStyle(c).display") == "grid"
     _fits(page)
-    page.screenshot(path=shots / "menu.png", full_page=True)

@@ -470,9 +470,9 @@ def test_now_shows_calls_in_progress_and_callers_waiting_per_desk(
     step("CA" + "e" * 32, -20, "principal", "call_start")  # nothing for 23 minutes: gone
     calls.flush()
     words = text_of(operator.get("/console/now/live").data)
-    assert "En espera por mesa Mesa Personas Espera más larga helpdesk 1 2 min 0 s" in words
-    assert "…aaaaaa Breña en espera de helpdesk (2 min 0 s) help-desk 09:57:00" in words
-    assert "…bbbbbb Breña en el menú estudiantes 09:59:30" in words
+    assert "En espera por mesa Mesa Personas Espera más larga Help Desk 1 2 min 0 s" in words
+    assert "…aaaaaa Breña en espera de Help Desk (2 min 0 s) Help Desk 09:57:00" in words
+    assert "…bbbbbb Breña en el menú Estudiantes 09:59:30" in words
     for gone in ("cccccc", "dddddd", "eeeeee"):
         assert gone not in words
 
@@ -486,7 +486,7 @@ def test_now_shows_active_swaps_pending_callbacks_and_a_refused_edit(
     central.write_text(central.read_text("utf-8") + "\nweekly: again\n", "utf-8")
     assert rt.reload() is False
     words = text_of(operator.get("/console/now/live").data)
-    assert "1 solicitud pendiente: helpdesk: 1" in words
+    assert "1 solicitud pendiente: Help Desk: 1" in words
     assert "El último cambio de los archivos se rechazó" in words
     problem = str(rt.last_error.problems[0]) if rt.last_error else ""
     assert problem.startswith("schedules/central.yaml:")

@@ -218,3 +218,71 @@ def test_schedule_refuses(cli: Cli, args: tuple[str, ...], error: str) -> None:
     result = cli("schedule", *args)
     assert result.exit_code == 2
     assert result.output.rstrip("\n").splitlines()[-1] == error
+
+
+def test_closures_add_list_schedule_remove(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "root")  # who runs the command, as the audit log names them
+    added = cli(
+        "closures", "add", "--line", "central", "--from", "2026-03-05", "--label", "Huelga",
+        "--message", "Por una huelga, la central está cerrada.",
+    )  # fmt: skip
+    assert (added.exit_code, added.output) == (
+        0,
+        "Added #1: línea central, cerrada el jueves 5 de marzo «Huelga»; "
+        "mensaje: «Por una huelga, la central está cerrada.»\n",
+    )
+    listed = cli("closures", "list")
+    assert listed.output == (
+        "#1 línea central, cerrada el jueves 5 de marzo «Huelga»; "
+        "mensaje: «Por una huelga, la central está cerrada.» (by cli:root)\n"
+    )
+    shown = cli("schedule", "--from", "2026-03-05", "--days", "1")
+    assert shown.exit_code == 0
+    assert "Huelga" in shown.output and "09:00" not in shown.output
+    removed = cli("closures", "remove", "1")
+    assert removed.output.startswith("Removed #1: línea central")
+    assert cli("closures", "list").output == "No closures or special hours stored.\n"
+    again = cli("closures", "remove", "1")
+    assert (again.exit_code, again.output) == (
+        1,
+        "Error: there is no stored closure or special hours #1 (see 'ivr closures list')\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        pytest.param(
+            ("add", "--from", "2026-03-03", "--message", "Cerrado."),
+            "Error: Invalid value for '--from': 2026-03-03 is past (today is 2026-03-04 in Lima)",
+            id="closure-in-the-past",
+        ),
+        pytest.param(
+            (
+                "hours",
+                "--date",
+                "2026-12-24",
+                "--from",
+                "14:00",
+                "--until",
+                "18:00",
+                "--label",
+                "X",
+            ),
+            "Error: Invalid value for '--date': 2026-12-24 already has special hours on line "
+            "central (Nochebuena)",
+            id="hours-given-twice",
+        ),
+        pytest.param(
+            ("hours", "--date", "2026-03-07", "--from", "14:00", "--until", "2pm", "--label", "X"),
+            "Error: Invalid value for '--until': '2pm' is not a time of day "
+            "(write it as 'HH:MM', e.g. '09:00')",
+            id="not-a-time",
+        ),
+    ],
+)
+def test_closures_refuse_by_option(cli: Cli, args: tuple[str, ...], error: str) -> None:
+    result = cli("closures", *args)
+    assert result.exit_code == 2
+    assert result.output.rstrip("\n").splitlines()[-1] == error
+    assert cli("closures", "list").output == "No closures or special hours stored.\n"

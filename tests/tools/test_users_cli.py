@@ -31,7 +31,7 @@ def test_add_reads_the_password_twice_from_stdin_and_stores_only_its_hash(
     assert check_password(user, PASSWORD)
     entry = store.audit_log()[0]
     assert entry.actor.startswith("cli")
-    assert (entry.action, entry.detail) == ("user_add", "ana (operator)")
+    assert (entry.action, entry.detail) == ("user_add", "ana (operador)")
 
 
 def test_add_at_a_terminal_asks_twice(

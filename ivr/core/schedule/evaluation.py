@@ -14,7 +14,6 @@ from typing import Literal
 
 from ivr.core.lima import LIMA, to_lima
 from ivr.core.schedule.model import DEFAULT_LINE, Interval, LineSchedule, Override, Schedules
-from ivr.core.schedule.peru import holiday_name
 
 #: Why a line is open or closed. "weekly" and "special_hours" may be open or closed (outside the
 #: special hours of that date the day is still governed by them); "after_hours" is the
@@ -143,12 +142,12 @@ def _day_pieces(line: LineSchedule, day: date) -> list[Window]:
     start = datetime.combine(day, time(0), tzinfo=LIMA)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LIMA)
     # An operator closure or a national holiday comes before special hours.
-    closure = line.closure_on(day)
-    if closure is not None:
-        return [Window(start, end, False, "closure", closure.label, closure.message)]
-    name = holiday_name(day)
-    if name is not None and line.holidays.closes(day):
-        return [Window(start, end, False, "holiday", name, line.holidays.message)]
+    closed = line.closed_all_day(day)
+    if closed is not None:
+        reason, label = closed
+        closure = line.closure_on(day)
+        message = closure.message if closure is not None else line.holidays.message
+        return [Window(start, end, False, reason, label, message)]
     special = line.special_on(day)
     if special is not None:
         # Outside its intervals the day is still the special one: closed, same label/message.

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from ivr.core.lima import LIMA, to_lima
+from ivr.core.schedule.peru import holiday_name
 
 #: The line every call uses unless told otherwise: the campus central.
 DEFAULT_LINE = "central"
@@ -96,8 +97,60 @@ class LineSchedule:
     def closure_on(self, day: date) -> Closure | None:
         return next((c for c in self.closures if c.day == day), None)
 
+    def closed_all_day(self, day: date) -> tuple[Literal["closure", "holiday"], str | None] | None:
+        """Return what closes the line all day before special hours apply, or None."""
+        return closed_all_day(self.closures, self.holidays, day)
+
     def special_on(self, day: date) -> SpecialHours | None:
         return next((s for s in self.special_hours if s.day == day), None)
+
+
+def closed_all_day(
+    closures: tuple[Closure, ...], holidays: HolidayPolicy, day: date
+) -> tuple[Literal["closure", "holiday"], str | None] | None:
+    """Return ("closure", label) or ("holiday", name) when that closes ``day``, else None.
+
+    The order the evaluation follows: an operator closure, then a national holiday; special
+    hours on such a day never apply (``ivr check`` and the closure actions refuse them).
+    """
+    closure = next((c for c in closures if c.day == day), None)
+    if closure is not None:
+        return "closure", closure.label
+    name = holiday_name(day)
+    if name is not None and holidays.closes(day):
+        return "holiday", name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A closure or special hours an operator added from the console or the CLI, not in YAML.
+
+    ``line`` None applies to every line. No ``hours``: closed every day from ``first`` to
+    ``last``; with ``hours``: those hours replace the weekly ones on ``first`` (= ``last``).
+    """
+
+    id: int
+    line: str | None
+    first: date
+    last: date
+    hours: tuple[Interval, ...] = ()
+    label: str | None = None
+    message: str | None = None
+    added_by: str = ""
+    added_at: datetime | None = None
+
+    @property
+    def closes(self) -> bool:
+        return not self.hours
+
+    def applies_to(self, line: str) -> bool:
+        return self.line is None or self.line == line
+
+    def days(self) -> tuple[date, ...]:
+        return tuple(
+            self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)
+        )
 
 
 @dataclass(frozen=True, slots=True)
