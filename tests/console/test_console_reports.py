@@ -244,7 +244,7 @@ def test_the_calendar_lists_thirty_days_of_hours_holidays_closures_and_swaps(
     ]
     assert swaps == [
         "Mensaje saludo «saludo_fuera_de_horario», cuando la línea central está cerrada: "
-        "Gracias por llamar a la central telefónica de la universidad.",
+        "Gracias por llamar a la universidad.",
         "Mensaje anuncio «cuota_5_diciembre», desde el martes 1 de diciembre, 00:00 hasta el "
         "domingo 6 de diciembre, 00:00: Recuerde: la cuota 5 vence el miércoles 30 de "
         "diciembre. Desde el octavo día después del vencimiento se aplica un cargo de quince "

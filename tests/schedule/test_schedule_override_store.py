@@ -120,7 +120,11 @@ def test_while_the_database_is_unreadable_the_last_override_read_stays(
         assert store.get() == Override("Corte.", at(2026, 3, 4, 10))
         assert store.get() == Override("Corte.", at(2026, 3, 4, 10))
     assert len(caplog.records) == 1  # once per outage, not per request
-    assert caplog.records[0].getMessage().startswith("cannot read the emergency override (")
+    assert (
+        caplog.records[0]
+        .getMessage()
+        .startswith("cannot read the emergency override; keeping the last one (active): ")
+    )
     engine.dispose()
 
 
