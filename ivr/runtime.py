@@ -33,6 +33,7 @@ from ivr.storage.database import (
     prepare,
     upgrade,
 )
+from ivr.storage.desks import DeskStore
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
@@ -148,6 +149,11 @@ class Runtime:
     def callbacks(self) -> CallbackStore:
         """Callback requests of callers who left a desk's queue."""
         return CallbackStore(self.engine)
+
+    @cached_property
+    def desks(self) -> DeskStore:
+        """Desks answered by the service: agents, callers waiting, callbacks placed."""
+        return DeskStore(self.engine)
 
     @cached_property
     def sms(self) -> SmsSender | None:

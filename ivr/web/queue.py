@@ -31,6 +31,7 @@ from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.callbacks import mask_number
 from ivr.storage.database import STORE_ERRORS
+from ivr.web import agents
 from ivr.web.sms import SmsError
 from ivr.web.voice import TWIML, _answer, _param, _state, _url_for, context
 
@@ -123,6 +124,8 @@ def wait(node: str) -> Response:
         _note(rt, now, left=reason)
         return _wait_answer((Leave(),), ctx, desk_node.id, "queue_leave", reason)
     position = _seconds("QueuePosition")
+    ahead = agents.note_waiting(rt, ctx, state, desk_node, _seconds("QueueTime") or 0)
+    position = position + ahead if position else position  # callbacks keep their place
     actions = waiting.wait_answer(desk, state, position, _seconds("AvgQueueTime"))
     return _wait_answer(actions, ctx, desk_node.id, "queue_wait", f"position {position or '-'}")
 
@@ -178,13 +181,14 @@ def _store_callback(
     assert desk_node.queue is not None
     sid = g.get("call_sid", "")
     try:
-        rt.callbacks.request(sid, number, desk_node.queue, _campus(ctx), now)
+        stored = rt.callbacks.request(sid, number, desk_node.queue, _campus(ctx), now)
     except STORE_ERRORS:
         log.exception("cannot store a callback request")
         result: Response = answer((Say(waiting.NOT_STORED),), "queue_callback", "not stored")
         return result
     log.info("callback requested for %s, desk %s", mask_number(number), desk_node.queue)
-    _note(rt, now, left=waiting.CALLBACK, number=number)
+    window = agents.note_callback(rt, ctx, desk_node, stored.id)  # a desk with agents
+    _note(rt, now, left=waiting.CALLBACK, number=number, window=agents.window_note(window))
     result = answer((Leave(),), "queue_leave", waiting.CALLBACK)
     return result
 
@@ -221,6 +225,7 @@ def queue_result(node: str) -> Response:
     rt, now, ctx, state, desk_node = _call(node)
     queue_name = desk_node.queue if desk_node and desk_node.queue else state.node or "unknown"
     result = _param("QueueResult")[:32]
+    agents.note_left(rt, result)  # a desk with agents: this caller waits no more
     seconds = _seconds("QueueTime")
     shown = "-" if seconds is None else str(seconds)
     if result in ANSWERED:
@@ -273,6 +278,9 @@ def _left(
         else None,
         hours=ctx.hours,
     )
+    promised = agents.noted_window(notes.get("window"))
+    if reason == waiting.CALLBACK and promised and notes.get("number"):
+        texts = agents.promised_texts(promised, str(notes["number"]), now)
     said = tuple(Say(text) for text in texts) or (Say(ctx.tree.settings.texts.transfer_failed),)
     own = waiting.callable_number(_param("From"))
     if reason in (waiting.CLOSING, waiting.MAX_WAIT) and desk.callback and own:
@@ -292,7 +300,9 @@ def after(node: str) -> Response:
         return _answer(replace_event(goodbye, state.node, "queue_callback", "declined"), ctx)
     assert desk_node.queue is not None
     try:
-        rt.callbacks.request(g.get("call_sid", ""), own, desk_node.queue, _campus(ctx), now)
+        stored = rt.callbacks.request(
+            g.get("call_sid", ""), own, desk_node.queue, _campus(ctx), now
+        )
     except STORE_ERRORS:
         log.exception("cannot store a callback request")
         said: tuple[Say, ...] = (Say("Lo sentimos, no pudimos registrar su pedido."),)
@@ -302,6 +312,9 @@ def after(node: str) -> Response:
     texts = waiting.left_texts(
         waiting.CALLBACK, desk_title=desk_node.title, number=own, next_open=None, hours=ctx.hours
     )
+    window = agents.note_callback(rt, ctx, desk_node, stored.id)  # a desk with agents
+    if window is not None:
+        texts = agents.promised_texts(window, own, now)
     outcome = Outcome(
         (*(Say(t) for t in texts), *goodbye.actions), state.node, "queue_callback", "stored"
     )

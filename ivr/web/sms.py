@@ -8,6 +8,7 @@ than https://api.twilio.com (a regional edge, or a local stand-in in tests).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from requests import RequestException
@@ -51,7 +52,7 @@ class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]
 
 
 class TwilioSms:
-    """Sends texts with twilio's ``Client.messages.create``."""
+    """Sends texts with twilio's ``Client.messages.create``, places calls (desks' agents)."""
 
     def __init__(
         self, account_sid: str, auth_token: str, api_url: str = TWILIO_API, timeout: float = 5.0
@@ -66,3 +67,23 @@ class TwilioSms:
         except (TwilioException, RequestException) as error:
             raise SmsError(None, type(error).__name__) from error
         return str(message.sid)
+
+    def place_call(
+        self, to: str, from_: str, url: str, status_callback: str, events: Sequence[str]
+    ) -> str:
+        """Call ``to`` with twilio's ``Client.calls.create``: Twilio requests ``url`` when it
+        answers, and posts ``events`` of the call to ``status_callback``."""
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                status_callback=status_callback,
+                status_callback_event=list(events),
+                status_callback_method="POST",
+            )
+        except TwilioRestException as error:
+            raise SmsError(error.status, f"Twilio error {error.code}: {error.msg}") from error
+        except (TwilioException, RequestException) as error:
+            raise SmsError(None, type(error).__name__) from error
+        return str(call.sid)
