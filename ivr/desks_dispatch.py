@@ -125,8 +125,10 @@ def dispatch_logged(runtime: Runtime) -> None:
         log.exception("desks: dispatch failed; the next run tries again")
 
 
-_running = threading.Lock()  # one dispatch at a time in this process; others across hosts
-_again = threading.Event()
+# Per runtime (an app): one dispatch at a time in this process (other hosts: the claims), and
+# whether another was asked for while it ran.
+_turns: dict[int, tuple[threading.Lock, threading.Event]] = {}
+_turns_lock = threading.Lock()
 
 
 def nudge(runtime: Runtime) -> None:
@@ -134,17 +136,21 @@ def nudge(runtime: Runtime) -> None:
 
     A nudge while a dispatch runs makes it run once more, so no event is missed.
     """
-    _again.set()
-    if _running.locked():
+    with _turns_lock:
+        running, again = _turns.setdefault(id(runtime), (threading.Lock(), threading.Event()))
+    again.set()
+    if running.locked():
         return
-    threading.Thread(target=_drain, args=(runtime,), name="ivr-desks-nudge", daemon=True).start()
+    threading.Thread(
+        target=_drain, args=(runtime, running, again), name="ivr-desks-nudge", daemon=True
+    ).start()
 
 
-def _drain(runtime: Runtime) -> None:
-    while _again.is_set() and _running.acquire(blocking=False):
+def _drain(runtime: Runtime, running: threading.Lock, again: threading.Event) -> None:
+    while again.is_set() and running.acquire(blocking=False):
         try:
-            while _again.is_set():
-                _again.clear()
+            while again.is_set():
+                again.clear()
                 dispatch_logged(runtime)
         finally:
-            _running.release()
+            running.release()

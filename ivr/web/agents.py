@@ -35,7 +35,7 @@ from ivr.core.schedule import evaluation
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.database import STORE_ERRORS, describe
 from ivr.twiml import desks as agent_twiml
-from ivr.web.voice import TWIML, _param
+from ivr.web.voice import TWIML, _args, _param
 
 log = logging.getLogger("ivr.desks")
 blueprint = Blueprint("agents", __name__)
@@ -181,7 +181,7 @@ def noted_window(note: object) -> CallbackWindow | None:
 
 # -- the agent's leg -------------------------------------------------------------------------------
 def _ring() -> int:
-    raw = _param("ring") or ""
+    raw = _args().get("ring", "")
     return int(raw) if raw.isdigit() and len(raw) < 9 else -1
 
 
@@ -234,8 +234,9 @@ def answer(name: str) -> Response:
         key = _urls(name, ring, "callback_key", callback=placed.id)
         return _twiml(agent_twiml.offer_callback(whisper, voice, key, desks.NO_KEY))
     head = rt.desks.head(desk)
-    if head is None:  # the caller hung up while the agent's phone rang
+    if head is None:  # the caller hung up while the agent's phone rang: no wrap-up
         rt.desks.call_ended(name, ring, now, 0)
+        rt.desks.end_wrap_ups(now)
         desks_dispatch.nudge(rt)
         return _twiml(agent_twiml.goodbye(desks.NOBODY_WAITS, voice))
     whisper = desks.caller_whisper(
