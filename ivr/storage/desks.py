@@ -372,11 +372,7 @@ class DeskStore:
                     .where(
                         callbacks.c.status == "pending",
                         callbacks.c.desk.in_(due),
-                        or_(
-                            callbacks.c.next_attempt_at.is_(None),
-                            callbacks.c.next_attempt_at <= now,
-                        ),
-                        or_(callbacks.c.window_start.is_(None), callbacks.c.window_start <= now),
+                        *_due(now),
                     )
                     .order_by(entered, callbacks.c.id)
                     .limit(1)
@@ -680,24 +676,50 @@ def _case(condition: Any) -> Any:
 
 
 def _hand_over(conn: Connection, agent: str, desk: str, now: datetime) -> None:
-    """Give a ringing agent the next waiting caller of ``desk``, or nothing to ring for."""
-    nxt = conn.execute(
-        select(desk_callers.c.call_sid)
+    """Give a ringing agent the desk's next in line (a waiting caller, or a callback due, the
+    older first; often the callback the caller who left just asked for), or nothing."""
+    live = conn.execute(
+        select(desk_callers.c.call_sid, desk_callers.c.entered_at)
         .where(desk_callers.c.status == "waiting", desk_callers.c.desk == desk)
         .order_by(desk_callers.c.entered_at, desk_callers.c.call_sid)
         .limit(1)
         .with_for_update(skip_locked=True)
-    ).scalar()
-    if nxt is not None:
+    ).first()
+    entered = func.coalesce(callbacks.c.entered_at, callbacks.c.requested_at)
+    later = conn.execute(
+        select(callbacks.c.id, entered.label("entered"))
+        .where(callbacks.c.status == "pending", callbacks.c.desk == desk, *_due(now))
+        .order_by(entered, callbacks.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    kind, ref = Kind.CALLER, None
+    if later is not None and (live is None or later.entered < live.entered_at):
+        kind, ref = Kind.CALLBACK, str(later.id)
+        conn.execute(
+            update(callbacks)
+            .where(callbacks.c.id == later.id)
+            .values(status="ringing", agent=agent, rung_at=now, dialled_at=None, updated_at=now)
+        )
+    elif live is not None:
+        ref = live.call_sid
         conn.execute(
             update(desk_callers)
-            .where(desk_callers.c.call_sid == nxt)
+            .where(desk_callers.c.call_sid == ref)
             .values(status="ringing", agent=agent, rung_at=now)
         )
     conn.execute(
         update(agents)
         .where(agents.c.name == agent, agents.c.offer_kind == Kind.CALLER.value)
-        .values(offer_ref=nxt)
+        .values(offer_kind=kind.value, offer_ref=ref)
+    )
+
+
+def _due(now: datetime) -> tuple[Any, ...]:
+    """The conditions of a pending callback that may be placed now (retry delay, window)."""
+    return (
+        or_(callbacks.c.next_attempt_at.is_(None), callbacks.c.next_attempt_at <= now),
+        or_(callbacks.c.window_start.is_(None), callbacks.c.window_start <= now),
     )
 
 

@@ -42,7 +42,9 @@ blueprint = Blueprint("agents", __name__)
 
 NOT_ANSWERED = {"no-answer", "busy", "failed", "canceled"}
 REACHED = {"completed", "answered"}
-HANDLE_S = 180  # seconds an agent is assumed to spend per caller ahead, to judge the closing
+# Seconds an agent is assumed to take per caller ahead (and for the callback itself), to judge
+# whether a callback is placed before the desk closes; a later one is promised the next opening.
+HANDLE_S = 300
 
 
 # -- what the queue webhooks tell the desks -------------------------------------------------------
@@ -158,10 +160,8 @@ def note_callback(
 
 def promised_texts(window: CallbackWindow, number: str, now: datetime) -> tuple[str, ...]:
     """What the caller hears when their callback was promised a window."""
-    return (
-        f"Registramos su pedido. {desks.window_text(window, now)}",
-        f"Le llamaremos al {spoken_digits(number)}.",
-    )
+    when = desks.window_text(window, now).removesuffix(".")
+    return ("Registramos su pedido.", f"{when}, al {spoken_digits(number)}.")
 
 
 def window_note(window: CallbackWindow | None) -> list[str] | None:
