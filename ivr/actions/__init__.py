@@ -1,0 +1,1 @@
+"""One function per operator action: validates, writes, logs, audits; every door calls it."""
