@@ -6,6 +6,7 @@ range of Lima days from the running app's call records (or another records file)
 
 from __future__ import annotations
 
+from dataclasses import astuple, replace
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +74,10 @@ def report_command(
             report = sql_report(history.engine, first, last, now)
         else:
             report = summarise(history.calls(start, end), first, last, now)
+        figures = runtime.desks.figures(start, end)  # callbacks requested, placed, reached
+        report = replace(
+            report, callbacks=tuple((d, *astuple(f)) for d, f in sorted(figures.items()))
+        )
     except STORE_ERRORS as error:
         raise click.ClickException(f"cannot read the call records: {describe(error)}") from None
     click.echo(render(report), nl=False)

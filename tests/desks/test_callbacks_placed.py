@@ -214,3 +214,20 @@ def test_the_line_closing_offers_a_callback_in_the_next_opening(desk: Desk) -> N
     ]
     [callback] = desk.runtime.desks.all_placed()
     assert callback.window is not None and callback.window.start == at(2026, 11, 23, 9, 0)
+
+
+def test_the_report_shows_each_desks_callbacks(desk: Desk) -> None:
+    from ivr.cli.report import report_command
+
+    desk.add_agent("ana", ANA)
+    ask_callback(desk.caller(1), 30)
+    take_callback(desk, desk.api.wait_for(1)[0], "completed")
+    desk.runtime.desks.set_state("ana", AgentState.AWAY, desk.clock())
+    ask_callback(desk.caller(2), 30)
+    out = desk.app.test_cli_runner().invoke(report_command, []).output
+    table = out[out.index("Callbacks") :].splitlines()
+    assert table[:3] == [
+        "Callbacks",
+        "  desk      requested  placed  reached  unreached",
+        "  helpdesk          2       1        1          0",
+    ]
