@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from ivr.core.desks import KEY_CALL
 from ivr.core.menu import Voice
 from ivr.core.spoken import for_voice
 
@@ -66,6 +65,3 @@ def bridging(text: str, voice: Voice) -> str:
     response = VoiceResponse()
     response.say(text, **_speak(voice))
     return str(response)
-
-
-__all__ = ["KEY_CALL", "bridge", "bridging", "dial_number", "goodbye", "offer_callback"]
