@@ -33,13 +33,14 @@ from ivr.storage.database import (
     prepare,
     upgrade,
 )
+from ivr.storage.desks import DeskStore
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
 
 if TYPE_CHECKING:
-    from ivr.outbound.twilio import SmsSender
+    from ivr.outbound.twilio import CallPlacer, SmsSender, TwilioClient
 
 log = logging.getLogger("ivr.config")
 
@@ -150,8 +151,13 @@ class Runtime:
         return CallbackStore(self.engine)
 
     @cached_property
-    def sms(self) -> SmsSender | None:
-        """Texts to callers through Twilio's REST API; None without an account SID and token."""
+    def desks(self) -> DeskStore:
+        """Desks answered by the service: agents, callers waiting, callbacks placed."""
+        return DeskStore(self.engine)
+
+    @cached_property
+    def twilio(self) -> TwilioClient | None:
+        """The one Twilio REST client; None without an account SID and token."""
         from ivr.outbound.twilio import TwilioClient  # late: only needed here, and slow to import
 
         if not (self.settings.account_sid and self.settings.auth_token):
@@ -159,6 +165,16 @@ class Runtime:
         return TwilioClient(
             self.settings.account_sid, self.settings.auth_token, self.settings.twilio_api_url
         )
+
+    @property
+    def sms(self) -> SmsSender | None:
+        """Texts to callers through Twilio's REST API; None without an account SID and token."""
+        return self.twilio
+
+    @property
+    def outbound_calls(self) -> CallPlacer | None:
+        """Calls placed through Twilio's REST API (desks' agents); None without an account."""
+        return self.twilio
 
     # -- operator files: watched in the background, never loaded by a request -----------------
     def watch(self, *, check_first: bool = False) -> None:

@@ -66,6 +66,9 @@ class AuditAction(StrEnum):
     USER_ADD = "user_add"
     USER_REMOVE = "user_remove"
     USER_PASSWORD = "user_password"
+    AGENT_ADD = "agent_add"
+    AGENT_REMOVE = "agent_remove"
+    AGENT_STATE = "agent_state"
 
     @property
     def words(self) -> str:
@@ -89,6 +92,12 @@ class AuditAction(StrEnum):
                 return "quitó un usuario"
             case AuditAction.USER_PASSWORD:
                 return "cambió una contraseña"
+            case AuditAction.AGENT_ADD:
+                return "agregó un agente"
+            case AuditAction.AGENT_REMOVE:
+                return "quitó un agente"
+            case AuditAction.AGENT_STATE:
+                return "cambió el estado de un agente"
             case _:
                 assert_never(self)
 

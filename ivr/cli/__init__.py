@@ -12,6 +12,7 @@ import os
 
 import click
 
+from ivr.cli.agents import agents_group
 from ivr.cli.callbacks import callbacks_group
 from ivr.cli.check import check_command
 from ivr.cli.db import db_group
@@ -62,5 +63,6 @@ for _command in (
     fallback_command,
     callbacks_group,
     users_group,
+    agents_group,
 ):
     ivr.add_command(_command)

@@ -18,14 +18,14 @@ What keeps it apart from the webhooks:
 Modules: ``blueprint`` (the blueprint and what its pages share), ``views`` (login, Now,
 callbacks, the switch, the audit log, and the hooks), ``live`` (the Now page's data),
 ``reports`` (calls, calendar, menu map) with their data in ``callspage``, ``charts``,
-``calendar`` and ``menumap``.
+``calendar`` and ``menumap``; ``desk`` (the «Mesa» page: desks' agents and who waits).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ivr.console import reports, views  # noqa: F401 (importing them adds their pages and hooks)
+from ivr.console import desk, reports, views  # noqa: F401 (importing them adds pages and hooks)
 from ivr.console.blueprint import (
     COOKIE,
     EXTENSION,

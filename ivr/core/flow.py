@@ -42,6 +42,7 @@ from ivr.core.speech import index as speech_index
 from ivr.core.spoken import date_words
 
 CENTRAL = "central"  # the line whose state callers hear about when they call
+KEY_ACCEPT = "1"  # takes a callback offered while a desk is closed
 MAX_TRAIL = 12  # menus remembered for "back"
 MAX_HOPS = 20  # nodes followed in one answer without the caller's input
 # Below this Twilio speech Confidence the caller is asked to confirm by key (0.0-1.0).
@@ -150,6 +151,9 @@ class CallContext:
     hours: str  # the central's hours in Spanish words, for {hours}
     # The message swaps active now, by slot; computed only by the steps that play them.
     active: Callable[[], Mapping[str, tuple[str, ...]]] = dict
+    # A closed desk answered by the service: when it would call the caller back ("el lunes 23
+    # de marzo entre las 9 y las 10 de la mañana"), or None (no agents, no callbacks, full).
+    callback_offer: Callable[[TransferNode], str | None] = lambda _desk: None
 
     @property
     def today(self) -> date:
@@ -543,6 +547,18 @@ def _transfer(ctx: CallContext, node: TransferNode, state: State, hops: int) -> 
             said.append(Say(f"{ctx.fill(desk)} atiende cuando la central está abierta."))
         elif node.line != CENTRAL and status.message:
             said.append(Say(ctx.fill(status.message)))
+        offer = ctx.callback_offer(node) if node.queue else None
+        if offer is not None:  # the desk's agents call back in its next opening
+            if not said:
+                desk = node.title.split(" (")[0]
+                said.append(Say(f"{ctx.fill(desk)} no atiende en este momento."))
+            ask = Ask(
+                (f"Podemos llamarle {offer}. Si lo desea, marque {KEY_ACCEPT}.",),
+                replace(state.at(node.id), step="offer"),
+                route=Route.DESK_CALLBACK,
+                speech=False,
+            )
+            return Outcome((*said, ask), node.id, "after_hours", f"{node.id} callback offered")
         target = node.when_closed(ctx.tree.settings)
         nxt = enter(ctx, state.at(target), hops=hops + 1)
         return Outcome((*said, *nxt.actions), node.id, "after_hours", node.id)

@@ -17,7 +17,7 @@ it). It is counted apart, not as "gave up".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -57,6 +57,7 @@ from ivr.observability.report import (
     day_bounds,
     queue_result,
 )
+from ivr.storage.desks import DeskStore
 from ivr.storage.schema import Instant, call_statuses, call_steps
 from ivr.storage.sessions import FINISHED
 
@@ -354,7 +355,18 @@ def figures(engine: Engine, first_day: date, last_day: date, now: datetime | Non
         else:
             tally.self_service_events[a] += n
     report = tally.report(first_day, last_day)
+    report = replace(report, callbacks=desk_callbacks(DeskStore(engine), start, end))
     return Figures(report, tuple(sorted(hours)))
+
+
+def desk_callbacks(
+    store: DeskStore, start: datetime, end: datetime
+) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Per desk, the callbacks requested in ``[start, end)``: placed, reached, unreached."""
+    found = store.figures(start, end)
+    return tuple(
+        (desk, f.requested, f.placed, f.reached, f.unreached) for desk, f in sorted(found.items())
+    )
 
 
 def sql_report(engine: Engine, first_day: date, last_day: date, now: datetime | None) -> Report:

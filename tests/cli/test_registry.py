@@ -25,6 +25,7 @@ COMMANDS = {
     "fallback-twiml": "ivr.cli.fallback",
     "callbacks": "ivr.cli.callbacks",
     "users": "ivr.cli.users",
+    "agents": "ivr.cli.agents",
 }
 
 

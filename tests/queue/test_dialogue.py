@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from ivr.core.flow import Ask, Say, State
+from ivr.core.menu import TransferNode
 from ivr.core.queue import dialogue
-from ivr.core.queue.dialogue import SmsFailed, Waited
+from ivr.core.queue.dialogue import CallbackStored, SmsFailed, Waited
 from ivr.core.queue.wait import NOT_STORED, SMS_ALREADY, DeskWait, Leave, QueueSettings, WaitReply
 from ivr.core.routes import Route
 from tests.core.trees import context
@@ -37,10 +38,20 @@ class Services:
     def note(self, **values: Any) -> None:
         self.saved.update(values)
 
-    def request_callback(self, number: str, queue: str, campus: str) -> bool:
-        if self.stores:
-            self.callbacks.append((number, queue, campus))
-        return self.stores
+    def request_callback(
+        self, number: str, desk: TransferNode, campus: str
+    ) -> CallbackStored | None:
+        if not self.stores:
+            return None
+        assert desk.queue is not None
+        self.callbacks.append((number, desk.queue, campus))
+        return CallbackStored()
+
+    def desk_waiting(self, queue: str, campus: str, queue_time_s: int, asked: str) -> int:
+        return 0  # a desk without agents
+
+    def desk_left(self, queue_result: str) -> None:
+        pass
 
     def send_sms(self, to: str, from_: str, body: str) -> SmsFailed | None:
         self.texts.append((to, from_, body))

@@ -10,6 +10,12 @@ waited ``max_wait``; then the action offers a callback, accepted or not in ``aft
 Why a caller left travels from the wait answer to the action in the call's notes
 (``QueueServices.notes``), since Twilio tells the action only ``QueueResult=leave``.
 
+A desk answered by the service (agents, ``ivr.core.desks``) learns from the same webhooks that a
+caller waits (``desk_waiting``: the place they hear counts the callbacks ahead of them) and that
+the wait ended (``desk_left``); a callback requested there keeps its caller's place, or is
+promised an hour of the next opening, which the caller hears. A desk without agents works as
+before: those hooks note nothing, and nothing is promised.
+
 Pure: the web layer hands in Twilio's values and a ``QueueServices`` for this call; nothing here
 reads a clock, a database or the network but through it.
 """
@@ -17,11 +23,12 @@ reads a clock, a database or the network but through it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from ivr.core import flow
-from ivr.core.flow import CallContext, Hangup, Outcome, Say, State
+from ivr.core import desks, flow
+from ivr.core.desks import CallbackWindow
+from ivr.core.flow import KEY_ACCEPT, Ask, CallContext, Hangup, Outcome, Say, State
 from ivr.core.menu import TransferNode
 from ivr.core.queue.wait import (
     CALLBACK,
@@ -48,8 +55,10 @@ from ivr.core.queue.wait import (
     left_texts,
     offer_callback,
     parse_number,
+    spoken_digits,
     wait_answer,
 )
+from ivr.core.routes import Route
 from ivr.core.schedule.evaluation import LineStatus
 
 MAX_BAD_NUMBERS = 3  # wrongly keyed callback numbers before the caller just keeps waiting
@@ -61,6 +70,13 @@ class SmsFailed:
     """Twilio did not take the text; ``status`` is its HTTP status (None: no answer)."""
 
     status: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackStored:
+    """A callback request stored; ``window``: the hour promised (None: in turn, or by hand)."""
+
+    window: CallbackWindow | None = None
 
 
 class QueueServices(Protocol):
@@ -79,8 +95,18 @@ class QueueServices(Protocol):
         """Note values for the later webhooks of this call (lost if they cannot be written)."""
         ...
 
-    def request_callback(self, number: str, queue: str, campus: str) -> bool:
-        """Store a request to call ``number`` back for ``queue``; False when not stored."""
+    def request_callback(
+        self, number: str, desk: TransferNode, campus: str
+    ) -> CallbackStored | None:
+        """Store a request to call ``number`` back for ``desk``; None when not stored."""
+        ...
+
+    def desk_waiting(self, queue: str, campus: str, queue_time_s: int, asked: str) -> int:
+        """Note this caller waiting for ``queue``; return the callbacks ahead (0: no agents)."""
+        ...
+
+    def desk_left(self, queue_result: str) -> None:
+        """Note this caller out of the desk's queue, however they left."""
         ...
 
     def send_sms(self, to: str, from_: str, body: str) -> SmsFailed | None:
@@ -117,6 +143,27 @@ def campus(ctx: CallContext) -> str:
     return ctx.line.names if ctx.line else "unknown"
 
 
+def _plain(title: str) -> str:
+    return title.split(" (")[0]  # without the operator's note: "Aula Virtual"
+
+
+def asked(ctx: CallContext, state: State, desk_node: TransferNode) -> str:
+    """The menu choices that led the caller here ("Estudiantes, Help Desk"), for the whisper."""
+    titles = [_plain(node.title) for n in state.trail[1:] if (node := ctx.tree.node(n))]
+    return ", ".join([*titles, _plain(desk_node.title)])
+
+
+def stored_texts(
+    ctx: CallContext, desk_node: TransferNode, number: str, stored: CallbackStored
+) -> tuple[str, ...]:
+    """What a caller hears once their callback is stored: the hour promised, if one was."""
+    if stored.window is not None:
+        return desks.promised_texts(stored.window, number, ctx.now)
+    return left_texts(
+        CALLBACK, desk_title=desk_node.title, number=number, next_open=None, hours=ctx.hours
+    )
+
+
 # -- the wait URL ----------------------------------------------------------------------------
 def wait(
     ctx: CallContext, queues: QueueSettings, state: State, waited: Waited, services: QueueServices
@@ -130,8 +177,12 @@ def wait(
     if reason is not None:
         services.note(left=reason)
         return WaitReply((Leave(),), desk_node.id, "queue_leave", reason)
-    actions = wait_answer(desk, state, waited.position, waited.average_s)
-    return WaitReply(actions, desk_node.id, "queue_wait", f"position {waited.position or '-'}")
+    ahead = services.desk_waiting(
+        desk_node.queue, campus(ctx), waited.queue_time_s or 0, asked(ctx, state, desk_node)
+    )
+    position = waited.position + ahead if waited.position else waited.position
+    actions = wait_answer(desk, state, position, waited.average_s)
+    return WaitReply(actions, desk_node.id, "queue_wait", f"position {position or '-'}")
 
 
 def key(
@@ -167,9 +218,11 @@ def key(
             number = services.notes().get("pending") or callable_number(caller)
             if not number:
                 return reply(ask_number(state), "queue_callback", "ask number")
-            if not services.request_callback(str(number), desk_node.queue, campus(ctx)):
+            stored = services.request_callback(str(number), desk_node, campus(ctx))
+            if stored is None:
                 return reply((Say(NOT_STORED),), "queue_callback", "not stored")
-            services.note(left=CALLBACK, number=str(number))
+            window = desks.window_note(stored.window)
+            services.note(left=CALLBACK, number=str(number), window=window)
             return reply((Leave(),), "queue_leave", CALLBACK)
         if digits == KEY_OTHER_NUMBER:
             return reply(ask_number(state), "queue_callback", "ask number")
@@ -217,6 +270,7 @@ def result(
     services: QueueServices,
 ) -> QueueExit:
     """How a caller left a desk's queue (Twilio's QueueResult), and what they hear next."""
+    services.desk_left(queue_result)
     desk_node = desk_of(ctx, state)
     queue_name = desk_node.queue if desk_node and desk_node.queue else state.node or "unknown"
     shown = "-" if seconds is None else str(seconds)
@@ -269,6 +323,9 @@ def _left(
         else None,
         hours=ctx.hours,
     )
+    promised = desks.noted_window(notes.get("window"))
+    if reason == CALLBACK and promised is not None and notes.get("number"):
+        texts = desks.promised_texts(promised, str(notes["number"]), ctx.now)
     said = tuple(Say(text) for text in texts) or (Say(ctx.tree.settings.texts.transfer_failed),)
     own = callable_number(caller)
     if reason in (CLOSING, MAX_WAIT) and desk.callback and own:
@@ -290,12 +347,86 @@ def after(
     goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps + 1))
     if digits.strip() != KEY_CONFIRM or desk_node is None or desk_node.queue is None or not own:
         return Outcome(goodbye.actions, state.node, "queue_callback", "declined")
-    if not services.request_callback(own, desk_node.queue, campus(ctx)):
+    stored = services.request_callback(own, desk_node, campus(ctx))
+    if stored is None:
         said: tuple[Say, ...] = (Say("Lo sentimos, no pudimos registrar su pedido."),)
         return Outcome((*said, *goodbye.actions), state.node, "queue_callback", "not stored")
-    texts = left_texts(
-        CALLBACK, desk_title=desk_node.title, number=own, next_open=None, hours=ctx.hours
-    )
+    texts = stored_texts(ctx, desk_node, own, stored)
     return Outcome(
         (*(Say(t) for t in texts), *goodbye.actions), state.node, "queue_callback", "stored"
     )
+
+
+# -- the callback offered while a desk is closed (a desk with agents) ----------------------------
+ASK_NUMBER = (
+    "Marque el número al que debemos llamarle: un celular de nueve dígitos, o un teléfono fijo "
+    "con su código de ciudad. Al final, marque la tecla numeral."
+)
+BAD_NUMBER = "Ese número no está completo o no es válido."
+NOT_REGISTERED = "Lo sentimos, no pudimos registrar su pedido."
+
+
+def closed_callback(
+    ctx: CallContext, state: State, digits: str, caller: str, services: QueueServices
+) -> Outcome:
+    """The callback a closed desk offers (``flow``): 1 takes it, the number is read back and
+    confirmed as in the queue (1 confirms, 2 keys another); anything else goes on as closed."""
+    desk_node = desk_of(ctx, state)
+    if desk_node is None or desk_node.queue is None:  # the desk vanished in a reload
+        return flow.enter(ctx, state.at(ctx.tree.settings.start))
+    here = replace(state, steps=state.steps + 1)
+    digits = digits.strip()
+
+    def ask(prompt: str, step: str, detail: str, *said: str, keys: int = 1) -> Outcome:
+        question = Ask(
+            (prompt,), replace(here, step=step), route=Route.DESK_CALLBACK, digits=keys,
+            speech=False,
+        )  # fmt: skip
+        return Outcome((*(Say(t) for t in said), question), desk_node.id, "desk_callback", detail)
+
+    def confirm(number: str, detail: str) -> Outcome:
+        services.note(pending=number, bad=0)
+        prompt = (
+            f"Le llamaremos al {spoken_digits(number)}. Si es correcto, marque {KEY_CONFIRM}. "
+            f"Para indicar otro número, marque {KEY_OTHER_NUMBER}."
+        )
+        return ask(prompt, "confirm", detail)
+
+    def back(detail: str, *said: str) -> Outcome:
+        target = desk_node.when_closed(ctx.tree.settings)
+        nxt = flow.enter(ctx, here.at(target))
+        actions = (*(Say(t) for t in said), *nxt.actions)
+        return Outcome(actions, desk_node.id, "desk_callback", detail)
+
+    if state.step == "offer":
+        if digits != KEY_ACCEPT:
+            return back("declined")
+        own = callable_number(caller)
+        if own is None:
+            return ask(ASK_NUMBER, "number", "ask number", keys=15)
+        return confirm(own, "confirm own")
+    if state.step == "confirm":
+        if digits == KEY_OTHER_NUMBER:
+            return ask(ASK_NUMBER, "number", "ask number", keys=15)
+        number = services.notes().get("pending")
+        if digits != KEY_CONFIRM or not number:
+            return back("declined")
+        stored = services.request_callback(str(number), desk_node, campus(ctx))
+        if stored is None:
+            return back("not stored", NOT_REGISTERED)
+        goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=here.steps))
+        texts = stored_texts(ctx, desk_node, str(number), stored)
+        detail = "stored, window" if stored.window else "stored, in line"
+        return Outcome(
+            (*(Say(t) for t in texts), *goodbye.actions), desk_node.id, "desk_callback", detail
+        )
+    if state.step == "number":
+        keyed = parse_number(digits)
+        if keyed is not None:
+            return confirm(keyed, "confirm keyed")
+        bad = int(services.notes().get("bad", 0)) + 1
+        services.note(bad=bad)
+        if bad >= MAX_BAD_NUMBERS:
+            return back("bad number", NOT_REGISTERED)
+        return ask(ASK_NUMBER, "number", "bad number", BAD_NUMBER, keys=15)
+    return back("declined")
