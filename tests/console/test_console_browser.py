@@ -393,5 +393,6 @@ def _desk_page(page: Page, shots: Path) -> None:
     page.screenshot(path=shots / "desk.png", full_page=True)
     page.set_viewport_size(PHONE)
     _fits(page)
+    expect(agents.get_by_role("button", name="Ausente: beto")).to_be_in_viewport()
     page.screenshot(path=shots / "desk-phone.png", full_page=True)
     page.set_viewport_size(WIDE)
