@@ -22,7 +22,7 @@ from ivr.scheduler import start_in_process
 from ivr.secret import SecretKeyError
 from ivr.settings import AppSettings, SettingsError, load_settings
 from ivr.storage.database import DatabaseError
-from ivr.web import health, queue, sms, voice
+from ivr.web import agents, health, queue, sms, voice
 from ivr.web.security import BodyLimit, too_large
 
 log = logging.getLogger("ivr")
@@ -80,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(queue.blueprint)  # callers waiting for a desk
     app.register_blueprint(sms.blueprint)  # texts to the reminders' number (BAJA)
     app.register_blueprint(health.blueprint)  # /readyz, for load balancers
+    app.register_blueprint(agents.blueprint)  # desks answered by the service: agents' legs
     console.init_app(app)  # the operator console, /console/
     instrument(app)  # GET /metrics, and request latency per route
     start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice

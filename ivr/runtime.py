@@ -36,6 +36,7 @@ from ivr.storage.database import (
     upgrade,
     watch_outages,
 )
+from ivr.storage.desks import DeskStore
 from ivr.storage.ledger.base import Ledger
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.outbound import OutboundStore
@@ -44,7 +45,7 @@ from ivr.storage.sessions import SessionStore
 
 if TYPE_CHECKING:
     from ivr.outbound.background import Background
-    from ivr.outbound.twilio import SmsSender
+    from ivr.outbound.twilio import CallPlacer, SmsSender, TwilioClient
 
 log = logging.getLogger("ivr.config")
 
@@ -179,13 +180,18 @@ class Runtime:
     @cached_property
     def background(self) -> Background:
         """This process's threads that send texts, so that no webhook waits for Twilio."""
-        from ivr.outbound.background import Background  # late, as for ``sms``
+        from ivr.outbound.background import Background  # late, as for ``twilio``
 
         return Background()
 
     @cached_property
-    def sms(self) -> SmsSender | None:
-        """Texts to callers through Twilio's REST API; None without an account SID and token."""
+    def desks(self) -> DeskStore:
+        """Desks answered by the service: agents, callers waiting, callbacks placed."""
+        return DeskStore(self.engine)
+
+    @cached_property
+    def twilio(self) -> TwilioClient | None:
+        """The one Twilio REST client; None without an account SID and token."""
         from ivr.outbound.twilio import TwilioClient  # late: only needed here, and slow to import
 
         if not (self.settings.account_sid and self.settings.auth_token):
@@ -193,6 +199,16 @@ class Runtime:
         return TwilioClient(
             self.settings.account_sid, self.settings.auth_token, self.settings.twilio_api_url
         )
+
+    @property
+    def sms(self) -> SmsSender | None:
+        """Texts to callers through Twilio's REST API; None without an account SID and token."""
+        return self.twilio
+
+    @property
+    def outbound_calls(self) -> CallPlacer | None:
+        """Calls placed through Twilio's REST API (desks' agents); None without an account."""
+        return self.twilio
 
     # -- operator files: watched in the background, never loaded by a request -----------------
     def watch(self, *, check_first: bool = False) -> None:

@@ -25,6 +25,8 @@ Jobs (each logs its outcome; an exception is logged and the scheduler carries on
   webhooks do not depend on these jobs: every call evaluates the schedules at its own instant;
 - ``purge-expired``: hourly, forget expired self-service sessions and verification
   failures/lockouts, and remove an emergency override whose end has passed;
+- ``desks-dispatch``: every second, ring desks' agents for the callers and callbacks in line
+  (``ivr.outbound.desks``; exactly once across hosts by its claims, not by the lead);
 - ``ledger-import``: nightly at 02:00 when a drop folder is configured, import every ``*.csv``
   in it (students, then enrolments, then payments), one transaction per file, moving each to
   ``done/`` only once its transaction committed, or to ``rejected/`` (with
@@ -64,6 +66,7 @@ from ivr.clock import LIMA
 from ivr.core.schedule.listing import boundaries
 from ivr.core.schedule.model import Override, Schedules
 from ivr.core.schedule.snapshot import describe_active, describe_line, take_snapshot, when
+from ivr.outbound import desks as desks_dispatch
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.database import STORE_ERRORS, Expiring, describe
 from ivr.storage.leadership import Leadership, leadership_for
@@ -135,6 +138,14 @@ def build_scheduler(
         IntervalTrigger(seconds=REMINDERS_EVERY.total_seconds(), timezone=LIMA),
         id=REMINDERS_JOB,
         name="send the due-date reminders due now",
+    )
+    scheduler.add_job(  # desks answered by the service: ring agents (ivr.desks_dispatch)
+        desks_dispatch.dispatch_logged,
+        IntervalTrigger(seconds=desks_dispatch.DISPATCH_EVERY, timezone=LIMA),
+        args=(runtime,),
+        id=desks_dispatch.DISPATCH_JOB,
+        name="ring desks' agents for the callers and callbacks in line",
+        misfire_grace_time=1,  # a missed second is not run late: the next one comes
     )
     if jobs.drop_folder is not None:
         scheduler.add_job(

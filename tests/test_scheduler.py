@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 import ivr.scheduler as scheduler_module
 from ivr.cli.scheduler import scheduler_command
 from ivr.clock import LIMA
+from ivr.outbound.desks import DISPATCH_JOB
 from ivr.runtime import Runtime
 from ivr.scheduler import (
     IMPORT_JOB,
@@ -99,6 +100,7 @@ def test_build_scheduler_has_every_job_with_its_trigger(runtime: Runtime, tmp_pa
     assert isinstance(scheduler, BackgroundScheduler)
     jobs = jobs_of(scheduler)
     assert sorted(j for j in jobs if not j.startswith("swap:")) == [
+        DISPATCH_JOB,
         IMPORT_JOB,
         PLAN_JOB,
         PURGE_JOB,
@@ -107,6 +109,8 @@ def test_build_scheduler_has_every_job_with_its_trigger(runtime: Runtime, tmp_pa
     ]
     reminders = jobs[REMINDERS_JOB].trigger
     assert isinstance(reminders, IntervalTrigger) and reminders.interval == timedelta(minutes=10)
+    dispatch = jobs[DISPATCH_JOB].trigger  # desks' agents rung within a second (issue 19)
+    assert isinstance(dispatch, IntervalTrigger) and dispatch.interval == timedelta(seconds=1)
     reload, purge = jobs[RELOAD_JOB].trigger, jobs[PURGE_JOB].trigger
     assert isinstance(reload, IntervalTrigger) and reload.interval == timedelta(seconds=2)
     assert isinstance(purge, IntervalTrigger) and purge.interval == timedelta(hours=1)

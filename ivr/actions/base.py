@@ -74,6 +74,9 @@ class AuditAction(StrEnum):
     CLOSURE_ADD = "closure_add"
     HOURS_ADD = "hours_add"
     CLOSURE_REMOVE = "closure_remove"
+    AGENT_ADD = "agent_add"
+    AGENT_REMOVE = "agent_remove"
+    AGENT_STATE = "agent_state"
 
     @property
     def words(self) -> str:
@@ -109,6 +112,12 @@ class AuditAction(StrEnum):
                 return "agregó un horario especial"
             case AuditAction.CLOSURE_REMOVE:
                 return "quitó un cierre u horario especial"
+            case AuditAction.AGENT_ADD:
+                return "agregó un agente"
+            case AuditAction.AGENT_REMOVE:
+                return "quitó un agente"
+            case AuditAction.AGENT_STATE:
+                return "cambió el estado de un agente"
             case _:
                 assert_never(self)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ivr.actions.base import ActionRefused, Actor, AuditAction, record
 from ivr.runtime import Runtime
-from ivr.storage.callbacks import CALLBACK_STATUSES, Callback, mask_number
+from ivr.storage.callbacks import HAND_STATUSES, Callback, mask_number
 
 # What the audit log says a request became (the Auditoría page is in Spanish).
 STATUS_WORDS = {
@@ -24,9 +24,9 @@ def mark_callback(
     if_pending: bool = False,
 ) -> Callback:
     """Set a request's status (``if_pending``: only a pending one); return it as it was."""
-    if status not in CALLBACK_STATUSES:
+    if status not in HAND_STATUSES:  # the others are the service's (a desk with agents)
         raise ActionRefused(
-            f"unknown status '{status}': one of {', '.join(CALLBACK_STATUSES)}",
+            f"unknown status '{status}': one of {', '.join(HAND_STATUSES)}",
             f"Estado desconocido «{status}».",
             field="status",
         )

@@ -17,7 +17,7 @@ from ivr.storage.console import (
 )
 
 # A role as the console and the audit log say it.
-ROLE_WORDS = {"operator": "operador", "viewer": "lector"}
+ROLE_WORDS = {"operator": "operador", "viewer": "lector", "agent": "agente"}
 
 
 def _store(runtime: Runtime) -> ConsoleStore:
@@ -62,7 +62,7 @@ def check_new_user(runtime: Runtime, name: str, role: str) -> str:
     if role not in CONSOLE_ROLES:
         raise ActionRefused(
             f"unknown role '{role}': one of {', '.join(CONSOLE_ROLES)}",
-            f"Rol desconocido «{role}»: {' u '.join(CONSOLE_ROLES)}.",
+            f"Rol desconocido «{role}»: {', '.join(CONSOLE_ROLES[:-1])} o {CONSOLE_ROLES[-1]}.",
             field="role",
         )
     if _store(runtime).get(user_name) is not None:

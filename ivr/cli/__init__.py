@@ -12,6 +12,7 @@ import os
 
 import click
 
+from ivr.cli.agents import agents_group
 from ivr.cli.callbacks import callbacks_group
 from ivr.cli.check import check_command
 from ivr.cli.closures import closures_group
@@ -74,5 +75,6 @@ for _command in (
     callbacks_group,
     users_group,
     reminders_group,
+    agents_group,
 ):
     ivr.add_command(_command)

@@ -6,6 +6,7 @@ range of Lima days from the running app's call records (or another records file)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from flask.cli import with_appcontext
 
 from ivr.cli.params import CALENDAR_DATE
 from ivr.cli.reminders import tallies_text
-from ivr.observability.aggregates import sql_report
+from ivr.observability.aggregates import desk_callbacks, sql_report
 from ivr.observability.calls import CallHistory, SqlCallRecorder, SqliteCallRecorder
 from ivr.observability.report import (
     day_bounds,
@@ -72,8 +73,9 @@ def report_command(
     try:
         if isinstance(history, SqlCallRecorder):  # added up by the database, not call by call
             report = sql_report(history.engine, first, last, now)
-        else:
+        else:  # another records file: the callbacks are still the shared database's
             report = summarise(history.calls(start, end), first, last, now)
+            report = replace(report, callbacks=desk_callbacks(runtime.desks, start, end))
     except STORE_ERRORS as error:
         raise click.ClickException(f"cannot read the call records: {describe(error)}") from None
     click.echo(render(report), nl=False)

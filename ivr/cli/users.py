@@ -65,7 +65,8 @@ def users_group() -> None:
     "--role",
     type=click.Choice(CONSOLE_ROLES),
     required=True,
-    help="viewer: sees the pages; operator: also marks callbacks and uses the emergency switch.",
+    help="viewer: sees the pages; operator: also marks callbacks and uses the emergency switch; "
+    "agent: sees the pages and sets their own state (the desks' agent of the same name).",
 )
 @with_appcontext
 def add_command(name: str, role: str) -> None:

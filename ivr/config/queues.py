@@ -27,7 +27,6 @@ from ivr.core.queue.wait import (
 
 FILE = "queues.yaml"
 OPTIONS = ("callback", "sms")
-DESK_KEYS = ["interval", "audio", "audio_seconds", "max_wait", "options"]
 # limits: field of OutboundLimits, by the block and key that set it
 LIMIT_FIELDS = {
     "callback": {
@@ -38,6 +37,15 @@ LIMIT_FIELDS = {
     "sms": {"per_number": "sms_per_number", "total": "sms_total"},
 }
 MAX_LIMIT = 100_000
+# desks answered by the service: (key, minimum, maximum, seconds per unit in the file)
+STAFFING = {
+    "wrap_up": (0, 600, 1),
+    "retry_after": (1, 120, 60),
+    "window_capacity": (1, 500, 1),
+    "handle": (1, 60, 60),
+}
+STAFFING_KEYS = list(STAFFING)
+DESK_KEYS = ["interval", "audio", "audio_seconds", "max_wait", "options", *STAFFING_KEYS]
 
 
 def parse_queues(
@@ -217,6 +225,11 @@ def _desk(
                     item, f"offers {missing[0]}", f"{missing[1]} or remove '{name}' from options"
                 )
         callback, sms = "callback" in chosen, "sms" in chosen
+    staffing = {name: getattr(base, name) for name in STAFFING}
+    for name, (low, high, unit) in STAFFING.items():
+        if name in fields:
+            value = collector.integer(fields[name], minimum=low, maximum=high)
+            staffing[name] = value * unit if value is not None else staffing[name]
     if len(collector.problems) > before:
         return None
-    return DeskWait(interval, audio, audio_seconds, max_wait, callback, sms)
+    return DeskWait(interval, audio, audio_seconds, max_wait, callback, sms, **staffing)

@@ -18,7 +18,8 @@ What keeps it apart from the webhooks:
 Modules: ``blueprint`` (the blueprint and what its pages share), ``views`` (login, Now,
 callbacks, the switch, the audit log, and the hooks), ``live`` (the Now page's data),
 ``closures`` (closures and special hours added here), ``reports`` (calls, calendar, menu
-map) with their data in ``callspage``, ``charts``, ``calendar`` and ``menumap``.
+map) with their data in ``callspage``, ``charts``, ``calendar`` and ``menumap``; ``desk`` (the
+«Mesa» page: desks' agents and who waits).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from flask import Flask
 
 from ivr.console import (  # noqa: F401 (importing them adds their pages and hooks)
     closures,
+    desk,
     reminders,
     reports,
     views,

@@ -70,6 +70,7 @@ class CallsPage:
     outcomes: Table
     funnel: Table  # per menu node: calls that reached it, and gave up there
     desks: Table  # waits and abandons per desk
+    callbacks: Table  # per desk: callbacks requested, placed, reached (desks with agents)
     self_service: Table
     report: Report  # every figure, as ``ivr report`` prints it
 
@@ -82,6 +83,7 @@ class CallsPage:
             self.outcomes,
             self.funnel,
             self.desks,
+            self.callbacks,
             self.self_service,
         )
 
@@ -200,6 +202,12 @@ def calls_page(
                 )
                 for q in report.queues
             ),
+        ),
+        callbacks=Table(
+            "devoluciones",
+            "Devoluciones de llamada por mesa",
+            ("Mesa", "Pedidas", "Marcadas", "Contactadas", "Sin contactar"),
+            report.callbacks,
         ),
         self_service=Table(
             "autoservicio",

@@ -284,6 +284,7 @@ NAV = [
     NavItem("console.calendar", "Calendario"),
     NavItem("console.menu", "Menú"),
     NavItem("console.callbacks", "Devoluciones"),
+    NavItem("console.desk", "Mesa", also=("console.desk_state",)),
     NavItem("console.reminders", "Recordatorios"),
     NavItem(
         "console.closures",

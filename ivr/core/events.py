@@ -61,6 +61,10 @@ class CallEvent(StrEnum):
     QUEUE_CALLBACK = "queue_callback"  # a step of the callback request
     QUEUE_SMS = "queue_sms"  # the text with the other channels
     QUEUE_INVALID = "queue_invalid"  # a key that is no way out
+    # desks answered by the service (ivr.core.desks): detail names the agent, never a phone
+    DESK_RUNG = "desk_rung"  # an agent is being rung for this waiting caller
+    DESK_ANSWERED = "desk_answered"  # the agent took this caller
+    DESK_CALLBACK = "desk_callback"  # a step of the callback offered while a desk is closed
     # out of a desk's queue: detail "<desk> <seconds>" or "<desk> <reason> <seconds>"
     QUEUE_ANSWERED = "queue_answered"
     QUEUE_ABANDONED = "queue_abandoned"  # hung up while waiting
@@ -123,9 +127,12 @@ def meaning(event: CallEvent) -> Meaning:
             return Meaning(EventKind.NOT_CONNECTED, ends_call=False)  # the caller hears what next
         case (
             CallEvent.QUEUE_WAIT | CallEvent.QUEUE_LEAVE | CallEvent.QUEUE_CALLBACK
-            | CallEvent.QUEUE_SMS | CallEvent.QUEUE_INVALID
+            | CallEvent.QUEUE_SMS | CallEvent.QUEUE_INVALID | CallEvent.DESK_RUNG
+            | CallEvent.DESK_ANSWERED
         ):  # fmt: skip
             return Meaning(EventKind.WAITING, ends_call=False)
+        case CallEvent.DESK_CALLBACK:
+            return Meaning(EventKind.OTHER, ends_call=False)
         case (
             CallEvent.SELF_SERVICE | CallEvent.SELF_SERVICE_CODE | CallEvent.SELF_SERVICE_RESTART
             | CallEvent.SELF_SERVICE_HEARD | CallEvent.SELF_SERVICE_DONE

@@ -47,6 +47,7 @@ from ivr.core.speech import index as speech_index
 from ivr.core.spoken import date_words
 
 CENTRAL = "central"  # the line whose state callers hear about when they call
+KEY_ACCEPT = "1"  # takes a callback offered while a desk is closed
 MAX_TRAIL = 12  # menus remembered for "back"
 MAX_HOPS = 20  # nodes followed in one answer without the caller's input
 # Below this Twilio speech Confidence the caller is asked to confirm by key (0.0-1.0).
@@ -157,6 +158,9 @@ class CallContext:
     active: Callable[[], Mapping[str, tuple[str, ...]]] = dict
     # The hours, for what a closed desk says of its own line; None: the desk names no hours.
     schedules: Schedules | None = None
+    # A closed desk answered by the service: when it would call the caller back ("el lunes 23
+    # de marzo entre las 9 y las 10 de la mañana"), or None (no agents, no callbacks, full).
+    callback_offer: Callable[[TransferNode], str | None] = lambda _desk: None
 
     @property
     def today(self) -> date:
@@ -610,8 +614,15 @@ def _closed_desk(ctx: CallContext, node: TransferNode, state: State, hops: int) 
     told = state.told & ~TOLD_ALTERNATIVES
     if node.line == CENTRAL:
         told |= TOLD_CLOSED  # when it opens again is said: {closed} would repeat it
-    # A callback in the desk's next opening window, when offered, is offered here, between
-    # when the desk opens and the other channels.
+    offer = ctx.callback_offer(node) if node.queue else None
+    if offer is not None:  # the desk's agents call back in its next opening window
+        ask = Ask(
+            (f"Podemos llamarle {offer}. Si lo desea, marque {KEY_ACCEPT}.",),
+            replace(state.at(node.id), step="offer", told=told),
+            route=Route.DESK_CALLBACK,
+            speech=False,
+        )
+        return Outcome((*said, ask), node.id, CallEvent.AFTER_HOURS, f"{node.id} callback offered")
     target = node.when_closed(ctx.tree.settings)
     nxt = enter(ctx, replace(state.at(target), told=told), hops=hops + 1)
     return Outcome((*said, *nxt.actions), node.id, CallEvent.AFTER_HOURS, node.id)

@@ -12,7 +12,7 @@ A call belongs to the Lima day of its first step, as in ``CallStore.calls``. A c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
@@ -21,6 +21,7 @@ from ivr.clock import to_lima
 from ivr.core.events import QUEUE_RESULTS, CallEvent, parse
 from ivr.observability.report import Report, Tally, day_bounds, queue_result
 from ivr.storage.calls import CallStore
+from ivr.storage.desks import DeskStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,18 @@ def figures(engine: Engine, first_day: date, last_day: date, now: datetime | Non
         else:
             tally.self_service_events[event] += n
     report = tally.report(first_day, last_day)
+    report = replace(report, callbacks=desk_callbacks(DeskStore(engine), start, end))
     return Figures(report, tuple(sorted(hours)))
+
+
+def desk_callbacks(
+    store: DeskStore, start: datetime, end: datetime
+) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Per desk, the callbacks requested in ``[start, end)``: placed, reached, unreached."""
+    found = store.figures(start, end)
+    return tuple(
+        (desk, f.requested, f.placed, f.reached, f.unreached) for desk, f in sorted(found.items())
+    )
 
 
 def sql_report(engine: Engine, first_day: date, last_day: date, now: datetime | None) -> Report:

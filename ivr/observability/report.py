@@ -269,6 +269,8 @@ class Report:
     total_duration_s: int
     queues: tuple[QueueFigures, ...] = ()
     in_progress: int = 0  # calls still going on (not in ``endings``)
+    # desks answered by the service: per desk, callbacks requested, placed, reached, unreached
+    callbacks: tuple[tuple[str, int, int, int, int], ...] = ()
 
     @property
     def average_duration_s(self) -> float | None:
@@ -470,6 +472,12 @@ def render(report: Report) -> str:
         ("desk", "reason", "callers"),
         ((q.desk, reason, n) for q in report.queues for reason, n in q.left),
     )
+    if report.callbacks:
+        lines += _table(
+            "Callbacks",
+            ("desk", "requested", "placed", "reached", "unreached"),
+            report.callbacks,
+        )
     counts = dict(report.self_service)
     rate = report.self_service_rate
     lines += _table(

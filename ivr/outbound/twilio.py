@@ -1,4 +1,4 @@
-"""The outbound Twilio REST client (the twilio library's): texts to callers now, calls next.
+"""The outbound Twilio REST client (the twilio library's): texts to callers, calls to desks' agents.
 
 Off unless ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set; texts also need
 queues.yaml to name a sending number (``sms.from``). ``IVR_TWILIO_API_URL`` points the client
@@ -7,6 +7,7 @@ at another base URL than https://api.twilio.com (a regional edge, or a local sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from requests import RequestException
@@ -35,6 +36,14 @@ class SmsSender(Protocol):
         ...
 
 
+class CallPlacer(Protocol):
+    def place_call(
+        self, to: str, from_: str, url: str, status_callback: str, events: Sequence[str]
+    ) -> str:
+        """Place a call; return Twilio's call SID or raise TwilioError."""
+        ...
+
+
 # twilio's HTTP client is Any to mypy (requests has no stubs); subclassing is its extension point
 class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]  # an Any base: no stubs
     """The library's HTTP client, sending api.twilio.com requests to another base URL."""
@@ -50,7 +59,7 @@ class _RebasedClient(TwilioHttpClient):  # type: ignore[misc]  # an Any base: no
 
 
 class TwilioClient:
-    """One account's REST client: texts with twilio's ``Client.messages.create``."""
+    """One account's REST client: texts (``messages.create``) and calls (``calls.create``)."""
 
     def __init__(
         self,
@@ -70,3 +79,26 @@ class TwilioClient:
         except (TwilioException, RequestException) as error:
             raise TwilioError(None, type(error).__name__) from error
         return str(message.sid)
+
+    def place_call(
+        self, to: str, from_: str, url: str, status_callback: str, events: Sequence[str]
+    ) -> str:
+        """Place a call to ``to``; return Twilio's call SID or raise TwilioError.
+
+        Twilio requests ``url`` when the call is answered and posts ``events`` of it to
+        ``status_callback``.
+        """
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                status_callback=status_callback,
+                status_callback_event=list(events),
+                status_callback_method="POST",
+            )
+        except TwilioRestException as error:
+            raise TwilioError(error.status, f"Twilio error {error.code}: {error.msg}") from error
+        except (TwilioException, RequestException) as error:
+            raise TwilioError(None, type(error).__name__) from error
+        return str(call.sid)

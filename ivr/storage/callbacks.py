@@ -18,9 +18,9 @@ from sqlalchemy import Connection, Engine, Row, select, update
 
 from ivr.clock import to_lima
 from ivr.storage.database import insert_new
-from ivr.storage.schema import CALLBACK_STATUSES, callbacks
+from ivr.storage.schema import CALLBACK_STATUSES, HAND_STATUSES, callbacks
 
-__all__ = ["CALLBACK_STATUSES", "Callback", "CallbackStore", "mask_number"]
+__all__ = ["CALLBACK_STATUSES", "HAND_STATUSES", "Callback", "CallbackStore", "mask_number"]
 
 
 def mask_number(number: str) -> str:

@@ -65,7 +65,7 @@ class UserExists(ValueError):
 @dataclass(frozen=True, slots=True)
 class User:
     name: str
-    role: str  # "viewer" or "operator"
+    role: str  # "viewer", "operator" or "agent"
     password_hash: str
     created_at: datetime  # Lima time
     password_changed_at: datetime
@@ -73,6 +73,11 @@ class User:
     @property
     def is_operator(self) -> bool:
         return self.role == "operator"
+
+    @property
+    def is_agent(self) -> bool:
+        """A desks' agent: the agent of the same name (``ivr agents``)."""
+        return self.role == "agent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,11 @@ emergency_override = Table(
 )
 
 # -- callback requests ----------------------------------------------------------------------------
-CALLBACK_STATUSES = ("pending", "called", "done", "abandoned")
+# pending, called, done, abandoned: worked by hand (``ivr callbacks``); ringing, reached,
+# unreached, cancelled: placed by the service through a desk's agents (ivr.storage.desks).
+HAND_STATUSES = ("pending", "called", "done", "abandoned")
+CALLBACK_STATUSES = (*HAND_STATUSES, "ringing", "reached", "unreached", "cancelled")
+_CALLBACK_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in CALLBACK_STATUSES) + ")"
 
 callbacks = Table(
     "callbacks",
@@ -209,7 +213,16 @@ callbacks = Table(
     Column("status", Text, nullable=False),
     Column("attempts", Integer, nullable=False),  # calls placed by the scheduler
     Column("updated_at", Instant, nullable=False),
-    CheckConstraint("status IN ('pending', 'called', 'done', 'abandoned')", name="status"),
+    # placed by the service (0005_desks): the caller's place, retries, a promised window
+    Column("entered_at", Instant, nullable=True),  # when its caller entered the queue
+    Column("central", Text, nullable=True),  # the number the caller dialled: our From
+    Column("next_attempt_at", Instant, nullable=True),
+    Column("window_start", Instant, nullable=True),  # a promised hour: placed within it
+    Column("window_end", Instant, nullable=True),
+    Column("agent", Text, nullable=True),  # the agent rung for it, by name
+    Column("rung_at", Instant, nullable=True),
+    Column("dialled_at", Instant, nullable=True),  # the student dialled in this attempt
+    CheckConstraint(_CALLBACK_CHECK, name="status"),
     Index(None, "status", "desk", "requested_at"),
 )
 
@@ -233,8 +246,63 @@ closures = Table(
     CheckConstraint("(opens IS NULL) = (closes IS NULL)", name="hours"),
 )
 
+# -- desks answered by the service (ivr.storage.desks) --------------------------------------------
+AGENT_STATES = ("available", "ringing", "on_call", "wrap_up", "away")
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("phone", Text, nullable=False),  # E.164 or sip:; never logged
+    Column("state", Text, nullable=False),
+    Column("state_since", Instant, nullable=False),  # the longest available is rung first
+    Column("busy_until", Instant, nullable=True),  # the end of a wrap-up
+    Column("ring", Integer, nullable=False),  # counts rings: a webhook of an old ring is stale
+    Column("call_sid", Text, nullable=True),  # the agent's leg of the current ring
+    Column("offer_kind", Text, nullable=True),  # caller | callback
+    Column("offer_ref", Text, nullable=True),  # the caller's CallSid, or the callback's id
+    Column("offer_desk", Text, nullable=True),
+    Column("created_at", Instant, nullable=False),
+    CheckConstraint("state IN (" + ", ".join(f"'{s}'" for s in AGENT_STATES) + ")", name="state"),
+)
+
+agent_desks = Table(
+    "agent_desks",
+    metadata,
+    Column("agent", Text, ForeignKey("agents.name", ondelete="CASCADE"), nullable=False),
+    Column("desk", Text, nullable=False, index=True),
+    PrimaryKeyConstraint("agent", "desk"),
+)
+
+WAITING_STATES = ("waiting", "ringing", "answered", "left")
+
+# Callers in a desk's Twilio queue, learnt from the wait requests; gone at the <Enqueue> action.
+desk_callers = Table(
+    "desk_callers",
+    metadata,
+    Column("call_sid", Text, primary_key=True),
+    Column("desk", Text, nullable=False),
+    Column("campus", Text, nullable=False),
+    Column("central", Text, nullable=False),  # the number dialled
+    Column("entered_at", Instant, nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("asked", Text, nullable=False),  # the menu choices that led here
+    Column("status", Text, nullable=False),
+    Column("agent", Text, nullable=True),
+    Column("rung_at", Instant, nullable=True),
+    Column("answered_at", Instant, nullable=True),
+    Column("ended_at", Instant, nullable=True),
+    Column("result", Text, nullable=True),  # Twilio's QueueResult
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in WAITING_STATES) + ")", name="status"
+    ),
+    Index(None, "status", "desk", "entered_at"),
+)
+
 # -- the operator console -------------------------------------------------------------------------
-CONSOLE_ROLES = ("viewer", "operator")
+# agent: a desk's agent (ivr agents), who sets their own state on the «Mesa» page; the agent
+# of the same name
+CONSOLE_ROLES = ("viewer", "operator", "agent")
 
 console_users = Table(
     "console_users",
@@ -244,7 +312,7 @@ console_users = Table(
     Column("password_hash", Text, nullable=False),  # scrypt, werkzeug.security's format
     Column("created_at", Instant, nullable=False),
     Column("password_changed_at", Instant, nullable=False),
-    CheckConstraint("role IN ('viewer', 'operator')", name="role"),
+    CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in CONSOLE_ROLES) + ")", name="role"),
 )
 
 # Who did what, when: every change made from the console or to its accounts.

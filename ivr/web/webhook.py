@@ -30,11 +30,11 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, 
 from werkzeug.routing import BaseConverter, Rule
 
 from ivr import twiml
-from ivr.core import flow
+from ivr.core import desks, flow
 from ivr.core.events import CallEvent
 from ivr.core.flow import Action, CallContext, Outcome, State
 from ivr.core.memo import by_identity
-from ivr.core.menu import Voice
+from ivr.core.menu import TransferNode, Voice
 from ivr.core.queue.wait import WaitReply
 from ivr.core.routes import Route
 from ivr.core.schedule import evaluation
@@ -45,6 +45,7 @@ from ivr.core.schedule.wording import describe_hours
 from ivr.observability import metrics
 from ivr.runtime import Runtime, current_runtime
 from ivr.storage.database import STORE_ERRORS, end_deadline, log_store_error, start_deadline
+from ivr.storage.queue import offered_window
 from ivr.web.security import call_sid, form_fields, is_valid, too_large
 
 log = logging.getLogger("ivr.voice")
@@ -74,6 +75,20 @@ def endpoint(route: Route) -> str:
             return "queue.wait_key"
         case Route.QUEUE_AFTER:
             return "queue.after"
+        case Route.DESK_CALLBACK:
+            return "queue.closed_callback"
+        case Route.AGENT_ANSWER:
+            return "agents.answer"  # ivr.web.agents: desks answered by the service
+        case Route.AGENT_STATUS:
+            return "agents.status"
+        case Route.AGENT_BRIDGED:
+            return "agents.bridged"
+        case Route.AGENT_DONE:
+            return "agents.done"
+        case Route.AGENT_CALLBACK_KEY:
+            return "agents.callback_key"
+        case Route.AGENT_CALLBACK_RESULT:
+            return "agents.callback_result"
         case _:
             assert_never(route)
 
@@ -352,6 +367,10 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
     def status(line: str) -> LineStatus:
         return _line_status(schedules, moment, line, override)
 
+    def callback_offer(desk: TransferNode) -> str | None:
+        window = offered_window(rt.desks, schedules, override, config.queues, desk, moment)
+        return desks.window_when(window, moment) if window is not None else None
+
     return CallContext(
         tree=config.menus,
         now=moment,
@@ -360,6 +379,7 @@ def context(rt: Runtime, now: datetime | None = None) -> CallContext:
         hours=_hours_text(schedules),
         active=lambda: _slots(active_messages(schedules, moment, override=override)),
         schedules=schedules,
+        callback_offer=callback_offer,
     )
 
 
@@ -440,6 +460,11 @@ def _record(
         campus = ctx.line.names if ctx.line else None
         rt.calls.step(sid, rt.clock(), campus, node, event, detail, said=said, request=key)
     metrics.count_event(event)
+
+
+def answer_twiml(body: str) -> Response:
+    """Answer a TwiML document rendered elsewhere (``ivr.twiml.desks``: an agent's leg)."""
+    return _twiml(body)
 
 
 def _twiml(body: str) -> Response:

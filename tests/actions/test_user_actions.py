@@ -41,8 +41,8 @@ def test_add_stores_the_hash_audits_and_logs_no_name_or_password(
         ),
         pytest.param(
             "ana", "admin", PASSWORD, "role",
-            "unknown role 'admin': one of viewer, operator",
-            "Rol desconocido «admin»: viewer u operator.",
+            "unknown role 'admin': one of viewer, operator, agent",
+            "Rol desconocido «admin»: viewer, operator o agent.",
             id="unknown-role",
         ),
         pytest.param(

@@ -27,6 +27,7 @@ COMMANDS = {
     "callbacks": "ivr.cli.callbacks",
     "users": "ivr.cli.users",
     "reminders": "ivr.cli.reminders",
+    "agents": "ivr.cli.agents",
 }
 
 

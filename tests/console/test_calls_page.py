@@ -102,7 +102,7 @@ def test_csv_of_a_table(page: CallsPage) -> None:
     assert page.table("colas") is page.desks and page.table("nada") is None
     assert {t.name for t in page.tables} == {
         "por-hora", "por-dia", "por-sede", "resultados", "abandono-por-nodo", "colas",
-        "autoservicio",
+        "devoluciones", "autoservicio",
     }  # fmt: skip
 
 

@@ -4,8 +4,9 @@ app served by real gunicorn on loopback, with a user made by the real ``ivr user
 It logs in, reads the Now page, sets the emergency override through the switch (refusing an end
 in the past first), sees the Now page refresh itself, checks that a signed webhook then says
 the closure, clears it, checks the webhook offers the menu without it, marks a callback done,
-reads the audit log, then the calls of two days (charts, tables, a CSV download), the calendar
-and the menu map, at 1366 pixels wide, with no style refused by the page's security policy.
+reads the audit log, then the calls of two days (charts, tables, a CSV download), the calendar,
+the menu map and the «Mesa» page (an agent set available, the caller waiting at their desk), at
+1366 pixels wide, with no style refused by the page's security policy.
 It saves a screenshot of each page (IVR_SCREENSHOTS=docs/console: README's).
 
 Without Chromium or Playwright the test skips, except in CI (CI=true), where it fails.
@@ -46,6 +47,7 @@ MESSAGE = "Por una emergencia, la central está cerrada. Escríbanos por WhatsAp
 DESKTOP = {"width": 1280, "height": 860}
 WIDE = {"width": 1366, "height": 768}  # the operators' common laptop screen
 PHONE = {"width": 390, "height": 844}
+WAIT = "/voice/wait/help-desk?s=3&t=principal.estudiantes"
 WAIT_MS = 15_000  # the Now page refreshes every 10 s
 
 # Open every day, all day, holidays included: what the pages show does not hang on the hour
@@ -137,6 +139,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     for command, typed in (
         (["db", "upgrade"], ""),
         (["users", "add", "ana", "--role", "operator"], f"{PASSWORD}\n" * 2),
+        (["agents", "add", "beto", "--desk", "helpdesk", "--phone", "+51911111111"], ""),
     ):
         made = ivr_command(env, *command, stdin=typed)
         assert made.returncode == 0, made.stderr
@@ -186,6 +189,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
     served.webhook(caller, "/voice/menu/principal?s=1", Digits="2")
     entered = served.webhook(caller, "/voice/menu/estudiantes?s=2&t=principal", Digits="1")
     assert b"<Enqueue" in entered, entered
+    served.webhook(caller, WAIT, QueuePosition="1", QueueTime="30")  # Twilio's first wait request
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
@@ -300,6 +304,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
             _calendar_page(switch, shots)
             _menu_page(switch, shots)
             _every_page(switch, served, shots)
+            _desk_page(switch, shots)
             assert [m for m in said if "Content Security Policy" in m] == []
             context.close()
         finally:
@@ -448,3 +453,24 @@ def _menu_page(page: Page, shots: Path) -> None:
     cards = page.locator(".menu-map .cards")
     assert cards.evaluate("c => getComputedStyle(c).display") == "grid"
     _fits(page)
+
+
+def _desk_page(page: Page, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Mesa", exact=True).click()
+    expect(page.get_by_role("heading", name="Mesa", exact=True)).to_be_visible()
+    agents = page.get_by_role("region", name="Agentes")
+    expect(agents.get_by_role("row", name="beto")).to_contain_text("ausente")
+    agents.get_by_role("button", name="Disponible: beto").click()
+    expect(page.get_by_role("status")).to_have_text("beto: disponible.")
+    expect(agents.get_by_role("row", name="beto")).to_contain_text("disponible")
+    waiting = page.get_by_role("region", name="Quién espera")
+    expect(waiting.get_by_role("row", name="helpdesk")).to_contain_text("Persona en espera")
+    _fits(page)
+    page.screenshot(path=shots / "desk.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    _fits(page)
+    expect(agents.get_by_role("button", name="Ausente: beto")).to_be_in_viewport()
+    page.screenshot(path=shots / "desk-phone.png", full_page=True)
+    page.set_viewport_size(WIDE)

@@ -55,6 +55,7 @@ def test_the_navigation_lists_the_pages_in_order(operator: FlaskClient) -> None:
             "Calendario",
             "Menú",
             "Devoluciones",
+            "Mesa",
             "Recordatorios",
             "Cierres",
             "Cierre de emergencia",
@@ -105,7 +106,7 @@ def test_calls_shows_a_call_made_through_the_webhooks(
         "/console/charts.css",
     ]
     links = page.xpath("//a[starts-with(@href, '/console/calls/')]/@href")
-    assert len(links) == 7
+    assert len(links) == 8
     assert links[2] == "/console/calls/por-sede.csv?desde=2026-11-18&hasta=2026-11-18"
 
 

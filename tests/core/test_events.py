@@ -23,6 +23,7 @@ RECORDED = {
     "reminders_stopped",
     "unconfigured", "queue_wait", "queue_leave", "queue_callback", "queue_sms", "queue_invalid",
     "queue_answered", "queue_abandoned", "queue_left", "queue_failed", "queue_redirected",
+    "desk_rung", "desk_answered", "desk_callback",
 }  # fmt: skip
 
 

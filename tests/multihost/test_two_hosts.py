@@ -112,16 +112,9 @@ def said(answer: ET.Element) -> str:
     return " ".join((say.text or "").strip() for say in answer.iter("Say"))
 
 
-@pytest.fixture(scope="module")
-def deployment(
-    postgres_cluster: Cluster | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    if postgres_cluster is None:
-        pytest.skip("IVR_TEST_DATABASE_URL is set: this test makes a database of its own")
-    folder = tmp_path_factory.mktemp("two-hosts")
-    config = copy_config(folder / "config")
-    url = postgres_cluster.create_database("two_hosts")
-    envs = [
+def host_envs(config: Path, folder: Path, url: str, **extra: str) -> list[dict[str, str]]:
+    """The environments of hosts a and b: the same files, token and database, own data dirs."""
+    return [
         {
             "IVR_CONFIG_DIR": str(config),
             "IVR_DATA_DIR": str(folder / f"host-{name}"),
@@ -131,9 +124,22 @@ def deployment(
             "IVR_PUBLIC_URL": PUBLIC,
             "IVR_WORKERS": "2",
             "IVR_LOG_JSON": "",
+            **extra,
         }
         for name in ("a", "b")
     ]
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    postgres_cluster: Cluster | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    if postgres_cluster is None:
+        pytest.skip("IVR_TEST_DATABASE_URL is set: this test makes a database of its own")
+    folder = tmp_path_factory.mktemp("two-hosts")
+    config = copy_config(folder / "config")
+    url = postgres_cluster.create_database("two_hosts")
+    envs = host_envs(config, folder, url)
     hosts = [
         Server(f"host-{name}", "app:app", env, folder) for name, env in zip("ab", envs, strict=True)
     ]

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from ivr.core.flow import Ask, CallContext, Say, State
+from ivr.core.menu import TransferNode
 from ivr.core.queue import dialogue
-from ivr.core.queue.dialogue import Sent, Waited
+from ivr.core.queue.dialogue import CallbackStored, Sent, Waited
 from ivr.core.queue.wait import (
     CALLBACK_LIMITED,
     NOT_STORED,
@@ -49,10 +50,20 @@ class Services:
     def note(self, **values: Any) -> None:
         self.saved.update(values)
 
-    def request_callback(self, number: str, queue: str, campus: str) -> Sent:
-        if self.stores is Sent.DONE:
-            self.callbacks.append((number, queue, campus))
-        return self.stores
+    def request_callback(
+        self, number: str, desk: TransferNode, campus: str
+    ) -> CallbackStored | Sent:
+        if self.stores is not Sent.DONE:
+            return self.stores
+        assert desk.queue is not None
+        self.callbacks.append((number, desk.queue, campus))
+        return CallbackStored()
+
+    def desk_waiting(self, queue: str, campus: str, queue_time_s: int, asked: str) -> int:
+        return 0  # a desk without agents
+
+    def desk_left(self, queue_result: str) -> None:
+        pass
 
     def send_sms(self, to: str, from_: str, body: str) -> Sent:
         if self.texts and self.sms is Sent.DONE:

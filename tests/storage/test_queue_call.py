@@ -7,12 +7,14 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from ivr.clock import LIMA
-from ivr.core.queue.dialogue import Sent
+from ivr.core.menu import TransferNode
+from ivr.core.queue.dialogue import CallbackStored
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.queue import QueueCall
 from ivr.storage.sessions import SessionStore
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+HELPDESK = TransferNode("helpdesk", "Help Desk", None, "helpdesk", None, "central", None)
 SID = "CA" + "1" * 32
 
 
@@ -35,8 +37,8 @@ def test_without_a_call_sid_nothing_is_noted(engine: Engine) -> None:
 def test_a_callback_request_is_stored_once_per_call(engine: Engine) -> None:
     store = CallbackStore(engine)
     call = QueueCall(SessionStore(engine), store, None, SID, NOW)
-    assert call.request_callback("+51999888777", "helpdesk", "Breña") is Sent.DONE
-    assert call.request_callback("+51999888777", "helpdesk", "Breña") is Sent.DONE
+    assert call.request_callback("+51999888777", HELPDESK, "Breña") == CallbackStored()
+    assert call.request_callback("+51999888777", HELPDESK, "Breña") == CallbackStored()
     [stored] = store.list()
     assert (stored.number, stored.desk, stored.campus, stored.call_sid) == (
         "+51999888777",

@@ -12,6 +12,12 @@ line closes or after ``max_wait``; then the action offers a callback, accepted o
 Why a caller left travels from the wait answer to the action in the call's notes
 (``QueueServices.notes``), since Twilio tells the action only ``QueueResult=leave``.
 
+A desk answered by the service (agents, ``ivr.core.desks``) learns from the same webhooks that a
+caller waits (``desk_waiting``: the place they hear counts the callbacks ahead of them) and that
+the wait ended (``desk_left``); a callback requested there keeps its caller's place, or is
+promised an hour of the next opening, which the caller hears. A desk without agents works as
+before: those hooks note nothing, and nothing is promised.
+
 Pure: the web layer hands in Twilio's values and a ``QueueServices`` for this call; nothing here
 reads a clock, a database or the network but through it.
 """
@@ -19,13 +25,14 @@ reads a clock, a database or the network but through it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol, assert_never
 
-from ivr.core import flow
+from ivr.core import desks, flow
+from ivr.core.desks import CallbackWindow
 from ivr.core.events import CallEvent
-from ivr.core.flow import CallContext, Hangup, Outcome, Say, State
+from ivr.core.flow import KEY_ACCEPT, Ask, CallContext, Hangup, Outcome, Say, State
 from ivr.core.menu import TransferNode, spoken_name
 from ivr.core.queue.wait import (
     CALLBACK,
@@ -53,9 +60,11 @@ from ivr.core.queue.wait import (
     left_texts,
     offer_callback,
     parse_number,
+    spoken_digits,
     textable,
     wait_answer,
 )
+from ivr.core.routes import Route
 from ivr.core.schedule.evaluation import LineStatus
 
 MAX_BAD_NUMBERS = 3  # wrongly keyed callback numbers before the caller just keeps waiting
@@ -69,6 +78,13 @@ class Sent(StrEnum):
     ALREADY = "already"  # this call asked before: nothing more done
     LIMITED = "limited"  # over a limit per number (or for all numbers): refused
     FAILED = "failed"  # not stored, or cannot be sent
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackStored:
+    """A callback request stored; ``window``: the hour promised (None: in turn, or by hand)."""
+
+    window: CallbackWindow | None = None
 
 
 class QueueServices(Protocol):
@@ -87,8 +103,21 @@ class QueueServices(Protocol):
         """Note values for the later webhooks of this call (lost if they cannot be written)."""
         ...
 
-    def request_callback(self, number: str, queue: str, campus: str) -> Sent:
-        """Store a request to call ``number`` back for ``queue``, within the limits."""
+    def request_callback(
+        self, number: str, desk: TransferNode, campus: str
+    ) -> CallbackStored | Sent:
+        """Store a request to call ``number`` back for ``desk``, within the limits.
+
+        A ``Sent`` when it is not stored: ``LIMITED`` (over a limit) or ``FAILED``.
+        """
+        ...
+
+    def desk_waiting(self, queue: str, campus: str, queue_time_s: int, asked: str) -> int:
+        """Note this caller waiting for ``queue``; return the callbacks ahead (0: no agents)."""
+        ...
+
+    def desk_left(self, queue_result: str) -> None:
+        """Note this caller out of the desk's queue, however they left."""
         ...
 
     def send_sms(self, to: str, from_: str, body: str) -> Sent:
@@ -127,6 +156,31 @@ def campus(ctx: CallContext) -> str:
     return ctx.line.names if ctx.line else "unknown"
 
 
+def _plain(title: str) -> str:
+    return title.split(" (")[0]  # without the operator's note: "Aula Virtual"
+
+
+def asked(ctx: CallContext, state: State, desk_node: TransferNode) -> str:
+    """The menu choices that led the caller here ("Estudiantes, Help Desk"), for the whisper."""
+    titles = [_plain(node.title) for n in state.trail[1:] if (node := ctx.tree.node(n))]
+    return ", ".join([*titles, _plain(desk_node.title)])
+
+
+def stored_texts(
+    ctx: CallContext, desk_node: TransferNode, number: str, stored: CallbackStored
+) -> tuple[str, ...]:
+    """What a caller hears once their callback is stored: the hour promised, if one was."""
+    if stored.window is not None:
+        return desks.promised_texts(stored.window, number, ctx.now)
+    return left_texts(
+        CALLBACK,
+        desk_title=spoken_name(ctx.tree, desk_node.id),
+        number=number,
+        next_open=None,
+        hours=ctx.hours,
+    )
+
+
 # -- the wait URL ----------------------------------------------------------------------------
 def wait(
     ctx: CallContext, queues: QueueSettings, state: State, waited: Waited, services: QueueServices
@@ -140,11 +194,13 @@ def wait(
     if reason is not None:
         services.note(left=reason)
         return WaitReply((Leave(),), desk_node.id, CallEvent.QUEUE_LEAVE, reason)
-    texts = services.can_text and queues.sms_from is not None and textable(waited.caller)
-    actions = wait_answer(desk, state, waited.position, waited.average_s, texts=texts)
-    return WaitReply(
-        actions, desk_node.id, CallEvent.QUEUE_WAIT, f"position {waited.position or '-'}"
+    ahead = services.desk_waiting(
+        desk_node.queue, campus(ctx), waited.queue_time_s or 0, asked(ctx, state, desk_node)
     )
+    position = waited.position + ahead if waited.position else waited.position
+    texts = services.can_text and queues.sms_from is not None and textable(waited.caller)
+    actions = wait_answer(desk, state, position, waited.average_s, texts=texts)
+    return WaitReply(actions, desk_node.id, CallEvent.QUEUE_WAIT, f"position {position or '-'}")
 
 
 def key(
@@ -180,14 +236,15 @@ def key(
             number = services.notes().get("pending") or callable_number(caller, queues.own_numbers)
             if not number:
                 return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
-            requested = services.request_callback(str(number), desk_node.queue, campus(ctx))
-            if requested is Sent.LIMITED:
+            stored = services.request_callback(str(number), desk_node, campus(ctx))
+            if stored is Sent.LIMITED:
                 return reply(
                     (Say(_refused(ctx, CALLBACK_LIMITED)),), CallEvent.QUEUE_CALLBACK, "limited"
                 )
-            if requested is Sent.FAILED:
+            if not isinstance(stored, CallbackStored):
                 return reply((Say(NOT_STORED),), CallEvent.QUEUE_CALLBACK, "not stored")
-            services.note(left=CALLBACK, number=str(number))
+            window = desks.window_note(stored.window)
+            services.note(left=CALLBACK, number=str(number), window=window)
             return reply((Leave(),), CallEvent.QUEUE_LEAVE, CALLBACK)
         if digits == KEY_OTHER_NUMBER:
             return reply(ask_number(state), CallEvent.QUEUE_CALLBACK, "ask number")
@@ -245,6 +302,7 @@ def result(
     services: QueueServices,
 ) -> QueueExit:
     """How a caller left a desk's queue (Twilio's QueueResult), and what they hear next."""
+    services.desk_left(queue_result)
     desk_node = desk_of(ctx, state)
     queue_name = desk_node.queue if desk_node and desk_node.queue else state.node or "unknown"
     shown = "-" if seconds is None else str(seconds)
@@ -300,6 +358,9 @@ def _left(
         else None,
         hours=ctx.hours,
     )
+    promised = desks.noted_window(notes.get("window"))
+    if reason == CALLBACK and promised is not None and notes.get("number"):
+        texts = desks.promised_texts(promised, str(notes["number"]), ctx.now)
     said = tuple(Say(text) for text in texts) or (Say(ctx.tree.settings.texts.transfer_failed),)
     own = callable_number(caller, queues.own_numbers)
     if reason in (CLOSING, MAX_WAIT) and desk.callback and own:
@@ -326,23 +387,104 @@ def after(
     goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=state.steps + 1))
     if digits.strip() != KEY_CONFIRM or desk_node is None or desk_node.queue is None or not own:
         return Outcome(goodbye.actions, state.node, CallEvent.QUEUE_CALLBACK, "declined")
-    requested = services.request_callback(own, desk_node.queue, campus(ctx))
-    if requested is Sent.LIMITED:
+    stored = services.request_callback(own, desk_node, campus(ctx))
+    if stored is Sent.LIMITED:
         channels = ctx.fill(ctx.tree.settings.texts.alternatives)
         said: tuple[Say, ...] = tuple(Say(t) for t in (CALLBACK_LIMITED, channels) if t)
         return Outcome((*said, *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "limited")
-    if requested is Sent.FAILED:
+    if not isinstance(stored, CallbackStored):
         said = (Say("Lo sentimos, no pudimos registrar su pedido."),)
         return Outcome(
             (*said, *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "not stored"
         )
-    texts = left_texts(
-        CALLBACK,
-        desk_title=spoken_name(ctx.tree, desk_node.id),
-        number=own,
-        next_open=None,
-        hours=ctx.hours,
-    )
+    texts = stored_texts(ctx, desk_node, own, stored)
     return Outcome(
         (*(Say(t) for t in texts), *goodbye.actions), state.node, CallEvent.QUEUE_CALLBACK, "stored"
     )
+
+
+# -- the callback offered while a desk is closed (a desk with agents) ----------------------------
+ASK_NUMBER = (
+    "Marque el número al que debemos llamarle: un celular de nueve dígitos, o un teléfono fijo "
+    "con su código de ciudad. Al final, marque la tecla numeral."
+)
+BAD_NUMBER = "Ese número no está completo o no es válido."
+NOT_REGISTERED = "Lo sentimos, no pudimos registrar su pedido."
+
+
+def closed_callback(
+    ctx: CallContext,
+    queues: QueueSettings,
+    state: State,
+    digits: str,
+    caller: str,
+    services: QueueServices,
+) -> Outcome:
+    """The callback a closed desk offers (``flow``): 1 takes it, the number is read back and
+    confirmed as in the queue (1 confirms, 2 keys another); anything else goes on as closed."""
+    desk_node = desk_of(ctx, state)
+    if desk_node is None or desk_node.queue is None:  # the desk vanished in a reload
+        return flow.enter(ctx, state.at(ctx.tree.settings.start))
+    here = replace(state, steps=state.steps + 1)
+    digits = digits.strip()
+
+    def ask(prompt: str, step: str, detail: str, *said: str, keys: int = 1) -> Outcome:
+        question = Ask(
+            (prompt,), replace(here, step=step), route=Route.DESK_CALLBACK, digits=keys,
+            speech=False,
+        )  # fmt: skip
+        return Outcome(
+            (*(Say(t) for t in said), question), desk_node.id, CallEvent.DESK_CALLBACK, detail
+        )
+
+    def confirm(number: str, detail: str) -> Outcome:
+        services.note(pending=number, bad=0)
+        prompt = (
+            f"Le llamaremos al {spoken_digits(number)}. Si es correcto, marque {KEY_CONFIRM}. "
+            f"Para indicar otro número, marque {KEY_OTHER_NUMBER}."
+        )
+        return ask(prompt, "confirm", detail)
+
+    def back(detail: str, *said: str) -> Outcome:
+        target = desk_node.when_closed(ctx.tree.settings)
+        nxt = flow.enter(ctx, here.at(target))
+        actions = (*(Say(t) for t in said), *nxt.actions)
+        return Outcome(actions, desk_node.id, CallEvent.DESK_CALLBACK, detail)
+
+    if state.step == "offer":
+        if digits != KEY_ACCEPT:
+            return back("declined")
+        own = callable_number(caller, queues.own_numbers)
+        if own is None:
+            return ask(ASK_NUMBER, "number", "ask number", keys=15)
+        return confirm(own, "confirm own")
+    if state.step == "confirm":
+        if digits == KEY_OTHER_NUMBER:
+            return ask(ASK_NUMBER, "number", "ask number", keys=15)
+        number = services.notes().get("pending")
+        if digits != KEY_CONFIRM or not number:
+            return back("declined")
+        stored = services.request_callback(str(number), desk_node, campus(ctx))
+        if stored is Sent.LIMITED:
+            return back("limited", CALLBACK_LIMITED)
+        if not isinstance(stored, CallbackStored):
+            return back("not stored", NOT_REGISTERED)
+        goodbye = flow.enter(ctx, State(ctx.tree.settings.goodbye, steps=here.steps))
+        texts = stored_texts(ctx, desk_node, str(number), stored)
+        detail = "stored, window" if stored.window else "stored, in line"
+        return Outcome(
+            (*(Say(t) for t in texts), *goodbye.actions),
+            desk_node.id,
+            CallEvent.DESK_CALLBACK,
+            detail,
+        )
+    if state.step == "number":
+        keyed = parse_number(digits, queues.own_numbers)
+        if keyed is not None:
+            return confirm(keyed, "confirm keyed")
+        bad = int(services.notes().get("bad", 0)) + 1
+        services.note(bad=bad)
+        if bad >= MAX_BAD_NUMBERS:
+            return back("bad number", NOT_REGISTERED)
+        return ask(ASK_NUMBER, "number", "bad number", BAD_NUMBER, keys=15)
+    return back("declined")

@@ -55,6 +55,11 @@ class DeskWait:
     max_wait: int = DEFAULT_MAX_WAIT  # seconds
     callback: bool = False  # offer "1: we call you back"
     sms: bool = False  # offer "2: the other channels by SMS"
+    # desks answered by the service (ivr.core.desks): agents' wrap-up, callback retries, windows
+    wrap_up: int = 30  # seconds after an agent's call before they are rung again
+    retry_after: int = 600  # seconds between two attempts of a callback
+    window_capacity: int = 6  # callbacks promised per hour window of the next opening
+    handle: int = 300  # seconds an agent takes per caller, to judge a callback placed in time
 
     @property
     def loops(self) -> int:
