@@ -37,7 +37,11 @@ def test_a_closed_desk_offers_its_next_opening_and_places_the_callback_in_it(des
     desk.clock.set(SUNDAY)
     caller = desk.caller(1)
     offered = ask_help_desk(caller)
-    assert says(offered.data)[-2:] == ["Help Desk no atiende en este momento.", OFFER]
+    assert says(offered.data)[-2:] == [
+        "Help Desk atiende de lunes a viernes de 9 de la mañana a 9 de la noche; vuelve a atender "
+        "mañana a las 9 de la mañana.",
+        OFFER,
+    ]
     confirm = press(caller, offered, "1")
     assert says(confirm.data) == [
         "Le llamaremos al nueve nueve nueve, cero cero cero, cero cero uno. Si es correcto, "

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from ivr.clock import LIMA
-from ivr.core.queue.dialogue import Sent
+from ivr.core.menu import TransferNode
+from ivr.core.queue.dialogue import CallbackStored, Sent
 from ivr.core.queue.wait import Limit, OutboundLimits
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.database import make_engine
@@ -22,6 +23,9 @@ from ivr.storage.sessions import SessionStore
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
 VICTIM = "+51987654321"
 SECRET = "token"
+
+HELPDESK = TransferNode("helpdesk", "Help Desk", None, "helpdesk", None, "central", None)
+STORED = CallbackStored()  # stored, for a desk without agents: no hour promised
 
 
 def queue_call(
@@ -55,14 +59,14 @@ def test_forty_callers_asking_callbacks_to_one_number_leave_three(database_url: 
     try:
         outbound = [OutboundStore(e, SECRET) for e in engines]
 
-        def ask(n: int) -> Sent:
+        def ask(n: int) -> CallbackStored | Sent:
             engine = engines[n % 2]
             call = queue_call(engine, f"CA{n:032d}", caller_id(n), outbound=outbound[n % 2])
-            return call.request_callback(VICTIM, "helpdesk", "Breña")
+            return call.request_callback(VICTIM, HELPDESK, "Breña")
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(ask, range(40)))
-        assert results.count(Sent.DONE) == 2  # the victim's number: 2 an hour (then 3 a day)
+        assert results.count(STORED) == 2  # the victim's number: 2 an hour (then 3 a day)
         assert results.count(Sent.LIMITED) == 38
         pending = CallbackStore(engines[0]).list(status="pending")
         assert [c.number for c in pending] == [VICTIM, VICTIM]
@@ -71,11 +75,11 @@ def test_forty_callers_asking_callbacks_to_one_number_leave_three(database_url: 
         later = NOW + timedelta(hours=1)
         done = [
             queue_call(engines[0], f"CB{n:032d}", caller_id(100 + n), now=later).request_callback(
-                VICTIM, "helpdesk", "Breña"
+                VICTIM, HELPDESK, "Breña"
             )
             for n in range(5)
         ]
-        assert done == [Sent.DONE] + [Sent.LIMITED] * 4
+        assert done == [STORED] + [Sent.LIMITED] * 4
         assert len(CallbackStore(engines[0]).list(status="pending")) == 3
     finally:
         for engine in engines:
@@ -86,13 +90,13 @@ def test_thirty_calls_from_one_number_leave_at_most_its_limit(engine: Engine) ->
     """Issue 21: 30 calls from one number left 30 pending callbacks."""
     limits = OutboundLimits(callback_per_caller=Limit(hour=3, day=3))
 
-    def ask(n: int) -> Sent:
+    def ask(n: int) -> CallbackStored | Sent:
         call = queue_call(engine, f"CA{n:032d}", "+51999888777", limits)
-        return call.request_callback(f"+5198765{n:04d}", "helpdesk", "Breña")  # other numbers
+        return call.request_callback(f"+5198765{n:04d}", HELPDESK, "Breña")  # other numbers
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(ask, range(30)))
-    assert results.count(Sent.DONE) == 3
+    assert results.count(STORED) == 3
     assert len(CallbackStore(engine).list()) == 3
 
 
@@ -102,10 +106,10 @@ def test_a_refused_request_counts_nothing(engine: Engine) -> None:
     )
     store = OutboundStore(engine, SECRET)
     assert queue_call(engine, "CA1", "+51999000001", limits).request_callback(
-        VICTIM, "helpdesk", "Breña"
+        VICTIM, HELPDESK, "Breña"
     )
     refused = queue_call(engine, "CA2", "+51999000002", limits).request_callback(
-        VICTIM, "helpdesk", "Breña"
+        VICTIM, HELPDESK, "Breña"
     )
     assert refused is Sent.LIMITED
     # the refused request's caller was counted and then rolled back, with its request
@@ -116,8 +120,8 @@ def test_a_refused_request_counts_nothing(engine: Engine) -> None:
 
 def test_a_retried_request_is_stored_and_counted_once(engine: Engine) -> None:
     call = queue_call(engine, "CA1", "+51999888777")
-    assert call.request_callback(VICTIM, "helpdesk", "Breña") is Sent.DONE
-    assert call.request_callback(VICTIM, "helpdesk", "Breña") is Sent.DONE
+    assert call.request_callback(VICTIM, HELPDESK, "Breña") == STORED
+    assert call.request_callback(VICTIM, HELPDESK, "Breña") == STORED
     store = OutboundStore(engine, SECRET)
     assert store.count(CALLBACK, "per_number", VICTIM, "2026-11-18") == 1
 
@@ -167,7 +171,7 @@ def test_one_text_a_day_per_number(engine: Engine) -> None:
 
 
 def test_numbers_are_kept_only_as_keyed_hashes(engine: Engine) -> None:
-    queue_call(engine, "CA1", "+51999888777").request_callback(VICTIM, "helpdesk", "Breña")
+    queue_call(engine, "CA1", "+51999888777").request_callback(VICTIM, HELPDESK, "Breña")
     with engine.connect() as conn:
         subjects = {row.subject for row in conn.execute(select(outbound_counts))}
     assert subjects and not any("987654321" in s or "999888777" in s for s in subjects)
@@ -184,11 +188,11 @@ def test_refusals_raise_the_alarm_once_a_minute_and_count_each(
     with caplog.at_level(logging.WARNING, logger="ivr.outbound"):
         results = [
             queue_call(engine, f"CA{n}", caller_id(n), limits, outbound=store).request_callback(
-                VICTIM, "helpdesk", "Breña"
+                VICTIM, HELPDESK, "Breña"
             )
             for n in range(5)
         ]
-    assert results == [Sent.DONE] + [Sent.LIMITED] * 4
+    assert results == [STORED] + [Sent.LIMITED] * 4
     assert counted == [("callback", "per_number")] * 4
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == [
@@ -202,7 +206,7 @@ def test_refusals_raise_the_alarm_once_a_minute_and_count_each(
 def test_purge_forgets_counters_whose_period_is_over(engine: Engine) -> None:
     store = OutboundStore(engine, SECRET)
     queue_call(engine, "CA1", "+51999888777", outbound=store).request_callback(
-        VICTIM, "helpdesk", "Breña"
+        VICTIM, HELPDESK, "Breña"
     )
     # 3 counters x (day, hour): the hours end at 11:00, the days at midnight
     assert store.purge_expired(NOW + timedelta(hours=1)) == 3
