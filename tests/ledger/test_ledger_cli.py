@@ -27,7 +27,7 @@ def runner_on(app: Flask, ledger: SqlLedger) -> FlaskCliRunner:
     """Return a runner of ``app``, on the shipped billing files (the demo's) and ``ledger``."""
     runtime = app.extensions["ivr"]
     billing = runtime.config.billing
-    # the policy's numbers are compared in tests/fees/test_billing_files.py
+    # the policy's numbers are compared in tests/core/fees/test_billing_files.py
     assert billing is not None
     assert (billing.prices, billing.terms) == (DEMO_BILLING.prices, DEMO_BILLING.terms)
     runtime.ledger.close()

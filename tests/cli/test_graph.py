@@ -15,7 +15,7 @@ from ivr.cli.graph import graph_command
 from ivr.clock import LIMA
 from ivr.console.menumap import layout, rows
 from ivr.runtime import Runtime
-from tests.tools.conftest import Run
+from tests.cli.conftest import Run
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -8,7 +8,7 @@ from flask import Flask
 from ivr.cli import users
 from ivr.cli.users import users_group
 from ivr.storage.console import ConsoleStore, check_password
-from tests.tools.conftest import Run
+from tests.cli.conftest import Run
 
 PASSWORD = "una-clave-bastante-larga"
 
@@ -57,7 +57,7 @@ def test_add_at_a_terminal_asks_twice(
         (["add", "ana", "--role", "operator"], "corta\ncorta\n",
          "Error: the password must have at least 12 characters"),
         (["add", "ana", "--role", "admin"], f"{PASSWORD}\n" * 2,
-         "Error: Invalid value for '--role': 'admin' is not one of 'viewer', 'operator'."),
+         "Error: Invalid value for '--role': 'admin' is not one of 'viewer', 'operator', 'agent'."),
         (["add", "Ana María", "--role", "viewer"], f"{PASSWORD}\n" * 2,
          "Error: Invalid value for 'NAME': 'Ana María' is not a user name: 1 to 32 letters "
          "(a-z), digits, '.', '_' or '-', starting with a letter or digit"),

@@ -25,7 +25,7 @@ from ivr.core.fees import (
     statement_to_json,
 )
 from ivr.core.fees.model import business_days_after
-from tests.fees.policies import SHIPPED_POLICY
+from tests.core.fees.policies import SHIPPED_POLICY
 
 PRICES = PriceList(
     late_fee=1500,

@@ -13,7 +13,7 @@ from ivr.config.source import Collector
 from ivr.core.fees import Billing, PriceList
 from ivr.storage.ledger.demo import DEMO_BILLING
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 PRICES = """\
 late_fee: "15.00"

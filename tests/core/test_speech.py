@@ -17,7 +17,7 @@ from ivr.config.loader import load_config
 from ivr.core.menu import MenuNode
 from ivr.core.speech import understand
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TREE = load_config(ROOT).menus
 Meaning = str | tuple[str, ...]
 

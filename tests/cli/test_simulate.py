@@ -15,8 +15,8 @@ from ivr.cli.simulate import Step, interactive_step, parse_presses, simulate_com
 from ivr.clock import LIMA
 from ivr.core.say import LEAD_IN_WORDS
 from ivr.runtime import Runtime
+from tests.cli.conftest import Run
 from tests.conftest import WEEKDAY_10AM
-from tests.tools.conftest import Run
 
 BRENA = "+5116044700"
 MAIN_MENU = (

@@ -28,7 +28,7 @@ from ivr.core.fees import (
 )
 from ivr.core.fees.model import business_days_after
 from ivr.core.fees.money import percent_of
-from tests.fees.policies import SECOND_POLICY, SHIPPED_POLICY
+from tests.core.fees.policies import SECOND_POLICY, SHIPPED_POLICY
 
 POLICIES = [
     pytest.param(SHIPPED_POLICY, id="shipped"),
