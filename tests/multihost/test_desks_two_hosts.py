@@ -49,7 +49,11 @@ holidays:
 QUEUES = """\
 defaults:
   wrap_up: 0
-callback: {enabled: true}
+callback:
+  enabled: true
+  limits:  # six callbacks to the test's numbers within a minute: over the shipped limits
+    per_caller: {hour: 10, day: 10}
+    per_number: {hour: 10, day: 10}
 """
 
 
