@@ -60,6 +60,7 @@ class DeskWait:
     retry_after: int = 600  # seconds between two attempts of a callback
     window_capacity: int = 6  # callbacks promised per hour window of the next opening
     handle: int = 300  # seconds an agent takes per caller, to judge a callback placed in time
+    service_level_seconds: int = 60  # answered within this counts in the service level
 
     @property
     def loops(self) -> int:
@@ -108,6 +109,10 @@ class QueueSettings:
 
     def desk(self, queue: str) -> DeskWait:
         return self.desks.get(queue, self.defaults)
+
+    def service_levels(self) -> dict[str, int]:
+        """Return each configured desk's service level seconds (the others: the defaults')."""
+        return {queue: desk.service_level_seconds for queue, desk in self.desks.items()}
 
 
 def default_sms_text(whatsapp: str, web: str) -> str:
