@@ -12,6 +12,8 @@ Per desk, and per half hour of the Lima day a caller left the queue in:
 - ``average speed of answer``: the mean wait of the answered callers whose wait is known.
 - ``service level``: answered within the desk's ``service_level_seconds`` (queues.yaml,
   default 60) over offered less the short abandons.
+- ``estimate hits``: of the answered callers told a wait range on entering, the share answered
+  within it (``ivr.core.queue.estimate``).
 - ``callbacks requested, placed, reached``: the desk's callback requests of the period, those
   dialled at least once, those whose student was reached (by the request's hour).
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ivr.core.events import QUEUE_RESULTS, CallEvent
+from ivr.core.queue.estimate import BY_CODE
 
 SHORT_ABANDON = 5  # seconds: a caller who hangs up sooner is counted apart
 DEFAULT_SERVICE_LEVEL = 60  # seconds: answered within this is "in service level"
@@ -42,6 +45,7 @@ class QueueOutcome:
     reason: str  # why a caller left (callback, sms, closing, max_wait), or Twilio's failure
     seconds: int | None  # Twilio's QueueTime, when known
     at: datetime | None = None  # when they left (Lima)
+    told: str | None = None  # the wait range told on entering (ivr.core.queue.estimate code)
 
 
 def outcome(event: CallEvent, detail: str, at: datetime | None = None) -> QueueOutcome | None:
@@ -86,6 +90,13 @@ class DeskFigures:
     callbacks_requested: int = 0
     callbacks_placed: int = 0
     callbacks_reached: int = 0
+    told_answered: int = 0  # answered callers who had been told a range, with a known wait
+    told_within: int = 0  # of them, answered within the range they were told
+
+    @property
+    def estimate_hits(self) -> float | None:
+        """The share of answered callers told a range who were answered within it."""
+        return self.told_within / self.told_answered if self.told_answered else None
 
     @property
     def average_answer_s(self) -> float | None:
@@ -106,6 +117,10 @@ class DeskFigures:
                 self.answered_timed += 1
                 self.answer_seconds += found.seconds
                 self.within_level += found.seconds <= level_s
+                told = BY_CODE.get(found.told or "")
+                if told is not None:
+                    self.told_answered += 1
+                    self.told_within += told.holds(found.seconds)
         elif found.result == "abandoned":
             if found.seconds is not None and found.seconds < SHORT_ABANDON:
                 self.short_abandoned += 1

@@ -7,10 +7,13 @@ The call records give each caller out of a desk's queue, the callbacks store the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 
 from ivr.clock import to_lima
+from ivr.core.events import CallEvent
 from ivr.core.figures import DeskTable, QueueOutcome, outcome, tally
+from ivr.core.queue.estimate import told_code
 from ivr.core.queue.wait import QueueSettings
 from ivr.storage.calls import CallRecord
 from ivr.storage.desks import DeskStore
@@ -19,10 +22,14 @@ from ivr.storage.desks import DeskStore
 def outcomes(calls: Iterable[CallRecord]) -> Iterator[QueueOutcome]:
     """Every caller out of a desk's queue in these calls, at the Lima instant they left."""
     for call in calls:
+        told: str | None = None  # the range told at the call's first wait answer that had one
         for step in call.steps:
+            if step.event == CallEvent.QUEUE_WAIT and told is None:
+                told = told_code(step.detail)
             found = outcome(step.event, step.detail, to_lima(step.at))
             if found is not None:
-                yield found
+                yield replace(found, told=told)
+                told = None
 
 
 def desk_table(

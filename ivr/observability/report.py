@@ -484,6 +484,7 @@ def render(report: Report) -> str:
 DESK_HEADERS = (
     "offered", "answered", "abandoned", "short abandons", "left with callback",
     "avg speed of answer", "service level", "callbacks requested", "placed", "reached",
+    "within estimate",
 )  # fmt: skip
 
 
@@ -495,6 +496,7 @@ def desk_cells(f: DeskFigures) -> tuple[object, ...]:
         "-" if asa is None else f"{asa:.0f} s",
         "-" if level is None else f"{100 * level:.1f}%",
         f.callbacks_requested, f.callbacks_placed, f.callbacks_reached,
+        "-" if f.estimate_hits is None else f"{100 * f.estimate_hits:.1f}%",
     )  # fmt: skip
 
 
@@ -535,6 +537,8 @@ def desk_rows(table: DeskTable) -> Iterator[tuple[str, str, str]]:
         yield ("desk_callbacks_requested", key, str(f.callbacks_requested))
         yield ("desk_callbacks_placed", key, str(f.callbacks_placed))
         yield ("desk_callbacks_reached", key, str(f.callbacks_reached))
+        hits = f.estimate_hits
+        yield ("desk_within_estimate", key, "" if hits is None else f"{hits:.3f}")
 
 
 def summary_rows(report: Report) -> Iterator[tuple[str, str, str]]:
