@@ -386,13 +386,15 @@ def _now_view(rt: Runtime) -> dict[str, Any]:
     override = _override(rt, now)
     calls = live.calls_now(rt.engine, now)
     pending = rt.callbacks.list(status="pending")
+    desks = live.desks_now(calls, now)
     return {
         "now": now,
         "override": override,
         "lines": live.lines_now(rt, now, override),
         "messages": live.messages_now(rt, now, override),
         "calls": calls,
-        "desks": live.desks_now(calls, now),
+        "desks": desks,
+        "board": live.board(rt, desks, pending, now),
         "pending": live.pending_per_desk(pending),
         "pending_total": len(pending),
         "reload": live.reload_now(rt),

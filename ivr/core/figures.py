@@ -12,6 +12,8 @@ Per desk, and per half hour of the Lima day a caller left the queue in:
 - ``average speed of answer``: the mean wait of the answered callers whose wait is known.
 - ``service level``: answered within the desk's ``service_level_seconds`` (queues.yaml,
   default 60) over offered less the short abandons.
+- ``overdue`` (a pending callback): its promised hour is over, or without one it was requested
+  more than 30 minutes ago.
 - ``estimate hits``: of the answered callers told a wait range on entering, the share answered
   within it (``ivr.core.queue.estimate``).
 - ``callbacks requested, placed, reached``: the desk's callback requests of the period, those
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ivr.core.events import QUEUE_RESULTS, CallEvent
 from ivr.core.queue.estimate import BY_CODE
@@ -34,6 +36,15 @@ from ivr.core.queue.estimate import BY_CODE
 SHORT_ABANDON = 5  # seconds: a caller who hangs up sooner is counted apart
 DEFAULT_SERVICE_LEVEL = 60  # seconds: answered within this is "in service level"
 CALLBACK = "callback"  # the reason of a caller who left with a callback request
+OVERDUE_AFTER = timedelta(minutes=30)  # a pending callback without a promised hour
+
+
+def overdue(requested_at: datetime, window_end: datetime | None, now: datetime) -> bool:
+    """Whether a pending callback is late: its promised hour is over, or, without one, it was
+    requested more than ``OVERDUE_AFTER`` ago."""
+    if window_end is not None:
+        return window_end <= now
+    return now - requested_at > OVERDUE_AFTER
 
 
 @dataclass(frozen=True, slots=True)

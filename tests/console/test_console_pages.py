@@ -469,8 +469,18 @@ def test_now_shows_calls_in_progress_and_callers_waiting_per_desk(
     calls.status(finished, start + timedelta(minutes=2, seconds=30), "completed", 30)
     step("CA" + "e" * 32, -20, "principal", "call_start")  # nothing for 23 minutes: gone
     calls.flush()
+    callbacks = runtime(app).callbacks
+    callbacks.request("CA" + "f" * 32, "+51999888777", "helpdesk", "Breña", start)  # 3 min ago
+    late = WEEKDAY_10AM - timedelta(minutes=31)  # over 30 minutes without a promised hour
+    callbacks.request("CA" + "9" * 32, "+51999888776", "helpdesk", "Breña", late)
     words = text_of(operator.get("/console/now/live").data)
-    assert "En espera por mesa Mesa Personas Espera más larga Help Desk 1 2 min 0 s" in words
+    # by hand: 1 waiting for 2 min (past the desk's 60 s: marked), no agents; today one caller
+    # answered after 60 s (within 60: 100 %), none abandoned; 2 callbacks pending, 1 late
+    assert (
+        "Mesas ahora Mesa En espera Espera más larga Asesores disponibles En llamada Ausentes "
+        "Atendidas hoy Abandonadas hoy Nivel de servicio hoy Devoluciones pendientes Atrasadas "
+        "Help Desk 1 2 min 0 s 0 0 0 1 0 100 % 2 1"
+    ) in words
     assert "…aaaaaa Breña en espera de Help Desk (2 min 0 s) Help Desk 09:57:00" in words
     assert "…bbbbbb Breña en el menú Estudiantes 09:59:30" in words
     for gone in ("cccccc", "dddddd", "eeeeee"):
