@@ -15,8 +15,10 @@ from ivr import clock as clock_module
 from ivr import console
 from ivr.clock import Clock
 from ivr.config.errors import ConfigError
+from ivr.observability import metrics, wallboard
 from ivr.observability.logs import configure_logging
 from ivr.observability.metrics import instrument
+from ivr.observability.wallboard import LiveCollector
 from ivr.runtime import EXTENSION, Runtime, current_runtime
 from ivr.scheduler import start_in_process
 from ivr.secret import SecretKeyError
@@ -83,6 +85,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(agents.blueprint)  # desks answered by the service: agents' legs
     console.init_app(app)  # the operator console, /console/
     instrument(app)  # GET /metrics, and request latency per route
+    app.extensions[metrics.LIVE] = LiveCollector(
+        lambda: wallboard.read(runtime.engine, runtime.now()), runtime.now
+    )  # the desks now, as gauges
     start_in_process(app)  # only when IVR_IN_PROCESS_SCHEDULER is set; never twice
     return app
 

@@ -26,6 +26,7 @@ from ivr.secret import server_key
 from ivr.settings import AppSettings
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.callers import CallerLimits, CallerPolicy
+from ivr.storage.calls import CallStore
 from ivr.storage.closures import ClosureStore
 from ivr.storage.database import (
     DatabaseError,
@@ -42,6 +43,7 @@ from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.outbound import OutboundStore
 from ivr.storage.override import OverrideStore
 from ivr.storage.sessions import SessionStore
+from ivr.storage.waits import WaitHistory
 
 if TYPE_CHECKING:
     from ivr.outbound.background import Background
@@ -188,6 +190,11 @@ class Runtime:
     def desks(self) -> DeskStore:
         """Desks answered by the service: agents, callers waiting, callbacks placed."""
         return DeskStore(self.engine)
+
+    @cached_property
+    def wait_history(self) -> WaitHistory:
+        """The desks' answered waits of the current half hour's history, cached."""
+        return WaitHistory(CallStore(self.engine))
 
     @cached_property
     def twilio(self) -> TwilioClient | None:

@@ -65,6 +65,7 @@ class AuditAction(StrEnum):
     OVERRIDE_CLEAR = "override_clear"
     CALLBACK_DONE = "callback_done"
     CALLBACK_STATUS = "callback_status"
+    CALLBACK_OUTCOME = "callback_outcome"
     USER_ADD = "user_add"
     USER_REMOVE = "user_remove"
     USER_PASSWORD = "user_password"
@@ -94,6 +95,8 @@ class AuditAction(StrEnum):
                 return "marcó una devolución como hecha"
             case AuditAction.CALLBACK_STATUS:
                 return "cambió el estado de una devolución"
+            case AuditAction.CALLBACK_OUTCOME:
+                return "registró el resultado de una devolución"
             case AuditAction.USER_ADD:
                 return "creó un usuario"
             case AuditAction.USER_REMOVE:

@@ -17,6 +17,7 @@ from ivr.cli.params import CALENDAR_DATE
 from ivr.cli.reminders import tallies_text
 from ivr.observability.aggregates import desk_callbacks, sql_report
 from ivr.observability.calls import CallHistory, SqlCallRecorder, SqliteCallRecorder
+from ivr.observability.deskfigures import desk_table
 from ivr.observability.report import (
     day_bounds,
     render,
@@ -76,8 +77,12 @@ def report_command(
         else:  # another records file: the callbacks are still the shared database's
             report = summarise(history.calls(start, end), first, last, now)
             report = replace(report, callbacks=desk_callbacks(runtime.desks, start, end))
+        table = desk_table(
+            history.calls(start, end), runtime.desks, start, end, runtime.config.queues
+        )
     except STORE_ERRORS as error:
         raise click.ClickException(f"cannot read the call records: {describe(error)}") from None
+    report = replace(report, desk_table=table)
     click.echo(render(report), nl=False)
     try:
         click.echo(tallies_text(runtime, first, last), nl=False)

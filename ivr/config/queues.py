@@ -43,6 +43,7 @@ STAFFING = {
     "retry_after": (1, 120, 60),
     "window_capacity": (1, 500, 1),
     "handle": (1, 60, 60),
+    "service_level_seconds": (1, 3600, 1),
 }
 STAFFING_KEYS = list(STAFFING)
 DESK_KEYS = ["interval", "audio", "audio_seconds", "max_wait", "options", *STAFFING_KEYS]

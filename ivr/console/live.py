@@ -11,21 +11,25 @@ hold them masked, and only campus, node, event and times are read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from ivr.clock import to_lima
-from ivr.core.events import QUEUE_RESULTS, CallEvent
+from ivr.core.desks import AgentState
+from ivr.core.events import CallEvent
+from ivr.core.figures import DeskFigures, overdue
 from ivr.core.schedule import evaluation
 from ivr.core.schedule.messages import active_messages
 from ivr.core.schedule.model import SLOTS, Override
 from ivr.core.schedule.snapshot import REASONS_ES, SLOT_NAMES_ES
+from ivr.observability.deskfigures import desk_table
+from ivr.observability.report import day_bounds
+from ivr.observability.wallboard import waiting_for
 from ivr.runtime import Runtime
 from ivr.storage.callbacks import Callback
-from ivr.storage.calls import CallStore, Step
+from ivr.storage.calls import CallStore
 
 REASONS = REASONS_ES
 SLOT_NAMES = SLOT_NAMES_ES
@@ -63,6 +67,24 @@ class DeskNow:
     desk: str
     waiting: int
     longest_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeskBoard:
+    """One desk for a supervisor: its line now, its agents, today's figures, its callbacks."""
+
+    desk: str
+    waiting: int
+    longest_s: int
+    past_threshold: bool  # the longest wait is past the desk's service level seconds
+    available: int
+    on_call: int  # ringing, on a call or wrapping up
+    away: int
+    answered: int  # today (ivr.core.figures)
+    abandoned: int
+    service_level: float | None
+    pending: int
+    overdue: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +138,7 @@ def calls_now(engine: Engine, now: datetime) -> list[CallNow]:
     calls = []
     for call in CallStore(engine).in_progress(now):
         last = call.steps[-1]
-        desk, since = _queue(call.steps)
+        desk, since = waiting_for(call.steps)
         if desk is not None:
             state = f"en espera de {desk}"
         elif last.event == CallEvent.TRANSFER:
@@ -137,19 +159,6 @@ def calls_now(engine: Engine, now: datetime) -> list[CallNow]:
     return calls
 
 
-def _queue(steps: Sequence[Step]) -> tuple[str | None, datetime | None]:
-    """The desk whose queue the call is in (entered and not yet left), and since when."""
-    desk: str | None = None
-    since: datetime | None = None
-    for step in steps:
-        event, detail = step.event, step.detail
-        if event == CallEvent.TRANSFER and detail and detail != "dial":
-            desk, since = detail, to_lima(step.at)
-        elif event in QUEUE_RESULTS or event == CallEvent.QUEUE_LEAVE:
-            desk, since = None, None
-    return desk, since
-
-
 def desks_now(calls: list[CallNow], now: datetime) -> list[DeskNow]:
     """Callers waiting per desk, and how long the first of them has waited."""
     waits: dict[str, list[datetime]] = {}
@@ -167,3 +176,51 @@ def pending_per_desk(pending: list[Callback]) -> list[tuple[str, int]]:
     for callback in pending:
         counts[callback.desk] = counts.get(callback.desk, 0) + 1
     return sorted(counts.items())
+
+
+ON_CALL = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
+
+
+def board(
+    rt: Runtime, desks: list[DeskNow], pending: list[Callback], now: datetime
+) -> list[DeskBoard]:
+    """Per desk: callers waiting, agents by state, today's figures, callbacks pending/overdue.
+
+    Today's figures are ``ivr report``'s (``ivr.core.figures`` over today's call records).
+    """
+    queues = rt.config.queues
+    start, end = day_bounds(now.date(), now.date())
+    today = desk_table(CallStore(rt.engine).calls(start, end), rt.desks, start, end, queues)
+    agents = rt.desks.agents()
+    windows = {placed.id: placed.window for placed in rt.desks.all_placed()}
+    waiting = {d.desk: d for d in desks}
+    names = set(waiting) | set(today.desks) | {c.desk for c in pending}
+    names |= {desk for agent in agents for desk in agent.desks}
+    rows = []
+    for name in sorted(names):
+        line = waiting.get(name, DeskNow(name, 0, 0))
+        figures = today.desks.get(name, DeskFigures())
+        mine = [agent for agent in agents if name in agent.desks]
+        late = [
+            c for c in pending
+            if c.desk == name
+            and overdue(c.requested_at, (w.end if (w := windows.get(c.id)) else None), now)
+        ]  # fmt: skip
+        rows.append(
+            DeskBoard(
+                desk=name,
+                waiting=line.waiting,
+                longest_s=line.longest_s,
+                past_threshold=line.waiting > 0
+                and line.longest_s > queues.desk(name).service_level_seconds,
+                available=sum(a.state == AgentState.AVAILABLE for a in mine),
+                on_call=sum(a.state in ON_CALL for a in mine),
+                away=sum(a.state == AgentState.AWAY for a in mine),
+                answered=figures.answered,
+                abandoned=figures.abandoned,
+                service_level=figures.service_level,
+                pending=sum(c.desk == name for c in pending),
+                overdue=len(late),
+            )
+        )
+    return rows

@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from ivr.actions import ActionRefused, Actor, AuditAction, Door, record, when_words
-from ivr.actions.callbacks import mark_callback
+from ivr.actions.callbacks import mark_callback, record_outcome
 from ivr.actions.override import check_override, clear_override, set_override
 from ivr.clock import to_lima
 from ivr.console import live
@@ -386,13 +386,15 @@ def _now_view(rt: Runtime) -> dict[str, Any]:
     override = _override(rt, now)
     calls = live.calls_now(rt.engine, now)
     pending = rt.callbacks.list(status="pending")
+    desks = live.desks_now(calls, now)
     return {
         "now": now,
         "override": override,
         "lines": live.lines_now(rt, now, override),
         "messages": live.messages_now(rt, now, override),
         "calls": calls,
-        "desks": live.desks_now(calls, now),
+        "desks": desks,
+        "board": live.board(rt, desks, pending, now),
         "pending": live.pending_per_desk(pending),
         "pending_total": len(pending),
         "reload": live.reload_now(rt),
@@ -413,12 +415,17 @@ def live_fragment() -> str:
 # -- callbacks -------------------------------------------------------------------------------
 @blueprint.route("/callbacks", methods=["GET"])
 def callbacks() -> str:
-    pending = current_runtime().callbacks.list(status="pending")
+    rt = current_runtime()
+    now = rt.now()
+    pending = rt.callbacks.list(status="pending")
+    desks = sorted({callback.desk for callback in pending})
+    chosen = request.args.get("mesa", "")
     operator = _user().is_operator
     rows = [
         {
             "id": callback.id,
             "requested_at": callback.requested_at,
+            "age": age_words(now - callback.requested_at),
             "desk": callback.desk,
             "campus": callback.campus,
             # the operator dials it; a viewer needs only to see that it is there
@@ -426,8 +433,30 @@ def callbacks() -> str:
             "attempts": callback.attempts,
         }
         for callback in pending
+        if not chosen or callback.desk == chosen
     ]
-    return render_template("console/callbacks.html", rows=rows)
+    return render_template(
+        "console/callbacks.html", rows=rows, desks=desks, chosen=chosen, outcomes=OUTCOME_WORDS
+    )
+
+
+# The outcome buttons of a callback, in the order shown: (outcome, button, flash).
+OUTCOME_WORDS = (
+    ("reached", "Contactada", "marcada como contactada"),
+    ("unreached", "No contestó", "sigue pendiente: se contó el intento"),
+    ("cancelled", "Cancelar", "cancelada"),
+)
+
+
+def age_words(age: timedelta) -> str:
+    """Say how long ago: "hace 12 min", "hace 2 h 5 min", "hace menos de 1 min"."""
+    minutes = max(0, int(age.total_seconds() // 60))
+    if minutes < 1:
+        return "hace menos de 1 min"
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 24:
+        return f"hace {hours // 24} d {hours % 24} h"
+    return f"hace {hours} h {minutes} min" if hours else f"hace {minutes} min"
 
 
 @blueprint.route("/callbacks/<int:callback_id>/done", methods=["POST"])
@@ -440,6 +469,21 @@ def callback_done(callback_id: int) -> Answer:
         return redirect(url_for(".callbacks"))
     flash(f"Solicitud {callback_id} marcada como hecha.", "info")
     return redirect(url_for(".callbacks"))
+
+
+@blueprint.route("/callbacks/<int:callback_id>/outcome", methods=["POST"])
+@operator_only
+def callback_outcome(callback_id: int) -> Answer:
+    outcome = request.form.get("outcome", "")
+    back = url_for(".callbacks", mesa=request.form.get("mesa") or None)
+    try:
+        record_outcome(current_runtime(), _actor(), callback_id, outcome)
+    except ActionRefused as refused:
+        flash(refused.es, "error")
+        return redirect(back)
+    said = next(words for key, _, words in OUTCOME_WORDS if key == outcome)
+    flash(f"Solicitud {callback_id} {said}.", "info")
+    return redirect(back)
 
 
 # -- the emergency switch --------------------------------------------------------------------

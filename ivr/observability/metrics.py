@@ -28,6 +28,7 @@ so that a scrape must send ``Authorization: Bearer <token>``.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import re
 import time
@@ -48,8 +49,11 @@ from prometheus_client import (
 )
 
 from ivr.core.events import CallEvent
+from ivr.storage.database import STORE_ERRORS, describe
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LIVE = "ivr.metrics.live"  # app.extensions: the LiveCollector of the desks now
+log = logging.getLogger("ivr.metrics")
 TOKEN_ENV = "IVR_METRICS_TOKEN"
 
 # Labels come from code (route and event names), but a bug must not explode the number of
@@ -231,7 +235,14 @@ def metrics() -> Response:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             mimetype="text/plain",
         )
-    return Response(exposition(), 200, content_type=CONTENT_TYPE_LATEST)
+    body = exposition()
+    live = current_app.extensions.get(LIVE)
+    if live is not None:  # the desks now, from the shared database (ivr.observability.wallboard)
+        try:
+            body += live.exposition()
+        except STORE_ERRORS as error:
+            log.error("metrics: cannot read the desks now (%s)", describe(error))
+    return Response(body, 200, content_type=CONTENT_TYPE_LATEST)
 
 
 def _bearer_matches(header: str, token: str) -> bool:

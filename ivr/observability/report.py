@@ -54,7 +54,6 @@ from ivr.clock import LIMA, to_lima
 from ivr.core.events import (
     CONNECTED,
     FLOW_END_EVENTS,
-    QUEUE_RESULTS,
     SELF_SERVICE_EVENTS,
     SELF_SERVICE_FAILURE,
     SELF_SERVICE_SUCCESS,
@@ -62,6 +61,7 @@ from ivr.core.events import (
     TRANSFER_RESULTS,
     CallEvent,
 )
+from ivr.core.figures import DeskFigures, DeskTable, QueueOutcome, outcome
 from ivr.storage.calls import CallRecord
 from ivr.storage.calls import in_progress as call_in_progress
 
@@ -165,26 +165,13 @@ class QueueTransfers:
     not_connected: int
 
 
-@dataclass(frozen=True, slots=True)
-class QueueResult:
-    """One caller out of a desk's queue, read back from a call record step."""
-
-    desk: str
-    result: str  # answered, abandoned, left, failed, redirected
-    reason: str  # why a caller left (callback, sms, closing, max_wait), or Twilio's failure
-    seconds: int | None
+# One caller out of a desk's queue, read back from a call record step (defined once, in core).
+QueueResult = QueueOutcome
 
 
 def queue_result(event: CallEvent, detail: str) -> QueueResult | None:
     """Read a queue result step; None for any other step."""
-    result = QUEUE_RESULTS.get(event)
-    if result is None:
-        return None
-    parts = detail.split()
-    desk = parts[0] if parts else "unknown"
-    seconds = int(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else None
-    reason = parts[1] if len(parts) > 2 else ""
-    return QueueResult(desk, result, reason, seconds)
+    return outcome(event, detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +258,8 @@ class Report:
     in_progress: int = 0  # calls still going on (not in ``endings``)
     # desks answered by the service: per desk, callbacks requested, placed, reached, unreached
     callbacks: tuple[tuple[str, int, int, int, int], ...] = ()
+    # the figures of the field per desk and half hour (ivr.core.figures): filled by the caller
+    desk_table: DeskTable = field(default_factory=DeskTable)
 
     @property
     def average_duration_s(self) -> float | None:
@@ -478,6 +467,7 @@ def render(report: Report) -> str:
             ("desk", "requested", "placed", "reached", "unreached"),
             report.callbacks,
         )
+    lines += desk_lines(report.desk_table)
     counts = dict(report.self_service)
     rate = report.self_service_rate
     lines += _table(
@@ -489,6 +479,66 @@ def render(report: Report) -> str:
         report.self_service_events,
     )
     return "\n".join(lines[:-1]) + "\n"
+
+
+DESK_HEADERS = (
+    "offered", "answered", "abandoned", "short abandons", "left with callback",
+    "avg speed of answer", "service level", "callbacks requested", "placed", "reached",
+    "within estimate",
+)  # fmt: skip
+
+
+def desk_cells(f: DeskFigures) -> tuple[object, ...]:
+    """One desk's figures as the report's cells (the definitions: ``ivr.core.figures``)."""
+    asa, level = f.average_answer_s, f.service_level
+    return (
+        f.offered, f.answered, f.abandoned, f.short_abandoned, f.left_callback,
+        "-" if asa is None else f"{asa:.0f} s",
+        "-" if level is None else f"{100 * level:.1f}%",
+        f.callbacks_requested, f.callbacks_placed, f.callbacks_reached,
+        "-" if f.estimate_hits is None else f"{100 * f.estimate_hits:.1f}%",
+    )  # fmt: skip
+
+
+def desk_lines(table: DeskTable) -> list[str]:
+    """The desk figures, per desk and per desk and half hour (Lima)."""
+    if not table.desks:
+        return []
+    lines = _table(
+        "Desks: the figures of the field (docs/operators.md)",
+        ("desk", *DESK_HEADERS),
+        ((desk, *desk_cells(f)) for desk, f in table.desks.items()),
+    )
+    return lines + _table(
+        "Desks per half hour",
+        ("desk", "half hour", *DESK_HEADERS),
+        (
+            (desk, at.strftime("%Y-%m-%d %H:%M"), *desk_cells(f))
+            for (desk, at), f in table.half_hours.items()
+        ),
+    )
+
+
+def desk_rows(table: DeskTable) -> Iterator[tuple[str, str, str]]:
+    """The desk figures as CSV rows: per desk, then per desk and half hour (``desk@HH:MM``)."""
+    keyed = [*table.desks.items()]
+    keyed += [
+        (f"{desk}@{at.strftime('%Y-%m-%dT%H:%M')}", f) for (desk, at), f in table.half_hours.items()
+    ]
+    for key, f in keyed:
+        asa, level = f.average_answer_s, f.service_level
+        yield ("desk_offered", key, str(f.offered))
+        yield ("desk_answered", key, str(f.answered))
+        yield ("desk_abandoned", key, str(f.abandoned))
+        yield ("desk_short_abandoned", key, str(f.short_abandoned))
+        yield ("desk_left_callback", key, str(f.left_callback))
+        yield ("desk_average_answer_s", key, "" if asa is None else f"{asa:.1f}")
+        yield ("desk_service_level", key, "" if level is None else f"{level:.3f}")
+        yield ("desk_callbacks_requested", key, str(f.callbacks_requested))
+        yield ("desk_callbacks_placed", key, str(f.callbacks_placed))
+        yield ("desk_callbacks_reached", key, str(f.callbacks_reached))
+        hits = f.estimate_hits
+        yield ("desk_within_estimate", key, "" if hits is None else f"{hits:.3f}")
 
 
 def summary_rows(report: Report) -> Iterator[tuple[str, str, str]]:
@@ -529,6 +579,7 @@ def summary_rows(report: Report) -> Iterator[tuple[str, str, str]]:
         average = q.average_wait_s
         yield ("queue_average_wait_s", q.desk, f"{average:.1f}" if average is not None else "")
         yield ("queue_longest_wait_s", q.desk, str(q.longest_wait_s) if q.timed else "")
+    yield from desk_rows(report.desk_table)
     for event, n in report.self_service_events:
         yield ("selfservice_event", event, str(n))
     for key, n in report.self_service:

@@ -64,6 +64,7 @@ from ivr.core.events import (
     meaning,
     parse,
 )
+from ivr.core.figures import outcome
 from ivr.storage.schema import Instant, call_statuses, call_steps
 from ivr.storage.sessions import FINISHED
 
@@ -235,6 +236,22 @@ class CallStore:
             calls = list(_records(conn.execute(steps), ended))
         going_on = (call for call in calls if in_progress(call, now))
         return sorted(going_on, key=lambda call: call.started_at)
+
+    def answered_waits(self, windows: Sequence[tuple[datetime, datetime]]) -> dict[str, list[int]]:
+        """Per desk, the waits of the callers answered within any of ``windows``."""
+        if not windows:
+            return {}
+        within = or_(*(and_(call_steps.c.at >= a, call_steps.c.at < b) for a, b in windows))
+        query = select(call_steps.c.detail).where(
+            call_steps.c.event == str(CallEvent.QUEUE_ANSWERED), within
+        )
+        found: dict[str, list[int]] = {}
+        with self.engine.connect() as conn:
+            for (detail,) in conn.execute(query):
+                answered = outcome(CallEvent.QUEUE_ANSWERED, detail or "")
+                if answered is not None and answered.seconds is not None:
+                    found.setdefault(answered.desk, []).append(answered.seconds)
+        return found
 
     # -- figures, added up by the database --------------------------------------------------------
     def figure_rows(self, start: datetime, end: datetime, now: datetime | None) -> list[FigureRow]:

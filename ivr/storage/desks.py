@@ -32,9 +32,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ivr.clock import to_lima
 from ivr.core.desks import AgentState, CallbackWindow, Entry, Idle, Kind, after_attempt, pick
+from ivr.core.figures import CallbackFact
 from ivr.storage.database import is_postgresql, upsert, writing
 from ivr.storage.schema import agent_desks, agents, callbacks, desk_callers
 
+REACHED = ("reached", "done")  # a callback's statuses that mean its student was reached
 WINDOW_LOCK = 0x1F0_0010  # + the desk's hash: promised windows of one desk are booked in turn
 
 
@@ -652,7 +654,7 @@ class DeskStore:
                     callbacks.c.desk,
                     func.count(),
                     func.sum(_case(callbacks.c.attempts > 0)),
-                    func.sum(_case(callbacks.c.status.in_(("reached", "done")))),
+                    func.sum(_case(callbacks.c.status.in_(REACHED))),
                     func.sum(_case(callbacks.c.status.in_(("unreached", "abandoned")))),
                 )
                 .where(callbacks.c.requested_at >= start, callbacks.c.requested_at < end)
@@ -662,6 +664,24 @@ class DeskStore:
             desk: DeskFigures(int(n), int(p or 0), int(r or 0), int(u or 0))
             for desk, n, p, r, u in rows
         }
+
+    def callback_facts(self, start: datetime, end: datetime) -> list[CallbackFact]:
+        """Return the callbacks requested in ``[start, end)``, as the desk figures count them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    callbacks.c.desk,
+                    callbacks.c.requested_at,
+                    callbacks.c.attempts,
+                    callbacks.c.status,
+                )
+                .where(callbacks.c.requested_at >= start, callbacks.c.requested_at < end)
+                .order_by(callbacks.c.requested_at, callbacks.c.id)
+            ).all()
+        return [
+            CallbackFact(desk, to_lima(at), attempts > 0, status in REACHED)
+            for desk, at, attempts, status in rows
+        ]
 
 
 def _taken(conn: Connection, desk: str, slot: CallbackWindow, but: int | None = None) -> int:

@@ -138,6 +138,7 @@ class QueueCall:
         caller: str = "",
         background: Background | None = None,
         clock: Callable[[], datetime] | None = None,
+        history: Callable[[str], Sequence[int]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.callbacks = callbacks
@@ -150,6 +151,7 @@ class QueueCall:
         self.background = background  # None: send in this thread
         self.clock = clock or (lambda: now)  # when a text's sending ended
         self.desks = desks
+        self.history = history  # a desk's answered waits (WaitHistory, cached); None: none
 
     @property
     def can_text(self) -> bool:
@@ -238,6 +240,17 @@ class QueueCall:
             self.desks.store.caller_left(self.call_sid, queue_result, self.now)
         except STORE_ERRORS as error:
             log.error("desks: cannot note a caller leaving (%s)", describe(error))
+
+    def answered_waits(self, queue: str) -> Sequence[int]:
+        return self.history(queue) if self.history is not None else ()
+
+    def closing_window(self, desk: TransferNode) -> CallbackWindow | None:
+        link = self.desks
+        if link is None:
+            return None
+        return offered_window(
+            link.store, link.schedules, link.override, link.queues, desk, self.now
+        )
 
     def send_sms(self, to: str, from_: str, body: str) -> Sent:
         sms, outbound = self.sms, self.outbound

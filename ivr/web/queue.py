@@ -44,6 +44,7 @@ def _call() -> tuple[CallContext, QueueSettings, QueueCall]:
         caller=webhook.param("From"),
         background=rt.background,
         clock=rt.clock,
+        history=lambda queue: rt.wait_history.waits(queue, now),
     )
     return ctx, queues, services
 
@@ -66,7 +67,6 @@ def wait(node: str) -> Response:
     ctx, queues, services = _call()
     waited = Waited(
         position=webhook.int_param("QueuePosition"),
-        average_s=webhook.int_param("AvgQueueTime"),
         queue_time_s=webhook.int_param("QueueTime"),
         caller=webhook.param("From"),
     )

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ivr.actions.callbacks import mark_callback
+from ivr.actions.callbacks import mark_callback, record_outcome
 from ivr.runtime import Runtime
 from ivr.storage.console import ConsoleStore
 from tests.actions.conftest import ANA, ROOT, audited, logged, refusal
@@ -87,3 +87,31 @@ def test_if_pending_refuses_one_already_marked(
     )
     assert [c.status for c in runtime_with_one.callbacks.list()] == ["done"]
     assert len(audited(console)) == 1
+
+
+def test_outcomes_are_written_counted_and_audited(
+    runtime_with_one: Runtime, console: ConsoleStore
+) -> None:
+    """issue 20: reached, not reached (tried again later) and cancelled, each audited."""
+    callbacks = runtime_with_one.callbacks
+    callbacks.request("CA" + "2" * 32, "+51999888776", "helpdesk", "Comas", WEEKDAY_10AM)
+    record_outcome(runtime_with_one, ANA, 1, "unreached")
+    first = callbacks.get(1)
+    assert first is not None and (first.status, first.attempts) == ("pending", 1)
+    record_outcome(runtime_with_one, ANA, 1, "reached")
+    reached = callbacks.get(1)
+    assert reached is not None and (reached.status, reached.attempts) == ("reached", 2)
+    record_outcome(runtime_with_one, ANA, 2, "cancelled")
+    cancelled = callbacks.get(2)
+    assert cancelled is not None and (cancelled.status, cancelled.attempts) == ("cancelled", 0)
+    assert [detail for _, action, detail in audited(console)] == [
+        "#2 helpdesk, Comas, ***776: cancelada",
+        "#1 helpdesk, Breña, ***777: contactada (intento 2)",
+        "#1 helpdesk, Breña, ***777: no contestó; sigue pendiente (intento 1)",
+    ]
+    assert {action for _, action, _ in audited(console)} == {"callback_outcome"}
+    assert refusal(lambda: record_outcome(runtime_with_one, ANA, 1, "reached")) == (
+        None,
+        "callback request 1 is no longer pending",
+        "La solicitud 1 ya no está pendiente.",
+    )

@@ -212,7 +212,7 @@ def test_log_in_read_now_switch_the_override_and_the_webhook_follows(
             expect(page.get_by_role("heading", name="Ahora", exact=True)).to_be_visible()
             lines = page.get_by_role("region", name="Líneas")
             expect(lines.get_by_role("row", name="central")).to_contain_text("Abierta")
-            waiting = page.locator("section", has=page.get_by_role("heading", name="En espera"))
+            waiting = page.get_by_role("region", name="Mesas ahora")
             expect(waiting.get_by_role("row", name="Help Desk")).to_contain_text("1")
             calls = page.get_by_role("region", name="Llamadas en curso")
             expect(calls).to_contain_text("…aaaaaa")

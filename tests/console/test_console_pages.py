@@ -434,6 +434,46 @@ def test_operators_see_whole_numbers_and_mark_callbacks_done(
     assert "ya no está pendiente" in text_of(operator.get(again.headers["Location"]).data)
 
 
+def test_callbacks_show_their_age_filter_by_desk_and_take_an_outcome(
+    operator: FlaskClient, app: Flask, clock: Clock, store: ConsoleStore
+) -> None:
+    """issue 20: "hace 12 min", attempts, a desk filter, reached / not reached / cancelled."""
+    callbacks = runtime(app).callbacks
+    callbacks.request("CA" + "1" * 32, "+51999888777", "helpdesk", "Breña",
+                      clock() - timedelta(minutes=12))  # fmt: skip
+    callbacks.request("CA" + "2" * 32, "+5116044700", "facturacion", "Comas",
+                      clock() - timedelta(hours=2, minutes=5))  # fmt: skip
+    page = operator.get("/console/callbacks")
+    words = text_of(page.data)
+    assert "hace 12 min" in words and "hace 2 h 5 min" in words
+    only = text_of(operator.get("/console/callbacks?mesa=helpdesk").data)
+    assert "+51999888777" in only and "+5116044700" not in only
+    token = csrf_token(page)
+    response = operator.post(
+        "/console/callbacks/1/outcome",
+        data={"csrf_token": token, "outcome": "unreached", "mesa": "helpdesk"},
+    )
+    assert response.headers["Location"].endswith("/console/callbacks?mesa=helpdesk")
+    after = text_of(operator.get(response.headers["Location"]).data)
+    assert "Solicitud 1 sigue pendiente: se contó el intento." in after
+    first = callbacks.get(1)
+    assert first is not None and (first.status, first.attempts) == ("pending", 1)
+    operator.post("/console/callbacks/1/outcome", data={"csrf_token": token, "outcome": "reached"})
+    operator.post(
+        "/console/callbacks/2/outcome", data={"csrf_token": token, "outcome": "cancelled"}
+    )
+    assert {c.id: (c.status, c.attempts) for c in callbacks.list()} == {
+        1: ("reached", 2),
+        2: ("cancelled", 0),
+    }
+    assert [entry.detail for entry in store.audit_log()][:3] == [
+        "#2 facturacion, Comas, ***700: cancelada",
+        "#1 helpdesk, Breña, ***777: contactada (intento 2)",
+        "#1 helpdesk, Breña, ***777: no contestó; sigue pendiente (intento 1)",
+    ]
+    assert "No hay solicitudes pendientes." in text_of(operator.get("/console/callbacks").data)
+
+
 def test_viewers_see_callbacks_masked_and_cannot_mark_them(
     viewer: FlaskClient, app: Flask, clock: Clock
 ) -> None:
@@ -469,8 +509,18 @@ def test_now_shows_calls_in_progress_and_callers_waiting_per_desk(
     calls.status(finished, start + timedelta(minutes=2, seconds=30), "completed", 30)
     step("CA" + "e" * 32, -20, "principal", "call_start")  # nothing for 23 minutes: gone
     calls.flush()
+    callbacks = runtime(app).callbacks
+    callbacks.request("CA" + "f" * 32, "+51999888777", "helpdesk", "Breña", start)  # 3 min ago
+    late = WEEKDAY_10AM - timedelta(minutes=31)  # over 30 minutes without a promised hour
+    callbacks.request("CA" + "9" * 32, "+51999888776", "helpdesk", "Breña", late)
     words = text_of(operator.get("/console/now/live").data)
-    assert "En espera por mesa Mesa Personas Espera más larga Help Desk 1 2 min 0 s" in words
+    # by hand: 1 waiting for 2 min (past the desk's 60 s: marked), no agents; today one caller
+    # answered after 60 s (within 60: 100 %), none abandoned; 2 callbacks pending, 1 late
+    assert (
+        "Mesas ahora Mesa En espera Espera más larga Asesores disponibles En llamada Ausentes "
+        "Atendidas hoy Abandonadas hoy Nivel de servicio hoy Devoluciones pendientes Atrasadas "
+        "Help Desk 1 2 min 0 s 0 0 0 1 0 100 % 2 1"
+    ) in words
     assert "…aaaaaa Breña en espera de Help Desk (2 min 0 s) Help Desk 09:57:00" in words
     assert "…bbbbbb Breña en el menú Estudiantes 09:59:30" in words
     for gone in ("cccccc", "dddddd", "eeeeee"):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from ivr.core.desks import CallbackWindow
 from ivr.core.flow import Ask, CallContext, Say, State
+from ivr.core.lima import LIMA
 from ivr.core.menu import TransferNode
 from ivr.core.queue import dialogue
 from ivr.core.queue.dialogue import CallbackStored, Sent, Waited
@@ -24,7 +27,7 @@ from ivr.core.queue.wait import (
     WaitReply,
 )
 from ivr.core.routes import Route
-from tests.core.trees import context
+from tests.core.trees import NOON, Status, context
 
 QUEUES = QueueSettings(defaults=DeskWait(callback=True, sms=True), sms_from="+5116044799")
 CALLER = "+51999888777"
@@ -39,6 +42,8 @@ class Services:
         self.callbacks: list[tuple[str, str, str]] = []
         self.texts: list[tuple[str, str, str]] = []
         self.stores, self.sms = stores, sms
+        self.waits: Sequence[int] = ()  # the desk's answered waits (ivr.core.queue.estimate)
+        self.window: CallbackWindow | None = None  # the next opening's callback hour
 
     @property
     def can_text(self) -> bool:
@@ -64,6 +69,12 @@ class Services:
 
     def desk_left(self, queue_result: str) -> None:
         pass
+
+    def answered_waits(self, queue: str) -> Sequence[int]:
+        return self.waits
+
+    def closing_window(self, desk: TransferNode) -> CallbackWindow | None:
+        return self.window
 
     def send_sms(self, to: str, from_: str, body: str) -> Sent:
         if self.texts and self.sms is Sent.DONE:
@@ -220,3 +231,58 @@ def test_a_closing_line_takes_the_caller_out_and_offers_a_callback() -> None:
     accepted = dialogue.after(closed, QUEUES, offer.state, "1", CALLER, services)
     assert (accepted.event, accepted.detail) == ("queue_callback", "stored")
     assert services.callbacks == [(CALLER, "helpdesk", "Breña")]
+
+
+# -- the wait told from history, and the closing guard (issue 20) ------------------------------
+def closing_at(minutes: int) -> CallContext:
+    """The context of a call at noon whose desk's line closes ``minutes`` later."""
+    closes = NOON + timedelta(minutes=minutes)
+    return replace(with_channels(), status=lambda _line: Status(True, next_change=closes))
+
+
+def spoken(reply: WaitReply) -> str:
+    return " ".join(said(reply))
+
+
+def test_the_wait_is_said_as_a_range_from_history_and_recorded() -> None:
+    services = Services()
+    services.waits = [200] * 25
+    reply = dialogue.wait(context(), QUEUES, WAITING, Waited(position=3, caller=CALLER), services)
+    assert spoken(reply).startswith(
+        "Usted es la tercera persona en espera. "
+        "El tiempo de espera estimado es de menos de cinco minutos."
+    )
+    assert reply.detail == "position 3 estimate lt5"
+    services.waits = [200] * 19  # too thin: only the place
+    thin = dialogue.wait(context(), QUEUES, WAITING, Waited(position=3, caller=CALLER), services)
+    assert "estimado" not in spoken(thin)
+    assert thin.detail == "position 3"
+
+
+def test_a_wait_past_closing_is_told_and_the_next_opening_offered_on_entering() -> None:
+    services = Services()
+    services.waits = [700] * 25  # usually answered after 11 min 40 s; the desk closes in 10
+    services.window = CallbackWindow(
+        datetime(2026, 12, 3, 9, 0, tzinfo=LIMA), datetime(2026, 12, 3, 10, 0, tzinfo=LIMA)
+    )
+    entering = Waited(position=6, queue_time_s=0, caller=CALLER)
+    reply = dialogue.wait(closing_at(10), QUEUES, WAITING, entering, services)
+    assert spoken(reply) == (
+        "Usted es la sexta persona en espera. "
+        "El tiempo de espera estimado es de más de diez minutos. "
+        "Es probable que la central cierre antes de que un asesor pueda atenderle. "
+        "Si prefiere que le llamemos el jueves 3 de diciembre entre las 9 y las 10 de la mañana, "
+        "marque 1. Si prefiere recibir por "
+        "mensaje de texto nuestro WhatsApp y el enlace para registrar un ticket, marque 2."
+    )
+    assert reply.detail == "position 6 estimate gt10 closing"
+    # without a window (no agents, or the opening full): the other channels
+    services.window = None
+    channels = dialogue.wait(closing_at(10), QUEUES, WAITING, entering, services)
+    assert f"atenderle. {CHANNELS} Si prefiere que le devolvamos la llamada" in spoken(channels)
+    # said on entering only, and only when the usual wait runs past closing
+    later = Waited(position=6, queue_time_s=45, caller=CALLER)
+    assert "cierre" not in spoken(dialogue.wait(closing_at(10), QUEUES, WAITING, later, services))
+    assert "cierre" not in spoken(
+        dialogue.wait(closing_at(20), QUEUES, WAITING, entering, services)
+    )

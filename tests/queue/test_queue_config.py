@@ -147,3 +147,21 @@ def test_ivr_check_reports_them(config_dir: Path, monkeypatch: pytest.MonkeyPatc
     assert "queues.yaml:2: defaults.interval: an interval of 400 seconds is too long" in (
         result.output
     )
+
+
+def test_the_service_level_threshold_per_desk(config_dir: Path) -> None:
+    """issue 20: answered within ``service_level_seconds`` (default 60) counts in the level."""
+    (config_dir / "queues.yaml").write_text(
+        "defaults:\n  service_level_seconds: 30\ndesks:\n  helpdesk:\n"
+        "    service_level_seconds: 120\n",
+        encoding="utf-8",
+    )
+    queues = load_config(config_dir).queues
+    assert queues.desk("helpdesk").service_level_seconds == 120
+    assert queues.defaults.service_level_seconds == 30
+    assert queues.service_levels() == {"helpdesk": 120}
+    assert DeskWait().service_level_seconds == 60
+    assert problems(config_dir, "defaults:\n  service_level_seconds: 0\n") == [
+        "queues.yaml:2: defaults.service_level_seconds: 0 is out of range "
+        "(use a number from 1 to 3600)"
+    ]

@@ -24,7 +24,7 @@ reads a clock, a database or the network but through it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol, assert_never
@@ -34,6 +34,7 @@ from ivr.core.desks import CallbackWindow
 from ivr.core.events import CallEvent
 from ivr.core.flow import KEY_ACCEPT, Ask, CallContext, Hangup, Outcome, Say, State
 from ivr.core.menu import TransferNode, spoken_name
+from ivr.core.queue.estimate import estimate, runs_past
 from ivr.core.queue.wait import (
     CALLBACK,
     CALLBACK_LIMITED,
@@ -49,6 +50,7 @@ from ivr.core.queue.wait import (
     SMS_ALREADY,
     SMS_LIMITED,
     SMS_ON_ITS_WAY,
+    DeskWait,
     Leave,
     QueueSettings,
     WaitAction,
@@ -120,6 +122,16 @@ class QueueServices(Protocol):
         """Note this caller out of the desk's queue, however they left."""
         ...
 
+    def answered_waits(self, queue: str) -> Sequence[int]:
+        """Return the desk's answered waits of this weekday and half hour in the last weeks
+        (``ivr.core.queue.estimate``; cached, not a query per call; () when unreadable)."""
+        ...
+
+    def closing_window(self, desk: TransferNode) -> CallbackWindow | None:
+        """Return the hour of the desk's next opening a callback would be promised (without
+        booking it); None: no agents, no callbacks, or that opening full."""
+        ...
+
     def send_sms(self, to: str, from_: str, body: str) -> Sent:
         """Send the text with the other channels once per call, within the limits, in the
         background: DONE means on its way, not yet accepted by Twilio."""
@@ -131,7 +143,6 @@ class Waited:
     """Twilio's figures for a queued caller (None: not sent, or not a number)."""
 
     position: int | None = None  # QueuePosition
-    average_s: int | None = None  # AvgQueueTime
     queue_time_s: int | None = None  # QueueTime: how long this caller has waited
     caller: str = ""  # From: the SMS is offered only to a Peruvian mobile
 
@@ -199,8 +210,48 @@ def wait(
     )
     position = waited.position + ahead if waited.position else waited.position
     texts = services.can_text and queues.sms_from is not None and textable(waited.caller)
-    actions = wait_answer(desk, state, position, waited.average_s, texts=texts)
-    return WaitReply(actions, desk_node.id, CallEvent.QUEUE_WAIT, f"position {position or '-'}")
+    waits = services.answered_waits(desk_node.queue)
+    told = estimate(waits)
+    warning: tuple[str, ...] = ()
+    offered = False
+    if not waited.queue_time_s:  # entering the queue: the closing guard, before they wait
+        warning, offered = closing_guard(ctx, desk_node, desk, waits, services)
+    actions = wait_answer(
+        desk, state, position, told, texts=texts, warning=warning, said_callback=offered
+    )
+    detail = f"position {position or '-'}"
+    if told is not None:
+        detail += f" estimate {told.code}"
+    if warning:
+        detail += " closing"
+    return WaitReply(actions, desk_node.id, CallEvent.QUEUE_WAIT, detail)
+
+
+CLOSES_FIRST = "Es probable que la central cierre antes de que un asesor pueda atenderle."
+
+
+def closing_guard(
+    ctx: CallContext,
+    desk_node: TransferNode,
+    desk: DeskWait,
+    waits: Sequence[int],
+    services: QueueServices,
+) -> tuple[tuple[str, ...], bool]:
+    """Warn a caller whose usual wait runs past the desk's closing, and offer the callback in
+    the next opening (or the other channels) before they wait; () when it does not. True when
+    the callback was offered (key 1)."""
+    status = ctx.status(desk_node.line)
+    if not status.open or not runs_past(waits, ctx.now, status.next_change):
+        return (), False
+    window = services.closing_window(desk_node) if desk.callback else None
+    if window is not None:
+        offer = (
+            f"Si prefiere que le llamemos {desks.window_when(window, ctx.now)}, "
+            f"marque {KEY_CALLBACK}."
+        )
+        return (CLOSES_FIRST, offer), True
+    channels = ctx.fill(ctx.tree.settings.texts.alternatives)
+    return tuple(part for part in (CLOSES_FIRST, channels) if part), False
 
 
 def key(

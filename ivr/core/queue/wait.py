@@ -2,7 +2,9 @@
 
 Twilio holds a caller put through to a desk (``<Enqueue>``) and requests our wait URL on entry
 and again each time the document we answered ends. The answer says where the caller stands
-(``QueuePosition``), the estimated wait (``AvgQueueTime``) when Twilio gives one, offers the
+(``QueuePosition``), the estimated wait as a range from the desk's history when it supports one
+(``ivr.core.queue.estimate``; never Twilio's ``AvgQueueTime``, the average of the callers
+already waiting, which is no forecast of this caller's wait), offers the
 ways out (a callback, an SMS with the other channels), then plays the desk's hold audio for its
 interval. Only ``Play``, ``Say``, ``Pause``, ``Gather``, ``Redirect``, ``Leave`` and ``Hangup``
 may appear in such a document (Twilio's <Enqueue> waitUrl); the actions here are that subset.
@@ -21,6 +23,7 @@ from datetime import datetime
 
 from ivr.core.events import CallEvent
 from ivr.core.flow import Ask, Say, State
+from ivr.core.queue.estimate import WaitRange, estimate_text
 from ivr.core.routes import Route
 from ivr.core.schedule.wording import spoken_time
 from ivr.core.spoken import date_words, number_words, phone_words
@@ -60,6 +63,7 @@ class DeskWait:
     retry_after: int = 600  # seconds between two attempts of a callback
     window_capacity: int = 6  # callbacks promised per hour window of the next opening
     handle: int = 300  # seconds an agent takes per caller, to judge a callback placed in time
+    service_level_seconds: int = 60  # answered within this counts in the service level
 
     @property
     def loops(self) -> int:
@@ -108,6 +112,10 @@ class QueueSettings:
 
     def desk(self, queue: str) -> DeskWait:
         return self.desks.get(queue, self.defaults)
+
+    def service_levels(self) -> dict[str, int]:
+        """Return each configured desk's service level seconds (the others: the defaults')."""
+        return {queue: desk.service_level_seconds for queue, desk in self.desks.items()}
 
 
 def default_sms_text(whatsapp: str, web: str) -> str:
@@ -172,13 +180,6 @@ def position_text(position: int) -> str:
         return f"Usted es la {_ORDINALS[position - 1]} persona en espera."
     # Spoken Spanish rarely uses ordinals past "décima": "la persona número doce".
     return f"Usted es la persona número {number_words(position)} en espera."
-
-
-def estimate_text(average_s: int) -> str:
-    """Say the estimated wait in whole minutes, never "cero minutos"."""
-    minutes = max(1, (average_s + 30) // 60)
-    unit = "minuto" if minutes == 1 else "minutos"
-    return f"El tiempo de espera estimado es de {number_words(minutes, 'masculine')} {unit}."
 
 
 def spoken_digits(number: str) -> str:
@@ -256,28 +257,33 @@ def wait_answer(
     desk: DeskWait,
     state: State,
     position: int | None,
-    average_s: int | None,
+    told: WaitRange | None,
     *,
     texts: bool = True,
+    warning: tuple[str, ...] = (),
+    said_callback: bool = False,
 ) -> tuple[WaitAction, ...]:
     """Return the wait document: the caller's place, the estimate, the ways out, hold audio.
 
-    ``texts``: whether the SMS can be offered (an account to send it, a Peruvian mobile).
+    ``texts``: whether the SMS can be offered (an account to send it, a Peruvian mobile);
+    ``warning``: the closing guard's sentences, said before the ways out; ``said_callback``:
+    the warning already offered the callback (key 1), not offered again.
     """
     sentences: list[str] = []
     if position and position > 0:
         sentences.append(position_text(position))
-    if average_s and average_s > 0:  # Twilio sends 0 while it has no estimate
-        sentences.append(estimate_text(average_s))
-    options = options_text(desk, texts=texts)
+    if told is not None:
+        sentences.append(estimate_text(told))
+    sentences.extend(warning)
+    options = options_text(replace(desk, callback=desk.callback and not said_callback), texts=texts)
     if options:
         sentences.append(options)
     # One <Say> for all of it: one speech synthesis, no gaps between the sentences.
-    told: tuple[Say | Play, ...] = (Say(" ".join(sentences)),) if sentences else ()
+    said: tuple[Say | Play, ...] = (Say(" ".join(sentences)),) if sentences else ()
     hold = Play(desk.audio, desk.loops)
     if not (desk.callback or (desk.sms and texts)):
-        return (*told, hold)
-    return (Listen((*told, hold), replace(state, step="option")),)
+        return (*said, hold)
+    return (Listen((*said, hold), replace(state, step="option")),)
 
 
 def exit_reason(desk: DeskWait, line_open: bool, queue_time_s: int) -> str | None:
