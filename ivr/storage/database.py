@@ -331,7 +331,7 @@ def log_store_error(logger: logging.Logger, message: str, error: BaseException) 
     """
     cause = error
     while cause is not None and not getattr(cause, _OUTAGE, False):
-        cause = cause.__cause__  # type: ignore[assignment]
+        cause = cause.__cause__  # type: ignore[assignment]  # a BaseException, not only an Exception
     level = logging.DEBUG if cause is not None else logging.ERROR
     logger.log(level, "%s: %s", message, describe(error))
 

@@ -274,7 +274,7 @@ def fields() -> dict[str, list[str]]:
     """A POST's form fields, every value of each, parsed once per request (signature check)."""
     found: dict[str, list[str]] | None = g.get("fields")
     if found is None:
-        found = g.fields = form_fields(request._get_current_object())  # type: ignore[attr-defined]
+        found = g.fields = form_fields(request._get_current_object())  # type: ignore[attr-defined]  # LocalProxy
     return found
 
 
