@@ -488,18 +488,27 @@ def _select_in(
             yield tuple(row)
 
 
+def _sources(kind: ExportKind, tally: _Tally) -> tuple[Table, ...]:
+    """The ledger's table, then this import's staged rows if it staged any (a file imported
+    again stages none: its reads stay those of the ledger alone)."""
+    if tally.added or tally.updated:
+        return LEDGER[kind], STAGED[kind]
+    return (LEDGER[kind],)
+
+
 def _existing(
     conn: Connection,
     kind: ExportKind,
     names: Sequence[str],
     values: Sequence[str],
     key_width: int,
+    tally: _Tally,
 ) -> dict[Any, tuple[Any, ...]]:
     """Return the rows whose first column is among ``values``, keyed by their first columns:
     the ledger's, or the one this import staged instead."""
     unique = list(dict.fromkeys(values))
     found: dict[Any, tuple[Any, ...]] = {}
-    for table in (LEDGER[kind], STAGED[kind]):  # a staged row wins: it is what will be
+    for table in _sources(kind, tally):  # a staged row wins: it is what will be
         for row in _select_in(conn, table, names, names[0], unique):
             found[row[0] if key_width == 1 else tuple(row[:key_width])] = row
     return found
@@ -517,7 +526,7 @@ def _digit_clashes(
     digits = [str(row[1]) for row in rows]
     owners = {
         str(row[1]): str(row[0])
-        for table in (students, STAGED["students"])
+        for table in _sources("students", tally)
         for row in _select_in(conn, table, ("code", "code_digits"), "code_digits", digits)
     }
     clashing: set[int] = set()
@@ -598,7 +607,7 @@ def _upsert(
 ) -> None:
     """Stage the rows (with their lines) that are new or differ from what the ledger has or
     this import staged; count what each row was."""
-    existing = _existing(conn, kind, names, [str(row[0]) for _, row in rows], key_width)
+    existing = _existing(conn, kind, names, [str(row[0]) for _, row in rows], key_width, tally)
     changed: list[dict[str, Any]] = []
     for line, row in rows:
         old = existing.get(row[0] if key_width == 1 else tuple(row[:key_width]))
