@@ -49,10 +49,11 @@ def loaded_billing() -> Billing:
 def import_command(files: tuple[Path, ...], kind: ExportKind | None) -> None:
     """Import CSV exports (students, enrolments, payments); a bad row rejects its whole file.
 
-    Each file is read, checked and written in batches inside one transaction, students before
-    enrolments before payments, so memory stays flat however long the file. A problem anywhere
-    rolls its file back and every problem is listed. Importing the same export again changes
-    nothing. Progress goes to stderr: a bar on a terminal, a line every few seconds otherwise.
+    Each file is read, checked and staged in batches, then switched in at once, students before
+    enrolments before payments, so memory stays flat however long the file and calls do not
+    wait for it. A problem anywhere leaves its file out and every problem is listed. Importing
+    the same export again changes nothing. Progress goes to stderr: a bar on a terminal, a line
+    every few seconds otherwise.
     """
     current_runtime(creating=True).create_database()
     ledger = current_runtime().ledger

@@ -355,6 +355,17 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def writing_on(conn: Connection) -> Iterator[Connection]:
+    """Run a block as one write transaction on ``conn`` (which keeps its temporary tables)."""
+    conn.execution_options(**{_WRITE: True})
+    try:
+        with conn.begin():
+            yield conn
+    finally:
+        conn.execution_options(**{_WRITE: False})
+
+
 def upsert(
     conn: Connection,
     table: Table,

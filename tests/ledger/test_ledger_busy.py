@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ivr.clock import LIMA
 from ivr.core.fees import Student
 from ivr.storage.database import STORE_ERRORS, answer_within, is_postgresql, make_engine, writing
+from ivr.storage.ledger import sql
 from ivr.storage.ledger.base import StudentRecord, VerifyOutcome
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import verification_failures
@@ -90,3 +91,27 @@ def test_without_a_deadline_a_statement_waits_for_the_lock(
     finally:
         other.dispose()
     assert failures(ledger) == 1
+
+
+def test_an_import_in_progress_holds_no_lock(
+    ledger: SqlLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an import stages its batches, a wrong guess is counted at once (issue 21)."""
+    monkeypatch.setattr(sql, "_BATCH", 3)
+    heard: list[str] = []
+
+    def records() -> Iterator[StudentRecord]:
+        for n in range(7):
+            if n == 4:  # the first batch is staged, the second half read
+                with answer_within(1.0):
+                    try:
+                        heard.append(ledger.verify("00012345", "0000", NOW).status)
+                    except STORE_ERRORS:
+                        heard.append("gave up at the deadline")
+            yield StudentRecord(Student(f"N{70_000_000 + n:08d}"), "1357", n + 2)
+
+    result = ledger.import_students(records())
+    assert heard == ["rejected"]
+    assert failures(ledger) == 1
+    assert (result.rows, result.added, result.ok) == (7, 7, True)
+    assert ledger.count("students") == 8

@@ -1,4 +1,4 @@
-"""Imports stream: batches inside one transaction, every problem found, memory flat, progress."""
+"""Imports stream: batches staged, then switched in at once; every problem found, memory flat."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ivr.cli.ledger import ProgressLines
+from ivr.core.fees import Student
 from ivr.storage.ledger import sql
+from ivr.storage.ledger.base import StudentRecord
 from ivr.storage.ledger.importer import import_file, open_export, read_export
 from ivr.storage.ledger.sql import SqlLedger
 from tests.helpers import ROOT, SECRET_KEY
@@ -100,6 +103,29 @@ def test_a_bad_row_after_good_batches_rejects_the_file_with_its_own_problems(
         "payments.csv:13: paid_on: 'x' is not a date (write it as YYYY-MM-DD, e.g. 2026-08-31)",
     ]
     assert ledger.count("payments") == 0
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_clash_made_by_another_import_meanwhile_rejects_the_file_at_the_switch(
+    ledger: SqlLedger,
+) -> None:
+    """Staged rows are checked again as they go in: a code with the same digits, imported by
+    another process after they were staged, rejects the file with the row's own line."""
+
+    def records() -> Iterator[StudentRecord]:
+        for n in range(5):
+            if n == 4:  # N70000001 is staged: another import takes its digits
+                other = [StudentRecord(Student("A70000001"), "2468", 2)]
+                assert ledger.import_students(other).added == 1
+            yield StudentRecord(Student(f"N{70_000_000 + n:08d}"), "1357", n + 2)
+
+    done = ledger.import_students(records())
+    assert [p.located("s.csv") for p in done.problems] == [
+        "s.csv:3: student_code: has the same digits as student ***001; callers key only the "
+        "digits, so they could not be told apart"
+    ]
+    assert ledger.find_student("70000001") == Student("A70000001")
+    assert ledger.count("students") == 1
 
 
 def test_reading_reports_progress_by_lines(tmp_path: Path) -> None:

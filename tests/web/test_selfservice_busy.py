@@ -1,20 +1,27 @@
-"""Self-service while another process holds the database's write lock (a long import, say).
+"""Self-service while a ledger import runs, and while another process holds the write lock.
 
-Twilio gives up on a webhook after 15 s; every answer here comes within 5 s: the right digits
-get the statement without waiting, a step that must write apologises in time, menus go on.
+An import stages its rows without the write lock, so a caller walks through as usual. Another
+writer holding SQLite's lock (a stuck process) is the worst case: Twilio gives up on a webhook
+after 15 s, and every answer here comes within 5 s: the right digits get the statement without
+waiting, a step that must write apologises in time, menus go on.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from ivr.core.fees import Student
+from ivr.storage.ledger.base import ImportResult, StudentRecord
+from ivr.storage.schema import verification_failures
 from tests.helpers import Caller
 from tests.web.test_selfservice import app, says
 
@@ -33,6 +40,57 @@ def write_lock_held(app: Flask) -> Iterator[None]:
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+@contextmanager
+def import_held_open(app: Flask, students: int = 5_000) -> Iterator[list[ImportResult]]:
+    """Run a students import in a thread, holding it open once its first batch is written."""
+    written, release = threading.Event(), threading.Event()
+    results: list[ImportResult] = []
+
+    def records() -> Iterator[StudentRecord]:
+        for n in range(students):
+            if n == 2_001:  # the batch of 2,000 before is written: hold the import open here
+                written.set()
+                release.wait(30)
+            yield StudentRecord(Student(f"N{60_000_000 + n:08d}"), "1357", n + 2)
+
+    ledger = app.extensions["ivr"].ledger
+    worker = threading.Thread(target=lambda: results.append(ledger.import_students(records())))
+    worker.start()
+    try:
+        assert written.wait(30), "the import did not reach its second batch"
+        yield results
+    finally:
+        release.set()
+        worker.join(60)
+    assert not worker.is_alive()
+
+
+def failures(app: Flask) -> int:
+    with app.extensions["ivr"].engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(verification_failures)).scalar())
+
+
+def test_a_long_import_does_not_stop_self_service(caller: Caller, app: Flask) -> None:
+    """An import in progress: the right digits hear the balance, a wrong guess is counted."""
+    before = failures(app)
+    with import_held_open(app) as imported:
+        asked_code = caller.follow(caller.follow(caller.post("/voice"), Digits="2"), Digits="5")
+        asked_dni, waited = timed(lambda: caller.follow(asked_code, Digits="00012345"))
+        statement = caller.follow(asked_dni, Digits="2468")
+        again = caller.follow(statement, Digits="1")  # the verified session was kept
+        caller.call["CallSid"] = "CA" + "7" * 32
+        guess = caller.follow(caller.follow(caller.post("/voice"), Digits="2"), Digits="5")
+        wrong = caller.follow(caller.follow(guess, Digits="00012345"), Digits="0000")
+        counted = failures(app)
+    assert waited < 2.0  # the code step's session was written at once, not at the deadline
+    assert says(statement.data)[0].startswith("Su saldo por pagar es de dos mil novecientos")
+    assert "código de estudiante" not in says(again.data)[0]
+    assert says(wrong.data)[0] == "Los datos ingresados no coinciden con nuestros registros."
+    assert counted == before + 1
+    assert [(r.rows, r.added, r.ok) for r in imported] == [(5_000, 5_000, True)]
+    assert app.extensions["ivr"].ledger.find_student("60004999") is not None
 
 
 def timed(step: Callable[[], TestResponse]) -> tuple[TestResponse, float]:

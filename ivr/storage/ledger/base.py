@@ -63,8 +63,8 @@ class RowProblem:
 class RowsRejected(Exception):
     """Raised by a stream of records at its end when it left bad rows out: nothing is written.
 
-    An import reads, checks and writes a file in batches inside one transaction; the reader
-    raises this once it has read every row, so the ledger rolls the whole file back.
+    An import reads, checks and stages a file in batches, then switches it in; the reader
+    raises this once it has read every row, so nothing of the file reaches the ledger.
     """
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
@@ -113,10 +113,10 @@ class Ledger(Protocol):
     def import_students(
         self, records: Iterable[StudentRecord], progress: Progress | None = None
     ) -> ImportResult:
-        """Upsert students by code, all or nothing (one transaction, written in batches).
+        """Upsert students by code, all or nothing (staged in batches, switched in at once).
 
         ``records`` may be a stream: it is read once, a batch at a time, and a stream that
-        raises ``RowsRejected`` rolls everything back.
+        raises ``RowsRejected`` leaves the ledger as it was.
         """
         ...
 

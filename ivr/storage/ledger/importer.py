@@ -2,10 +2,11 @@
 
 Three exports, told apart by their header (or named with ``--kind``): students, enrolments and
 payments. Their columns are documented one by one in ``examples/ledger/README.md``. A file is
-read, checked and written in batches inside one transaction (``import_file``), so memory does
-not grow with the file; any problem rejects it (``file:line: column: problem``, all of them)
-and the transaction rolls back, so a file goes in whole or not at all. Messages never repeat
-a student code or a DNI.
+read, checked and staged in batches, then switched into the ledger in one short transaction
+(``import_file``; ``ivr.storage.ledger.staging`` says why), so memory does not grow with the
+file and calls never wait behind it; any problem rejects it (``file:line: column: problem``,
+all of them) and nothing is switched in, so a file goes in whole or not at all. Messages
+never repeat a student code or a DNI.
 """
 
 from __future__ import annotations
@@ -409,7 +410,7 @@ def import_file(
     shown_as: str | None = None,
     progress: Progress | None = None,
 ) -> FileImport:
-    """Read, check and write one export in batches, in one transaction: all of it or nothing.
+    """Read, check and stage one export in batches, then switch it in: all of it or nothing.
 
     Memory holds a batch of rows and the keys seen (to report a repeated row), whatever the
     file's size. ``progress`` is called with how many more rows were read and written.
@@ -539,7 +540,7 @@ def _key(record: Record) -> str:
 def import_parsed(
     ledger: Ledger, parsed: ParsedExport, progress: Progress | None = None
 ) -> ImportResult:
-    """Hand a clean export read whole to the ledger (one transaction; all of it or nothing)."""
+    """Hand a clean export read whole to the ledger (all of it or nothing)."""
     if parsed.kind is None or parsed.problems:
         raise ValueError("only a clean export can be imported")
     return import_records(ledger, parsed.kind, parsed.records, progress)

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ivr.core.codes import CODE, digits_of, mask_code, normalise_code
+from ivr.core.codes import CODE, digits_of, normalise_code
 from ivr.core.fees.model import Account, Enrolment, Insurance, Payment, PaymentConcept, Student
 from ivr.storage.database import (
     GLIMPSE_SECONDS,
@@ -59,6 +59,14 @@ from ivr.storage.ledger.base import (
     VerifyOutcome,
 )
 from ivr.storage.ledger.secondfactor import LAST4, KeyAge, SecondFactor
+from ivr.storage.ledger.staging import (
+    LEDGER,
+    STAGED,
+    same_digits,
+    staged,
+    switch,
+    unknown_student,
+)
 from ivr.storage.quickread import QuickRead, reading
 from ivr.storage.schema import (
     Instant,
@@ -78,7 +86,7 @@ _CHUNK = 500  # values per "IN (...)" query, well under SQLite's parameter limit
 _BATCH = 2_000  # rows an import reads, checks and writes at a time
 _DECOY_CODE = "X0"  # no student has this code: an unknown code is checked against its verifier
 _MAX_DIGITS = 20  # what a failure row keeps of whatever a caller keyed
-_TABLES: dict[str, Table] = {"students": students, "enrolments": enrolments, "payments": payments}
+_TABLES: dict[str, Table] = {str(kind): table for kind, table in LEDGER.items()}
 
 _STUDENT = (
     "code",
@@ -242,23 +250,25 @@ class SqlLedger:
         write: Callable[[Connection, Sequence[R], _Tally], None],
         progress: Progress | None,
     ) -> ImportResult:
-        """Read, check and write ``records`` a batch at a time, in one transaction.
+        """Stage ``records`` a batch at a time, then switch them in at once (``staging``).
 
         Memory holds one batch, whatever the file's size. Every batch is checked against the
-        database as this transaction sees it, so rows of earlier batches count (a student
-        imported above, the same digits used twice). A problem anywhere rolls it all back: the
-        rest is still read and checked, so that every problem is reported at once.
+        ledger and the rows staged before it, so rows of earlier batches count (a student
+        imported above, the same digits used twice). A problem anywhere leaves the ledger as
+        it was: the rest is still read and checked, so that every problem is reported at once.
         """
         tally = _Tally()
         try:
-            with writing(self.engine) as conn:
+            with self.engine.connect() as conn, staged(conn, kind):
                 for batch in _batches(records, _BATCH):
                     write(conn, batch, tally)
+                    conn.commit()  # staged rows only: the ledger's file is not locked
                     tally.rows += len(batch)
                     if progress is not None:
                         progress(len(batch))
-                if tally.problems:  # found against the database: roll the file back
+                if tally.problems:  # found against the database: the file stays out
                     raise RowsRejected(tally.problems)
+                switch(conn, kind)
         except RowsRejected as rejected:  # the reader's own problems come first: what the file says
             return ImportResult(kind, tally.rows, problems=rejected.problems)
         return ImportResult(kind, tally.rows, tally.added, tally.updated, tally.unchanged)
@@ -283,9 +293,12 @@ class SqlLedger:
             for r in batch
         ]
         clashing = _digit_clashes(conn, batch, rows, tally)
-        clean = [row for index, row in enumerate(rows) if index not in clashing]
-        existing = _by_key(conn, students, _STUDENT, [str(row[0]) for row in clean])
-        _upsert(conn, "students", _STUDENT, 1, clean, existing, tally)
+        clean = [
+            (record.line, row)
+            for index, (record, row) in enumerate(zip(batch, rows, strict=True))
+            if index not in clashing
+        ]
+        _upsert(conn, "students", _STUDENT, 1, clean, tally)
 
     # -- verifiers --------------------------------------------------------------------------
     def verifier_ages(self) -> dict[KeyAge, int]:
@@ -475,17 +488,30 @@ def _select_in(
             yield tuple(row)
 
 
-def _by_key(
+def _sources(kind: ExportKind, tally: _Tally) -> tuple[Table, ...]:
+    """The ledger's table, then this import's staged rows if it staged any (a file imported
+    again stages none: its reads stay those of the ledger alone)."""
+    if tally.added or tally.updated:
+        return LEDGER[kind], STAGED[kind]
+    return (LEDGER[kind],)
+
+
+def _existing(
     conn: Connection,
-    table: Table,
+    kind: ExportKind,
     names: Sequence[str],
     values: Sequence[str],
-    key_width: int = 1,
+    key_width: int,
+    tally: _Tally,
 ) -> dict[Any, tuple[Any, ...]]:
-    """Return the rows whose first column is among ``values``, keyed by their first columns."""
+    """Return the rows whose first column is among ``values``, keyed by their first columns:
+    the ledger's, or the one this import staged instead."""
     unique = list(dict.fromkeys(values))
-    rows = _select_in(conn, table, names, names[0], unique)
-    return {(row[0] if key_width == 1 else tuple(row[:key_width])): row for row in rows}
+    found: dict[Any, tuple[Any, ...]] = {}
+    for table in _sources(kind, tally):  # a staged row wins: it is what will be
+        for row in _select_in(conn, table, names, names[0], unique):
+            found[row[0] if key_width == 1 else tuple(row[:key_width])] = row
+    return found
 
 
 def _digit_clashes(
@@ -494,13 +520,14 @@ def _digit_clashes(
     """Note a problem for each row whose digits another code has; return those rows' indexes.
 
     Callers key only the digits, so two codes with the same digits cannot both exist. Earlier
-    batches of the same file are in the database already (this transaction's), so a clash
-    between rows far apart in a file is found too.
+    batches of the same file are staged already, so a clash between rows far apart in a file
+    is found too.
     """
     digits = [str(row[1]) for row in rows]
     owners = {
         str(row[1]): str(row[0])
-        for row in _select_in(conn, students, ("code", "code_digits"), "code_digits", digits)
+        for table in _sources("students", tally)
+        for row in _select_in(conn, table, ("code", "code_digits"), "code_digits", digits)
     }
     clashing: set[int] = set()
     for index, (record, row) in enumerate(zip(batch, rows, strict=True)):
@@ -508,14 +535,7 @@ def _digit_clashes(
         other = owners.setdefault(key, code)
         if other != code:
             clashing.add(index)
-            tally.problems.append(
-                RowProblem(
-                    record.line,
-                    "student_code",
-                    f"has the same digits as student {mask_code(other)}; callers key only "
-                    "the digits, so they could not be told apart",
-                )
-            )
+            tally.problems.append(same_digits(record.line, other))
     return clashing
 
 
@@ -526,15 +546,7 @@ def _unknown_students(
     wanted = sorted({r.code for r in batch})
     found = {str(r[0]) for r in _select_in(conn, students, ("code",), "code", wanted)}
     missing = set(wanted) - found
-    tally.problems.extend(
-        RowProblem(
-            r.line,
-            "student_code",
-            f"no student {mask_code(r.code)} in the ledger: import the students export first",
-        )
-        for r in batch
-        if r.code in missing
-    )
+    tally.problems.extend(unknown_student(r.line, r.code) for r in batch if r.code in missing)
     return missing
 
 
@@ -542,21 +554,23 @@ def _write_enrolments(conn: Connection, batch: Sequence[EnrolmentRecord], tally:
     missing = _unknown_students(conn, batch, tally)
     rows = [
         (
-            r.code,
-            r.enrolment.term,
-            r.enrolment.tariff,
-            r.enrolment.credits,
-            r.enrolment.last_regular_cycle,
-            r.enrolment.insurance,
-            r.enrolment.extemporaneous,
-            r.enrolment.withdrawn_on,
-            r.enrolment.early_payment_granted_on,
+            r.line,
+            (
+                r.code,
+                r.enrolment.term,
+                r.enrolment.tariff,
+                r.enrolment.credits,
+                r.enrolment.last_regular_cycle,
+                r.enrolment.insurance,
+                r.enrolment.extemporaneous,
+                r.enrolment.withdrawn_on,
+                r.enrolment.early_payment_granted_on,
+            ),
         )
         for r in batch
         if r.code not in missing
     ]
-    existing = _by_key(conn, enrolments, _ENROLMENT, [str(row[0]) for row in rows], 2)
-    _upsert(conn, "enrolments", _ENROLMENT, 2, rows, existing, tally)
+    _upsert(conn, "enrolments", _ENROLMENT, 2, rows, tally)
 
 
 def _write_payments(conn: Connection, batch: Sequence[PaymentRecord], tally: _Tally) -> None:
@@ -566,19 +580,21 @@ def _write_payments(conn: Connection, batch: Sequence[PaymentRecord], tally: _Ta
     )
     rows = [
         (
-            r.payment.payment_id,
-            r.code,
-            r.payment.term,
-            r.payment.concept,
-            r.payment.cuota,
-            r.payment.amount,
-            r.payment.paid_on,
+            r.line,
+            (
+                r.payment.payment_id,
+                r.code,
+                r.payment.term,
+                r.payment.concept,
+                r.payment.cuota,
+                r.payment.amount,
+                r.payment.paid_on,
+            ),
         )
         for r in batch
         if r.code not in missing and r.payment.payment_id
     ]
-    existing = _by_key(conn, payments, _PAYMENT, [str(row[0]) for row in rows])
-    _upsert(conn, "payments", _PAYMENT, 1, rows, existing, tally)
+    _upsert(conn, "payments", _PAYMENT, 1, rows, tally)
 
 
 def _upsert(
@@ -586,13 +602,14 @@ def _upsert(
     kind: ExportKind,
     names: Sequence[str],
     key_width: int,
-    rows: list[tuple[Any, ...]],
-    existing: dict[Any, tuple[Any, ...]],
+    rows: list[tuple[int, tuple[Any, ...]]],
     tally: _Tally,
 ) -> None:
-    """Write the rows that are new or differ from ``existing``; count what each row was."""
+    """Stage the rows (with their lines) that are new or differ from what the ledger has or
+    this import staged; count what each row was."""
+    existing = _existing(conn, kind, names, [str(row[0]) for _, row in rows], key_width, tally)
     changed: list[dict[str, Any]] = []
-    for row in rows:
+    for line, row in rows:
         old = existing.get(row[0] if key_width == 1 else tuple(row[:key_width]))
         if old is None:
             tally.added += 1
@@ -601,8 +618,8 @@ def _upsert(
         else:
             tally.unchanged += 1
             continue
-        changed.append(dict(zip(names, row, strict=True)))
-    upsert(conn, _TABLES[kind], changed, names[:key_width])
+        changed.append({**dict(zip(names, row, strict=True)), "line": line})
+    upsert(conn, STAGED[kind], changed, names[:key_width])
 
 
 def _student(row: AnyRow | _StudentRow) -> Student:
