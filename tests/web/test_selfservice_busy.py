@@ -85,7 +85,7 @@ def test_a_long_import_does_not_stop_self_service(caller: Caller, app: Flask) ->
         wrong = caller.follow(caller.follow(guess, Digits="00012345"), Digits="0000")
         counted = failures(app)
     assert waited < 2.0  # the code step's session was written at once, not at the deadline
-    assert says(statement.data)[0].startswith("Su saldo por pagar es de dos mil novecientos")
+    assert says(statement.data)[0].startswith("Tiene mil dieciocho soles con cincuenta céntimos")
     assert "código de estudiante" not in says(again.data)[0]
     assert says(wrong.data)[0] == "Los datos ingresados no coinciden con nuestros registros."
     assert counted == before + 1

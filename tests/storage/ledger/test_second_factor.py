@@ -22,12 +22,12 @@ from ivr.storage.ledger.secondfactor import SecondFactor
 from ivr.storage.ledger.sql import SqlLedger
 from ivr.storage.schema import students
 from tests.helpers import SECRET_KEY
-from tests.ledger.conftest import MakeLedger
+from tests.storage.ledger.conftest import MakeLedger
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=LIMA)
 KEY = SECRET_KEY.encode()
 NEW_KEY = b"the-next-server-key-abcdefghijklmnopqrstuvwxyz"
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "ledger"
 STUDENT = StudentRecord(Student("N00012345"), "2468")
 
 

@@ -20,7 +20,7 @@ from ivr.storage.ledger.demo import DEMO_BILLING, generate
 from ivr.storage.ledger.sql import SqlLedger
 from tests.helpers import Clock
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "ledger"
 
 
 def runner_on(app: Flask, ledger: SqlLedger) -> FlaskCliRunner:

@@ -15,7 +15,7 @@ from ivr.storage.ledger.importer import ParsedExport, detect_kind, import_parsed
 from ivr.storage.ledger.sql import SqlLedger
 from tests.helpers import dump as dump_tables
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ledger"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "ledger"
 TERMS = [t.code for t in DEMO_BILLING.terms]
 STUDENTS_HEADER = "student_code,dni,tariff_category,has_agreement,has_benefit,is_staff_or_family\n"
 
