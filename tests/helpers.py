@@ -16,6 +16,9 @@ from sqlalchemy import Engine, make_url, select, text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+from ivr.config.loader import Config, load_config
+from ivr.core.directory import Directory
+from ivr.core.menu import MenuTree
 from ivr.storage.database import make_engine, upgrade
 from ivr.storage.schema import metadata
 
@@ -23,6 +26,18 @@ TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-server-key-0123456789abcdefghijklmnop"  # IVR_SECRET_KEY
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PARTS = ("campuses.yaml", "menus", "schedules", "billing", "queues.yaml")
+
+
+@lru_cache(maxsize=1)
+def shipped_config() -> Config:
+    """Return the shipped operator files, loaded once (frozen: safe to share)."""
+    return load_config(ROOT)
+
+
+def shipped_callers() -> tuple[MenuTree, Directory]:
+    """Return what ``simulate_day``'s callers walk and dial in the shipped files."""
+    config = shipped_config()
+    return config.menus, config.directory
 
 
 def copy_config(target: Path) -> Path:

@@ -20,6 +20,7 @@ from ivr.console.callspage import (
     table_csv,
 )
 from ivr.observability.demo import simulate_day
+from tests.helpers import shipped_callers
 from tests.observability.conftest import MakeRecorder
 
 DAY = date(2026, 11, 18)
@@ -30,14 +31,16 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def page(make_recorder: MakeRecorder) -> CallsPage:
     recorder = make_recorder()
-    simulate_day(recorder, DAY, calls=200, seed=24)  # the day of ivr report's golden test
+    simulate_day(
+        recorder, DAY, *shipped_callers(), calls=200, seed=24
+    )  # the day of ivr report's golden test
     return calls_page(recorder.engine, DAY, DAY, NOW)
 
 
 def test_the_figures_are_the_reports(page: CallsPage) -> None:
     assert page.calls == 200 == sum(n for _, n in page.per_hour.rows)
     assert page.per_campus.columns == ("Sede", "Llamadas", "Porcentaje")
-    assert page.per_campus.rows[0] == ("Los Olivos y Chorrillos", 56, 28.0)
+    assert page.per_campus.rows[0] == ("Los Olivos y Chorrillos", 51, 25.5)
     assert page.outcomes.rows == (
         ("Transferida a una mesa", 93, 46.5),
         ("Autoservicio completado", 15, 7.5),
@@ -144,4 +147,7 @@ def test_charts_are_accessible_svg_without_scripts(
 
 def test_the_chart_description_lists_every_value(page: CallsPage) -> None:
     svg = etree.fromstring(campus_chart(page).encode())
-    assert svg[1].text.startswith("Los Olivos y Chorrillos: 56 llamadas; Breña: 36 llamadas;")
+    assert svg[1].text.startswith(
+        "Los Olivos y Chorrillos: 51 llamadas; "
+        "Trujillo El Molino y Trujillo San Isidro: 48 llamadas;"
+    )

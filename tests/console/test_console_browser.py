@@ -35,7 +35,7 @@ from ivr.observability.calls import SqlCallRecorder
 from ivr.observability.demo import simulate_day
 from ivr.storage.callbacks import CallbackStore
 from ivr.storage.database import make_engine, sqlite_url
-from tests.helpers import ROOT, SECRET_KEY, sign
+from tests.helpers import ROOT, SECRET_KEY, shipped_callers, sign
 from tests.served import ivr_command, server_env, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -165,7 +165,7 @@ def _yesterday_simulated(served: Served) -> date:
     engine = make_engine(served.database)
     recorder = SqlCallRecorder(engine, flush_seconds=60.0)
     try:
-        simulate_day(recorder, yesterday, calls=200, seed=24)
+        simulate_day(recorder, yesterday, *shipped_callers(), calls=200, seed=24)
         recorder.flush()
     finally:
         recorder.close()

@@ -16,6 +16,8 @@ from sqlalchemy import text
 from ivr.cli.report import report_command
 from ivr.cli.simulate_calls import simulate_calls_command
 from ivr.clock import LIMA
+from ivr.core.directory import Campus, Directory
+from ivr.observability.aggregates import sql_report
 from ivr.observability.calls import NullCallRecorder, SqlCallRecorder, SqliteCallRecorder
 from ivr.observability.demo import simulate_day
 from ivr.observability.report import (
@@ -28,7 +30,7 @@ from ivr.observability.report import (
 )
 from ivr.storage.calls import CallRecord, Step
 from ivr.storage.database import make_engine, sqlite_url
-from tests.helpers import Clock
+from tests.helpers import ROOT, Clock, shipped_callers
 from tests.observability.conftest import MakeRecorder
 
 DAY = date(2026, 11, 18)  # a Wednesday
@@ -265,7 +267,8 @@ def invoke(make_app: Callable[..., Flask], make_recorder: MakeRecorder) -> Invok
         app = make_app(CLOCK=Clock(datetime(2026, 11, 19, 9, 0, tzinfo=LIMA)))
         records = recorder if recorder is not None else make_recorder()
         if simulate and isinstance(records, SqlCallRecorder):
-            simulate_day(records, DAY, **simulate)
+            config = app.extensions["ivr"].config
+            simulate_day(records, DAY, config.menus, config.directory, **simulate)
         runtime = app.extensions["ivr"]
         runtime.calls.close()
         runtime.calls = records
@@ -280,12 +283,12 @@ GOLDEN_DAY = (
     "\n"
     "Calls per campus\n"
     "  campus                                    calls  share\n"
-    "  Los Olivos y Chorrillos                      56  28.0%\n"
-    "  Breña                                        36  18.0%\n"
-    "  Trujillo El Molino y Trujillo San Isidro     34  17.0%\n"
-    "  Comas                                        29  14.5%\n"
-    "  San Juan de Lurigancho                       26  13.0%\n"
-    "  Cajamarca                                    17   8.5%\n"
+    "  Los Olivos y Chorrillos                      51  25.5%\n"
+    "  Trujillo El Molino y Trujillo San Isidro     48  24.0%\n"
+    "  Breña                                        28  14.0%\n"
+    "  Cajamarca                                    27  13.5%\n"
+    "  Comas                                        23  11.5%\n"
+    "  San Juan de Lurigancho                       21  10.5%\n"
     "  unknown                                       2   1.0%\n"
     "\n"
     "Node visits\n"
@@ -546,7 +549,7 @@ def test_report_of_a_simulated_day(invoke: Invoke) -> None:
 def test_the_report_agrees_with_the_raw_records(make_recorder: MakeRecorder) -> None:
     """Count a simulated day straight from SQL, independently of the report's code."""
     recorder = make_recorder()
-    simulate_day(recorder, DAY, calls=300, seed=11)
+    simulate_day(recorder, DAY, *shipped_callers(), calls=300, seed=11)
     start = datetime(2026, 11, 18, tzinfo=LIMA)
     report = summarise(recorder.calls(start, start + timedelta(days=1)), DAY, DAY)
     db = recorder.engine.connect()
@@ -587,9 +590,9 @@ def test_the_report_agrees_with_the_raw_records(make_recorder: MakeRecorder) -> 
 
 
 def test_simulation_is_deterministic() -> None:
-    first = simulate_day(NullCallRecorder(), DAY, calls=50, seed=3)
-    assert simulate_day(NullCallRecorder(), DAY, calls=50, seed=3) == first
-    assert simulate_day(NullCallRecorder(), DAY, calls=50, seed=4) != first
+    first = simulate_day(NullCallRecorder(), DAY, *shipped_callers(), calls=50, seed=3)
+    assert simulate_day(NullCallRecorder(), DAY, *shipped_callers(), calls=50, seed=3) == first
+    assert simulate_day(NullCallRecorder(), DAY, *shipped_callers(), calls=50, seed=4) != first
     assert first[:2] == ("CAf6e6222e6b2042225dc707aba930a5f5", "CA42f8de56182a628e7efe1b2bd284a889")
 
 
@@ -640,7 +643,7 @@ def test_calls_csv(invoke: Invoke, tmp_path: Path) -> None:
             "queues", "after_hours", "selfservice", "call_status", "duration_s",
         ],
         [
-            "CA21dc4e407096ddfa238503fece6939cc", "2026-11-18T07:04:29-05:00", "Breña", "4",
+            "CA21dc4e407096ddfa238503fece6939cc", "2026-11-18T07:04:29-05:00", "Comas", "4",
             "principal", "principal", "flow_ended", "", "no", "", "completed", "44",
         ],
         [
@@ -735,13 +738,14 @@ def test_without_call_records(invoke: Invoke) -> None:
 
 def test_records_option_reads_another_file(invoke: Invoke, tmp_path: Path) -> None:
     demo = SqliteCallRecorder(tmp_path / "demo.sqlite3", flush_seconds=60)
-    simulate_day(demo, DAY, calls=7, seed=2)
+    simulate_day(demo, DAY, *shipped_callers(), calls=7, seed=2)
     demo.close()
     result = invoke("--from", "2026-11-18", "--to", "2026-11-18", "--records", str(demo.path))
     assert result.output.startswith("Calls on 2026-11-18 (America/Lima): 7\n")
 
 
-def test_simulate_calls_command(tmp_path: Path) -> None:
+def test_simulate_calls_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_CONFIG_DIR", str(ROOT))  # the callers walk the shipped files
     into = tmp_path / "demo-calls.sqlite3"
     result = CliRunner().invoke(
         simulate_calls_command,
@@ -753,6 +757,28 @@ def test_simulate_calls_command(tmp_path: Path) -> None:
     with engine.connect() as db:
         assert db.execute(text("SELECT count(DISTINCT call_sid) FROM call_steps")).all() == [(25,)]
     engine.dispose()
+
+
+def test_simulate_calls_without_operator_files_says_so(tmp_path: Path) -> None:
+    into = tmp_path / "demo-calls.sqlite3"
+    args = ["--day", "2026-11-18", "--into", str(into)]
+    result = CliRunner().invoke(simulate_calls_command, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot simulate calls: campuses.yaml: file not found")
+    assert not into.exists()
+
+
+def test_the_simulated_callers_dial_the_directorys_lines(make_recorder: MakeRecorder) -> None:
+    menus, _ = shipped_callers()
+    north = Campus("norte", "Norte", "Lima", "+5110000001", "(01) 000-0001")
+    south = Campus("sur", "Sur", "Lima", "+5110000002", "(01) 000-0002")
+    east = Campus("este", "Este", "Lima", "+5110000002", "(01) 000-0002")
+    recorder = make_recorder()
+    simulate_day(recorder, DAY, menus, Directory.build((north, south, east)), calls=90, seed=1)
+    report = sql_report(recorder.engine, DAY, DAY, datetime(2026, 11, 19, 9, 0, tzinfo=LIMA))
+    shares = dict(report.per_campus)
+    assert set(shares) == {"Norte", "Sur y Este", "unknown"}
+    assert shares["Sur y Este"] > shares["Norte"]  # two campuses on one number: twice the calls
 
 
 def test_unreadable_call_records(invoke: Invoke, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from ivr.clock import LIMA
 from ivr.observability.aggregates import figures, sql_report
 from ivr.observability.demo import simulate_day
 from ivr.observability.report import day_bounds, render, summarise
+from tests.helpers import shipped_callers
 from tests.observability.conftest import MakeRecorder
 
 DAY = date(2026, 11, 18)  # a Wednesday
@@ -127,7 +128,7 @@ def test_in_progress_calls_are_shown_apart(make_recorder: MakeRecorder) -> None:
 def test_simulated_days_add_up_the_same(make_recorder: MakeRecorder) -> None:
     recorder = make_recorder()
     for offset in range(3):
-        simulate_day(recorder, DAY + timedelta(days=offset), calls=120, seed=5)
+        simulate_day(recorder, DAY + timedelta(days=offset), *shipped_callers(), calls=120, seed=5)
     # a call that began the day before and goes on into the range is not the range's
     recorder.step(
         "CAlate",
