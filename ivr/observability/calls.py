@@ -30,7 +30,14 @@ from sqlalchemy import Engine
 
 from ivr.core.events import CallEvent
 from ivr.observability.privacy import scrub_detail, scrub_said
-from ivr.storage.calls import UNKNOWN_CAMPUS, CallRecord, CallStore, StatusRow, StepRow
+from ivr.storage.calls import (
+    UNKNOWN_CAMPUS,
+    CallRecord,
+    CallStore,
+    StatusRow,
+    StepRecorder,
+    StepRow,
+)
 from ivr.storage.database import (
     STORE_ERRORS,
     WAIT_SECONDS,
@@ -48,21 +55,8 @@ MAX_NAME = 64  # node ids are at most 64 characters (ivr.web.webhook.NODE_ID)
 
 
 @runtime_checkable
-class CallRecorder(Protocol):
+class CallRecorder(StepRecorder, Protocol):
     """Where the webhooks report each step of a call and how it ended. Never raises."""
-
-    def step(
-        self,
-        call_sid: str,
-        at: datetime,
-        campus: str | None,
-        node: str,
-        event: CallEvent,
-        detail: str,
-        *,
-        said: str = "",
-        request: str = "",
-    ) -> None: ...
 
     def status(
         self, call_sid: str, at: datetime, call_status: str, duration_s: int | None

@@ -31,6 +31,7 @@ from ivr.core.menu import TransferNode
 from ivr.core.schedule import evaluation
 from ivr.outbound.twilio import CallPlacer, TwilioError
 from ivr.settings import AppSettings
+from ivr.storage.calls import StepRecorder
 from ivr.storage.database import STORE_ERRORS, describe
 from ivr.storage.desks import Claim, DeskStore
 from ivr.storage.override import OverrideStore
@@ -41,23 +42,6 @@ DISPATCH_JOB = "desks-dispatch"
 DISPATCH_EVERY = 1.0  # seconds between two runs of the scheduler's job
 # What Twilio posts to the agent leg's status callback (its "StatusCallbackEvent" values).
 AGENT_EVENTS = ("initiated", "ringing", "answered", "completed")
-
-
-class Steps(Protocol):
-    """Where a call's steps are recorded (``ivr.observability.calls.CallRecorder``)."""
-
-    def step(
-        self,
-        call_sid: str,
-        at: datetime,
-        campus: str | None,
-        node: str,
-        event: CallEvent,
-        detail: str,
-        *,
-        said: str = "",
-        request: str = "",
-    ) -> None: ...
 
 
 class DeskServices(Protocol):
@@ -79,7 +63,7 @@ class DeskServices(Protocol):
     def outbound_calls(self) -> CallPlacer | None: ...
 
     @property
-    def calls(self) -> Steps: ...
+    def calls(self) -> StepRecorder: ...
 
     def now(self) -> datetime: ...
 

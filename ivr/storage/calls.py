@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -75,6 +75,23 @@ UNKNOWN_CAMPUS = "unknown"  # the campus of a call to a number no campus answers
 IN_PROGRESS_WINDOW = timedelta(minutes=6)
 # Twilio ends any call within 24 hours: a call has no step later than that after its first.
 LONGEST_CALL = timedelta(hours=24)
+
+
+class StepRecorder(Protocol):
+    """Where a call's steps are reported (``ivr.observability.calls.CallRecorder``)."""
+
+    def step(
+        self,
+        call_sid: str,
+        at: datetime,
+        campus: str | None,
+        node: str,
+        event: CallEvent,
+        detail: str,
+        *,
+        said: str = "",
+        request: str = "",
+    ) -> None: ...
 
 
 # -- records -------------------------------------------------------------------------------------
