@@ -10,17 +10,15 @@ database cannot answer, the rows last read stay in force (logged once per outage
 from __future__ import annotations
 
 import logging
-import math
-import time as monotonic
 from collections.abc import Sequence
 from datetime import datetime, time
 
-from sqlalchemy import Engine, Row, delete, insert, select
+from sqlalchemy import Connection, Engine, Row, delete, insert, select
 
 from ivr.clock import to_lima
 from ivr.core.schedule.adjusted import adjusted
 from ivr.core.schedule.model import Adjustment, Interval, Schedules
-from ivr.storage.database import STORE_ERRORS
+from ivr.storage.database import Recent
 from ivr.storage.schema import closures
 
 __all__ = ["Adjustment", "ClosureStore"]
@@ -35,35 +33,20 @@ class ClosureStore:
 
     def __init__(self, engine: Engine, ttl: float = 1.0) -> None:
         self.engine = engine
-        self.ttl = ttl
-        self._last: tuple[Adjustment, ...] = ()
-        self._read_at = -math.inf
-        self._failing = False
+        self._recent = Recent[tuple[Adjustment, ...]](
+            engine,
+            _entries,
+            (),
+            ttl=ttl,
+            logger=log,
+            what="the stored closures",
+            kept=lambda last: f"the {len(last)} last read",
+        )
         self._merged: tuple[Schedules, tuple[Adjustment, ...], Schedules] | None = None
 
     def all(self) -> tuple[Adjustment, ...]:
         """Return every stored entry, by first day: from the database at most once per ttl."""
-        now = monotonic.monotonic()
-        if now - self._read_at < self.ttl:
-            return self._last
-        try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(_READ).all()
-        except STORE_ERRORS as error:
-            if not self._failing:
-                log.error(
-                    "cannot read the stored closures (%s); keeping the %d last read",
-                    type(error).__name__,
-                    len(self._last),
-                )
-            self._failing = True
-            self._read_at = now  # ask again after ttl, not at every webhook of the outage
-            return self._last
-        if self._failing:
-            log.info("the stored closures are readable again")
-        self._failing = False
-        self._last, self._read_at = tuple(_adjustment(row) for row in rows), now
-        return self._last
+        return self._recent.get()
 
     def merged(self, schedules: Schedules) -> Schedules:
         """Return ``schedules`` with the stored entries; the same object while neither changes.
@@ -101,7 +84,7 @@ class ClosureStore:
         with self.engine.begin() as conn:
             new_id = conn.execute(insert(closures).values(row)).inserted_primary_key
         assert new_id is not None
-        self._read_at = -math.inf  # this process hears it from the next request on
+        self._recent.forget()  # this process hears it from the next request on
         found = self.get(int(new_id[0]))
         assert found is not None
         return found
@@ -110,8 +93,12 @@ class ClosureStore:
         """Delete an entry; return whether it was there."""
         with self.engine.begin() as conn:
             removed = conn.execute(delete(closures).where(closures.c.id == entry_id)).rowcount
-        self._read_at = -math.inf
+        self._recent.forget()
         return bool(removed)
+
+
+def _entries(conn: Connection) -> tuple[Adjustment, ...]:
+    return tuple(_adjustment(row) for row in conn.execute(_READ).all())
 
 
 def _adjustment(row: Row[tuple[object, ...]]) -> Adjustment:

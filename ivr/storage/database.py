@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -555,3 +556,61 @@ def database_status(url: str) -> str:
         return f"database: {safe_url(engine.url)}: reachable, schema {current}"
     finally:
         engine.dispose()
+
+
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    """A value read from the shared database at most once per ``ttl`` seconds, per process.
+
+    What every host must follow soon but every webhook reads (the emergency override, the
+    stored closures): one query a second at most, and when the database cannot answer, the
+    value last read stays in force, logged once per outage (``log_store_error``) and once when
+    it is readable again.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        read: Callable[[Connection], T],
+        initial: T,
+        *,
+        ttl: float,
+        logger: logging.Logger,
+        what: str,
+        kept: Callable[[T], str],
+    ) -> None:
+        self.engine, self.read, self.ttl = engine, read, ttl
+        self.logger, self.what, self.kept = logger, what, kept
+        self.last = initial  # what the last successful read found
+        self.read_at = -math.inf  # time.monotonic() of that read
+        self.failing = False
+
+    def get(self) -> T:
+        now = time.monotonic()
+        if now - self.read_at < self.ttl:
+            return self.last
+        try:
+            with self.engine.connect() as conn:
+                value = self.read(conn)
+        except STORE_ERRORS as error:
+            if not self.failing:
+                message = f"cannot read {self.what}; keeping {self.kept(self.last)}"
+                log_store_error(self.logger, message, error)
+            self.failing = True
+            self.read_at = now  # ask again after ttl, not at every webhook of the outage
+            return self.last
+        if self.failing:
+            self.logger.info("%s: readable again", self.what)
+        self.failing = False
+        self.last, self.read_at = value, now
+        return value
+
+    def put(self, value: T) -> None:
+        """Keep what this process just wrote, as if read now."""
+        self.last, self.read_at = value, time.monotonic()
+
+    def forget(self) -> None:
+        """Read again at the next ``get``: this process changed what the database holds."""
+        self.read_at = -math.inf

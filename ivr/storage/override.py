@@ -13,17 +13,15 @@ The store never reads the clock: pass ``now`` to hide an expired override.
 from __future__ import annotations
 
 import logging
-import math
-import time
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import ArgumentError
 
 from ivr.clock import to_lima
 from ivr.core.schedule.model import Override
-from ivr.storage.database import STORE_ERRORS, log_store_error, upsert
+from ivr.storage.database import Recent, upsert
 from ivr.storage.schema import emergency_override
 
 __all__ = ["Override", "OverrideStore"]
@@ -41,14 +39,19 @@ class OverrideStore:
 
     def __init__(self, engine: Engine, ttl: float = 1.0) -> None:
         self.engine = engine
-        self.ttl = ttl
-        self._last: Override | None = None  # what the last successful read found
-        self._read_at = -math.inf  # time.monotonic() of that read
-        self._failing = False
+        self._recent = Recent[Override | None](
+            engine,
+            _override,
+            None,
+            ttl=ttl,
+            logger=log,
+            what="the emergency override",
+            kept=lambda last: f"the last one ({'none' if last is None else 'active'})",
+        )
 
     def get(self, now: datetime | None = None) -> Override | None:
         """Return the stored override; with ``now``, None when it has expired by then."""
-        override = self._read()
+        override = self._recent.get()
         if override is not None and now is not None and not _unexpired(override, now):
             return None
         return override
@@ -66,7 +69,7 @@ class OverrideStore:
         row = {"id": _ROW, "message": text, "set_at": start, "until": end}
         with self.engine.begin() as conn:
             upsert(conn, emergency_override, [row], ["id"])
-        self._last, self._read_at = override, time.monotonic()
+        self._recent.put(override)
         return override
 
     def clear(self, only: Override | None = None) -> bool:
@@ -76,39 +79,16 @@ class OverrideStore:
             query = query.where(emergency_override.c.set_at == only.set_at)
         with self.engine.begin() as conn:
             removed = conn.execute(query).rowcount
-        self._read_at = -math.inf  # read it again: another may be in force
+        self._recent.forget()  # read it again: another may be in force
         return bool(removed)
 
-    def _read(self) -> Override | None:
-        now = time.monotonic()
-        if now - self._read_at < self.ttl:
-            return self._last
-        try:
-            with self.engine.connect() as conn:
-                row = conn.execute(_READ).first()
-        except STORE_ERRORS as error:
-            if not self._failing:
-                kept = "none" if self._last is None else "active"
-                log_store_error(
-                    log, f"cannot read the emergency override; keeping the last one ({kept})", error
-                )
-            self._failing = True
-            self._read_at = now  # ask again after ttl, not at every webhook of the outage
-            return self._last
-        if self._failing:
-            log.info("the emergency override is readable again")
-        self._failing = False
-        override = (
-            None
-            if row is None
-            else Override(
-                message=row.message,
-                set_at=to_lima(row.set_at),
-                until=None if row.until is None else to_lima(row.until),
-            )
-        )
-        self._last, self._read_at = override, now
-        return override
+
+def _override(conn: Connection) -> Override | None:
+    row = conn.execute(_READ).first()
+    if row is None:
+        return None
+    until = None if row.until is None else to_lima(row.until)
+    return Override(message=row.message, set_at=to_lima(row.set_at), until=until)
 
 
 def _unexpired(override: Override, now: datetime) -> bool:
